@@ -1,0 +1,28 @@
+# Set-up and checks. `make demo` and `make test` each build .venv from scratch when it is missing.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: demo test bench clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PY) -m pip install -q -e ".[test]"
+	touch $@
+
+demo: $(VENV)/.installed
+	$(PY) examples/tutorial.py
+
+test: $(VENV)/.installed-test
+	$(PY) -m pytest -q tapejax tests README.md
+
+bench: $(VENV)/.installed-test
+	$(PY) -m benchmarks.bench_core
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,87 @@
+"""Exception classes mirroring ``tf.errors`` and the user-facing message texts.
+
+Messages that TF users know are kept word for word (including TF's own typos), so code and
+tests written against TensorFlow's messages keep working.
+"""
+
+
+class OpError(Exception):
+    """Base class of op errors, as ``tf.errors.OpError(node_def, op, message)``."""
+
+    error_code = 2
+
+    def __init__(self, node_def, op, message, *args):
+        super().__init__(message, *args)
+        self._node_def = node_def
+        self._op = op
+        self._message = message
+
+    message = property(lambda self: self._message)
+    op = property(lambda self: self._op)
+    node_def = property(lambda self: self._node_def)
+
+    def __str__(self):
+        return self._message
+
+    def __reduce__(self):
+        return type(self), (self._node_def, self._op, self._message)
+
+
+def _error(name, code, doc):
+    cls = type(name, (OpError,), {"__doc__": doc, "error_code": code})
+
+    def __init__(self, node_def=None, op=None, message="", *args):
+        OpError.__init__(self, node_def, op, message, *args)
+
+    cls.__init__ = __init__
+    return cls
+
+
+CancelledError = _error("CancelledError", 1, "An operation was cancelled.")
+UnknownError = _error("UnknownError", 2, "Unknown error.")
+InvalidArgumentError = _error("InvalidArgumentError", 3, "An op received an invalid argument.")
+DeadlineExceededError = _error("DeadlineExceededError", 4, "A deadline expired.")
+NotFoundError = _error("NotFoundError", 5, "A requested entity was not found.")
+AlreadyExistsError = _error("AlreadyExistsError", 6, "An entity already exists.")
+PermissionDeniedError = _error("PermissionDeniedError", 7, "Permission denied.")
+ResourceExhaustedError = _error("ResourceExhaustedError", 8, "A resource was exhausted.")
+FailedPreconditionError = _error("FailedPreconditionError", 9, "A precondition failed.")
+AbortedError = _error("AbortedError", 10, "An operation was aborted.")
+OutOfRangeError = _error("OutOfRangeError", 11, "An operation iterated past the valid range.")
+UnimplementedError = _error("UnimplementedError", 12, "An operation is not implemented.")
+InternalError = _error("InternalError", 13, "An internal invariant was broken.")
+UnavailableError = _error("UnavailableError", 14, "The runtime is currently unavailable.")
+DataLossError = _error("DataLossError", 15, "Unrecoverable data loss or corruption.")
+UnauthenticatedError = _error("UnauthenticatedError", 16, "Missing valid authentication.")
+
+
+# --- Message texts (TF's wording where TF users rely on it) -------------------------------
+NON_PERSISTENT_USED = ("A non-persistent GradientTape can only be used to compute one set of "
+                       "gradients (or jacobians)")
+TAPE_STILL_RECORDING = ("Tape is still recording, This can happen if you try to re-enter an "
+                        "already-active tape.")
+TAPE_NOT_RECORDING = "Tape is not recording."
+STOP_RECORDING_INACTIVE = "Trying to stop recording a tape which is not recording."
+TARGET_IS_NONE = ("Argument `target` should be a list or nested structure of Tensors, Variables "
+                  "or CompositeTensors to be differentiated, but received None.")
+WATCH_NOT_TENSOR = ("Passed in object {obj} of type {typ!r}, not tf.Tensor or tf.Variable or "
+                    "ExtensionType.")
+WATCH_NOT_FLOAT = "The dtype of the watched tensor must be floating (e.g. tf.float32), got %r"
+PERSISTENT_GRADIENT_IN_CONTEXT = (
+    "Calling GradientTape.gradient on a persistent tape inside its context is significantly less "
+    "efficient than calling it outside the context (it causes the gradient ops to be recorded on "
+    "the tape, leading to increased CPU and memory usage). Only call GradientTape.gradient inside "
+    "the context if you actually want to trace the gradient in order to compute higher order "
+    "derivatives.")
+UNKNOWN_UNCONNECTED = "Unknown value for unconnected_gradients: %r"
+BATCH_JACOBIAN_SHAPES = ("Need first dimension of target shape ({target}) and source shape "
+                         "({source}) to match.")
+DTYPE_MISMATCH = ("cannot compute {op} as input #{index}(zero-based) was expected to be a "
+                  "{expected} tensor but is a {got} tensor [Op:{op}] name: ")
+CONVERSION_DTYPE = "Tensor conversion requested dtype {requested} for Tensor with dtype {actual}: {value!r}"
+CANNOT_CONVERT = "Cannot convert {value!r} to EagerTensor of dtype {dtype}"
+TENSOR_UNHASHABLE = "Tensor is unhashable. Instead, use tensor.ref() as the key."
+VARIABLE_UNHASHABLE = ("Variable is unhashable. Instead, use variable.ref() as the key. "
+                       "(Variable: {var!r})")
+ASSIGN_SHAPE = ("Cannot assign value to variable ' {name}': Shape mismatch.The variable shape "
+                "{var_shape}, and the assigned value shape {value_shape} are incompatible.")

@@ -1,0 +1,206 @@
+"""The dispatcher: the only place where ops meet the tape, and the op-table factories.
+
+``apply`` unwraps inputs, runs the JAX function, wraps the outputs and records one node on every
+recording tape that watches an input. The factories (``unary``, ``binary``, ``reduction``,
+``register``) give each TF op its TF signature and add it to the table in one line.
+"""
+import jax
+import numpy as np
+
+from .. import dtypes, errors
+from .._recording import STACK, record
+from .._registry import OpDef, register as _register
+from ..tensor import Tensor, TensorLike, constant, infer_dtype
+
+_NO_ATTRS = ()
+
+# TF's kernel type names, used in its dtype-mismatch messages.
+_TF_TYPE_NAMES = {"float16": "half", "float32": "float", "float64": "double"}
+_FLOAT_TYPES = "bfloat16, half, float, double, complex64, complex128"
+
+
+def tf_type_name(dtype):
+    return _TF_TYPE_NAMES.get(dtype.name, dtype.name)
+
+
+def attrs(**kwargs):
+    """Static op attributes as a hashable, ordered tuple (part of the gradient cache key)."""
+    return tuple(sorted((k, _freeze(v)) for k, v in kwargs.items()))
+
+
+def _freeze(value):
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    if isinstance(value, np.ndarray):
+        return tuple(value.tolist())
+    return value
+
+
+def apply(fn, inputs, static=_NO_ATTRS, op_name="", differentiable=True):
+    """Runs ``fn`` on the values of ``inputs`` and records the call on watching tapes.
+
+    ``inputs`` holds Tensors, Variables or Python scalars (already dtype-checked by the op);
+    ``static`` holds the op's attributes as made by :func:`attrs`.
+    """
+    tensors = []
+    values = []
+    for x in inputs:
+        if type(x) is not Tensor and isinstance(x, TensorLike):
+            x = x._tapejax_read()
+        tensors.append(x)
+        values.append(x._value if type(x) is Tensor else x)
+    try:
+        out = fn(*values, **dict(static)) if static else fn(*values)
+    except (TypeError, ValueError, IndexError) as e:
+        raise _translate(e, op_name, values) from None
+    multi = isinstance(out, (tuple, list))
+    outputs = tuple(Tensor(o) for o in out) if multi else (Tensor(out),)
+    if differentiable and STACK.tapes:
+        record(fn, static, tuple(tensors), outputs, multi)
+    return outputs if multi else outputs[0]
+
+
+def _translate(error, op_name, values):
+    """JAX's shape/dtype errors become TF's: ``InvalidArgumentError`` in eager mode."""
+    if isinstance(error, errors.OpError):
+        return error
+    if any(isinstance(v, jax.core.Tracer) for v in values):
+        return ValueError(f"{error} [Op:{op_name}]")
+    return errors.InvalidArgumentError(None, None, f"{error} [Op:{op_name}] name: ")
+
+
+# --- input conversion ---------------------------------------------------------------------
+_SCALARS = (bool, int, float, complex)
+
+
+def to_tensor(x, dtype=None):
+    """A Tensor or Variable for an op input (Python values converted with TF's inference)."""
+    if type(x) is Tensor or isinstance(x, TensorLike):
+        return x
+    return constant(x, dtype)
+
+
+def dtype_of(x):
+    if isinstance(x, TensorLike):
+        return x.dtype
+    if isinstance(x, (np.ndarray, np.generic, jax.Array)):
+        return dtypes.from_numpy(x.dtype)
+    return None
+
+
+def _adopt(value, dtype, op_name, index, strict):
+    """A Python value taking the dtype of the other operand (TF's binary-op conversion)."""
+    if type(value) in _SCALARS:
+        kind = infer_dtype(value)
+        if (kind.is_inexact and not dtype.is_inexact) or (kind.is_complex and not dtype.is_complex) \
+                or (dtype.is_bool and not kind.is_bool):
+            if strict:
+                raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype=dtype.name))
+            raise errors.InvalidArgumentError(None, None, errors.DTYPE_MISMATCH.format(
+                op=op_name, index=index, expected=tf_type_name(dtype), got=tf_type_name(kind)))
+        return value  # JAX keeps a Python scalar weakly typed: it adopts the tensor's dtype
+    inferred = infer_dtype(value) if not isinstance(value, (np.ndarray, np.generic)) else None
+    if inferred is not None and inferred.is_inexact and not dtype.is_inexact:
+        if strict:
+            raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype=dtype.name))
+        raise errors.InvalidArgumentError(None, None, errors.DTYPE_MISMATCH.format(
+            op=op_name, index=index, expected=tf_type_name(dtype), got=tf_type_name(inferred)))
+    return constant(value, dtype)
+
+
+def match(x, y, op_name, strict=False):
+    """Both operands of a binary op with one dtype, as TF: no implicit promotion."""
+    dx, dy = dtype_of(x), dtype_of(y)
+    if dx is not None and dy is not None:
+        if dx != dy:
+            raise errors.InvalidArgumentError(None, None, errors.DTYPE_MISMATCH.format(
+                op=op_name, index=1, expected=tf_type_name(dx), got=tf_type_name(dy)))
+        return to_tensor(x), to_tensor(y)
+    if dx is not None:
+        return to_tensor(x), _adopt(y, dx, op_name, 1, strict)
+    if dy is not None:
+        return _adopt(x, dy, op_name, 0, strict), to_tensor(y)
+    x = constant(x)
+    return x, _adopt(y, x.dtype, op_name, 1, strict)
+
+
+def require_inexact(x, op_name):
+    dtype = x.dtype
+    if not dtype.is_inexact:
+        raise errors.InvalidArgumentError(None, None, (
+            f"Value for attr 'T' of {tf_type_name(dtype)} is not in the list of allowed values: "
+            f"{_FLOAT_TYPES} [Op:{op_name}] name: "))
+
+
+# --- registration -------------------------------------------------------------------------
+def register(name, fn, *, kind="other", differentiable=True, domain=None, float_only=False,
+             tf_name=None, extra=None):
+    """Decorator adding a TF-signature function to the op table under ``name``."""
+    def decorate(api):
+        api.__name__ = api.__qualname__ = name
+        _register(OpDef(name, fn, api, differentiable, kind, domain, float_only,
+                        tf_name or name, extra))
+        return api
+    return decorate
+
+
+def unary(name, fn, *, float_only=False, domain=None, tf_name=None, differentiable=True,
+          doc=None):
+    """A one-input elementwise op ``name(x, name=None)``."""
+    tf_name = tf_name or name.title().replace("_", "")
+
+    def api(x, name=None):
+        x = to_tensor(x)
+        if float_only:
+            require_inexact(x, tf_name)
+        return apply(fn, (x,), _NO_ATTRS, tf_name, differentiable)
+    api.__doc__ = doc or f"Elementwise ``tf.math.{name}`` on JAX."
+    return register(name, fn, kind="unary", differentiable=differentiable, domain=domain,
+                    float_only=float_only, tf_name=tf_name)(api)
+
+
+def binary(name, fn, *, tf_name=None, differentiable=True, domain=None, float_only=False,
+           strict=False, doc=None):
+    """A two-input broadcasting op ``name(x, y, name=None)`` with TF's dtype rule."""
+    tf_name = tf_name or name.title().replace("_", "")
+
+    def api(x, y, name=None):
+        x, y = match(x, y, tf_name, strict)
+        if float_only:
+            require_inexact(to_tensor(x), tf_name)
+        return apply(fn, (x, y), _NO_ATTRS, tf_name, differentiable)
+    api.__doc__ = doc or f"Elementwise ``tf.math.{name}`` with broadcasting, on JAX."
+    return register(name, fn, kind="binary", differentiable=differentiable, domain=domain,
+                    float_only=float_only, tf_name=tf_name)(api)
+
+
+def normalize_axis(axis, rank, op_name):
+    """TF's ``axis`` argument (None, int, list or Tensor) as a tuple of non-negative ints."""
+    if axis is None:
+        return None
+    if isinstance(axis, TensorLike):
+        axis = axis.numpy().tolist()
+    axes = list(axis) if isinstance(axis, (list, tuple)) else [axis]
+    out = []
+    for a in axes:
+        a = int(a)
+        if not -rank <= a < max(rank, 1):
+            raise errors.InvalidArgumentError(None, None, (
+                f"Invalid reduction dimension ({a} for input with {rank} dimension(s) "
+                f"[Op:{op_name}] name: "))
+        out.append(a % rank if rank else 0)
+    return tuple(out)
+
+
+def reduction(name, fn, *, tf_name, differentiable=True, bool_only=False, doc=None):
+    """A reduction ``name(input_tensor, axis=None, keepdims=False, name=None)``."""
+    def api(input_tensor, axis=None, keepdims=False, name=None):
+        x = to_tensor(input_tensor)
+        if bool_only and not x.dtype.is_bool:
+            raise errors.InvalidArgumentError(None, None, errors.DTYPE_MISMATCH.format(
+                op=tf_name, index=0, expected="bool", got=tf_type_name(x.dtype)))
+        static = attrs(axis=normalize_axis(axis, x.ndim, tf_name), keepdims=bool(keepdims))
+        return apply(fn, (x,), static, tf_name, differentiable)
+    api.__doc__ = doc or f"``tf.math.{name}`` on JAX: reduces ``axis`` (all axes when None)."
+    return register(name, fn, kind="reduction", differentiable=differentiable,
+                    tf_name=tf_name)(api)

@@ -1,0 +1,335 @@
+"""``Tensor``: an immutable value wrapping one ``jax.Array`` (or a tracer inside ``jax.jit``).
+
+Also ``constant`` and ``convert_to_tensor`` with TF's dtype inference (Python floats are
+float32, Python ints int32 unless they need int64, NumPy arrays keep their dtype), and the
+operator mixin shared with ``Variable``: every operator dispatches through the op table by name.
+"""
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import dtypes, errors
+from ._registry import OPS
+from .tensor_shape import TensorShape
+
+_DEVICE = "/job:localhost/replica:0/task:0/device:CPU:0"
+
+
+class Reference:
+    """What ``Tensor.ref()`` / ``Variable.ref()`` return: hashable by identity, ``deref()``."""
+
+    __slots__ = ("_obj",)
+
+    def __init__(self, obj):
+        self._obj = obj
+
+    def deref(self):
+        return self._obj
+
+    def __hash__(self):
+        return id(self._obj)
+
+    def __eq__(self, other):
+        return isinstance(other, Reference) and other._obj is self._obj
+
+    def __repr__(self):
+        return f"<Reference wrapping {self._obj!r}>"
+
+
+def _op(name):
+    return OPS[name].api
+
+
+class TensorLike:
+    """Operators shared by ``Tensor`` and ``Variable``; each one is a table op (TF's mapping)."""
+
+    __slots__ = ()
+    __array_priority__ = 100
+
+    def __add__(self, other): return _op("add")(self, other)
+    def __radd__(self, other): return _op("add")(other, self)
+    def __sub__(self, other): return _op("subtract")(self, other)
+    def __rsub__(self, other): return _op("subtract")(other, self)
+    def __mul__(self, other): return _op("multiply")(self, other)
+    def __rmul__(self, other): return _op("multiply")(other, self)
+    def __truediv__(self, other): return _op("truediv")(self, other)
+    def __rtruediv__(self, other): return _op("truediv")(other, self)
+    def __floordiv__(self, other): return _op("floordiv")(self, other)
+    def __rfloordiv__(self, other): return _op("floordiv")(other, self)
+    def __mod__(self, other): return _op("floormod")(self, other)
+    def __rmod__(self, other): return _op("floormod")(other, self)
+    def __pow__(self, other): return _op("pow")(self, other)
+    def __rpow__(self, other): return _op("pow")(other, self)
+    def __matmul__(self, other): return _op("matmul")(self, other)
+    def __rmatmul__(self, other): return _op("matmul")(other, self)
+    def __and__(self, other): return _op("bitwise_and_op")(self, other)
+    def __rand__(self, other): return _op("bitwise_and_op")(other, self)
+    def __or__(self, other): return _op("bitwise_or_op")(self, other)
+    def __ror__(self, other): return _op("bitwise_or_op")(other, self)
+    def __xor__(self, other): return _op("bitwise_xor_op")(self, other)
+    def __rxor__(self, other): return _op("bitwise_xor_op")(other, self)
+    def __invert__(self): return _op("invert_op")(self)
+    def __neg__(self): return _op("negative")(self)
+    def __abs__(self): return _op("abs")(self)
+    def __lt__(self, other): return _op("less")(self, other)
+    def __le__(self, other): return _op("less_equal")(self, other)
+    def __gt__(self, other): return _op("greater")(self, other)
+    def __ge__(self, other): return _op("greater_equal")(self, other)
+    def __getitem__(self, key): return _op("getitem")(self, key)
+
+    def __eq__(self, other):
+        if other is None:
+            return False
+        return _op("equal")(self, other)
+
+    def __ne__(self, other):
+        if other is None:
+            return True
+        return _op("not_equal")(self, other)
+
+    def ref(self):
+        return Reference(self)
+
+    experimental_ref = ref
+
+    def get_shape(self):
+        return self.shape
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def device(self):
+        return _DEVICE
+
+    def __float__(self):
+        return float(self.numpy())
+
+    def __int__(self):
+        return int(self.numpy())
+
+    def __index__(self):
+        if not self.dtype.is_integer:
+            raise TypeError(f"Only integer tensors can be used as an index, got {self.dtype!r}")
+        return int(self.numpy())
+
+    def __bool__(self):
+        return bool(self.numpy())
+
+    def __complex__(self):
+        return complex(self.numpy())
+
+    def __len__(self):
+        shape = self.shape
+        if shape.rank == 0:
+            raise TypeError("Scalar tensor has no `len()`")
+        return shape[0]
+
+    def __iter__(self):
+        if self.shape.rank == 0:
+            raise TypeError("Cannot iterate over a scalar tensor.")
+        return iter(_op("unstack")(self))
+
+    def __array__(self, dtype=None, copy=None):
+        array = np.asarray(self.numpy())
+        return array if dtype is None else array.astype(dtype)
+
+    def __format__(self, spec):
+        if self.shape.rank == 0 and spec:
+            return format(self.numpy().item(), spec)
+        return format(str(self), spec)
+
+
+class Tensor(TensorLike):
+    """An immutable multi-dimensional value, TF's ``tf.Tensor`` on a JAX array.
+
+    >>> import tapejax as tf
+    >>> print(tf.constant([1.0, 2.0]) * 3)
+    tf.Tensor([3. 6.], shape=(2,), dtype=float32)
+    """
+
+    __slots__ = ("_value", "__weakref__")
+
+    def __init__(self, value):
+        self._value = value
+
+    @property
+    def dtype(self):
+        return dtypes.from_numpy(self._value.dtype)
+
+    @property
+    def shape(self):
+        return TensorShape(self._value.shape)
+
+    @property
+    def ndim(self):
+        return self._value.ndim
+
+    def numpy(self):
+        """The value as a NumPy array (a NumPy scalar for rank 0), as TF's ``Tensor.numpy()``."""
+        return _to_numpy(self._value)
+
+    def __jax_array__(self):
+        return self._value
+
+    def __hash__(self):
+        raise TypeError(errors.TENSOR_UNHASHABLE)
+
+    def __str__(self):
+        body = _numpy_str(self._value)
+        sep = "\n" if "\n" in body else ""
+        return f"tf.Tensor({sep}{body}, shape={self.shape}, dtype={self.dtype.name})"
+
+    def __repr__(self):
+        if _is_tracer(self._value):
+            return f"<tf.Tensor: shape={self.shape}, dtype={self.dtype.name}, traced>"
+        body = np.array_repr(np.asarray(self._value)) if self._value.ndim else str(self.numpy())
+        sep = "\n" if "\n" in body else ""
+        return f"<tf.Tensor: shape={self.shape}, dtype={self.dtype.name}, numpy={sep}{body}>"
+
+
+def _is_tracer(value):
+    return isinstance(value, jax.core.Tracer)
+
+
+def _to_numpy(value):
+    if _is_tracer(value):
+        raise NotImplementedError(
+            "numpy() is only available for concrete tensors; this tensor is symbolic (it is "
+            "being traced inside tapejax.function or a jax transformation).")
+    array = np.array(value)
+    return array[()] if array.ndim == 0 else array
+
+
+def _numpy_str(value):
+    if _is_tracer(value):
+        return "<traced>"
+    return str(_to_numpy(value))
+
+
+jax.tree_util.register_pytree_node(
+    Tensor, lambda t: ((t._value,), None), lambda _, children: Tensor(children[0]))
+
+
+# --- conversion ---------------------------------------------------------------------------
+_INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
+
+
+def infer_dtype(value):
+    """TF's dtype for a Python or NumPy value (``tf.constant`` without ``dtype``)."""
+    if isinstance(value, (np.ndarray, np.generic)) or isinstance(value, jax.Array):
+        return dtypes.from_numpy(value.dtype)
+    if isinstance(value, bool):
+        return dtypes.bool
+    if isinstance(value, int):
+        return dtypes.int32 if _INT32_MIN <= value <= _INT32_MAX else dtypes.int64
+    if isinstance(value, float):
+        return dtypes.float32
+    if isinstance(value, complex):
+        return dtypes.complex128
+    array = np.asarray(_plain(value))
+    kind = array.dtype.kind
+    if kind == "f":
+        return dtypes.float32
+    if kind in "iu":
+        if array.size and (array.min() < _INT32_MIN or array.max() > _INT32_MAX):
+            return dtypes.int64
+        return dtypes.int32
+    if kind == "c":
+        return dtypes.complex128
+    if kind == "b":
+        return dtypes.bool
+    raise TypeError(f"Can't convert Python object of type {type(value).__name__!r} to a Tensor: "
+                    f"{value!r}")
+
+
+def _plain(value):
+    """Nested lists/tuples with Tensors inside become NumPy-convertible."""
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, TensorLike):
+        return np.asarray(value)
+    return value
+
+
+def _python_to_array(value, dtype):
+    inferred = infer_dtype(value)
+    if dtype is None:
+        dtype = inferred
+    elif (dtype.is_integer or dtype.is_bool) and inferred.is_inexact and not isinstance(
+            value, (np.ndarray, np.generic)):
+        raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype=dtype.name))
+    return jnp.asarray(np.asarray(_plain(value), dtype=dtype.as_numpy_dtype))
+
+
+def _read(value):
+    """A Tensor for a Tensor or Variable (a Variable read is visible to active tapes)."""
+    if type(value) is Tensor:
+        return value
+    reader = getattr(value, "_tapejax_read", None)
+    return reader() if reader is not None else None
+
+
+def constant(value, dtype=None, shape=None, name="Const"):
+    """Creates a constant tensor, as ``tf.constant``.
+
+    >>> import tapejax as tf
+    >>> tf.constant(5.0)
+    <tf.Tensor: shape=(), dtype=float32, numpy=5.0>
+    >>> print(tf.constant(0.0, shape=(2,)))
+    tf.Tensor([0. 0.], shape=(2,), dtype=float32)
+    """
+    dtype = None if dtype is None else dtypes.as_dtype(dtype)
+    existing = _read(value)
+    if existing is not None:
+        if dtype is not None and existing.dtype != dtype:
+            raise TypeError(f"Expected tensor {existing.numpy()} with dtype {dtype!r}, but got "
+                            f"dtype {existing.dtype!r}.")
+        array = existing._value
+    else:
+        array = _python_to_array(value, dtype)
+    if shape is not None:
+        shape = tuple(int(d) for d in (shape if isinstance(shape, (list, tuple, TensorShape))
+                                       else [shape]))
+        size = int(np.prod(shape, dtype=np.int64))
+        if array.size == 1:
+            array = jnp.broadcast_to(array.reshape(()), shape)
+        elif array.size == size:
+            array = array.reshape(shape)
+        else:
+            raise TypeError(
+                f"Eager execution of tf.constant with unsupported shape. Tensor {np.asarray(array)}"
+                f" (converted from {value!r}) has {array.size} elements, but got `shape` {shape} "
+                f"with {size} elements).")
+    return Tensor(array) if existing is None or shape is not None else existing
+
+
+def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
+    """Converts Python values, NumPy arrays, Tensors and Variables, as ``tf.convert_to_tensor``.
+
+    Raises ``ValueError`` when a Tensor of another dtype is given with ``dtype`` (TF's rule).
+    """
+    dtype = None if dtype is None else dtypes.as_dtype(dtype)
+    existing = _read(value)
+    if existing is not None:
+        if dtype is not None and existing.dtype != dtype:
+            raise ValueError(errors.CONVERSION_DTYPE.format(
+                requested=dtype.name, actual=existing.dtype.name, value=existing))
+        return existing
+    if value is None:
+        raise ValueError("Attempt to convert a value (None) with an unsupported type "
+                         "(<class 'NoneType'>) to a Tensor.")
+    if dtype is None and dtype_hint is not None:
+        try:
+            return Tensor(_python_to_array(value, dtypes.as_dtype(dtype_hint)))
+        except (TypeError, ValueError):
+            pass
+    if isinstance(value, jax.Array) and dtype is None:
+        return Tensor(value)
+    return Tensor(_python_to_array(value, dtype))
+
+
+def is_tensor(x):
+    """``tf.is_tensor``: True for Tensors (and, as in TF, Variables)."""
+    return isinstance(x, TensorLike)

@@ -1,0 +1,184 @@
+"""``Variable``: a mutable, named holder of one immutable JAX array (TF's ``tf.Variable``).
+
+Each value a Variable holds is one Tensor; ops read that Tensor, so a tape sees one source per
+value the variable had while it recorded (TF sums the gradients of all reads). ``assign`` makes a
+fresh Tensor, which is why gradients never flow through an assignment (as in TF).
+"""
+import itertools
+import threading
+
+import jax
+import numpy as np
+
+from . import dtypes, errors
+from ._recording import variable_accessed
+from .tensor import Tensor, TensorLike, _to_numpy, convert_to_tensor
+from .tensor_shape import TensorShape
+
+_ids = itertools.count()
+
+
+class VariableSynchronization:
+    AUTO, NONE, ON_WRITE, ON_READ = 0, 1, 2, 3
+
+
+class VariableAggregation:
+    NONE, SUM, MEAN, ONLY_FIRST_REPLICA = 0, 1, 2, 3
+
+
+class Variable(TensorLike):
+    """A mutable tensor-valued state, as ``tf.Variable``.
+
+    >>> import tapejax as tf
+    >>> v = tf.Variable(1.0)
+    >>> _ = v.assign_add(2.0)
+    >>> v
+    <tf.Variable 'Variable:0' shape=() dtype=float32, numpy=3.0>
+    """
+
+    __slots__ = ("_tensor", "_name", "_trainable", "_id", "_lock", "_constraint",
+                 "_synchronization", "_aggregation", "__weakref__")
+
+    def __init__(self, initial_value=None, trainable=None, validate_shape=True,
+                 caching_device=None, name=None, variable_def=None, dtype=None,
+                 import_scope=None, constraint=None,
+                 synchronization=VariableSynchronization.AUTO,
+                 aggregation=VariableAggregation.NONE, shape=None,
+                 experimental_enable_variable_lifting=True):
+        if initial_value is None:
+            raise ValueError("The `initial_value` arg (None) must be specified.")
+        if callable(initial_value):
+            initial_value = initial_value()
+        if constraint is not None and not callable(constraint):
+            raise ValueError(f"The `constraint` argument must be a callable. Received: "
+                             f"{constraint!r}")
+        value = convert_to_tensor(initial_value, dtype=dtype)
+        self._tensor = Tensor(value._value)
+        self._name = "Variable" if name is None else str(name)
+        if synchronization == VariableSynchronization.ON_READ and trainable:
+            raise ValueError("Synchronization value can be set to VariableSynchronization.ON_READ "
+                             "only for non-trainable variables. You have specified trainable=True "
+                             "and synchronization=VariableSynchronization.ON_READ.")
+        self._trainable = (synchronization != VariableSynchronization.ON_READ
+                           if trainable is None else bool(trainable))
+        self._id = next(_ids)
+        self._lock = threading.Lock()
+        self._constraint = constraint
+        self._synchronization = synchronization
+        self._aggregation = aggregation
+
+    # --- reading -------------------------------------------------------------------------
+    def _tapejax_read(self):
+        """The Tensor holding the current value; recording tapes see the read."""
+        tensor = self._tensor
+        variable_accessed(self, tensor)
+        return tensor
+
+    def read_value(self):
+        return self._tapejax_read()
+
+    value = read_value
+
+    def numpy(self):
+        return _to_numpy(self._tensor._value)
+
+    def __jax_array__(self):
+        return self._tensor._value
+
+    @property
+    def dtype(self):
+        return dtypes.from_numpy(self._tensor._value.dtype)
+
+    @property
+    def shape(self):
+        return TensorShape(self._tensor._value.shape)
+
+    @property
+    def name(self):
+        return self._name + ":0"
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @property
+    def constraint(self):
+        return self._constraint
+
+    @property
+    def synchronization(self):
+        return self._synchronization
+
+    @property
+    def aggregation(self):
+        return self._aggregation
+
+    @property
+    def handle(self):
+        return self
+
+    @property
+    def initial_value(self):
+        raise NotImplementedError("initial_value is not kept in eager mode (as in TF2 eager).")
+
+    # --- writing -------------------------------------------------------------------------
+    def _new_value(self, value):
+        tensor = convert_to_tensor(value, dtype=self.dtype)
+        if tensor.shape != self.shape:
+            raise ValueError(errors.ASSIGN_SHAPE.format(
+                name=self.name, var_shape=self.shape, value_shape=tensor.shape))
+        return tensor._value
+
+    def assign(self, value, use_locking=None, name=None, read_value=True):
+        """Sets the value; a wrong shape or dtype raises as TF and leaves the value untouched."""
+        new = self._new_value(value)
+        with self._lock:
+            self._tensor = Tensor(new)
+        return self if read_value else None
+
+    def assign_add(self, delta, use_locking=None, name=None, read_value=True):
+        delta = self._new_value(delta)
+        with self._lock:
+            self._tensor = Tensor(self._tensor._value + delta)
+        return self if read_value else None
+
+    def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
+        delta = self._new_value(delta)
+        with self._lock:
+            self._tensor = Tensor(self._tensor._value - delta)
+        return self if read_value else None
+
+    # --- protocol ------------------------------------------------------------------------
+    def __hash__(self):
+        raise TypeError(errors.VARIABLE_UNHASHABLE.format(var=self))
+
+    def __repr__(self):
+        value = self._tensor._value
+        if isinstance(value, jax.core.Tracer):
+            body = "<traced>"
+        else:
+            body = np.array_repr(np.asarray(value)) if value.ndim else str(self.numpy())
+        sep = "\n" if "\n" in body else ""
+        return (f"<tf.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}, "
+                f"numpy={sep}{body}>")
+
+    __str__ = __repr__
+
+
+def _flatten_variable(v):
+    return (v._tensor._value,), (v._name, v._trainable)
+
+
+def _unflatten_variable(aux, children):
+    v = object.__new__(Variable)
+    v._tensor = Tensor(children[0])
+    v._name, v._trainable = aux
+    v._id = next(_ids)
+    v._lock = threading.Lock()
+    v._constraint = None
+    v._synchronization = VariableSynchronization.AUTO
+    v._aggregation = VariableAggregation.NONE
+    return v
+
+
+jax.tree_util.register_pytree_node(Variable, _flatten_variable, _unflatten_variable)
