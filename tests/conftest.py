@@ -1,0 +1,19 @@
+"""Shared fixtures: real TensorFlow as the oracle (skipped cleanly when absent)."""
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+
+import pytest  # noqa: E402
+
+import tapejax  # noqa: E402,F401  (enables JAX's 64-bit mode before any test builds arrays)
+
+
+@pytest.fixture(scope="session")
+def real_tf():
+    """The real TensorFlow package, or a skip saying why."""
+    try:
+        import tensorflow
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        pytest.skip(f"TensorFlow is not installed ({exc}); install the 'test' extra")
+    return tensorflow

@@ -1,0 +1,48 @@
+"""Helpers for comparing tapejax with TensorFlow and with finite differences."""
+import numpy as np
+
+import tapejax
+
+
+def to_numpy(x):
+    """NumPy value of a tapejax or TF tensor (None stays None)."""
+    if x is None:
+        return None
+    return np.asarray(x.numpy() if hasattr(x, "numpy") else x)
+
+
+def assert_same(ours, theirs, rtol=1e-5, atol=1e-6):
+    """Same value, dtype name, shape and None-ness, recursively over lists/tuples/dicts."""
+    if isinstance(theirs, dict):
+        assert isinstance(ours, dict) and sorted(ours) == sorted(theirs)
+        for k in theirs:
+            assert_same(ours[k], theirs[k], rtol, atol)
+        return
+    if isinstance(theirs, (list, tuple)):
+        assert isinstance(ours, (list, tuple)) and len(ours) == len(theirs)
+        for a, b in zip(ours, theirs):
+            assert_same(a, b, rtol, atol)
+        return
+    if theirs is None:
+        assert ours is None, f"expected None, got {ours!r}"
+        return
+    assert ours is not None, f"expected {theirs!r}, got None"
+    assert ours.dtype.name == theirs.dtype.name, (ours.dtype, theirs.dtype)
+    assert tuple(ours.shape) == tuple(theirs.shape), (ours.shape, theirs.shape)
+    np.testing.assert_allclose(to_numpy(ours), to_numpy(theirs), rtol=rtol, atol=atol)
+
+
+def central_difference(f, x, eps=1e-3):
+    """d sum(f(x)) / dx by central differences, in float64, for a NumPy input."""
+    x = np.asarray(x, np.float64)
+    grad = np.zeros_like(x)
+    flat = grad.reshape(-1)
+    for i in range(x.size):
+        step = np.zeros(x.size)
+        step[i] = eps
+        step = step.reshape(x.shape)
+        flat[i] = (np.sum(f(x + step)) - np.sum(f(x - step))) / (2 * eps)
+    return grad
+
+
+__all__ = ["assert_same", "central_difference", "to_numpy", "tapejax"]
