@@ -28,7 +28,11 @@ class Plan(NamedTuple):
 
 
 def plan(tape, targets, source_groups):
-    """Selects and wires the nodes of ``tape`` between ``source_groups`` and ``targets``."""
+    """Selects and wires the nodes of ``tape`` between ``source_groups`` and ``targets``.
+
+    As in TF, a source that is itself computed from other sources does not cut the graph: its
+    value is recomputed and a zero is added to it, whose cotangent is the gradient it asks for.
+    """
     slot = {}
     sources = []
     for group in source_groups:
@@ -41,16 +45,17 @@ def plan(tape, targets, source_groups):
     stack = [id(t) for t in targets]
     while stack:
         i = stack.pop()
-        if i in seen or i in slot:
+        if i in seen:
             continue
         seen.add(i)
         where = producer.get(i)
         if where is not None and where[0] not in needed:
             needed.add(where[0])
             stack.extend(id(x) for x in nodes[where[0]].inputs)
-    ref = dict((i, s) for i, s in slot.items())
+    ref = dict(slot)
     live = set(slot)
-    used = set()
+    injected = {}  # source slot -> env position of the recorded value it names
+    used = set()  # env positions read by a kept node or a target
     captured, cap_ref, wiring = [], {}, []
     position = len(sources)
     for n in sorted(needed):
@@ -65,40 +70,59 @@ def plan(tape, targets, source_groups):
                 if r is None:
                     r = cap_ref[id(x)] = -len(captured) - 1
                     captured.append(x)
-            elif r < len(sources):
+            else:
                 used.add(r)
             in_refs.append(r)
-        wiring.append((node.fn, node.static, tuple(in_refs), node.multi))
-        for out in node.outputs:
+        injects = []
+        for k, out in enumerate(node.outputs):
             live.add(id(out))
-            ref.setdefault(id(out), position)
+            s = slot.get(id(out))
+            if s is not None and s not in injected:
+                injected[s] = position
+                injects.append((k, s))
+            ref[id(out)] = position
             position += 1
+        wiring.append((node.fn, node.static, tuple(in_refs), node.multi, tuple(injects)))
     target_refs, target_index = [], []
     for k, t in enumerate(targets):
         r = ref.get(id(t))
         if r is not None:
             target_refs.append(r)
             target_index.append(k)
-            if r < len(sources):
-                used.add(r)
-    groups = tuple(tuple(slot[id(t)] for t in group if slot[id(t)] in used)
+            used.add(r)
+    connected = {s for s in range(len(sources)) if injected.get(s, s) in used}
+    groups = tuple(tuple(slot[id(t)] for t in group if slot[id(t)] in connected)
                    for group in source_groups)
     key = (tuple(wiring), len(sources), len(captured), groups, tuple(target_refs))
     return Plan(key, sources, captured, groups, tuple(target_refs), tuple(target_index))
 
 
-def _replay_fn(wiring, n_sources, target_refs):
+def _replay_fn(wiring, target_refs):
+    """The recorded computation as a pure function of (source values, captured values).
+
+    Also returns the primals to differentiate at: a source that names a recomputed value enters
+    as a zero added to that value.
+    """
+    zeroed = {s for *_, injects in wiring for _, s in injects}
+
+    def primals(source_values):
+        return [jnp.zeros_like(v) if s in zeroed else v for s, v in enumerate(source_values)]
+
     def replay(source_values, captured_values):
         env = list(source_values)
-        for fn, static, in_refs, multi in wiring:
+        sources = env[:]
+        for fn, static, in_refs, multi, injects in wiring:
             args = [env[r] if r >= 0 else captured_values[-r - 1] for r in in_refs]
             out = fn(*args, **dict(static))
+            start = len(env)
             if multi:
                 env.extend(out)
             else:
                 env.append(out)
+            for k, s in injects:
+                env[start + k] = env[start + k] + sources[s]
         return [env[r] for r in target_refs]
-    return replay
+    return replay, primals
 
 
 def _group_sums(grads, groups):
@@ -113,11 +137,11 @@ def _group_sums(grads, groups):
 
 
 def _build_gradient(key, with_cotangents):
-    wiring, n_sources, _, groups, target_refs = key
-    replay = _replay_fn(wiring, n_sources, target_refs)
+    wiring, _, _, groups, target_refs = key
+    replay, primals = _replay_fn(wiring, target_refs)
 
     def gradient(source_values, captured_values, cotangents=None):
-        outs, pullback = jax.vjp(lambda s: replay(s, captured_values), list(source_values))
+        outs, pullback = jax.vjp(lambda s: replay(s, captured_values), primals(source_values))
         if not with_cotangents:
             cotangents = [jnp.ones_like(y) for y in outs]
         (grads,) = pullback(list(cotangents))
@@ -126,11 +150,11 @@ def _build_gradient(key, with_cotangents):
 
 
 def _build_jacobian(key, batched, chunk):
-    wiring, n_sources, _, groups, target_refs = key
-    replay = _replay_fn(wiring, n_sources, target_refs)
+    wiring, _, _, groups, target_refs = key
+    replay, primals = _replay_fn(wiring, target_refs)
 
     def jacobian(source_values, captured_values):
-        (y,), pullback = jax.vjp(lambda s: replay(s, captured_values), list(source_values))
+        (y,), pullback = jax.vjp(lambda s: replay(s, captured_values), primals(source_values))
         if batched:
             rows = y.size // y.shape[0]
             eye = jnp.eye(rows, dtype=y.dtype)[:, None, :]

@@ -2,7 +2,7 @@
 
 This is a leaf module; it imports nothing from tapejax so every other module can read it.
 """
-from typing import Any, Callable, NamedTuple, Optional, Tuple
+from typing import Any, Callable, NamedTuple
 
 
 class OpDef(NamedTuple):
@@ -10,7 +10,8 @@ class OpDef(NamedTuple):
 
     ``fn`` is the pure JAX function (arrays and static keyword attributes in, arrays out);
     ``api`` is the TF-signature callable users see. ``kind`` and ``domain`` describe the op
-    for the generated tests (``"unary"``, ``"binary"``, ``"reduction"`` or ``"other"``).
+    for the generated tests (``"unary"``, ``"binary"``, ``"reduction"`` or ``"other"``):
+    ``domain`` is a ``(low, high)`` range for float test inputs, or ``"bool"``/``"int"``.
     """
 
     name: str
@@ -18,7 +19,7 @@ class OpDef(NamedTuple):
     api: Callable
     differentiable: bool
     kind: str
-    domain: Optional[Tuple[float, float]]
+    domain: Any
     float_only: bool
     tf_name: str
     extra: Any = None

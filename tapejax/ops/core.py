@@ -64,9 +64,16 @@ def _translate(error, op_name, values):
     """JAX's shape/dtype errors become TF's: ``InvalidArgumentError`` in eager mode."""
     if isinstance(error, errors.OpError):
         return error
+    shapes = [np.shape(v) for v in values]
+    message = str(error)
+    if len(shapes) == 2:
+        try:
+            np.broadcast_shapes(*shapes)
+        except ValueError:
+            message = f"Incompatible shapes: {list(shapes[0])} vs. {list(shapes[1])}"
     if any(isinstance(v, jax.core.Tracer) for v in values):
-        return ValueError(f"{error} [Op:{op_name}]")
-    return errors.InvalidArgumentError(None, None, f"{error} [Op:{op_name}] name: ")
+        return ValueError(f"{message} [Op:{op_name}]")
+    return errors.InvalidArgumentError(None, None, f"{message} [Op:{op_name}] name: ")
 
 
 # --- input conversion ---------------------------------------------------------------------
@@ -203,4 +210,4 @@ def reduction(name, fn, *, tf_name, differentiable=True, bool_only=False, doc=No
         return apply(fn, (x,), static, tf_name, differentiable)
     api.__doc__ = doc or f"``tf.math.{name}`` on JAX: reduces ``axis`` (all axes when None)."
     return register(name, fn, kind="reduction", differentiable=differentiable,
-                    tf_name=tf_name)(api)
+                    domain="bool" if bool_only else None, tf_name=tf_name)(api)

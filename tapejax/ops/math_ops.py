@@ -28,7 +28,7 @@ stop_gradient = unary("stop_gradient", lax.stop_gradient, tf_name="StopGradient"
                       differentiable=False,
                       doc="``tf.stop_gradient``: not recorded, so gradients through it are None.")
 invert_op = unary("invert_op", jnp.invert, tf_name="Invert", differentiable=False,
-                  doc="``~x``: logical not for bool, bitwise invert for integers (TF's rule).")
+                  domain="bool", doc="``~x``: logical not for bool, bitwise invert for integers (TF's rule).")
 
 # --- binary -------------------------------------------------------------------------------
 add = binary("add", jnp.add, tf_name="AddV2")
@@ -45,12 +45,13 @@ less_equal = binary("less_equal", jnp.less_equal, tf_name="LessEqual", different
 greater = binary("greater", jnp.greater, differentiable=False)
 greater_equal = binary("greater_equal", jnp.greater_equal, tf_name="GreaterEqual",
                        differentiable=False)
+_LOGICAL_DOC = "``x {} y``: logical for bool, bitwise for integers (TF's operator rule)."
 bitwise_and_op = binary("bitwise_and_op", jnp.bitwise_and, tf_name="LogicalAnd",
-                        differentiable=False, doc="``x & y``: logical for bool, bitwise for ints.")
+                        differentiable=False, domain="bool", doc=_LOGICAL_DOC.format("&"))
 bitwise_or_op = binary("bitwise_or_op", jnp.bitwise_or, tf_name="LogicalOr",
-                       differentiable=False, doc="``x | y``: logical for bool, bitwise for ints.")
+                       differentiable=False, domain="bool", doc=_LOGICAL_DOC.format("|"))
 bitwise_xor_op = binary("bitwise_xor_op", jnp.bitwise_xor, tf_name="LogicalXor",
-                        differentiable=False, doc="``x ^ y``: logical for bool, bitwise for ints.")
+                        differentiable=False, domain="bool", doc=_LOGICAL_DOC.format("^"))
 
 
 def _float_divide(x, y):
@@ -137,6 +138,10 @@ def _matmul(a, b, *, transpose_a, transpose_b, adjoint_a, adjoint_b):
     return jnp.matmul(a, b)
 
 
+def _dims(t):
+    return "[" + ",".join(str(d) for d in t.shape) + "]"
+
+
 def _matmul_shapes(a, b, ta, tb):
     for k, t in ((0, a), (1, b)):
         if t.ndim < 2:
@@ -146,7 +151,7 @@ def _matmul_shapes(a, b, ta, tb):
     inner_b = b.shape[-1] if tb else b.shape[-2]
     if inner_a != inner_b:
         raise errors.InvalidArgumentError(None, None, (
-            f"Matrix size-incompatible: In[0]: {list(a.shape)}, In[1]: {list(b.shape)} "
+            f"Matrix size-incompatible: In[0]: {_dims(a)}, In[1]: {_dims(b)} "
             f"[Op:MatMul] name: "))
 
 
