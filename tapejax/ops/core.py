@@ -5,6 +5,7 @@ recording tape that watches an input. The factories (``unary``, ``binary``, ``re
 ``register``) give each TF op its TF signature and add it to the table in one line.
 """
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from .. import dtypes, errors
@@ -42,22 +43,32 @@ def apply(fn, inputs, static=_NO_ATTRS, op_name="", differentiable=True):
     ``inputs`` holds Tensors, Variables or Python scalars (already dtype-checked by the op);
     ``static`` holds the op's attributes as made by :func:`attrs`.
     """
-    tensors = []
-    values = []
-    for x in inputs:
-        if type(x) is not Tensor and isinstance(x, TensorLike):
-            x = x._tapejax_read()
-        tensors.append(x)
-        values.append(x._value if type(x) is Tensor else x)
+    values = [x._value if type(x) is Tensor else _value_of(x) for x in inputs]
     try:
         out = fn(*values, **dict(static)) if static else fn(*values)
     except (TypeError, ValueError, IndexError) as e:
         raise _translate(e, op_name, values) from None
-    multi = isinstance(out, (tuple, list))
-    outputs = tuple(Tensor(o) for o in out) if multi else (Tensor(out),)
+    if type(out) is tuple or type(out) is list:
+        outputs = tuple([Tensor(o) for o in out])
+        if differentiable and STACK.tapes:
+            record(fn, static, _recorded_inputs(inputs), outputs, True)
+        return outputs
+    output = Tensor(out)
     if differentiable and STACK.tapes:
-        record(fn, static, tuple(tensors), outputs, multi)
-    return outputs if multi else outputs[0]
+        record(fn, static, _recorded_inputs(inputs), (output,), False)
+    return output
+
+
+def _value_of(x):
+    if isinstance(x, TensorLike):
+        return x._tapejax_read()._value
+    return x
+
+
+def _recorded_inputs(inputs):
+    """The inputs as a tape sees them: a Variable is the Tensor it was just read as."""
+    return tuple([x if type(x) is Tensor or not isinstance(x, TensorLike) else x._tensor
+                  for x in inputs])
 
 
 def _translate(error, op_name, values):
@@ -151,30 +162,62 @@ def register(name, fn, *, kind="other", differentiable=True, domain=None, float_
     return decorate
 
 
+_FLOAT_KINDS = "fcV"  # NumPy kinds of float, complex and bfloat16
+
+
+def _fast(fn):
+    """``jnp`` ufuncs check their arguments in Python on every call; a ``jax.jit`` of the same
+    function dispatches in C++ (about 1 us less per op) and hashes cheaply in cache keys."""
+    return jax.jit(fn) if isinstance(fn, jnp.ufunc) else fn
+
+
 def unary(name, fn, *, float_only=False, domain=None, tf_name=None, differentiable=True,
           doc=None):
     """A one-input elementwise op ``name(x, name=None)``."""
     tf_name = tf_name or name.title().replace("_", "")
+    fn = _fast(fn)
 
     def api(x, name=None):
-        x = to_tensor(x)
-        if float_only:
-            require_inexact(x, tf_name)
+        if type(x) is Tensor:
+            if float_only and x._value.dtype.kind not in _FLOAT_KINDS:
+                require_inexact(x, tf_name)
+        else:
+            x = to_tensor(x)
+            if float_only:
+                require_inexact(x, tf_name)
         return apply(fn, (x,), _NO_ATTRS, tf_name, differentiable)
     api.__doc__ = doc or f"Elementwise ``tf.math.{name}`` on JAX."
     return register(name, fn, kind="unary", differentiable=differentiable, domain=domain,
                     float_only=float_only, tf_name=tf_name)(api)
 
 
+def _same_dtype_fast(x, y, float_only):
+    """True when TF's dtype rule obviously holds: the common Tensor/Python-scalar cases."""
+    if type(x) is Tensor:
+        kind = x._value.dtype.kind
+        if float_only and kind not in _FLOAT_KINDS:
+            return False
+        if type(y) is Tensor:
+            return y._value.dtype == x._value.dtype
+        if type(y) is float:
+            return kind in _FLOAT_KINDS
+        return type(y) is int and kind in "fciuV"
+    if type(y) is Tensor:
+        return _same_dtype_fast(y, x, float_only)
+    return False
+
+
 def binary(name, fn, *, tf_name=None, differentiable=True, domain=None, float_only=False,
            strict=False, doc=None):
     """A two-input broadcasting op ``name(x, y, name=None)`` with TF's dtype rule."""
     tf_name = tf_name or name.title().replace("_", "")
+    fn = _fast(fn)
 
     def api(x, y, name=None):
-        x, y = match(x, y, tf_name, strict)
-        if float_only:
-            require_inexact(to_tensor(x), tf_name)
+        if not _same_dtype_fast(x, y, float_only):
+            x, y = match(x, y, tf_name, strict)
+            if float_only:
+                require_inexact(to_tensor(x) if dtype_of(x) else to_tensor(y), tf_name)
         return apply(fn, (x, y), _NO_ATTRS, tf_name, differentiable)
     api.__doc__ = doc or f"Elementwise ``tf.math.{name}`` with broadcasting, on JAX."
     return register(name, fn, kind="binary", differentiable=differentiable, domain=domain,
