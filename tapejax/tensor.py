@@ -136,9 +136,7 @@ class TensorLike:
         return array if dtype is None else array.astype(dtype)
 
     def __format__(self, spec):
-        if self.shape.rank == 0 and spec:
-            return format(self.numpy().item(), spec)
-        return format(str(self), spec)
+        return format(self.numpy(), spec)  # TF formats the NumPy value
 
 
 class Tensor(TensorLike):
