@@ -10,8 +10,11 @@ import jax as _jax
 _jax.config.update("jax_enable_x64", True)
 
 from . import dtypes as dtypes, errors as errors, linalg as linalg, math as math  # noqa: E402
-from . import nest as nest, nn as nn  # noqa: E402
+from . import autodiff as autodiff, debugging as debugging, nest as nest, nn as nn  # noqa: E402
+from . import test as test  # noqa: E402
 from ._backprop import CACHE as _GRADIENT_CACHE  # noqa: E402
+from .custom_gradient import custom_gradient as custom_gradient  # noqa: E402
+from .custom_gradient import recompute_grad as recompute_grad  # noqa: E402
 from .dtypes import (  # noqa: E402
     DType as DType, as_dtype as as_dtype, bfloat16 as bfloat16, bool as bool,
     complex64 as complex64, complex128 as complex128, double as double, float16 as float16,
@@ -36,6 +39,7 @@ from .ops.math_ops import (  # noqa: E402
     sigmoid as sigmoid, sin as sin, sqrt as sqrt, square as square,
     stop_gradient as stop_gradient, subtract as subtract, tanh as tanh, truediv as truediv,
 )
+from .explain import explain_gradient as explain_gradient  # noqa: E402
 from .tape import GradientTape as GradientTape  # noqa: E402
 from .tape import UnconnectedGradients as UnconnectedGradients  # noqa: E402
 from .tensor import (  # noqa: E402

@@ -27,11 +27,13 @@ class Plan(NamedTuple):
     target_index: tuple  # which of the caller's targets those are
 
 
-def plan(tape, targets, source_groups):
+def plan(tape, targets, source_groups, honor_none=False):
     """Selects and wires the nodes of ``tape`` between ``source_groups`` and ``targets``.
 
     As in TF, a source that is itself computed from other sources does not cut the graph: its
     value is recomputed and a zero is added to it, whose cotangent is the gradient it asks for.
+    With ``honor_none``, inputs for which a custom gradient returned ``None`` (a node function's
+    ``none_inputs``) do not connect.
     """
     slot = {}
     sources = []
@@ -60,17 +62,18 @@ def plan(tape, targets, source_groups):
     position = len(sources)
     for n in sorted(needed):
         node = nodes[n]
-        if not any(id(x) in live for x in node.inputs):
+        cut = getattr(node.fn, "none_inputs", ()) if honor_none else ()
+        if not any(id(x) in live for k, x in enumerate(node.inputs) if k not in cut):
             continue
         in_refs = []
-        for x in node.inputs:
+        for k, x in enumerate(node.inputs):
             r = ref.get(id(x))
             if r is None:
                 r = cap_ref.get(id(x))
                 if r is None:
                     r = cap_ref[id(x)] = -len(captured) - 1
                     captured.append(x)
-            else:
+            elif k not in cut:
                 used.add(r)
             in_refs.append(r)
         injects = []
@@ -97,11 +100,12 @@ def plan(tape, targets, source_groups):
     return Plan(key, sources, captured, groups, tuple(target_refs), tuple(target_index))
 
 
-def _replay_fn(wiring, target_refs):
+def _replay_fn(wiring, target_refs, forward_mode=False):
     """The recorded computation as a pure function of (source values, captured values).
 
     Also returns the primals to differentiate at: a source that names a recomputed value enters
-    as a zero added to that value.
+    as a zero added to that value. In forward mode a node function may offer a ``forward_mode``
+    variant (JAX cannot run ``jax.jvp`` through a ``custom_vjp``).
     """
     zeroed = {s for *_, injects in wiring for _, s in injects}
 
@@ -112,6 +116,8 @@ def _replay_fn(wiring, target_refs):
         env = list(source_values)
         sources = env[:]
         for fn, static, in_refs, multi, injects in wiring:
+            if forward_mode:
+                fn = getattr(fn, "forward_mode", fn)
             args = [env[r] if r >= 0 else captured_values[-r - 1] for r in in_refs]
             out = fn(*args, **dict(static))
             start = len(env)
@@ -149,23 +155,38 @@ def _build_gradient(key, with_cotangents):
     return gradient
 
 
+def _build_jvp(key):
+    wiring, _, _, groups, target_refs = key
+    replay, primals = _replay_fn(wiring, target_refs, forward_mode=True)
+    with_tangent = sorted(s for group in groups for s in group)
+
+    def jvp(source_values, captured_values, tangents):
+        given = dict(zip(with_tangent, tangents))
+        tangent_in = [given[s] if s in given else jnp.zeros_like(v)
+                      for s, v in enumerate(source_values)]
+        _, out = jax.jvp(lambda s: replay(s, captured_values), (primals(source_values),),
+                         (tangent_in,))
+        return tuple(out)
+    return jvp
+
+
 def _build_jacobian(key, batched, chunk):
     wiring, _, _, groups, target_refs = key
     replay, primals = _replay_fn(wiring, target_refs)
 
     def jacobian(source_values, captured_values):
         (y,), pullback = jax.vjp(lambda s: replay(s, captured_values), primals(source_values))
-        if batched:
-            rows = y.size // y.shape[0]
-            eye = jnp.eye(rows, dtype=y.dtype)[:, None, :]
-            basis = jnp.broadcast_to(eye, (rows, y.shape[0], rows)).reshape((rows,) + y.shape)
-        else:
-            basis = jnp.eye(y.size, dtype=y.dtype).reshape((y.size,) + y.shape)
-        pull = lambda c: _group_sums(pullback([c])[0], groups)  # noqa: E731
-        if chunk:
-            columns = jax.lax.map(pull, basis, batch_size=chunk)
-        else:
-            columns = jax.vmap(pull)(basis)
+        rows = y.size // y.shape[0] if batched else y.size
+
+        def column(i):
+            """The vjp with the i-th unit cotangent (for every batch row when batched)."""
+            unit = jax.nn.one_hot(i, rows, dtype=y.dtype)
+            if batched:
+                unit = jnp.broadcast_to(unit, (y.shape[0], rows))
+            return _group_sums(pullback([unit.reshape(y.shape)])[0], groups)
+
+        index = jnp.arange(rows)
+        columns = jax.lax.map(column, index, batch_size=chunk) if chunk else jax.vmap(column)(index)
         out = []
         for col, group in zip(columns, [g for g in groups if g]):
             x_shape = source_values[group[0]].shape
@@ -179,19 +200,24 @@ def _build_jacobian(key, batched, chunk):
 
 
 class _Compiled:
-    """A cached compiled gradient; ``flat`` is its form as a recordable node function."""
+    """A built derivative function; called with flat values it is also a recordable node.
 
-    __slots__ = ("call", "n_sources", "n_captured", "with_cotangents", "__weakref__")
+    Plans that contain an eager-only node (a ``custom_gradient`` whose ``grad_fn`` may look at
+    values, as TF runs it) are not compiled: JAX then runs the vjp on concrete arrays.
+    """
 
-    def __init__(self, fn, n_sources, n_captured, with_cotangents=False):
-        self.call = jax.jit(fn)
+    __slots__ = ("call", "n_sources", "n_captured", "with_extra", "eager_only", "__weakref__")
+
+    def __init__(self, fn, n_sources, n_captured, with_extra, eager_only):
+        self.call = fn if eager_only else jax.jit(fn)
         self.n_sources = n_sources
         self.n_captured = n_captured
-        self.with_cotangents = with_cotangents
+        self.with_extra = with_extra
+        self.eager_only = eager_only
 
-    def flat(self, *values):
+    def __call__(self, *values):
         s, c = self.n_sources, self.n_captured
-        args = (values[:s], values[s:s + c]) + ((values[s + c:],) if self.with_cotangents else ())
+        args = (values[:s], values[s:s + c]) + ((values[s + c:],) if self.with_extra else ())
         return self.call(*args)
 
 
@@ -231,10 +257,34 @@ def _value(x):
     return x._value if type(x) is Tensor else x
 
 
+def _eager_only(key):
+    return any(getattr(fn, "eager_only", False) for fn, *_ in key[0])
+
+
+def _entry(kind, p, extra, build):
+    """The built function for plan ``p`` (cached by structure unless eager-only)."""
+    eager = _eager_only(p.key)
+
+    def make():
+        return _Compiled(build(p.key), len(p.sources), len(p.captured), extra, eager)
+    return make() if eager else CACHE.get((kind, extra, p.key), make)
+
+
+def _run(entry, p, extra_tensors):
+    args = [_value(x) for x in p.sources], [_value(x) for x in p.captured]
+    if entry.with_extra:
+        args += ([_value(c) for c in extra_tensors],)
+    results = tuple(Tensor(g) for g in entry.call(*args))
+    inputs = tuple(p.sources) + tuple(p.captured) + tuple(extra_tensors or ())
+    record(entry, (), inputs, results, True)
+    return results
+
+
 def compute(tape, targets, source_groups, cotangents=None, mode="gradient", chunk=None):
     """Runs a gradient or Jacobian of ``targets`` w.r.t. ``source_groups``.
 
-    Returns one entry per group: a Tensor, or ``None`` when the group is unconnected.
+    Returns one entry per group: a Tensor, or ``None`` when the group is unconnected. The call
+    is recorded on every tape that watches its inputs, so higher-order derivatives compose.
     """
     p = plan(tape, targets, source_groups)
     if not p.targets or not any(p.groups):
@@ -243,21 +293,34 @@ def compute(tape, targets, source_groups, cotangents=None, mode="gradient", chun
     if with_cot:
         cotangents = [cotangents[k] for k in p.target_index]
     if mode == "gradient":
-        entry = CACHE.get(("gradient", with_cot, p.key), lambda: _Compiled(
-            _build_gradient(p.key, with_cot), len(p.sources), len(p.captured), with_cot))
+        entry = _entry("gradient", p, with_cot, lambda key: _build_gradient(key, with_cot))
     else:
         batched = mode == "batch_jacobian"
-        entry = CACHE.get((mode, chunk, p.key), lambda: _Compiled(
-            _build_jacobian(p.key, batched, chunk), len(p.sources), len(p.captured)))
-    args = [_value(x) for x in p.sources], [_value(x) for x in p.captured]
-    if with_cot:
-        args += ([_value(c) for c in cotangents],)
-    results = [Tensor(g) for g in entry.call(*args)]
-    inputs = tuple(p.sources) + tuple(p.captured) + (tuple(cotangents) if with_cot else ())
-    record(entry.flat, (), inputs, tuple(results), True)
-    it = iter(results)
-    return [next(it) if group else None for group in p.groups]
+        entry = _entry((mode, chunk), p, False,
+                       lambda key: _build_jacobian(key, batched, chunk))
+    it = iter(_run(entry, p, cotangents))
+    results = [next(it) if group else None for group in p.groups]
+    if entry.eager_only:  # a custom gradient may have answered None for some inputs
+        for k, group in enumerate(plan(tape, targets, source_groups, honor_none=True).groups):
+            if not group:
+                results[k] = None
+    return results
 
 
-def zeros_for(source):
-    return Tensor(jnp.zeros(source.shape, np.dtype(source.dtype.as_numpy_dtype)))
+def forward(tape, targets, source_groups, tangents):
+    """Jacobian-vector products of ``targets`` (``jax.jvp`` of the same replay).
+
+    ``tangents`` holds one Tensor per source group. Returns one entry per target.
+    """
+    p = plan(tape, targets, source_groups)
+    connected = [k for k, group in enumerate(p.groups) if group]
+    if not p.targets or not connected:
+        return [None] * len(targets)
+    slot_tangents = [None] * len(p.sources)
+    for group, tangent in zip(p.groups, tangents):
+        for s in group:
+            slot_tangents[s] = tangent
+    entry = _entry("jvp", p, True, _build_jvp)
+    it = iter(_run(entry, p, [t for t in slot_tangents if t is not None]))
+    found = dict(zip(p.target_index, it))
+    return [found.get(k) for k in range(len(targets))]

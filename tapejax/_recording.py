@@ -4,8 +4,14 @@ A recorded ``Node`` is plain data: the JAX function that ran, its static attribu
 values (Tensors, or Python constants) and the output Tensors. Nothing about derivatives is
 computed here; ``_backprop`` turns the recorded nodes into one function for ``jax.vjp``.
 """
+import contextlib
+import os
+import sys
 import threading
+import weakref
 from typing import Callable, NamedTuple
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
 class Node(NamedTuple):
@@ -20,10 +26,12 @@ class TapeState:
     """The recorded state behind one ``GradientTape`` (TF's internal tape object)."""
 
     __slots__ = ("nodes", "watched", "producer", "variables", "persistent", "watch_accessed",
-                 "__weakref__")
+                 "notes", "__weakref__")
+    paused = False
 
     def __init__(self, persistent, watch_accessed):
         self.nodes = []
+        self.notes = {}  # id(tensor) -> Note: why a value derived from watched ones is not
         self.watched = {}  # id(tensor) -> tensor: sources and recorded outputs, kept alive
         self.producer = {}  # id(output tensor) -> (node index, output index)
         self.variables = {}  # id(variable) -> (variable, [read tensors seen by this tape])
@@ -43,23 +51,81 @@ class TapeState:
             reads.append(read)
         self.watch_tensor(read)
 
+    def paused_view(self):
+        """What stands on the stack while the tape is in ``stop_recording``: it records
+        nothing, only notes which values were computed there (for ``explain_gradient``)."""
+        return _PausedView(self)
+
+
+class _PausedView:
+    __slots__ = ("tape", "watched", "notes")
+    paused = True
+    watch_accessed = False
+    variables = {}
+
+    def __init__(self, tape):
+        self.tape, self.watched, self.notes = tape, tape.watched, tape.notes
+
+
+class Note(NamedTuple):
+    """Why a value computed from watched values is not differentiable on a tape."""
+
+    cause: str  # "non-differentiable op", "non-floating output" or "stop_recording"
+    op: str
+    site: str  # file:line of the user's code that ran the op
+    value: weakref.ref
+
+
+def _user_site():
+    frame = sys._getframe(2)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+    return "<unknown>" if frame is None else f"{frame.f_code.co_filename}:{frame.f_lineno}"
+
+
+def _note(tape, cause, fn, outputs):
+    site = _user_site()
+    name = getattr(fn, "__name__", type(fn).__name__).lstrip("_")
+    for out in outputs:
+        tape.notes[id(out)] = Note(cause, name, site, weakref.ref(out))
+
+
+def _propagate_note(tape, inputs, outputs):
+    """Values computed from a noted value inherit its note (it explains them too)."""
+    notes = tape.notes
+    for x in inputs:
+        note = notes.get(id(x))
+        if note is not None and note.value() is x:
+            for out in outputs:
+                notes[id(out)] = note._replace(value=weakref.ref(out))
+            return
+
 
 class _Stack(threading.local):
     def __init__(self):
         self.tapes = []  # the recording TapeStates of this thread, outermost first
+        self.variable_watchers = []  # lists collecting the Variables read (custom_gradient)
 
 
 STACK = _Stack()
 
 
-def record(fn, static, inputs, outputs, multi):
-    """Appends a node to every recording tape that watches one of ``inputs``."""
+def record(fn, static, inputs, outputs, multi, differentiable=True):
+    """Appends a node to every recording tape that watches one of ``inputs``.
+
+    A non-differentiable op, or a tape in ``stop_recording``, only leaves a note on the outputs.
+    """
     for tape in STACK.tapes:
         watched = tape.watched
         for x in inputs:
             if id(x) in watched:
                 break
         else:
+            if tape.notes:
+                _propagate_note(tape, inputs, outputs)
+            continue
+        if tape.paused or not differentiable:
+            _note(tape, "stop_recording" if tape.paused else "non-differentiable op", fn, outputs)
             continue
         index = len(tape.nodes)
         tape.nodes.append(Node(fn, static, inputs, outputs, multi))
@@ -68,10 +134,38 @@ def record(fn, static, inputs, outputs, multi):
             if out._value.dtype.kind in "fcV":
                 watched[id(out)] = out
                 producer[id(out)] = (index, k)
+            else:
+                _note(tape, "non-floating output", fn, (out,))
 
 
 def variable_accessed(variable, read):
     """Tells the recording tapes that ``variable`` was read as the tensor ``read``."""
+    for watcher in STACK.variable_watchers:
+        if all(v is not variable for v in watcher):
+            watcher.append(variable)
     for tape in STACK.tapes:
         if (tape.watch_accessed and variable.trainable) or id(variable) in tape.variables:
             tape.watch_variable(variable, read)
+
+
+@contextlib.contextmanager
+def paused():
+    """No tape of this thread records inside (TF's ``stop_recording`` for every tape)."""
+    saved = STACK.tapes
+    STACK.tapes = []
+    try:
+        yield
+    finally:
+        STACK.tapes = saved
+
+
+@contextlib.contextmanager
+def watching_variables():
+    """Collects the Variables read inside, in order (TF's ``VariableWatcher``)."""
+    found = []
+    STACK.variable_watchers.append(found)
+    try:
+        yield found
+    finally:
+        watchers = STACK.variable_watchers
+        del watchers[next(k for k, w in enumerate(watchers) if w is found)]

@@ -108,9 +108,13 @@ class GradientTape:
         if self._tape is None:
             raise RuntimeError(errors.STOP_RECORDING_INACTIVE)
         self._pop_tape()
+        view = self._tape.paused_view()
+        STACK.tapes.append(view)
         try:
             yield
         finally:
+            tapes = STACK.tapes
+            del tapes[max(k for k, t in enumerate(tapes) if t is view)]
             self._push_tape()
 
     def reset(self):

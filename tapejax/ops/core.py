@@ -50,12 +50,12 @@ def apply(fn, inputs, static=_NO_ATTRS, op_name="", differentiable=True):
         raise _translate(e, op_name, values) from None
     if type(out) is tuple or type(out) is list:
         outputs = tuple([Tensor(o) for o in out])
-        if differentiable and STACK.tapes:
-            record(fn, static, _recorded_inputs(inputs), outputs, True)
+        if STACK.tapes:
+            record(fn, static, _recorded_inputs(inputs), outputs, True, differentiable)
         return outputs
     output = Tensor(out)
-    if differentiable and STACK.tapes:
-        record(fn, static, _recorded_inputs(inputs), (output,), False)
+    if STACK.tapes:
+        record(fn, static, _recorded_inputs(inputs), (output,), False, differentiable)
     return output
 
 
