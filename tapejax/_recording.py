@@ -47,6 +47,7 @@ class TapeState:
 class _Stack(threading.local):
     def __init__(self):
         self.tapes = []  # the recording TapeStates of this thread, outermost first
+        self.capture = None  # the tapejax.function trace running on this thread, if any
 
 
 STACK = _Stack()
