@@ -133,3 +133,11 @@ def prune(closed, keep):
         debug = debug._replace(result_paths=tuple(debug.result_paths[k] for k in keep))
     pruned = jcore.Jaxpr(jaxpr.constvars, jaxpr.invars, outvars, eqns, effects, debug)
     return jcore.ClosedJaxpr(pruned, closed.consts)
+
+
+def uses(jaxpr, variables):
+    """True when an equation or output of ``jaxpr`` reads one of ``variables``."""
+    wanted = set(variables)
+    return any(v in wanted for eqn in jaxpr.eqns for v in eqn.invars
+               if isinstance(v, jcore.Var)) or any(v in wanted for v in jaxpr.outvars
+                                                   if isinstance(v, jcore.Var))

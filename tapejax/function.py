@@ -10,6 +10,7 @@ node whose function is the same program, so the tape differentiates through it.
 import functools
 import inspect
 import logging
+import operator
 import sys
 import threading
 import weakref
@@ -53,6 +54,10 @@ WRITE_UNDER_TRANSFORM = (
     "tapejax.function {name!r} assigns Variables but was called with traced arguments inside a "
     "JAX transformation (jax.jit, jax.vmap, ...): the new values could not be stored. Call it "
     "outside the transformation, or make the transformed code a tapejax.function.")
+INITIAL_VALUE_FROM_SPEC = (
+    "The initial value of a Variable created by {name!r} depends on an argument given as a "
+    "TensorSpec to get_concrete_function, so it cannot be computed: call the function with "
+    "tensors first.")
 CONCRETIZATION = (
     "A traced tensor was used where a Python value is needed (while tracing {name!r}). Inside "
     "tapejax.function tensors have no value yet: use tf.cond / tf.while_loop for control flow "
@@ -275,6 +280,13 @@ class _Trace:
         self.written_vars = [v for _, v in self.written]
         self.n_out = traced.n_out
         self.structure, self.static = traced.info
+        # how to rebuild the result: one tensor, a flat list/tuple of tensors, or anything
+        dynamic = all(s is _DYNAMIC for s in self.static)
+        if dynamic and not nest.is_nested(self.structure) and self.n_out == 1:
+            self.pack = operator.itemgetter(0)
+        elif dynamic and type(self.structure) in (list, tuple) and \
+                all(not nest.is_nested(s) for s in self.structure):
+            self.pack = type(self.structure)
         n_reads, n_out, n_written = len(traced.reads), traced.n_out, len(traced.written)
         written_ids = {id(v) for v in traced.written}
         self.donate = [i for i, v in enumerate(traced.reads) if id(v) in written_ids]
@@ -315,8 +327,10 @@ class _Trace:
                 reads = [v._tapejax_read() for v in read_vars]
             else:
                 reads = [v._stored for v in read_vars]
-            if written_vars and any(isinstance(t, jax.core.Tracer) for t in tensors):
-                raise RuntimeError(WRITE_UNDER_TRANSFORM.format(name=self.name))
+            if written_vars:
+                for t in tensors:
+                    if isinstance(t, jax.core.Tracer):
+                        raise RuntimeError(WRITE_UNDER_TRANSFORM.format(name=self.name))
             call = self.donating
             if call is not None:
                 for i in self.donate:
@@ -433,7 +447,8 @@ class Function:
         self._concrete = {}  # skeleton key -> [ConcreteFunction], newest last
         self._tracing_count = 0
         self._initialized = False
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # held while tracing
+        self._books = threading.Lock()  # held while counting traces (also for inline calls)
         self._bound = {}  # id(instance) -> (weakref, Function)
         try:
             self._signature = inspect.signature(python_function)
@@ -590,6 +605,10 @@ class Function:
 
     def _concrete_for(self, skeleton, dyn, args, kwargs, exact_specs=False):
         """Finds or makes the ConcreteFunction (TF's trace) that accepts ``dyn``'s shapes."""
+        with self._books:
+            return self._concrete_for_locked(skeleton, dyn, args, kwargs, exact_specs)
+
+    def _concrete_for_locked(self, skeleton, dyn, args, kwargs, exact_specs):
         candidates = self._concrete.setdefault(skeleton, [])
         for cf in reversed(candidates):
             if exact_specs:
@@ -668,9 +687,16 @@ class Function:
         """Runs only the initializers of the Variables created by ``traced``."""
         n = len(traced.created)
         total = len(traced.jaxpr.jaxpr.outvars)
-        init = jax.extend.core.jaxpr_as_fun(
-            _capture.prune(traced.jaxpr, range(total - n, total)))
-        values = [v._stored._value for v in traced.reads] + [t._value for t in dyn]
+        pruned = _capture.prune(traced.jaxpr, range(total - n, total))
+        inputs = pruned.jaxpr.invars[len(traced.reads):]
+        if any(type(t) is TensorSpec for t in dyn) and \
+                _capture.uses(pruned.jaxpr, [v for v, t in zip(inputs, dyn)
+                                             if type(t) is TensorSpec]):
+            raise ValueError(INITIAL_VALUE_FROM_SPEC.format(name=self.name))
+        values = [v._stored._value for v in traced.reads] + [
+            np.zeros(t.shape, t.dtype.as_numpy_dtype) if type(t) is TensorSpec else t._value
+            for t in dyn]
+        init = jax.extend.core.jaxpr_as_fun(pruned)
         for variable, value in zip(traced.created, init(*values)):
             variable._stored = Tensor(value)
 
@@ -679,8 +705,7 @@ class Function:
         args, kwargs = self._canonical(args, kwargs)
         args, kwargs = self._apply_signature(args, kwargs)
         key, dyn, _ = _signature_key(args, kwargs)
-        with self._lock:
-            self._concrete_for(key, dyn, args, kwargs)
+        self._concrete_for(key, dyn, args, kwargs)
         if self._instance is not None:
             args = (self._instance(),) + args
         return self._python_function(*args, **kwargs)

@@ -299,7 +299,6 @@ def test_concurrent_calls_from_threads():
         total.assign_add(x)
         return x * 2.0
 
-    add(tf.constant(0.0))
     results = []
 
     def worker(k):
@@ -313,6 +312,79 @@ def test_concurrent_calls_from_threads():
         t.join()
     assert total.numpy() == 150.0
     assert sorted(set(results)) == [2.0, 4.0]
+    assert add.experimental_get_tracing_count() == 1
+
+
+def test_variable_first_read_inside_a_nested_jax_trace():
+    w = tf.Variable(2.0)
+
+    @tf.function
+    def f(x):
+        branch = jax.lax.cond(x._value > 0, lambda a: (tf.Tensor(a) * w)._value,
+                              lambda a: a, x._value)
+        return tf.Tensor(branch) + w
+
+    assert_same(f(tf.constant(3.0)), tf.constant(8.0))
+    w.assign(10.0)
+    assert_same(f(tf.constant(3.0)), tf.constant(40.0))
+    assert_same(f(tf.constant(-3.0)), tf.constant(7.0))
+
+
+def test_integer_variables_and_numpy_inside(real_tf):
+    steps = tf.Variable(0)
+
+    @tf.function
+    def count():
+        steps.assign_add(1)
+        return steps.read_value()
+
+    count()
+    assert_same(count(), tf.constant(2))
+    for lib in (tf, real_tf):
+        v = lib.Variable(1.0)
+        with pytest.raises(NotImplementedError):
+            lib.function(lambda: v.numpy(), autograph=False)()
+
+
+def test_method_with_input_signature():
+    class Scale:
+        def __init__(self):
+            self.k = tf.Variable(3.0)
+
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.float32)])
+        def __call__(self, x):
+            return x * self.k
+
+    s = Scale()
+    assert_same(s(tf.ones([2])), tf.constant([3.0, 3.0]))
+    assert_same(s([1.0, 2.0, 3.0]), tf.constant([3.0, 6.0, 9.0]))
+    assert s.__call__.experimental_get_tracing_count() == 1
+    with pytest.raises(TypeError, match="Binding inputs"):
+        s(tf.ones([2, 2]))
+
+
+def test_get_concrete_function_creating_variables():
+    made = []
+
+    @tf.function
+    def f(x):
+        if not made:
+            made.append(tf.Variable(tf.ones([2])))
+        return x * made[0]
+
+    cf = f.get_concrete_function(tf.TensorSpec([2], tf.float32))
+    assert_same(cf(tf.constant([2.0, 3.0])), tf.constant([2.0, 3.0]))
+
+    late = []
+
+    @tf.function
+    def g(x):
+        if not late:
+            late.append(tf.Variable(x * 2.0))
+        return x
+
+    with pytest.raises(ValueError, match="depends on an argument given as a TensorSpec"):
+        g.get_concrete_function(tf.TensorSpec([2], tf.float32))
 
 
 def test_nested_functions_and_trace_counts():
@@ -364,6 +436,24 @@ def test_outer_tape_sees_no_gradient_through_assignments(real_tf):
             tape.watch(x)
             y = f(x)
         return tape.gradient(y, x)
+
+    assert_same(run(tf), run(real_tf))
+
+
+def test_second_order_through_a_call(real_tf):
+    def run(lib):
+        @lib.function
+        def first(x):
+            with lib.GradientTape() as inner:
+                inner.watch(x)
+                y = x * x * x
+            return inner.gradient(y, x)
+
+        x = lib.constant([1.0, 2.0])
+        with lib.GradientTape() as outer:
+            outer.watch(x)
+            dy = first(x)
+        return dy, outer.gradient(dy, x)
 
     assert_same(run(tf), run(real_tf))
 
