@@ -33,7 +33,8 @@ CACHE_SIZE = 128  # traces kept per function (LRU), as the eager gradient cache 
 # threads calling functions that share Variables never pass an already donated buffer.
 _STATE_LOCK = threading.RLock()
 
-CREATE_ON_LATER_CALL = "Creating variables on a non-first call to a function decorated with tf.function."
+CREATE_ON_LATER_CALL = ("Creating variables on a non-first call to a function decorated with "
+                        "tf.function.")
 CREATE_AGAIN = ("tf.function only supports singleton tf.Variables created on the first call. Make "
                 "sure the tf.Variable is only created once or created outside tf.function. See "
                 "https://www.tensorflow.org/guide/function#creating_tfvariables for more "
@@ -397,7 +398,7 @@ class ConcreteFunction:
 
     def __call__(self, *args, **kwargs):
         owner = self._owner
-        fixed_args, fixed_kwargs = self._template  # Python values fixed at trace time may be left out
+        fixed_args, fixed_kwargs = self._template  # Python values fixed when traced may be omitted
         args = tuple(args) + tuple(fixed_args[len(args):])
         kwargs = {**fixed_kwargs, **kwargs}
         if any(type(x) is TensorSpec for x in nest.flatten([args, kwargs])):
@@ -492,7 +493,10 @@ class Function:
         if entry is not None and entry[0]() is instance:
             return entry[1]
         bound_dict = self._bound
-        ref = weakref.ref(instance, lambda _, k=id(instance): bound_dict.pop(k, None))
+        try:
+            ref = weakref.ref(instance, lambda _, k=id(instance): bound_dict.pop(k, None))
+        except TypeError:  # no weak references (``__slots__``): kept alive with the function
+            ref = (lambda obj: lambda: obj)(instance)
         bound = Function(self._python_function, self._input_signature,
                          self._reduce_retracing, self._autograph, self._jit_compile, ref)
         self._bound[id(instance)] = (ref, bound)

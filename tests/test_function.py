@@ -127,17 +127,27 @@ def test_get_concrete_function_with_specs():
         cf(tf.ones([2]), 4)
 
 
-def test_excessive_retracing_logs_tf_warning(caplog):
-    @tf.function
-    def f(x):
-        return x
+def test_excessive_retracing_warns_as_tf(real_tf, caplog):
+    def warned_calls(lib, logger):
+        @lib.function
+        def f(x):
+            return x
 
-    with caplog.at_level(logging.WARNING, logger="tapejax"):
-        for n in range(6):
-            f(tf.ones([n + 1]))
-    messages = [r.getMessage() for r in caplog.records]
-    assert any(m.startswith("5 out of the last 5 calls to") and "triggered tf.function "
-               "retracing" in m for m in messages), messages
+        when = []
+        with caplog.at_level(logging.WARNING, logger=logger):
+            for n in range(12):
+                before = len(caplog.records)
+                f(lib.ones([n + 1]) if n % 3 else lib.ones([1]))
+                if any("triggered tf.function retracing" in r.getMessage()
+                       for r in caplog.records[before:]):
+                    when.append(n)
+        return when, [r.getMessage() for r in caplog.records]
+
+    ours, messages = warned_calls(tf, "tapejax")
+    assert ours == warned_calls(real_tf, "tensorflow")[0] == [5, 7]
+    assert messages[0].startswith("5 out of the last 6 calls to <function ")
+    assert messages[0].endswith("https://www.tensorflow.org/api_docs/python/tf/function for  "
+                                "more details.")
 
 
 def test_trace_cache_is_bounded(monkeypatch):
@@ -273,6 +283,23 @@ def test_module_variables_via_self_and_separate_instances():
     assert (a.v.numpy(), b.v.numpy()) == (3.0, 12.0)
     assert a.add.experimental_get_tracing_count() == 1
     assert a.add is a.add and a.add is not b.add
+
+
+def test_method_of_a_class_without_weak_references():
+    class Slotted:
+        __slots__ = ("v",)
+
+        def __init__(self):
+            self.v = tf.Variable(1.0)
+
+        @tf.function
+        def double(self):
+            self.v.assign(self.v * 2.0)
+            return self.v.read_value()
+
+    s = Slotted()
+    s.double()
+    assert_same(s.double(), tf.constant(4.0))
 
 
 def test_variables_passed_as_arguments_share_a_trace(real_tf):
