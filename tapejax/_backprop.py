@@ -184,7 +184,10 @@ class _Cache:
         entry = self.entries.get(key)
         if entry is not None:
             self.hits += 1
-            self.entries.move_to_end(key)
+            try:
+                self.entries.move_to_end(key)
+            except KeyError:  # evicted by another thread meanwhile: the entry is still good
+                pass
         return entry
 
     def get(self, key, build):
