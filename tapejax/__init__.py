@@ -40,6 +40,8 @@ from .ops.math_ops import (  # noqa: E402
     stop_gradient as stop_gradient, subtract as subtract, tanh as tanh, truediv as truediv,
 )
 from .explain import explain_gradient as explain_gradient  # noqa: E402
+from .function import function as function  # noqa: E402
+from .printing import print_ as print  # noqa: E402,A004 - TF's name
 from .tape import GradientTape as GradientTape  # noqa: E402
 from .tape import UnconnectedGradients as UnconnectedGradients  # noqa: E402
 from .tensor import (  # noqa: E402
@@ -47,6 +49,7 @@ from .tensor import (  # noqa: E402
     is_tensor as is_tensor,
 )
 from .tensor_shape import TensorShape as TensorShape  # noqa: E402
+from .tensor_spec import TensorSpec as TensorSpec  # noqa: E402
 from .variables import (  # noqa: E402
     Variable as Variable, VariableAggregation as VariableAggregation,
     VariableSynchronization as VariableSynchronization,

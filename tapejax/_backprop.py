@@ -229,11 +229,20 @@ class _Cache:
         self.entries = collections.OrderedDict()
         self.hits = self.misses = 0
 
-    def get(self, key, build):
+    def lookup(self, key):
+        """The entry for ``key`` (now the most recent), or None."""
         entry = self.entries.get(key)
         if entry is not None:
             self.hits += 1
-            self.entries.move_to_end(key)
+            try:
+                self.entries.move_to_end(key)
+            except KeyError:  # evicted by another thread meanwhile: the entry is still good
+                pass
+        return entry
+
+    def get(self, key, build):
+        entry = self.lookup(key)
+        if entry is not None:
             return entry
         self.misses += 1
         entry = self.entries[key] = build()

@@ -105,6 +105,7 @@ class _Stack(threading.local):
     def __init__(self):
         self.tapes = []  # the recording TapeStates of this thread, outermost first
         self.variable_watchers = []  # lists collecting the Variables read (custom_gradient)
+        self.capture = None  # the tapejax.function trace running on this thread, if any
 
 
 STACK = _Stack()

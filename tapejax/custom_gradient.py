@@ -6,6 +6,8 @@ arrays of the original call the node reuses that call's outputs and ``grad_fn`` 
 ``grad_fn`` eagerly, so it may look at values); on other values (tracers of a higher-order
 replay, a ``tapejax.function`` trace) it re-runs the function to get a ``grad_fn`` of them.
 """
+import collections
+import contextlib
 import functools
 import inspect
 
@@ -18,6 +20,40 @@ from .tensor import Tensor, TensorLike, convert_to_tensor
 
 _NEEDS_VARIABLES = ("@tf.custom_gradient grad_fn must accept keyword argument 'variables', "
                     "since function uses variables: {}")
+
+
+class _VariableValues:
+    """Installed as the thread's capture while a recorded function is re-run: the Variables it
+    reads see the replay's values (tracers or arrays), so gradients reach them."""
+
+    def __init__(self, variables, arrays, parent):
+        self.values = {id(v): Tensor(a) for v, a in zip(variables, arrays)}
+        self.parent = parent
+
+    def read(self, variable):
+        found = self.values.get(id(variable))
+        if found is not None:
+            return found
+        return variable._stored if self.parent is None else self.parent.read(variable)
+
+    def write(self, variable, array):
+        self.values[id(variable)] = Tensor(jax.lax.stop_gradient(array))
+
+    def created(self, variable):
+        raise ValueError("Variables cannot be created while a custom_gradient or recompute_grad "
+                         "function is re-run for its gradient.")
+
+
+@contextlib.contextmanager
+def _reading(variables, arrays):
+    """Re-runs inside see ``arrays`` as the values of ``variables``; no tape records."""
+    saved = STACK.capture
+    STACK.capture = _VariableValues(variables, arrays, saved)
+    try:
+        with paused():
+            yield
+    finally:
+        STACK.capture = saved
 
 
 def _accepts_variables(grad_fn):
@@ -51,7 +87,7 @@ class _CustomCall:
         if _same_arrays(arrays, inputs):
             return outputs, grad_fn
         tensors = [Tensor(a) for a in arrays[:self._n_args]]
-        with paused():
+        with _reading(self._variables, arrays[self._n_args:]):
             result, grad_fn = self._f(*self._rebuild(tensors), **self._kwargs)
         return tuple(convert_to_tensor(r)._value for r in nest.flatten(result)), grad_fn
 
@@ -61,7 +97,7 @@ class _CustomCall:
 
     def _grads(self, grad_fn, cotangents, arrays):
         upstream = [Tensor(c) for c in cotangents]
-        with paused():
+        with _reading(self._variables, arrays[self._n_args:]):
             if self._variables:
                 input_grads, variable_grads = grad_fn(*upstream, variables=self._variables)
                 if len(nest.flatten(variable_grads)) != len(self._variables):
@@ -169,28 +205,23 @@ def recompute_grad(f):
             variables = [v for v in read if all(v is not a for a in arg_tensors)]
             inputs = tuple(a if isinstance(a, Tensor) else a._tapejax_read()
                            for a in arg_tensors + variables)
-            record(_checkpointed(f, args, kwargs, bool(variables)), (), inputs, outputs, True)
+            record(_checkpointed(f, args, kwargs, variables), (), inputs, outputs, True)
         return nest.pack_sequence_as(result, list(outputs))
 
     return decorated
 
 
 class _Checkpointed:
-    """The recorded node of a ``recompute_grad`` call: ``f`` under ``jax.checkpoint``.
+    """The recorded node of a ``recompute_grad`` call: ``f`` under ``jax.checkpoint``; the
+    Variables ``f`` reads are inputs too, and the re-run reads them from there."""
 
-    When ``f`` reads Variables their values are node inputs (so gradients reach them) but the
-    re-run reads the Variables themselves, so such nodes are kept out of compiled caches.
-    """
-
-    def __init__(self, f, args, kwargs, eager_only):
-        self._f, self._args, self._kwargs = f, args, kwargs
-        self.eager_only = eager_only
+    def __init__(self, f, args, kwargs, variables):
         n = sum(isinstance(a, TensorLike) for a in args)
 
         def pure(*arrays):
             it = iter(Tensor(a) for a in arrays[:n])
             rebuilt = [next(it) if isinstance(a, TensorLike) else a for a in args]
-            with paused():
+            with _reading(variables, arrays[n:]):
                 result = f(*rebuilt, **kwargs)
             return tuple(convert_to_tensor(r)._value for r in nest.flatten(result))
         self._call = jax.checkpoint(pure)
@@ -199,22 +230,23 @@ class _Checkpointed:
         return self._call(*arrays)
 
 
-_CHECKPOINTS = {}
+_CHECKPOINTS = collections.OrderedDict()
 
 
-def _checkpointed(f, args, kwargs, reads_variables):
-    """One node function per (function, non-tensor arguments), so loops hit the jit cache."""
-    if reads_variables:
-        return _Checkpointed(f, args, kwargs, True)
+def _checkpointed(f, args, kwargs, variables):
+    """One node function per (function, non-tensor arguments, Variables), so training loops
+    hit the compiled-gradient cache."""
     static = tuple(None if isinstance(a, TensorLike) else a for a in args)
     try:
-        key = (f, static, tuple(sorted(kwargs.items())))
+        key = (f, static, tuple(sorted(kwargs.items())), tuple(id(v) for v in variables))
         hash(key)
     except TypeError:
-        return _Checkpointed(f, args, kwargs, True)
+        node = _Checkpointed(f, args, kwargs, variables)
+        node.eager_only = True  # unhashable arguments: a fresh node, kept out of the cache
+        return node
     node = _CHECKPOINTS.get(key)
     if node is None:
-        if len(_CHECKPOINTS) >= 256:
-            _CHECKPOINTS.pop(next(iter(_CHECKPOINTS)))
-        node = _CHECKPOINTS[key] = _Checkpointed(f, args, kwargs, False)
+        node = _CHECKPOINTS[key] = _Checkpointed(f, args, kwargs, variables)
+        if len(_CHECKPOINTS) > 256:
+            _CHECKPOINTS.popitem(last=False)
     return node

@@ -55,6 +55,10 @@ DataLossError = _error("DataLossError", 15, "Unrecoverable data loss or corrupti
 UnauthenticatedError = _error("UnauthenticatedError", 16, "Missing valid authentication.")
 
 
+class OperatorNotAllowedInGraphError(TypeError):
+    """A Python operation (``bool``, iteration) that a traced tensor cannot support, as TF's."""
+
+
 # --- Message texts (TF's wording where TF users rely on it) -------------------------------
 NON_PERSISTENT_USED = ("A non-persistent GradientTape can only be used to compute one set of "
                        "gradients (or jacobians)")
@@ -85,3 +89,13 @@ VARIABLE_UNHASHABLE = ("Variable is unhashable. Instead, use variable.ref() as t
                        "(Variable: {var!r})")
 ASSIGN_SHAPE = ("Cannot assign value to variable ' {name}': Shape mismatch.The variable shape "
                 "{var_shape}, and the assigned value shape {value_shape} are incompatible.")
+BOOL_IN_GRAPH = (
+    "Using a symbolic `tf.Tensor` as a Python `bool` is not allowed. Inside tapejax.function "
+    "(and any JAX transformation) tensors are traced and have no value yet, so a Python `if` or "
+    "`while` cannot branch on them (tapejax has no AutoGraph). Use "
+    "`tf.cond(pred, true_fn, false_fn)` instead of `if`, `tf.while_loop(cond, body, loop_vars)` "
+    "instead of `while`, or `tf.where` to select elementwise.")
+SCALAR_IN_GRAPH = (
+    "{kind}() argument must be a string or a real number, not 'SymbolicTensor': inside "
+    "tapejax.function tensors are traced and have no Python value. Keep the value a tensor, or "
+    "pass it to the function as a Python number.")

@@ -103,22 +103,31 @@ class TensorLike:
     def device(self):
         return _DEVICE
 
+    def _python_value(self, kind):
+        """``numpy()`` for a Python conversion; a traced tensor raises TF's graph-mode error."""
+        try:
+            return self.numpy()
+        except NotImplementedError:
+            if kind == "bool":
+                raise errors.OperatorNotAllowedInGraphError(errors.BOOL_IN_GRAPH) from None
+            raise TypeError(errors.SCALAR_IN_GRAPH.format(kind=kind)) from None
+
     def __float__(self):
-        return float(self.numpy())
+        return float(self._python_value("float"))
 
     def __int__(self):
-        return int(self.numpy())
+        return int(self._python_value("int"))
 
     def __index__(self):
         if not self.dtype.is_integer:
             raise TypeError(f"Only integer tensors can be used as an index, got {self.dtype!r}")
-        return int(self.numpy())
+        return int(self._python_value("int"))
 
     def __bool__(self):
-        return bool(self.numpy())
+        return bool(self._python_value("bool"))
 
     def __complex__(self):
-        return complex(self.numpy())
+        return complex(self._python_value("complex"))
 
     def __len__(self):
         shape = self.shape

@@ -11,7 +11,7 @@ import jax
 import numpy as np
 
 from . import dtypes, errors
-from ._recording import variable_accessed
+from ._recording import STACK, variable_accessed
 from .tensor import Tensor, TensorLike, _to_numpy, convert_to_tensor
 from .tensor_shape import TensorShape
 
@@ -36,7 +36,7 @@ class Variable(TensorLike):
     <tf.Variable 'Variable:0' shape=() dtype=float32, numpy=3.0>
     """
 
-    __slots__ = ("_tensor", "_name", "_trainable", "_id", "_lock", "_constraint",
+    __slots__ = ("_stored", "_name", "_trainable", "_id", "_lock", "_constraint",
                  "_synchronization", "_aggregation", "__weakref__")
 
     def __init__(self, initial_value=None, trainable=None, validate_shape=True,
@@ -53,7 +53,7 @@ class Variable(TensorLike):
             raise ValueError(f"The `constraint` argument must be a callable. Received: "
                              f"{constraint!r}")
         value = convert_to_tensor(initial_value, dtype=dtype)
-        self._tensor = Tensor(value._value)
+        self._stored = Tensor(value._value)
         self._name = "Variable" if name is None else str(name)
         if synchronization == VariableSynchronization.ON_READ and trainable:
             raise ValueError("Synchronization value can be set to VariableSynchronization.ON_READ "
@@ -66,8 +66,16 @@ class Variable(TensorLike):
         self._constraint = constraint
         self._synchronization = synchronization
         self._aggregation = aggregation
+        if STACK.capture is not None:
+            STACK.capture.created(self)
 
     # --- reading -------------------------------------------------------------------------
+    @property
+    def _tensor(self):
+        """The current value; inside a ``tapejax.function`` trace, this thread's traced value."""
+        capture = STACK.capture
+        return self._stored if capture is None else capture.read(self)
+
     def _tapejax_read(self):
         """The Tensor holding the current value; recording tapes see the read."""
         tensor = self._tensor
@@ -87,11 +95,11 @@ class Variable(TensorLike):
 
     @property
     def dtype(self):
-        return dtypes.from_numpy(self._tensor._value.dtype)
+        return dtypes.from_numpy(self._stored._value.dtype)
 
     @property
     def shape(self):
-        return TensorShape(self._tensor._value.shape)
+        return TensorShape(self._stored._value.shape)
 
     @property
     def name(self):
@@ -129,23 +137,29 @@ class Variable(TensorLike):
                 name=self.name, var_shape=self.shape, value_shape=tensor.shape))
         return tensor._value
 
+    def _write(self, update, reads=True):
+        """Stores ``update(old value array)``; inside a function trace, the trace records it."""
+        capture = STACK.capture
+        if capture is not None:
+            capture.write(self, update(capture.read(self)._value if reads else None))
+            return
+        with self._lock:
+            self._stored = Tensor(update(self._stored._value))
+
     def assign(self, value, use_locking=None, name=None, read_value=True):
         """Sets the value; a wrong shape or dtype raises as TF and leaves the value untouched."""
         new = self._new_value(value)
-        with self._lock:
-            self._tensor = Tensor(new)
+        self._write(lambda old: new, reads=False)
         return self if read_value else None
 
     def assign_add(self, delta, use_locking=None, name=None, read_value=True):
         delta = self._new_value(delta)
-        with self._lock:
-            self._tensor = Tensor(self._tensor._value + delta)
+        self._write(lambda old: old + delta)
         return self if read_value else None
 
     def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
         delta = self._new_value(delta)
-        with self._lock:
-            self._tensor = Tensor(self._tensor._value - delta)
+        self._write(lambda old: old - delta)
         return self if read_value else None
 
     # --- protocol ------------------------------------------------------------------------
@@ -171,7 +185,7 @@ def _flatten_variable(v):
 
 def _unflatten_variable(aux, children):
     v = object.__new__(Variable)
-    v._tensor = Tensor(children[0])
+    v._stored = Tensor(children[0])
     v._name, v._trainable = aux
     v._id = next(_ids)
     v._lock = threading.Lock()

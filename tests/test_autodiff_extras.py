@@ -376,3 +376,47 @@ def test_explain_connected_and_used_tape():
     tape.gradient(y, x)
     with pytest.raises(RuntimeError, match="explain_gradient before gradient"):
         tf.explain_gradient(tape, y, x)
+
+
+def _recompute_with_variables(tf):
+    v = tf.Variable([2.0, 3.0])
+    block = tf.recompute_grad(lambda x: tf.sin(x) * v)
+    x = tf.constant([1.0, -1.0])
+    out = []
+    for value in ([2.0, 3.0], [1.0, 1.0]):  # the re-run must see the current values
+        v.assign(value)
+        with tf.GradientTape() as g:
+            g.watch(x)
+            y = tf.reduce_sum(block(x) * block(x))
+        out.extend(g.gradient(y, [x, v]))
+    return out
+
+
+def test_recompute_with_variables_matches_tensorflow(real_tf):
+    assert_same(_recompute_with_variables(tapejax), _recompute_with_variables(real_tf))
+
+
+def test_recompute_and_custom_gradient_inside_function():
+    tf = tapejax
+    v = tf.Variable([2.0, 3.0])
+    block = tf.recompute_grad(lambda x: tf.sin(x) * v)
+
+    @tf.custom_gradient
+    def scale(x):
+        def grad(dy, variables=None):
+            return dy * v, [dy * x * 10.0]
+        return x * v, grad
+
+    @tf.function
+    def grads(x):
+        with tf.GradientTape() as g:
+            g.watch(x)
+            y = tf.reduce_sum(block(x)) + tf.reduce_sum(scale(x))
+        return g.gradient(y, [x, v])
+
+    x = tf.constant([1.0, -1.0])
+    for value in ([2.0, 3.0], [1.0, 1.0]):
+        v.assign(value)
+        gx, gv = grads(x)
+        np.testing.assert_allclose(gx.numpy(), np.cos([1.0, -1.0]) * value + value, rtol=1e-6)
+        np.testing.assert_allclose(gv.numpy(), np.sin([1.0, -1.0]) + [10.0, -10.0], rtol=1e-6)
