@@ -11,6 +11,8 @@ import functools
 import inspect
 import logging
 import operator
+import os
+import signal
 import sys
 import threading
 import weakref
@@ -346,9 +348,10 @@ class _Trace:
                 call = self.plain
             donated = [reads[i]._value for i in self.donate]
             kept = [reads[i]._value for i in self.keep]
-            outs, new = call(donated, kept, tensors)
-            for v, value in zip(written_vars, new):
-                v._stored = Tensor(value)
+            with _InterruptsHeld(call is self.donating):
+                outs, new = call(donated, kept, tensors)
+                for v, value in zip(written_vars, new):
+                    v._stored = Tensor(value)
         outputs = [Tensor(o) for o in outs]
         if tapes and outputs:
             record(self.node, (), tuple(reads) + tuple(dyn), tuple(outputs), True)
@@ -358,6 +361,36 @@ class _Trace:
         it = iter(outputs)
         leaves = [next(it) if s is _DYNAMIC else s for s in self.static]
         return nest.pack_sequence_as(self.structure, leaves)
+
+
+class _InterruptsHeld:
+    """Holds back SIGINT (Ctrl-C) from the moment old Variable buffers are donated until the new
+    ones are stored, so an interrupt never leaves a Variable on a deleted buffer; the interrupt
+    is delivered right after. Signals reach only the main thread, so only it needs this."""
+
+    __slots__ = ("active", "previous", "pending")
+
+    def __init__(self, active):
+        self.active = active and threading.current_thread() is threading.main_thread()
+        self.pending = None
+
+    def __enter__(self):
+        if self.active:
+            self.previous = signal.signal(signal.SIGINT, self._hold)
+        return self
+
+    def _hold(self, signum, frame):
+        self.pending = (signum, frame)
+
+    def __exit__(self, *exc_info):
+        if not self.active:
+            return
+        signal.signal(signal.SIGINT, self.previous)
+        if self.pending is not None:
+            if callable(self.previous):
+                self.previous(*self.pending)
+            elif self.previous == signal.SIG_DFL:
+                os.kill(os.getpid(), signal.SIGINT)
 
 
 def _only_holder(tensor):
