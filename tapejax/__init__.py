@@ -10,9 +10,9 @@ import jax as _jax
 _jax.config.update("jax_enable_x64", True)
 
 from . import dtypes as dtypes, errors as errors, linalg as linalg, math as math  # noqa: E402
-from . import autodiff as autodiff, debugging as debugging, nest as nest, nn as nn  # noqa: E402
+from . import autodiff as autodiff, config as config, debugging as debugging  # noqa: E402
+from . import nest as nest, nn as nn  # noqa: E402
 from . import test as test  # noqa: E402
-from ._backprop import CACHE as _GRADIENT_CACHE  # noqa: E402
 from .custom_gradient import custom_gradient as custom_gradient  # noqa: E402
 from .custom_gradient import recompute_grad as recompute_grad  # noqa: E402
 from .dtypes import (  # noqa: E402

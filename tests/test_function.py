@@ -499,12 +499,12 @@ def test_inner_tape_watch_variable_with_watch_accessed_false():
 
 
 def test_function_reuses_the_eager_gradient_cache():
-    tf._GRADIENT_CACHE.clear()
+    tf.config.clear_gradient_cache()
     data = _data(2)
     _train(tf, 1, False, data)
-    misses = tf._GRADIENT_CACHE.info()["misses"]
+    misses = tf.config.gradient_cache_info()["misses"]
     _train(tf, 1, True, data)
-    info = tf._GRADIENT_CACHE.info()
+    info = tf.config.gradient_cache_info()
     assert info["misses"] == misses and info["hits"] >= 1
 
 

@@ -129,3 +129,39 @@ def test_variable_assigned_from_two_threads_is_never_torn():
         t.join()
     assert not seen_torn
     assert v.numpy()[0] in (1.0, 2.0)
+
+
+def _python_bytes_after(steps, body):
+    import gc
+    import tracemalloc
+    for _ in range(steps):
+        body()
+    gc.collect()
+    return tracemalloc.get_traced_memory()[0]
+
+
+def test_long_loops_do_not_grow():
+    import tracemalloc
+    rng = np.random.default_rng(0)
+    w = tf.Variable(rng.normal(size=(32, 8)).astype(np.float32))
+    x = tf.constant(rng.normal(size=(16, 32)).astype(np.float32))
+
+    def eager_step():
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(tf.matmul(x, w)))
+        w.assign_sub(0.01 * tape.gradient(loss, w))
+
+    @tf.function
+    def compiled_step():
+        eager_step()
+
+    for body in (eager_step, compiled_step):
+        tracemalloc.start()
+        try:
+            warm = _python_bytes_after(200, body)
+            after = _python_bytes_after(1000, body)
+        finally:
+            tracemalloc.stop()
+        assert after - warm < 64 * 1024, (body.__name__, warm, after)
+    info = tf.config.gradient_cache_info()
+    assert info["size"] <= info["maxsize"]
