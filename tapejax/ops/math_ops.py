@@ -108,15 +108,17 @@ _reciprocal = _zero_for_zero_gradient(jnp.reciprocal, lambda y, g: -g * y * y, "
 
 @jax.custom_jvp
 def _multiply_no_nan(x, y):
-    return jnp.where(y == 0, jnp.zeros_like(x * y), x * y)
+    product = jnp.multiply(x, y)
+    return jnp.where(y == 0, jnp.zeros_like(product), product)
 
 
 @_multiply_no_nan.defjvp
 def _multiply_no_nan_jvp(primals, tangents):
     (x, y), (tx, ty) = primals, tangents
     zero = y == 0
-    out = jnp.where(zero, jnp.zeros_like(x * y), x * y)
-    return out, jnp.where(zero, jnp.zeros_like(out), tx * y) + ty * x  # TF: d/dy = x at y == 0
+    out = _multiply_no_nan(x, y)
+    dx = jnp.multiply(tx, y)
+    return out, jnp.where(zero, jnp.zeros_like(dx), dx) + jnp.multiply(ty, x)  # TF: d/dy = x
 
 
 def _xlogy(x, y):
