@@ -5,7 +5,6 @@ only the lower triangle (``cholesky``, ``eigh``) the JAX function does too, so v
 gradients match TF for any input; TF's symmetric Cholesky gradient is the one custom rule.
 """
 import collections
-import functools
 import re
 
 import jax
@@ -203,19 +202,24 @@ def slogdet(input, name=None):  # noqa: A002 - TF's name
 
 
 # --- decompositions -----------------------------------------------------------------------
-_lower_cholesky = functools.partial(lax.linalg.cholesky, symmetrize_input=False)
-
-
 @jax.custom_jvp
 def _cholesky(x):
-    return _lower_cholesky(x)
+    return lax.linalg.cholesky(x, symmetrize_input=False)
 
 
 @_cholesky.defjvp
 def _cholesky_jvp(primals, tangents):
+    # TF's gradient is symmetric at every order (it treats the input as Hermitian), JAX's is
+    # not: this is JAX's Cholesky derivative applied to the Hermitian part of the tangent, with
+    # the factor taken from _cholesky itself so that higher orders follow the same rule.
     (x,), (t,) = primals, tangents
-    # TF's gradient is symmetric (it treats the input as Hermitian); JAX's is not.
-    return jax.jvp(_lower_cholesky, (x,), ((t + _adjoint(t)) / 2,))
+    factor = _cholesky(x)
+    hermitian = (t + _adjoint(t)) / 2
+    right = lax.linalg.triangular_solve(factor, hermitian, left_side=False, lower=True,
+                                        transpose_a=True, conjugate_a=True)
+    inner = lax.linalg.triangular_solve(factor, right, left_side=True, lower=True)
+    phi = jnp.tril(inner) / (1 + jnp.eye(x.shape[-1], dtype=x.dtype))
+    return factor, jnp.matmul(factor, phi)
 
 
 @register("cholesky", _cholesky, tf_name="Cholesky")
