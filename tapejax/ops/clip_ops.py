@@ -24,12 +24,16 @@ def clip_by_value(t, clip_value_min, clip_value_max, name=None):
     t, lo = match(t, clip_value_min, "Maximum", strict=True)
     shape = tuple(t.shape)
     try:
-        out_shape = np.broadcast_shapes(shape, tuple(np.shape(lo)), tuple(np.shape(hi)))
+        out_shape = np.broadcast_shapes(shape, _shape(lo), _shape(hi))
     except ValueError:  # incompatible: the op itself raises TF's InvalidArgumentError
         out_shape = shape
     if out_shape != shape:
         raise ValueError(f"Shapes {shape} and {out_shape} are incompatible")
     return apply(_clip_by_value, (t, lo, hi), (), "ClipByValue")
+
+
+def _shape(value):
+    return tuple(value.shape) if isinstance(value, TensorLike) else np.shape(value)
 
 
 def _clip_by_norm(t, clip_norm, *, axes):
@@ -42,10 +46,9 @@ def _clip_by_norm(t, clip_norm, *, axes):
 
 @register("clip_by_norm", _clip_by_norm, tf_name="ClipByNorm")
 def clip_by_norm(t, clip_norm, axes=None, name=None):
-    """``tf.clip_by_norm``: rescales ``t`` so its L2 norm over ``axes`` is at most ``clip_norm``."""
+    """``tf.clip_by_norm``: scales ``t`` so its L2 norm over ``axes`` is at most ``clip_norm``
+    (a negative ``clip_norm`` counts as 0)."""
     t = to_tensor(t)
-    if isinstance(clip_norm, (int, float, np.number)):
-        clip_norm = max(clip_norm, 0)
     t, clip_norm = match(t, clip_norm, "Mul", strict=True)
     require_inexact(t, "Sqrt")
     static = attrs(axes=normalize_axis(axes, t.ndim, "Sum"))

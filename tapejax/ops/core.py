@@ -161,7 +161,7 @@ def unary(name, fn, *, float_only=False, domain=None, tf_name=None, differentiab
         return apply(fn, (x,), _NO_ATTRS, tf_name, differentiable)
     api.__doc__ = doc or f"Elementwise ``tf.math.{name}`` on JAX."
     return register(name, fn, kind="unary", differentiable=differentiable, domain=domain,
-                    float_only=float_only, tf_name=tf_name)(api)
+                    float_only=bool(float_only), tf_name=tf_name)(api)
 
 
 def binary(name, fn, *, tf_name=None, differentiable=True, domain=None, float_only=False,
@@ -177,7 +177,7 @@ def binary(name, fn, *, tf_name=None, differentiable=True, domain=None, float_on
         return apply(fn, (x, y), _NO_ATTRS, tf_name, differentiable)
     api.__doc__ = doc or f"Elementwise ``tf.math.{name}`` with broadcasting, on JAX."
     return register(name, fn, kind="binary", differentiable=differentiable, domain=domain,
-                    float_only=float_only, tf_name=tf_name)(api)
+                    float_only=bool(float_only), tf_name=tf_name)(api)
 
 
 def normalize_axis(axis, rank, op_name):

@@ -5,7 +5,6 @@ only the lower triangle (``cholesky``, ``eigh``) the JAX function does too, so v
 gradients match TF for any input; TF's symmetric Cholesky gradient is the one custom rule.
 """
 import collections
-import re
 
 import jax
 import jax.numpy as jnp
@@ -15,7 +14,7 @@ from jax import lax
 from .. import errors
 from ..tensor import TensorLike
 from .core import apply, attrs, match, register, require_inexact, to_tensor
-from .math_ops import _abs, _max, _pow, _sqrt, dims_str, matmul, matmul_shapes
+from .math_ops import _abs, _max, _pow, _sqrt, dims_str, matmul_shapes
 
 # TF's lists of allowed kernel types, quoted in its error for an integer input.
 _LINALG_TYPES = "double, float, half, complex64, complex128"
@@ -68,7 +67,7 @@ def _matrix_transpose(x, *, conjugate):
     return _adjoint(x) if conjugate else _transpose_last(x)
 
 
-def _rank2(x, op_name):
+def _rank2(x):
     x = to_tensor(x)
     if x.ndim < 2:
         raise ValueError(f"Argument `a` should be a (batch) matrix with rank >= 2.  Received "
@@ -79,7 +78,7 @@ def _rank2(x, op_name):
 @register("matrix_transpose", _matrix_transpose, tf_name="Transpose")
 def matrix_transpose(a, name="matrix_transpose", conjugate=False):
     """``tf.linalg.matrix_transpose``: swaps the last two axes (conjugating if asked)."""
-    x = _rank2(a, "Transpose")
+    x = _rank2(a)
     return apply(_matrix_transpose, (x,), attrs(conjugate=bool(conjugate)), "Transpose")
 
 

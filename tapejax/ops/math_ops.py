@@ -26,6 +26,8 @@ _XLOGY_TYPES = "half, bfloat16, float, double, complex64, complex128"
 
 
 # --- TF's gradients where they differ from JAX's -------------------------------------------
+# Each rule computes its primal with the ruled function itself, not plain JAX, so that
+# higher-order gradients follow the rule too.
 @jax.custom_jvp
 def _real_abs(x):
     return jnp.abs(x)
@@ -34,33 +36,30 @@ def _real_abs(x):
 @_real_abs.defjvp
 def _real_abs_jvp(primals, tangents):
     (x,), (t,) = primals, tangents
-    return jnp.abs(x), t * jnp.sign(x)  # TF: grad * sign(x), so 0 at x == 0 (JAX gives 1)
+    return _real_abs(x), t * jnp.sign(x)  # TF: grad * sign(x), so 0 at x == 0 (JAX gives 1)
 
 
 def _abs(x):
     return jnp.abs(x) if jnp.iscomplexobj(x) else _real_abs(x)
 
 
-@jax.custom_jvp
-def _maximum(x, y):
-    return jnp.maximum(x, y)
+def _tie_to_first(fn, first_wins):
+    """``fn(x, y)`` whose derivative follows x wherever ``first_wins(x, y)``, else y.
+
+    TF gives the whole gradient of a tie in maximum/minimum to x; JAX splits it in half.
+    """
+    f = jax.custom_jvp(fn)
+
+    @f.defjvp
+    def jvp(primals, tangents):
+        (x, y), (tx, ty) = primals, tangents
+        return f(x, y), jnp.where(first_wins(x, y), tx, ty)
+    f.__name__ = f.__qualname__ = f"_{fn.__name__}"
+    return f
 
 
-@_maximum.defjvp
-def _maximum_jvp(primals, tangents):
-    (x, y), (tx, ty) = primals, tangents
-    return jnp.maximum(x, y), jnp.where(x >= y, tx, ty)  # TF: a tie goes to x (JAX splits it)
-
-
-@jax.custom_jvp
-def _minimum(x, y):
-    return jnp.minimum(x, y)
-
-
-@_minimum.defjvp
-def _minimum_jvp(primals, tangents):
-    (x, y), (tx, ty) = primals, tangents
-    return jnp.minimum(x, y), jnp.where(x <= y, tx, ty)
+_maximum = _tie_to_first(jnp.maximum, jnp.greater_equal)
+_minimum = _tie_to_first(jnp.minimum, jnp.less_equal)
 
 
 @jax.custom_jvp
@@ -71,10 +70,10 @@ def _real_pow(x, y):
 @_real_pow.defjvp
 def _real_pow_jvp(primals, tangents):
     (x, y), (tx, ty) = primals, tangents
-    z = jnp.power(x, y)
+    z = _real_pow(x, y)
     positive = x > 0
     log_x = jnp.where(positive, jnp.log(jnp.where(positive, x, jnp.ones_like(x))), 0)
-    return z, tx * (y * jnp.power(x, y - 1)) + ty * (z * log_x)  # TF: d/dy is 0 for x <= 0
+    return z, tx * (y * _real_pow(x, y - 1)) + ty * (z * log_x)  # TF: d/dy is 0 for x <= 0
 
 
 def _pow(x, y):
@@ -91,7 +90,7 @@ def _zero_for_zero_gradient(fn, grad_fn, name):
     f = jax.custom_vjp(fn)
 
     def fwd(x):
-        y = fn(x)
+        y = f(x)  # f, not fn: a higher-order gradient follows the same rule
         return y, y
 
     def bwd(y, g):
@@ -160,7 +159,7 @@ rsqrt = unary("rsqrt", _rsqrt, float_only=True, domain=(0.1, 4.0),
 exp = unary("exp", jnp.exp, float_only=True)
 expm1 = unary("expm1", jnp.expm1, float_only=True)
 log = unary("log", jnp.log, float_only=True, domain=(0.1, 4.0))
-log1p = unary("log1p", jnp.log1p, float_only=True, domain=(-0.9, 4.0))
+log1p = unary("log1p", jnp.log1p, float_only=True, domain=(-0.9, 4.0), tf_name="Log1p")
 sin = unary("sin", jnp.sin, float_only=True)
 cos = unary("cos", jnp.cos, float_only=True)
 tan = unary("tan", jnp.tan, float_only=True, domain=(-1.2, 1.2))
