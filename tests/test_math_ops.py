@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import tapejax
 from helpers import central_difference
-from op_oracle import gradients, same_program
+from op_oracle import gradients, rng_for, same_program
 
 F32 = np.float32
 
@@ -351,3 +351,20 @@ def test_random_compositions_match_tensorflow_and_central_differences(real_tf, e
         numeric = central_difference(f, point, eps=1e-6)
         exact = np.zeros_like(point) if g is None else g.numpy()
         np.testing.assert_allclose(exact, numeric, rtol=1e-5, atol=1e-6)
+
+
+# --- under JAX transformations ---------------------------------------------------------------
+def test_ops_run_under_jit_and_vmap():
+    def program(t):
+        a = tapejax.maximum(tapejax.sqrt(t), 1.0)
+        b = tapejax.math.top_k(t, k=2).values
+        c = tapejax.math.unsorted_segment_sum(t, [0, 1, 1, 0], 2)  # ids known when tracing
+        return tapejax.reduce_sum(a) + tapejax.reduce_sum(b) + tapejax.math.reduce_std(c)
+
+    x = tapejax.constant(rng_for("jit").uniform(0.5, 2.0, size=(4, 3)).astype(F32))
+    np.testing.assert_allclose(jax.jit(program)(x).numpy(), program(x).numpy(), rtol=1e-6)
+    batch = tapejax.constant(np.stack([x.numpy(), 2 * x.numpy()]))
+    expected = [program(tapejax.constant(v)).numpy() for v in batch.numpy()]
+    np.testing.assert_allclose(jax.vmap(program)(batch).numpy(), expected, rtol=1e-6)
+    with pytest.raises(NotImplementedError, match="concrete `segment_ids`"):
+        jax.jit(lambda t, ids: tapejax.math.segment_sum(t, ids))(x, tapejax.constant([0, 0, 1, 1]))

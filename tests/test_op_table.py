@@ -10,7 +10,7 @@ import tapejax
 from tapejax._registry import OPS
 from op_oracle import gradients, rng_for, same_program
 
-# Operator helpers with no public TF name (``x & y``, ``~x``, ...): covered in test_tensor.
+# The helpers behind ``x & y``, ``x | y``, ``x ^ y`` and ``~x`` have no TF function of that name.
 _INTERNAL = {"invert_op", "bitwise_and_op", "bitwise_or_op", "bitwise_xor_op"}
 _BOOL_INPUT = {"logical_and", "logical_or", "logical_xor", "logical_not", "reduce_all",
                "reduce_any"}

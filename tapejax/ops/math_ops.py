@@ -6,7 +6,6 @@ against TensorFlow): ``abs`` at 0, ties in ``maximum``/``minimum``, ``pow`` for 
 ``sqrt``/``rsqrt``/``reciprocal`` when the incoming gradient is 0, ``multiply_no_nan``,
 ``xlogy``/``xdivy``/``divide_no_nan`` at their guarded points.
 """
-import builtins
 import collections
 
 import jax
@@ -590,16 +589,20 @@ def _segment_ids(segment_ids, op_name):
         raise errors.InvalidArgumentError(None, None, (
             f"Value for attr 'Tindices' of {tf_type_name(ids.dtype)} is not in the list of "
             f"allowed values: int32, int64 [Op:{op_name}] name: "))
-    return ids, _concrete(ids, op_name, "segment_ids")
+    return ids, _concrete(segment_ids, ids, op_name, "segment_ids")
 
 
-def _concrete(x, op_name, what):
+def _concrete(given, tensor, op_name, what):
+    """The values of an argument that decides an output shape, which must be known now."""
+    if not isinstance(given, TensorLike):
+        return np.asarray(given)
     try:
-        return np.asarray(x.numpy())
+        return np.asarray(tensor.numpy())
     except NotImplementedError:
         raise NotImplementedError(
             f"{op_name} needs a concrete `{what}` to know its output shape; inside "
-            f"tapejax.function or a JAX transformation pass it as a Python value.") from None
+            f"tapejax.function or a JAX transformation pass a Python list or NumPy "
+            f"array.") from None
 
 
 @register("segment_sum", _segment_sum, tf_name="SegmentSum")
@@ -661,7 +664,7 @@ def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=dtypes.int
     TF defines no gradient (None here).
     """
     x = to_tensor(arr)
-    values = _concrete(x, "DenseBincount", "arr")
+    values = _concrete(arr, x, "DenseBincount", "arr")
     if x.dtype.is_inexact:
         x = Tensor(jnp.asarray(values.astype(np.int32)))
         values = values.astype(np.int32)
@@ -670,9 +673,9 @@ def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=dtypes.int
             "Input arr must be non-negative! [Op:DenseBincount] name: "))
     length = int(values.max()) + 1 if values.size else 0
     if minlength is not None:
-        length = builtins.max(length, int(minlength))
+        length = max(length, int(minlength))
     if maxlength is not None:
-        length = builtins.min(length, int(maxlength))
+        length = min(length, int(maxlength))
     if axis is not None and int(axis) not in (0, -1):
         raise errors.InvalidArgumentError(None, None, (
             f"Unsupported axis value {axis}; axis must be None, 0 or -1 [Op:DenseBincount]"))
