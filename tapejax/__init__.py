@@ -28,16 +28,27 @@ from .ops.array_ops import (  # noqa: E402
     size as size, squeeze as squeeze, stack as stack, transpose as transpose,
     unstack as unstack, where as where, zeros as zeros, zeros_like as zeros_like,
 )
+from .ops.clip_ops import (  # noqa: E402
+    clip_by_global_norm as clip_by_global_norm, clip_by_norm as clip_by_norm,
+    clip_by_value as clip_by_value,
+)
+from .ops.linalg_ops import (  # noqa: E402
+    einsum as einsum, norm as norm, tensordot as tensordot,
+)
 from .ops.math_ops import (  # noqa: E402
-    abs as abs, add as add, cast as cast, cos as cos, divide as divide, equal as equal,
-    exp as exp, floordiv as floordiv, greater as greater, greater_equal as greater_equal,
-    identity as identity, less as less, less_equal as less_equal, log as log,
+    abs as abs, acos as acos, acosh as acosh, add as add, add_n as add_n, argmax as argmax,
+    argmin as argmin, asin as asin, asinh as asinh, atan as atan, atan2 as atan2, atanh as atanh,
+    cast as cast, cos as cos, cosh as cosh, cumsum as cumsum, divide as divide, equal as equal,
+    exp as exp, floor as floor, floordiv as floordiv, greater as greater,
+    greater_equal as greater_equal, identity as identity, less as less, less_equal as less_equal,
+    log as log, logical_and as logical_and, logical_not as logical_not, logical_or as logical_or,
     matmul as matmul, maximum as maximum, minimum as minimum, multiply as multiply,
     negative as negative, not_equal as not_equal, pow as pow, reduce_all as reduce_all,
-    reduce_any as reduce_any, reduce_max as reduce_max, reduce_mean as reduce_mean,
-    reduce_min as reduce_min, reduce_prod as reduce_prod, reduce_sum as reduce_sum,
-    sigmoid as sigmoid, sin as sin, sqrt as sqrt, square as square,
-    stop_gradient as stop_gradient, subtract as subtract, tanh as tanh, truediv as truediv,
+    reduce_any as reduce_any, reduce_logsumexp as reduce_logsumexp, reduce_max as reduce_max,
+    reduce_mean as reduce_mean, reduce_min as reduce_min, reduce_prod as reduce_prod,
+    reduce_sum as reduce_sum, round as round, sigmoid as sigmoid, sign as sign, sin as sin,
+    sinh as sinh, sqrt as sqrt, square as square, stop_gradient as stop_gradient,
+    subtract as subtract, tan as tan, tanh as tanh, truediv as truediv,
 )
 from .explain import explain_gradient as explain_gradient  # noqa: E402
 from .function import function as function  # noqa: E402

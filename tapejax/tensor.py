@@ -265,7 +265,7 @@ def _python_to_array(value, dtype):
     if dtype is None:
         dtype = inferred
     elif (dtype.is_integer or dtype.is_bool) and inferred.is_inexact and not isinstance(
-            value, (np.ndarray, np.generic)):
+            value, (np.ndarray, np.generic)) and np.size(_plain(value)):
         raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype=dtype.name))
     return jnp.asarray(np.asarray(_plain(value), dtype=dtype.as_numpy_dtype))
 

@@ -142,12 +142,13 @@ def match(x, y, op_name, strict=False):
     return x, _adopt(y, x.dtype, op_name, 1, strict)
 
 
-def require_inexact(x, op_name):
+def require_inexact(x, op_name, allowed=_FLOAT_TYPES):
+    """TF's kernel-type error for an integer or bool input; ``allowed`` is TF's list for the op."""
     dtype = x.dtype
     if not dtype.is_inexact:
         raise errors.InvalidArgumentError(None, None, (
             f"Value for attr 'T' of {tf_type_name(dtype)} is not in the list of allowed values: "
-            f"{_FLOAT_TYPES} [Op:{op_name}] name: "))
+            f"{allowed} [Op:{op_name}] name: "))
 
 
 # --- registration -------------------------------------------------------------------------
@@ -173,22 +174,26 @@ def _fast(fn):
 
 def unary(name, fn, *, float_only=False, domain=None, tf_name=None, differentiable=True,
           doc=None):
-    """A one-input elementwise op ``name(x, name=None)``."""
+    """A one-input elementwise op ``name(x, name=None)``.
+
+    ``float_only`` is True, or TF's list of allowed types where it differs from the default.
+    """
     tf_name = tf_name or name.title().replace("_", "")
     fn = _fast(fn)
+    allowed = float_only if isinstance(float_only, str) else _FLOAT_TYPES
 
     def api(x, name=None):
         if type(x) is Tensor:
             if float_only and x._value.dtype.kind not in _FLOAT_KINDS:
-                require_inexact(x, tf_name)
+                require_inexact(x, tf_name, allowed)
         else:
             x = to_tensor(x)
             if float_only:
-                require_inexact(x, tf_name)
+                require_inexact(x, tf_name, allowed)
         return apply(fn, (x,), _NO_ATTRS, tf_name, differentiable)
     api.__doc__ = doc or f"Elementwise ``tf.math.{name}`` on JAX."
     return register(name, fn, kind="unary", differentiable=differentiable, domain=domain,
-                    float_only=float_only, tf_name=tf_name)(api)
+                    float_only=bool(float_only), tf_name=tf_name)(api)
 
 
 def _same_dtype_fast(x, y, float_only):
@@ -212,16 +217,17 @@ def binary(name, fn, *, tf_name=None, differentiable=True, domain=None, float_on
     """A two-input broadcasting op ``name(x, y, name=None)`` with TF's dtype rule."""
     tf_name = tf_name or name.title().replace("_", "")
     fn = _fast(fn)
+    allowed = float_only if isinstance(float_only, str) else _FLOAT_TYPES
 
     def api(x, y, name=None):
         if not _same_dtype_fast(x, y, float_only):
             x, y = match(x, y, tf_name, strict)
             if float_only:
-                require_inexact(to_tensor(x) if dtype_of(x) else to_tensor(y), tf_name)
+                require_inexact(to_tensor(x) if dtype_of(x) else to_tensor(y), tf_name, allowed)
         return apply(fn, (x, y), _NO_ATTRS, tf_name, differentiable)
     api.__doc__ = doc or f"Elementwise ``tf.math.{name}`` with broadcasting, on JAX."
     return register(name, fn, kind="binary", differentiable=differentiable, domain=domain,
-                    float_only=float_only, tf_name=tf_name)(api)
+                    float_only=bool(float_only), tf_name=tf_name)(api)
 
 
 def normalize_axis(axis, rank, op_name):
@@ -242,13 +248,18 @@ def normalize_axis(axis, rank, op_name):
     return tuple(out)
 
 
-def reduction(name, fn, *, tf_name, differentiable=True, bool_only=False, doc=None):
-    """A reduction ``name(input_tensor, axis=None, keepdims=False, name=None)``."""
+def reduction(name, fn, *, tf_name, differentiable=True, bool_only=False, check=None, doc=None):
+    """A reduction ``name(input_tensor, axis=None, keepdims=False, name=None)``.
+
+    ``check``, when given, validates the input Tensor (raising TF's error) before the op runs.
+    """
     def api(input_tensor, axis=None, keepdims=False, name=None):
         x = to_tensor(input_tensor)
         if bool_only and not x.dtype.is_bool:
             raise errors.InvalidArgumentError(None, None, errors.DTYPE_MISMATCH.format(
                 op=tf_name, index=0, expected="bool", got=tf_type_name(x.dtype)))
+        if check is not None:
+            check(x)
         static = attrs(axis=normalize_axis(axis, x.ndim, tf_name), keepdims=bool(keepdims))
         return apply(fn, (x,), static, tf_name, differentiable)
     api.__doc__ = doc or f"``tf.math.{name}`` on JAX: reduces ``axis`` (all axes when None)."

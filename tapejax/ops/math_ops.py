@@ -1,43 +1,258 @@
-"""Elementwise, reduction and matrix ops (``tf.math``, ``tf.linalg.matmul``), one entry each.
+"""Elementwise, reduction, scan and segment ops (``tf.math``, ``tf.linalg.matmul``), one each.
 
-JAX supplies every value and every derivative; the few functions defined here only adapt TF's
-signature or dtype rule (integer ``truediv`` to float, integer ``reduce_mean`` truncating).
+JAX supplies every value and every derivative. The functions defined here adapt TF's signature
+or dtype rule, or give TF's gradient where it differs from JAX's (each one says so and is tested
+against TensorFlow): ``abs`` at 0, ties in ``maximum``/``minimum``, ``pow`` for ``x <= 0``,
+``sqrt``/``rsqrt``/``reciprocal`` when the incoming gradient is 0, ``multiply_no_nan``,
+``xlogy``/``xdivy``/``divide_no_nan`` at their guarded points.
 """
+import collections
+
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax import lax
 
 from .. import dtypes, errors
-from ..tensor import Tensor
-from .core import apply, attrs, binary, dtype_of, match, reduction, register, to_tensor, unary
+from ..tensor import Tensor, TensorLike
+from .core import (apply, attrs, binary, dtype_of, match, normalize_axis, reduction, register,
+                   require_inexact, tf_type_name, to_tensor, unary)
+
+# TF's lists of allowed kernel types, quoted in its error for an integer input.
+_REAL = "bfloat16, half, float, double"
+_SOFTPLUS_TYPES = "half, bfloat16, float, double"
+_XLOGY_TYPES = "half, bfloat16, float, double, complex64, complex128"
+
+
+# --- TF's gradients where they differ from JAX's -------------------------------------------
+# Each rule computes its primal with the ruled function itself, not plain JAX, so that
+# higher-order gradients follow the rule too.
+@jax.custom_jvp
+def _real_abs(x):
+    return jnp.abs(x)
+
+
+@_real_abs.defjvp
+def _real_abs_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    return _real_abs(x), t * jnp.sign(x)  # TF: grad * sign(x), so 0 at x == 0 (JAX gives 1)
+
+
+def _abs(x):
+    return jnp.abs(x) if jnp.iscomplexobj(x) else _real_abs(x)
+
+
+def _tie_to_first(fn, first_wins):
+    """``fn(x, y)`` whose derivative follows x wherever ``first_wins(x, y)``, else y.
+
+    TF gives the whole gradient of a tie in maximum/minimum to x; JAX splits it in half.
+    """
+    f = jax.custom_jvp(fn)
+
+    @f.defjvp
+    def jvp(primals, tangents):
+        (x, y), (tx, ty) = primals, tangents
+        return f(x, y), jnp.where(first_wins(x, y), tx, ty)
+    f.__name__ = f.__qualname__ = f"_{fn.__name__}"
+    return f
+
+
+_maximum = _tie_to_first(jnp.maximum, jnp.greater_equal)
+_minimum = _tie_to_first(jnp.minimum, jnp.less_equal)
+
+
+@jax.custom_jvp
+def _real_pow(x, y):
+    return jnp.power(x, y)
+
+
+@_real_pow.defjvp
+def _real_pow_jvp(primals, tangents):
+    (x, y), (tx, ty) = primals, tangents
+    z = _real_pow(x, y)
+    positive = x > 0
+    log_x = jnp.where(positive, jnp.log(jnp.where(positive, x, jnp.ones_like(x))), 0)
+    return z, tx * (y * _real_pow(x, y - 1)) + ty * (z * log_x)  # TF: d/dy is 0 for x <= 0
+
+
+def _pow(x, y):
+    return jnp.power(x, y) if jnp.iscomplexobj(x) else _real_pow(x, y)
+
+
+def _zero_for_zero_gradient(fn, grad_fn, name):
+    """``fn`` with TF's gradient ``grad_fn(y, g)``, which is 0 wherever ``g`` is 0.
+
+    TF's Sqrt/Rsqrt/Reciprocal gradient kernels return 0 for a zero incoming gradient even
+    where the derivative is infinite (so ``tf.where(x > 0, tf.sqrt(x), 0)`` has a finite
+    gradient at 0); JAX's is ``0 * inf = nan`` there.
+    """
+    f = jax.custom_vjp(fn)
+
+    def fwd(x):
+        y = f(x)  # f, not fn: a higher-order gradient follows the same rule
+        return y, y
+
+    def bwd(y, g):
+        return (jnp.where(g == 0, jnp.zeros_like(g), grad_fn(y, g)),)
+    f.defvjp(fwd, bwd)
+    f.__name__ = f.__qualname__ = name
+    return f
+
+
+_sqrt = _zero_for_zero_gradient(jnp.sqrt, lambda y, g: g * 0.5 / y, "_sqrt")
+_rsqrt = _zero_for_zero_gradient(lax.rsqrt, lambda y, g: g * -0.5 * y * y * y, "_rsqrt")
+_reciprocal = _zero_for_zero_gradient(jnp.reciprocal, lambda y, g: -g * y * y, "_reciprocal")
+
+
+@jax.custom_jvp
+def _multiply_no_nan(x, y):
+    product = jnp.multiply(x, y)
+    return jnp.where(y == 0, jnp.zeros_like(product), product)
+
+
+@_multiply_no_nan.defjvp
+def _multiply_no_nan_jvp(primals, tangents):
+    (x, y), (tx, ty) = primals, tangents
+    zero = y == 0
+    out = _multiply_no_nan(x, y)
+    dx = jnp.multiply(tx, y)
+    return out, jnp.where(zero, jnp.zeros_like(dx), dx) + jnp.multiply(ty, x)  # TF: d/dy = x
+
+
+def _xlogy(x, y):
+    zero = x == 0
+    safe_y = jnp.where(zero, jnp.ones_like(y), y)
+    return jnp.where(zero, jnp.zeros_like(x), x * jnp.log(safe_y))
+
+
+def _xdivy(x, y):
+    zero = x == 0
+    safe_y = jnp.where(zero, jnp.ones_like(y), y)
+    return jnp.where(zero, jnp.zeros_like(x), x / safe_y)
+
+
+def _divide_no_nan(x, y):
+    zero = y == 0
+    safe_y = jnp.where(zero, jnp.ones_like(y), y)
+    return jnp.where(zero, jnp.zeros_like(x), x / safe_y)
+
+
+def _log_sigmoid(x):
+    return -jax.nn.softplus(-x)
+
+
+def _squared_difference(x, y):
+    return jnp.square(x - y)
+
 
 # --- unary --------------------------------------------------------------------------------
 negative = unary("negative", jnp.negative, tf_name="Neg")
-abs = unary("abs", jnp.abs, tf_name="Abs")  # noqa: A001 - TF's name
+abs = unary("abs", _abs, tf_name="Abs",  # noqa: A001 - TF's name
+            doc="``tf.math.abs``; the gradient at 0 is 0 (TF's ``sign(x)``).")
+sign = unary("sign", jnp.sign, doc="``tf.math.sign``; its gradient is zero (not None), as in TF.")
 square = unary("square", jnp.square)
-sqrt = unary("sqrt", jnp.sqrt, float_only=True, domain=(0.1, 4.0))
+sqrt = unary("sqrt", _sqrt, float_only=True, domain=(0.1, 4.0),
+             doc="``tf.math.sqrt``; a zero incoming gradient gives 0 even at x == 0, as in TF.")
+rsqrt = unary("rsqrt", _rsqrt, float_only=True, domain=(0.1, 4.0),
+              doc="``tf.math.rsqrt``; a zero incoming gradient gives 0 even at x == 0, as in TF.")
 exp = unary("exp", jnp.exp, float_only=True)
+expm1 = unary("expm1", jnp.expm1, float_only=True)
 log = unary("log", jnp.log, float_only=True, domain=(0.1, 4.0))
+log1p = unary("log1p", jnp.log1p, float_only=True, domain=(-0.9, 4.0), tf_name="Log1p")
 sin = unary("sin", jnp.sin, float_only=True)
 cos = unary("cos", jnp.cos, float_only=True)
+tan = unary("tan", jnp.tan, float_only=True, domain=(-1.2, 1.2))
+asin = unary("asin", jnp.arcsin, float_only=True, domain=(-0.9, 0.9))
+acos = unary("acos", jnp.arccos, float_only=True, domain=(-0.9, 0.9))
+atan = unary("atan", jnp.arctan, float_only=True)
+sinh = unary("sinh", jnp.sinh, float_only=True)
+cosh = unary("cosh", jnp.cosh, float_only=True)
 tanh = unary("tanh", jnp.tanh, float_only=True)
+asinh = unary("asinh", jnp.arcsinh, float_only=True)
+acosh = unary("acosh", jnp.arccosh, float_only=True, domain=(1.1, 4.0))
+atanh = unary("atanh", jnp.arctanh, float_only=True, domain=(-0.9, 0.9))
+erf = unary("erf", lax.erf, float_only=_REAL)
+erfc = unary("erfc", lax.erfc, float_only=_REAL)
+lgamma = unary("lgamma", lax.lgamma, float_only=_REAL, domain=(0.2, 4.0))
+digamma = unary("digamma", lax.digamma, float_only=_REAL, domain=(0.5, 4.0))
 sigmoid = unary("sigmoid", jax.nn.sigmoid, float_only=True)
+softplus = unary("softplus", jax.nn.softplus, float_only=_SOFTPLUS_TYPES)
+log_sigmoid = unary("log_sigmoid", _log_sigmoid, float_only=_SOFTPLUS_TYPES, tf_name="Softplus",
+                    doc="``tf.math.log_sigmoid``: ``-softplus(-x)``, as TF computes it.")
+floor = unary("floor", jnp.floor, float_only=_REAL, differentiable=False,
+              doc="``tf.math.floor``; TF defines no gradient (None).")
+ceil = unary("ceil", jnp.ceil, float_only=_REAL, differentiable=False,
+             doc="``tf.math.ceil``; TF defines no gradient (None).")
+round = unary("round", jnp.round, differentiable=False,  # noqa: A001 - TF's name
+              doc="``tf.math.round``: half to even; TF defines no gradient (None).")
+is_finite = unary("is_finite", jnp.isfinite, float_only=_REAL, differentiable=False)
+is_inf = unary("is_inf", jnp.isinf, float_only=_REAL, tf_name="IsInf", differentiable=False)
+is_nan = unary("is_nan", jnp.isnan, float_only=_REAL, tf_name="IsNan", differentiable=False)
 identity = unary("identity", lambda x: x, tf_name="Identity",
                  doc="``tf.identity``: the same value as a new Tensor (gradient passes through).")
 stop_gradient = unary("stop_gradient", lax.stop_gradient, tf_name="StopGradient",
                       differentiable=False,
                       doc="``tf.stop_gradient``: not recorded, so gradients through it are None.")
 invert_op = unary("invert_op", jnp.invert, tf_name="Invert", differentiable=False,
-                  domain="bool", doc="``~x``: logical not for bool, bitwise invert for integers (TF's rule).")
+                  domain="bool",
+                  doc="``~x``: logical not for bool, bitwise invert for integers (TF's rule).")
+
+
+@register("reciprocal", _reciprocal, kind="unary", domain=(0.5, 2.0), float_only=True,
+          tf_name="Reciprocal")
+def reciprocal(x, name=None):
+    """``tf.math.reciprocal``; a zero incoming gradient gives 0 even at x == 0, as in TF."""
+    x = to_tensor(x)
+    if not x.dtype.is_inexact:  # TF has no integer kernel: NotFoundError, not a type error
+        raise errors.NotFoundError(None, None, (
+            f"Could not find device for node: {{{{node Reciprocal}}}} = "
+            f"Reciprocal[T=DT_{x.dtype.name.upper()}] [Op:Reciprocal] name: "))
+    return apply(_reciprocal, (x,), (), "Reciprocal")
+
+
+def _logical(name, fn, tf_name, n_inputs):
+    def api(x, y=None, name=None):
+        xs = (to_tensor(x),) if n_inputs == 1 else match(x, y, tf_name)
+        for k, t in enumerate(xs):
+            if not t.dtype.is_bool:
+                raise errors.InvalidArgumentError(None, None, errors.DTYPE_MISMATCH.format(
+                    op=tf_name, index=k, expected="bool", got=tf_type_name(t.dtype)))
+        return apply(fn, xs, (), tf_name, differentiable=False)
+    if n_inputs == 1:
+        def unary_api(x, name=None):
+            return api(x)
+        unary_api.__doc__ = f"``tf.math.{name}`` on bool tensors."
+        return register(name, fn, kind="unary", differentiable=False, domain="bool",
+                        tf_name=tf_name)(unary_api)
+    api.__doc__ = f"``tf.math.{name}`` on bool tensors, with broadcasting."
+    return register(name, fn, kind="binary", differentiable=False, domain="bool",
+                    tf_name=tf_name)(api)
+
+
+logical_not = _logical("logical_not", jnp.logical_not, "LogicalNot", 1)
+logical_and = _logical("logical_and", jnp.logical_and, "LogicalAnd", 2)
+logical_or = _logical("logical_or", jnp.logical_or, "LogicalOr", 2)
+logical_xor = _logical("logical_xor", jnp.logical_xor, "LogicalOr", 2)  # TF builds it from Or
 
 # --- binary -------------------------------------------------------------------------------
 add = binary("add", jnp.add, tf_name="AddV2")
 subtract = binary("subtract", jnp.subtract, tf_name="Sub")
 multiply = binary("multiply", jnp.multiply, tf_name="Mul")
-maximum = binary("maximum", jnp.maximum)
-minimum = binary("minimum", jnp.minimum)
+maximum = binary("maximum", _maximum,
+                 doc="``tf.math.maximum``; where x == y the whole gradient goes to x, as in TF.")
+minimum = binary("minimum", _minimum,
+                 doc="``tf.math.minimum``; where x == y the whole gradient goes to x, as in TF.")
+squared_difference = binary("squared_difference", _squared_difference)
+atan2 = binary("atan2", jnp.arctan2, float_only=_REAL)
+xlogy = binary("xlogy", _xlogy, float_only=_XLOGY_TYPES, domain=(0.1, 4.0),
+               doc="``tf.math.xlogy``: 0 where x == 0, with TF's zero gradients there.")
+xdivy = binary("xdivy", _xdivy, float_only=_XLOGY_TYPES, domain=(0.5, 2.0),
+               doc="``tf.math.xdivy``: 0 where x == 0, with TF's zero gradients there.")
+multiply_no_nan = binary(
+    "multiply_no_nan", _multiply_no_nan, tf_name="MulNoNan", float_only=True,
+    doc="``tf.math.multiply_no_nan``: 0 where y == 0 even for inf/nan x; TF's gradients.")
 floordiv = binary("floordiv", jnp.floor_divide, tf_name="FloorDiv", differentiable=False)
-floormod = binary("floormod", jnp.mod, tf_name="FloorMod")
+floormod = binary("floormod", jnp.mod, tf_name="FloorMod", domain=(0.5, 2.0))
 equal = binary("equal", jnp.equal, differentiable=False)
 not_equal = binary("not_equal", jnp.not_equal, tf_name="NotEqual", differentiable=False)
 less = binary("less", jnp.less, differentiable=False)
@@ -62,22 +277,37 @@ _INT_TO_FLOAT = {"int8": jnp.float32, "uint8": jnp.float32, "int16": jnp.float32
                  "uint16": jnp.float32}
 
 
-def _int_truediv(x, y):
+def _as_float(x, y):
     target = _INT_TO_FLOAT.get(jnp.result_type(x).name, jnp.float64)
-    return jnp.true_divide(jnp.asarray(x).astype(target), jnp.asarray(y).astype(target))
+    return jnp.asarray(x).astype(target), jnp.asarray(y).astype(target)
 
 
-@register("truediv", _float_divide, kind="binary", tf_name="RealDiv")
-def truediv(x, y, name=None):
-    """``x / y`` as TF: integers are divided as float32 (8/16-bit) or float64 (32/64-bit)."""
-    x, y = match(x, y, "RealDiv")
-    dtype = dtype_of(x) or dtype_of(y)
-    if dtype.is_integer:
-        return apply(_int_truediv, (x, y), (), "RealDiv", differentiable=False)
-    return apply(_float_divide, (x, y), (), "RealDiv")
+def _int_truediv(x, y):
+    return jnp.true_divide(*_as_float(x, y))
 
 
-@register("divide", _float_divide, kind="binary", tf_name="RealDiv")
+def _int_divide_no_nan(x, y):
+    return _divide_no_nan(*_as_float(x, y))
+
+
+def _division(name, float_fn, int_fn, tf_name, doc):
+    def api(x, y, name=None):
+        x, y = match(x, y, tf_name)
+        if (dtype_of(x) or dtype_of(y)).is_integer:
+            return apply(int_fn, (x, y), (), tf_name, differentiable=False)
+        return apply(float_fn, (x, y), (), tf_name)
+    api.__doc__ = doc
+    return register(name, float_fn, kind="binary", domain=(0.5, 2.0), tf_name=tf_name)(api)
+
+
+truediv = _division("truediv", _float_divide, _int_truediv, "RealDiv", (
+    "``x / y`` as TF: integers are divided as float32 (8/16-bit) or float64 (32/64-bit)."))
+divide_no_nan = _division("divide_no_nan", _divide_no_nan, _int_divide_no_nan, "DivNoNan", (
+    "``tf.math.divide_no_nan``: 0 where y == 0, with TF's zero gradients there; integers are "
+    "divided as floats, like ``truediv``."))
+
+
+@register("divide", _float_divide, kind="binary", domain=(0.5, 2.0), tf_name="RealDiv")
 def divide(x, y, name=None):
     """``tf.math.divide``: Python's ``x / y`` semantics, i.e. :func:`truediv`."""
     return truediv(x, y)
@@ -87,13 +317,16 @@ def _integer_pow(x, *, n):
     return lax.integer_pow(x, n)
 
 
-@register("pow", jnp.power, kind="binary", domain=(0.5, 2.0), tf_name="Pow")
+@register("pow", _pow, kind="binary", domain=(0.5, 2.0), tf_name="Pow")
 def pow(x, y, name=None):  # noqa: A001 - TF's name
-    """``tf.pow`` / ``x ** y``; a Python int exponent is kept static (exact repeated product)."""
+    """``tf.pow`` / ``x ** y``; a Python int exponent is kept static (exact repeated product).
+
+    The gradient with respect to ``y`` is 0 where ``x <= 0``, as in TF (JAX gives nan for x < 0).
+    """
     if type(y) is int and _is_inexact(x):
         return apply(_integer_pow, (to_tensor(x),), attrs(n=y), "Pow")
     x, y = match(x, y, "Pow", strict=True)
-    return apply(jnp.power, (x, y), (), "Pow")
+    return apply(_pow, (x, y), (), "Pow")
 
 
 def _is_inexact(x):
@@ -118,13 +351,364 @@ def _prod(x, *, axis, keepdims):
     return jnp.prod(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
 
 
+def _extreme(x, sign):
+    """TF's identity for max (sign -1) or min (sign 1) of an empty reduction."""
+    if jnp.issubdtype(x.dtype, jnp.inexact):
+        return sign * jnp.inf
+    info = jnp.iinfo(x.dtype)
+    return info.min if sign < 0 else info.max
+
+
+def _max(x, *, axis, keepdims):
+    initial = _extreme(x, -1) if x.size == 0 else None
+    return jnp.max(x, axis=axis, keepdims=keepdims, initial=initial)
+
+
+def _min(x, *, axis, keepdims):
+    initial = _extreme(x, 1) if x.size == 0 else None
+    return jnp.min(x, axis=axis, keepdims=keepdims, initial=initial)
+
+
+def _variance(x, *, axis, keepdims):
+    diff = x - jnp.mean(x, axis=axis, keepdims=True)
+    squares = jnp.real(jnp.conj(diff) * diff) if jnp.iscomplexobj(diff) else jnp.square(diff)
+    return jnp.mean(squares, axis=axis, keepdims=keepdims)
+
+
+def _std(x, *, axis, keepdims):
+    return _sqrt(_variance(x, axis=axis, keepdims=keepdims))
+
+
+def _logsumexp(x, *, axis, keepdims):
+    raw_max = _max(x, axis=axis, keepdims=True)
+    shift = lax.stop_gradient(jnp.where(jnp.isfinite(raw_max), raw_max, jnp.zeros_like(raw_max)))
+    out = jnp.log(jnp.sum(jnp.exp(x - shift), axis=axis, keepdims=keepdims))
+    return out + (shift if keepdims else shift.reshape(out.shape))
+
+
+def _euclidean_norm(x, *, axis, keepdims):
+    if jnp.issubdtype(x.dtype, jnp.integer):  # TF keeps the integer type (truncated root)
+        total = jnp.sum(x.astype(jnp.float64) ** 2, axis=axis, keepdims=keepdims)
+        return jnp.sqrt(total).astype(x.dtype)
+    squares = jnp.real(jnp.conj(x) * x) if jnp.iscomplexobj(x) else x * x
+    return jnp.sqrt(jnp.sum(squares, axis=axis, keepdims=keepdims)).astype(x.dtype)
+
+
+def _count_nonzero(x, *, axis, keepdims, dtype):
+    return jnp.sum(x != 0, axis=axis, keepdims=keepdims, dtype=jnp.int64).astype(dtype)
+
+
+def _real_or_complex(x):
+    if not x.dtype.is_inexact:
+        raise TypeError(f"Input must be either real or complex. Received integer type "
+                        f"{x.dtype!r}.")
+
+
+def _float_input(x):
+    require_inexact(x, "IsFinite", _REAL)  # TF's first kernel that rejects integers
+
+
 reduce_sum = reduction("reduce_sum", _sum, tf_name="Sum")
 reduce_mean = reduction("reduce_mean", _mean, tf_name="Mean")
-reduce_max = reduction("reduce_max", jnp.max, tf_name="Max")
-reduce_min = reduction("reduce_min", jnp.min, tf_name="Min")
+reduce_max = reduction("reduce_max", _max, tf_name="Max")
+reduce_min = reduction("reduce_min", _min, tf_name="Min")
 reduce_prod = reduction("reduce_prod", _prod, tf_name="Prod")
 reduce_all = reduction("reduce_all", jnp.all, tf_name="All", differentiable=False, bool_only=True)
 reduce_any = reduction("reduce_any", jnp.any, tf_name="Any", differentiable=False, bool_only=True)
+reduce_variance = reduction("reduce_variance", _variance, tf_name="Variance",
+                            check=_real_or_complex)
+reduce_std = reduction("reduce_std", _std, tf_name="Std", check=_real_or_complex)
+reduce_logsumexp = reduction("reduce_logsumexp", _logsumexp, tf_name="LogSumExp",
+                             check=_float_input)
+reduce_euclidean_norm = reduction("reduce_euclidean_norm", _euclidean_norm,
+                                  tf_name="EuclideanNorm")
+
+
+@register("count_nonzero", _count_nonzero, kind="reduction", differentiable=False,
+          tf_name="CountNonzero")
+def count_nonzero(input, axis=None, keepdims=None, dtype=dtypes.int64,  # noqa: A002
+                  name=None):
+    """``tf.math.count_nonzero``: the number of non-zero (or true) entries, as ``dtype``."""
+    x = to_tensor(input)
+    static = attrs(axis=normalize_axis(axis, x.ndim, "Sum"), keepdims=bool(keepdims),
+                   dtype=dtypes.as_dtype(dtype).as_numpy_dtype)
+    return apply(_count_nonzero, (x,), static, "Sum", differentiable=False)
+
+
+def _argmax(x, *, axis, output_type):
+    return jnp.argmax(x, axis=axis).astype(output_type)
+
+
+def _argmin(x, *, axis, output_type):
+    return jnp.argmin(x, axis=axis).astype(output_type)
+
+
+def _arg_reduction(name, fn, tf_name):
+    def api(input, axis=None, output_type=dtypes.int64, name=None):  # noqa: A002
+        x = to_tensor(input)
+        out = dtypes.as_dtype(output_type)
+        if out.name not in ("int16", "uint16", "int32", "int64"):
+            raise errors.InvalidArgumentError(None, None, (
+                f"Value for attr 'output_type' of {tf_type_name(out)} is not in the list of "
+                f"allowed values: int16, uint16, int32, int64 [Op:{tf_name}] name: "))
+        axis = 0 if axis is None else int(axis)
+        if not -x.ndim <= axis < x.ndim:
+            raise errors.InvalidArgumentError(None, None, (
+                f"Expected dimension in the range [{-x.ndim}, {x.ndim}), but got {axis} "
+                f"[Op:{tf_name}] name: "))
+        axis %= x.ndim
+        if x.shape[axis] == 0:
+            shape = ",".join(str(d) for d in x.shape.as_list())
+            raise errors.InvalidArgumentError(None, None, (
+                f"Reduction axis {axis} is empty in shape [{shape}] [Op:{tf_name}] name: "))
+        return apply(fn, (x,), attrs(axis=axis, output_type=out.as_numpy_dtype), tf_name,
+                     differentiable=False)
+    api.__doc__ = (f"``tf.math.{name}``: the index along ``axis`` (default 0) as "
+                   f"``output_type`` (default int64); the first one on ties.")
+    return register(name, fn, differentiable=False, tf_name=tf_name)(api)
+
+
+argmax = _arg_reduction("argmax", _argmax, "ArgMax")
+argmin = _arg_reduction("argmin", _argmin, "ArgMin")
+
+
+# --- scans, top_k, add_n ------------------------------------------------------------------
+def _scan(x, axis, exclusive, reverse, scan, identity):
+    if exclusive and x.shape[axis]:
+        n = x.shape[axis]
+        pad = jnp.full_like(lax.slice_in_dim(x, 0, 1, axis=axis), identity)
+        if reverse:
+            x = jnp.concatenate([lax.slice_in_dim(x, 1, n, axis=axis), pad], axis=axis)
+        else:
+            x = jnp.concatenate([pad, lax.slice_in_dim(x, 0, n - 1, axis=axis)], axis=axis)
+    return scan(x, axis=axis, reverse=reverse)
+
+
+def _cumsum(x, *, axis, exclusive, reverse):
+    return _scan(x, axis, exclusive, reverse, lax.cumsum, 0)
+
+
+def _cumprod(x, *, axis, exclusive, reverse):
+    return _scan(x, axis, exclusive, reverse, lax.cumprod, 1)
+
+
+def _scan_api(name, fn, tf_name):
+    def api(x, axis=0, exclusive=False, reverse=False, name=None):
+        x = to_tensor(x)
+        if x.dtype.is_bool:
+            raise errors.InvalidArgumentError(None, None, (
+                f"Value for attr 'T' of bool is not in the list of allowed values "
+                f"[Op:{tf_name}] name: "))
+        axis = int(axis)
+        if not -x.ndim <= axis < x.ndim:
+            raise errors.InvalidArgumentError(None, None, (
+                f"ScanOp: Expected scan axis in the range [{-x.ndim}, {x.ndim}), but got "
+                f"{axis} [Op:{tf_name}] name: "))
+        static = attrs(axis=axis % x.ndim, exclusive=bool(exclusive), reverse=bool(reverse))
+        return apply(fn, (x,), static, tf_name)
+    api.__doc__ = (f"``tf.math.{name}`` along ``axis``; ``exclusive`` leaves out the current "
+                   f"entry, ``reverse`` scans from the end.")
+    return register(name, fn, tf_name=tf_name)(api)
+
+
+cumsum = _scan_api("cumsum", _cumsum, "Cumsum")
+cumprod = _scan_api("cumprod", _cumprod, "Cumprod")
+
+TopKV2 = collections.namedtuple("TopKV2", ["values", "indices"])
+
+
+def _top_k(x, *, k, index_type):
+    values, indices = lax.top_k(x, k)
+    return values, indices.astype(index_type)
+
+
+@register("top_k", _top_k, tf_name="TopKV2")
+def top_k(input, k=1, sorted=True, index_type=dtypes.int32, name=None):  # noqa: A002
+    """``tf.math.top_k``: ``(values, indices)`` of the ``k`` largest along the last axis.
+
+    Ties keep the lower index first, as in TF; the gradient flows to the chosen entries.
+    """
+    x = to_tensor(input)
+    k = int(k)
+    if x.ndim < 1:
+        raise errors.InvalidArgumentError(None, None, (
+            f"input must be >= 1-D, got shape {list(x.shape)} [Op:TopKV2] name: "))
+    if k < 0:
+        raise errors.InvalidArgumentError(None, None, f"Need k >= 0, got {k} [Op:TopKV2] name: ")
+    if x.shape[-1] < k:
+        raise errors.InvalidArgumentError(None, None, (
+            f"input must have at least k columns. Had {x.shape[-1]}, needed {k} "
+            f"[Op:TopKV2] name: "))
+    static = attrs(k=k, index_type=dtypes.as_dtype(index_type).as_numpy_dtype)
+    return TopKV2(*apply(_top_k, (x,), static, "TopKV2"))
+
+
+def _add_n(*xs):
+    total = xs[0]
+    for x in xs[1:]:
+        total = total + x
+    return total
+
+
+@register("add_n", _add_n, tf_name="AddN")
+def add_n(inputs, name=None):
+    """``tf.math.add_n``: the sum of same-shaped, same-dtype tensors (no broadcasting)."""
+    inputs = list(inputs) if isinstance(inputs, (list, tuple)) else None
+    if not inputs:
+        raise ValueError("Inputs must be an iterable of at least one Tensor/IndexedSlices with "
+                         "the same dtype and shape.")
+    first = next((x for x in inputs if isinstance(x, TensorLike)), None)
+    first = to_tensor(inputs[0]) if first is None else first
+    xs = []
+    for k, x in enumerate(inputs):
+        x = to_tensor(x, None if isinstance(x, TensorLike) else first.dtype)
+        if x.dtype != first.dtype:
+            raise errors.InvalidArgumentError(None, None, errors.DTYPE_MISMATCH.format(
+                op="AddN", index=k, expected=tf_type_name(first.dtype),
+                got=tf_type_name(x.dtype)))
+        if x.shape != first.shape:
+            raise errors.InvalidArgumentError(None, None, (
+                f"Inputs to operation AddN of type AddN must have the same size and shape.  "
+                f"Input 0: {dims_str(first)} != input {k}: {dims_str(x)} [Op:AddN] name: "))
+        xs.append(x)
+    return apply(_add_n, tuple(xs), (), "AddN")
+
+
+def dims_str(x):
+    """A shape as TF prints it in messages: ``[2,3]``."""
+    shape = x if isinstance(x, (list, tuple)) else x.shape.as_list()
+    return "[" + ",".join(str(d) for d in shape) + "]"
+
+
+# --- segments and counts ------------------------------------------------------------------
+def _segment_sum(data, ids, *, num_segments, sorted_ids):
+    data = data.reshape((-1,) + data.shape[ids.ndim:]) if ids.ndim != 1 else data
+    return jax.ops.segment_sum(data, ids.reshape(-1), num_segments,
+                               indices_are_sorted=sorted_ids)
+
+
+def _segment_ids(segment_ids, op_name):
+    ids = to_tensor(segment_ids)
+    if not ids.dtype.is_integer:
+        raise errors.InvalidArgumentError(None, None, (
+            f"Value for attr 'Tindices' of {tf_type_name(ids.dtype)} is not in the list of "
+            f"allowed values: int32, int64 [Op:{op_name}] name: "))
+    return ids, _concrete(segment_ids, ids, op_name, "segment_ids")
+
+
+def _concrete(given, tensor, op_name, what):
+    """The values of an argument that decides an output shape, which must be known now."""
+    if not isinstance(given, TensorLike):
+        return np.asarray(given)
+    try:
+        return np.asarray(tensor.numpy())
+    except NotImplementedError:
+        raise NotImplementedError(
+            f"{op_name} needs a concrete `{what}` to know its output shape; inside "
+            f"tapejax.function or a JAX transformation pass a Python list or NumPy "
+            f"array.") from None
+
+
+@register("segment_sum", _segment_sum, tf_name="SegmentSum")
+def segment_sum(data, segment_ids, name=None):
+    """``tf.math.segment_sum``: sums rows of ``data`` by sorted ``segment_ids``."""
+    data = to_tensor(data)
+    ids, values = _segment_ids(segment_ids, "SegmentSum")
+    if values.ndim != 1 or data.ndim < 1 or values.shape[0] != data.shape[0]:
+        raise errors.InvalidArgumentError(None, None, (
+            "segment_ids should be the same size as dimension 0 of input. [Op:SegmentSum] "
+            "name: "))
+    num = int(values.max()) + 1 if values.size else 0
+    if values.size and values[0] < 0:
+        raise errors.InvalidArgumentError(None, None, (
+            f"Segment id {values[0]} out of range [0, {num}), possibly because 'segment_ids' "
+            f"input is not sorted. [Op:SegmentSum] name: "))
+    if np.any(np.diff(values) < 0):
+        raise errors.InvalidArgumentError(None, None, (
+            "segment ids are not increasing [Op:SegmentSum] name: "))
+    static = attrs(num_segments=num, sorted_ids=True)
+    return apply(_segment_sum, (data, ids), static, "SegmentSum")
+
+
+@register("unsorted_segment_sum", _segment_sum, tf_name="UnsortedSegmentSum")
+def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
+    """``tf.math.unsorted_segment_sum``; negative ids are dropped, as in TF."""
+    data = to_tensor(data)
+    ids, values = _segment_ids(segment_ids, "UnsortedSegmentSum")
+    if tuple(data.shape[:values.ndim]) != values.shape:
+        raise errors.InvalidArgumentError(None, None, (
+            f"data.shape = {dims_str(data)} does not start with segment_ids.shape = "
+            f"{dims_str(values.shape)} [Op:UnsortedSegmentSum] name: "))
+    num = int(num_segments)
+    bad = np.flatnonzero(values.reshape(-1) >= num)
+    if bad.size:
+        raise errors.InvalidArgumentError(None, None, (
+            f"segment_ids[{bad[0]}] = {values.reshape(-1)[bad[0]]} is out of range [0, {num}) "
+            f"[Op:UnsortedSegmentSum] name: "))
+    static = attrs(num_segments=num, sorted_ids=False)
+    return apply(_segment_sum, (data, ids), static, "UnsortedSegmentSum")
+
+
+def _bincount(arr, *weights, length, axis, binary_output, dtype):
+    w = weights[0] if weights else jnp.ones(arr.shape, dtype)
+    if axis is None:
+        out = jnp.zeros((length,), w.dtype).at[arr.reshape(-1)].add(w.reshape(-1), mode="drop")
+    else:
+        rows = jnp.arange(arr.shape[0])[:, None]
+        out = jnp.zeros((arr.shape[0], length), w.dtype).at[rows, arr].add(w, mode="drop")
+    return (out > 0).astype(dtype) if binary_output else out.astype(dtype)
+
+
+@register("bincount", _bincount, differentiable=False, tf_name="DenseBincount")
+def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=dtypes.int32, name=None,
+             axis=None, binary_output=False):
+    """``tf.math.bincount``: counts (or sums ``weights``) per non-negative integer value.
+
+    The output length is ``max(arr) + 1``, raised to ``minlength`` and cut at ``maxlength``;
+    TF defines no gradient (None here).
+    """
+    x = to_tensor(arr)
+    values = _concrete(arr, x, "DenseBincount", "arr")
+    if x.dtype.is_inexact:
+        x = Tensor(jnp.asarray(values.astype(np.int32)))
+        values = values.astype(np.int32)
+    if values.size and values.min() < 0:
+        raise errors.InvalidArgumentError(None, None, (
+            "Input arr must be non-negative! [Op:DenseBincount] name: "))
+    length = int(values.max()) + 1 if values.size else 0
+    if minlength is not None:
+        length = max(length, int(minlength))
+    if maxlength is not None:
+        length = min(length, int(maxlength))
+    if axis is not None and int(axis) not in (0, -1):
+        raise errors.InvalidArgumentError(None, None, (
+            f"Unsupported axis value {axis}; axis must be None, 0 or -1 [Op:DenseBincount]"))
+    axis = None if axis in (None, 0) else -1
+    inputs = (x,)
+    if weights is not None:
+        w = to_tensor(weights)
+        dtype = w.dtype
+        inputs = (x, w)
+    static = attrs(length=length, axis=axis, binary_output=bool(binary_output),
+                   dtype=dtypes.as_dtype(dtype).as_numpy_dtype)
+    return apply(_bincount, inputs, static, "DenseBincount", differentiable=False)
+
+
+# --- normalization ------------------------------------------------------------------------
+def _l2_normalize(x, *, axis, epsilon):
+    square_sum = jnp.sum(jnp.square(x), axis=axis, keepdims=True)
+    return x * _rsqrt(_maximum(square_sum, jnp.asarray(epsilon, x.dtype)))
+
+
+@register("l2_normalize", _l2_normalize, tf_name="L2Normalize")
+def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
+    """``tf.math.l2_normalize``: ``x / sqrt(max(sum(x**2, axis), epsilon))``, as TF."""
+    x = to_tensor(x)
+    axis = dim if axis is None else axis
+    if not x.dtype.is_inexact:
+        raise TypeError(errors.CANNOT_CONVERT.format(value=epsilon, dtype=x.dtype.name))
+    static = attrs(axis=normalize_axis(axis, x.ndim, "Sum"), epsilon=float(epsilon))
+    return apply(_l2_normalize, (x,), static, "L2Normalize")
 
 
 # --- matrix -------------------------------------------------------------------------------
@@ -138,20 +722,17 @@ def _matmul(a, b, *, transpose_a, transpose_b, adjoint_a, adjoint_b):
     return jnp.matmul(a, b)
 
 
-def _dims(t):
-    return "[" + ",".join(str(d) for d in t.shape) + "]"
-
-
-def _matmul_shapes(a, b, ta, tb):
-    for k, t in ((0, a), (1, b)):
-        if t.ndim < 2:
+def matmul_shapes(a_shape, b_shape, ta, tb):
+    """TF's MatMul shape errors for operand shapes (lists), ``ta``/``tb`` transposed."""
+    for k, shape in ((0, a_shape), (1, b_shape)):
+        if len(shape) < 2:
             raise errors.InvalidArgumentError(None, None, (
                 f"In[{k}] ndims must be >= 2 [Op:MatMul] name: "))
-    inner_a = a.shape[-2] if ta else a.shape[-1]
-    inner_b = b.shape[-1] if tb else b.shape[-2]
+    inner_a = a_shape[-2] if ta else a_shape[-1]
+    inner_b = b_shape[-1] if tb else b_shape[-2]
     if inner_a != inner_b:
         raise errors.InvalidArgumentError(None, None, (
-            f"Matrix size-incompatible: In[0]: {_dims(a)}, In[1]: {_dims(b)} "
+            f"Matrix size-incompatible: In[0]: {dims_str(a_shape)}, In[1]: {dims_str(b_shape)} "
             f"[Op:MatMul] name: "))
 
 
@@ -161,7 +742,8 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
            name=None):
     """``tf.linalg.matmul`` (and ``a @ b``): rank >= 2, batch dimensions broadcast."""
     a, b = match(a, b, "MatMul")
-    _matmul_shapes(a, b, transpose_a or adjoint_a, transpose_b or adjoint_b)
+    matmul_shapes(a.shape.as_list(), b.shape.as_list(), transpose_a or adjoint_a,
+                  transpose_b or adjoint_b)
     static = attrs(transpose_a=bool(transpose_a), transpose_b=bool(transpose_b),
                    adjoint_a=bool(adjoint_a), adjoint_b=bool(adjoint_b))
     return apply(_matmul, (a, b), static, "MatMul")
