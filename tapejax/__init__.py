@@ -20,10 +20,17 @@ from .dtypes import (  # noqa: E402
     uint64 as uint64,
 )
 from .ops.array_ops import (  # noqa: E402
-    concat as concat, expand_dims as expand_dims, fill as fill, ones as ones,
-    ones_like as ones_like, range as range, rank as rank, reshape as reshape, shape as shape,
-    size as size, squeeze as squeeze, stack as stack, transpose as transpose,
-    unstack as unstack, where as where, zeros as zeros, zeros_like as zeros_like,
+    argsort as argsort, boolean_mask as boolean_mask, broadcast_to as broadcast_to,
+    clip_by_value as clip_by_value, concat as concat, expand_dims as expand_dims, fill as fill,
+    gather as gather, gather_nd as gather_nd, linspace as linspace, meshgrid as meshgrid,
+    one_hot as one_hot, ones as ones, ones_like as ones_like, pad as pad, range as range,
+    rank as rank, repeat as repeat, reshape as reshape, reverse as reverse, roll as roll,
+    scatter_nd as scatter_nd, sequence_mask as sequence_mask, shape as shape, size as size,
+    slice as slice, sort as sort, split as split, squeeze as squeeze, stack as stack,
+    strided_slice as strided_slice, tensor_scatter_nd_add as tensor_scatter_nd_add,
+    tensor_scatter_nd_update as tensor_scatter_nd_update, tile as tile, transpose as transpose,
+    unique as unique, unstack as unstack, where as where, zeros as zeros,
+    zeros_like as zeros_like,
 )
 from .ops.math_ops import (  # noqa: E402
     abs as abs, add as add, cast as cast, cos as cos, divide as divide, equal as equal,
