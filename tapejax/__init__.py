@@ -10,7 +10,7 @@ import jax as _jax
 _jax.config.update("jax_enable_x64", True)
 
 from . import dtypes as dtypes, errors as errors, linalg as linalg, math as math  # noqa: E402
-from . import nest as nest, nn as nn  # noqa: E402
+from . import nest as nest, nn as nn, random as random  # noqa: E402
 from ._backprop import CACHE as _GRADIENT_CACHE  # noqa: E402
 from .dtypes import (  # noqa: E402
     DType as DType, as_dtype as as_dtype, bfloat16 as bfloat16, bool as bool,

@@ -1,2 +1,2 @@
 """Every op module, imported so the op table is complete."""
-from . import array_ops, math_ops, nn_ops  # noqa: F401
+from . import array_ops, math_ops, nn_ops, random_ops  # noqa: F401

@@ -12,6 +12,7 @@ from jax import lax
 from .. import dtypes, errors
 from ..tensor import Tensor, TensorLike, constant
 from ..tensor_shape import TensorShape
+from ._fuse import fused
 from .core import apply, attrs, match, register, tf_type_name, to_tensor
 
 
@@ -392,6 +393,7 @@ def _axis(axis, rank, op_name, message=None):
 # Out-of-range indices can only be reported eagerly. Traced code follows TF on GPU: gathers
 # read zeros and scatters drop the update (JAX would wrap negative indices, so they are moved
 # out of range first).
+@fused
 def _take(params, indices, *, axis, batch_dims):
     if batch_dims:
         inner = functools.partial(_take, axis=axis - 1, batch_dims=batch_dims - 1)
@@ -438,6 +440,7 @@ def _nd_index(indices, shape):
                  for k in builtins.range(indices.shape[-1]))
 
 
+@fused
 def _gather_nd(params, indices, *, batch_dims):
     if batch_dims:
         inner = functools.partial(_gather_nd, batch_dims=batch_dims - 1)
@@ -468,15 +471,18 @@ def gather_nd(params, indices, batch_dims=0, name=None, bad_indices_policy=""):
     return apply(_gather_nd, (params, indices), attrs(batch_dims=batch_dims), "GatherNd")
 
 
+@fused
 def _scatter_nd(indices, updates, *, shape):
     zeros = jnp.zeros(shape, updates.dtype)
     return zeros.at[_nd_index(indices, shape)].add(updates, mode="drop")
 
 
+@fused
 def _scatter_add(tensor, indices, updates):
     return tensor.at[_nd_index(indices, tensor.shape)].add(updates, mode="drop")
 
 
+@fused
 def _scatter_update(tensor, indices, updates):
     return tensor.at[_nd_index(indices, tensor.shape)].set(updates, mode="drop")
 
@@ -532,6 +538,7 @@ def tensor_scatter_nd_add(tensor, indices, updates, bad_indices_policy="", name=
 
 
 # --- tiling, padding, splitting -----------------------------------------------------------
+@fused
 def _tile(x, *, multiples):
     return jnp.tile(x, multiples)
 
@@ -550,6 +557,7 @@ def tile(input, multiples, name=None):  # noqa: A002 - TF's name
     return apply(_tile, (x,), attrs(multiples=multiples), "Tile")
 
 
+@fused
 def _pad(x, *, paddings, mode, constant_values):
     if mode == "constant":
         return jnp.pad(x, paddings, constant_values=constant_values)
@@ -585,6 +593,7 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
                  op_name)
 
 
+@fused
 def _split(x, *, sizes, axis):
     cuts = np.cumsum(sizes)[:-1].tolist()
     return tuple(jnp.split(x, cuts, axis=axis))
@@ -638,6 +647,7 @@ def split(value, num_or_size_splits, axis=0, num=None, name="split"):
 
 
 # --- one_hot, masks -----------------------------------------------------------------------
+@fused
 def _one_hot(indices, on_value, off_value, *, depth, axis):
     hot = indices[..., None] == jnp.arange(depth, dtype=indices.dtype)
     return jnp.moveaxis(jnp.where(hot, on_value, off_value), -1, axis)
@@ -702,6 +712,7 @@ def boolean_mask(tensor, mask, axis=None, name="boolean_mask"):
     return gather(x, rows, axis=axis)
 
 
+@fused
 def _sequence_mask(lengths, *, maxlen):
     return jnp.arange(maxlen, dtype=lengths.dtype) < lengths[..., None]
 
@@ -796,6 +807,7 @@ def reverse(tensor, axis, name=None):
     return apply(_reverse, (x,), attrs(axis=tuple(axes)), "ReverseV2")
 
 
+@fused
 def _roll(x, *, shift, axis):
     return jnp.roll(x, shift, axis)
 
@@ -832,6 +844,7 @@ def broadcast_to(input, shape, name=None):  # noqa: A002 - TF's name
     return apply(_broadcast_to, (x,), attrs(shape=shape), "BroadcastTo")
 
 
+@fused
 def _meshgrid(*xs, indexing):
     return tuple(jnp.meshgrid(*xs, indexing=indexing))
 
@@ -856,6 +869,7 @@ def meshgrid(*args, **kwargs):
     return list(apply(_meshgrid, tuple(values), attrs(indexing=indexing), "Meshgrid"))
 
 
+@fused
 def _linspace(start, stop, *, num, axis):
     start, stop = jnp.broadcast_arrays(jnp.expand_dims(start, axis), jnp.expand_dims(stop, axis))
     steps = builtins.max(num - 1, 1)
@@ -893,11 +907,13 @@ def linspace(start, stop, num, name=None, axis=0):
 
 
 # --- sorting and sets ---------------------------------------------------------------------
+@fused
 def _sort(x, *, axis, descending):
     y = jnp.sort(x, axis=axis)
     return jnp.flip(y, axis) if descending else y
 
 
+@fused
 def _argsort(x, *, axis, descending):
     return jnp.argsort(x, axis=axis, stable=True, descending=descending).astype(jnp.int32)
 
@@ -955,6 +971,7 @@ def unique(x, out_idx=dtypes.int32, name=None):
     return Unique(y, idx)
 
 
+@fused
 def _repeat(x, repeats, *, axis, total):
     return jnp.repeat(x, repeats, axis=axis, total_repeat_length=total)
 
@@ -984,6 +1001,7 @@ def repeat(input, repeats, axis=None, name=None):  # noqa: A002 - TF's name
 
 
 # --- clipping -----------------------------------------------------------------------------
+@fused
 def _clip(t, low, high):
     # TF composes Minimum then Maximum; at ties their gradients go to the first input
     # (``t``), where jnp.clip would split them.
