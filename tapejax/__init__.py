@@ -32,6 +32,9 @@ from .ops.array_ops import (  # noqa: E402
     unique as unique, unstack as unstack, where as where, zeros as zeros,
     zeros_like as zeros_like,
 )
+from .ops.control_flow_ops import (  # noqa: E402
+    cond as cond, switch_case as switch_case, while_loop as while_loop,
+)
 from .ops.math_ops import (  # noqa: E402
     abs as abs, add as add, cast as cast, cos as cos, divide as divide, equal as equal,
     exp as exp, floordiv as floordiv, greater as greater, greater_equal as greater_equal,

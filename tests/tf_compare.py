@@ -15,6 +15,8 @@ from helpers import assert_same, to_numpy
 
 
 def _flat(out):
+    if isinstance(out, dict):
+        return [y for k in sorted(out) for y in _flat(out[k])]
     if isinstance(out, (list, tuple)):
         return [y for x in out for y in _flat(x)]
     return [out]
@@ -58,6 +60,8 @@ def compare(real_tf, fn, *args, grad=True, rtol=1e-5, atol=1e-6, grad_rtol=None)
 
 
 def _as_lists(out):
+    if isinstance(out, dict):
+        return {k: _as_lists(v) for k, v in out.items()}
     if isinstance(out, (list, tuple)):
         return [_as_lists(x) for x in out]
     return out
