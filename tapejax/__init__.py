@@ -53,6 +53,7 @@ from .tensor import (  # noqa: E402
     is_tensor as is_tensor,
 )
 from .tensor_shape import TensorShape as TensorShape  # noqa: E402
+from .tensor_spec import TensorSpec as TensorSpec  # noqa: E402
 from .variables import (  # noqa: E402
     Variable as Variable, VariableAggregation as VariableAggregation,
     VariableSynchronization as VariableSynchronization,
