@@ -82,6 +82,18 @@ CASES = {
     "clip_at_bounds": (lambda tf, x: tf.clip_by_value(x, 1.0, 4.0), V),
     "clip_tensor_bounds": (lambda tf, x, lo, hi: tf.clip_by_value(x, lo, hi), V, V[1], V[2]),
     "clip_broadcast_bounds": (lambda tf, x, lo: tf.clip_by_value(x, lo, 0.5), X, X[0]),
+    "clip_by_norm": (lambda tf, x: tf.clip_by_norm(x, 1.0), X3),
+    "clip_by_norm_axes": (lambda tf, x, c: tf.clip_by_norm(x, c, axes=[1, 2]), X3, np.float32(2)),
+    "clip_by_norm_at_the_norm": (lambda tf, x: tf.clip_by_norm(x, 5.0), np.float32([3, 4])),
+    "clip_by_global_norm": (lambda tf, a, b: tf.clip_by_global_norm([a, None, b], 2.0), X, X3),
+    "clip_by_global_norm_given": (lambda tf, a, n: tf.clip_by_global_norm([a], 1.0, use_norm=n),
+                                  X, np.float32(3.0)),
+    "clip_by_global_norm_small": (lambda tf, a: tf.clip_by_global_norm([a], 100.0), X),
+    "tensor_scatter_sub": (
+        lambda tf, x, u: tf.tensor_scatter_nd_sub(x, [[1, 0], [1, 0]], u), X, V[:2]),
+    "reverse_sequence": (lambda tf, x: tf.reverse_sequence(x, [2, 3], seq_axis=1), X3),
+    "reverse_sequence_axes": (lambda tf, x: tf.reverse_sequence(
+        x, np.array([0, 4, 1], np.int64), seq_axis=2, batch_axis=1), X3),
 }
 
 
@@ -118,6 +130,14 @@ NO_GRAD_CASES = {
     "pad_int_reflect": lambda tf: tf.pad([[1, 2, 3]], [[0, 0], [2, 2]], mode="REFLECT"),
     "gather_nd_empty": lambda tf: tf.gather_nd(tf.constant(X), tf.zeros([2, 0], tf.int32)),
     "repeat_scalar": lambda tf: tf.repeat(3.0, 2),
+    "unique_with_counts": lambda tf: tf.unique_with_counts([3, 1, 3, 2, 1, 3]),
+    "searchsorted": lambda tf: tf.searchsorted([[1.0, 2.0, 2.0, 5.0], [0.0, 1.0, 2.0, 3.0]],
+                                               [[2.0, 6.0], [-1.0, 1.5]]),
+    "searchsorted_right_int64": lambda tf: tf.searchsorted([1, 2, 2, 5], [2, 3], side="right",
+                                                           out_type=tf.int64),
+    "ensure_shape": lambda tf: tf.ensure_shape(tf.constant(X), [2, None]),
+    "broadcast_dynamic_shape": lambda tf: tf.broadcast_dynamic_shape([2, 1, 3], [4, 1]),
+    "shape_n": lambda tf: tf.shape_n([tf.constant(X), tf.constant(V)], out_type=tf.int64),
 }
 
 
@@ -241,14 +261,30 @@ ERRORS = {
     "repeat_axis": lambda tf: tf.repeat(tf.constant(X), 2, axis=2),
     "clip_float_into_int": lambda tf: tf.clip_by_value(tf.constant([1, 5]), 2.0, 4.0),
     "clip_shapes": lambda tf: tf.clip_by_value(tf.constant(X), [1.0, 2.0], 5.0),
+    "reverse_sequence_lengths": lambda tf: tf.reverse_sequence(tf.constant(X), [1, 2, 3],
+                                                               seq_axis=1),
+    "reverse_sequence_too_long": lambda tf: tf.reverse_sequence(tf.constant(X), [1, 4],
+                                                                seq_axis=1),
+    "searchsorted_side": lambda tf: tf.searchsorted([1.0, 2.0], [1.0], side="middle"),
+    "searchsorted_rows": lambda tf: tf.searchsorted([[1.0, 2.0]], [[1.0], [2.0]]),
+    "ensure_shape": lambda tf: tf.ensure_shape(tf.constant(X), [3, None]),
+    "broadcast_dynamic_shape": lambda tf: tf.broadcast_dynamic_shape([2, 3], [4, 1]),
+    "clip_by_global_norm_not_a_list": (lambda tf: tf.clip_by_global_norm(tf.constant(X), 1.0),
+                                       False),
 }
+
+
+def test_broadcast_static_shape(real_tf):
+    assert tapejax.broadcast_static_shape(tapejax.TensorShape([2, 1, 3]), [4, 1]).as_list() == \
+        real_tf.broadcast_static_shape(real_tf.TensorShape([2, 1, 3]),
+                                       real_tf.TensorShape([4, 1])).as_list()
+    same_error(real_tf, lambda tf: tf.broadcast_static_shape(tf.TensorShape([2]),
+                                                             tf.TensorShape([3])), message=False)
 
 
 @pytest.mark.parametrize("case", sorted(ERRORS))
 def test_errors_match_tensorflow(real_tf, case):
-    fn = ERRORS[case]
-    fn, message = fn if isinstance(fn, tuple) else (fn, True)
-    same_error(real_tf, fn, message)
+    same_error(real_tf, ERRORS[case])
 
 
 def test_traced_gather_reads_zeros_out_of_range():

@@ -88,9 +88,7 @@ ERRORS = {
 
 @pytest.mark.parametrize("case", sorted(ERRORS))
 def test_errors_match_tensorflow(real_tf, case):
-    fn = ERRORS[case]
-    fn, message = fn if isinstance(fn, tuple) else (fn, True)
-    same_error(real_tf, fn, message)
+    same_error(real_tf, ERRORS[case])
 
 
 # --- traced: lax.switch / while_loop / scan, recorded on the tape as one node ------------------

@@ -183,6 +183,36 @@ CONV = {
     "avg_pool3d": (lambda tf, x: tf.nn.avg_pool3d(x, 2, 2, "SAME"), f32(1, 3, 4, 5, 2)),
     "max_pool3d": (lambda tf, x: tf.nn.max_pool3d(x, [2, 2, 3], 1, "VALID"), f32(1, 3, 4, 5, 2)),
     "avg_pool1d": (lambda tf, x: tf.nn.avg_pool1d(x, 3, 2, "SAME"), IMG[:, 0]),
+    "convolution_1d": (lambda tf, x, w: tf.nn.convolution(x, w, 2, "SAME"), IMG[:, 0], W33[0]),
+    "convolution_2d_dilated": (lambda tf, x, w: tf.nn.convolution(x, w, padding="SAME",
+                                                                  dilations=2), IMG, W33),
+    "convolution_3d": (lambda tf, x, w: tf.nn.convolution(x, w, data_format="NDHWC"),
+                       f32(1, 4, 5, 5, 2), f32(2, 3, 3, 2, 3)),
+    "conv1d_transpose": (lambda tf, x, w: tf.nn.conv1d_transpose(x, w, [2, 12, 2], 2),
+                         IMG[:, 0], f32(3, 2, 3)),
+    "conv3d_transpose": (lambda tf, x, w: tf.nn.conv3d_transpose(x, w, [1, 4, 9, 9, 2], 2),
+                         f32(1, 2, 5, 5, 3), f32(2, 3, 3, 2, 3)),
+    "conv_transpose_valid": (lambda tf, x, w: tf.nn.conv_transpose(
+        x, w, [2, 15, 13, 4], 2, "VALID"), IMG, f32(3, 3, 4, 3)),
+    "atrous_conv2d": (lambda tf, x, w: tf.nn.atrous_conv2d(x, w, 2, "VALID"), IMG, W33),
+    "separable_conv2d": (lambda tf, x, d, p: tf.nn.separable_conv2d(
+        x, d, p, [1, 1, 1, 1], "SAME"), IMG, f32(3, 3, 3, 2), f32(1, 1, 6, 4)),
+    "separable_conv2d_strided": (lambda tf, x, d, p: tf.nn.separable_conv2d(
+        x, d, p, [1, 2, 2, 1], "VALID"), IMG, f32(2, 2, 3, 1), f32(1, 1, 3, 2)),
+    "pool_max_dilated": (lambda tf, x: tf.nn.pool(x, [2, 2], "MAX", dilations=[2, 1]), IMG),
+    "pool_max_dilated_ties": (lambda tf, x: tf.nn.pool(x, [2, 2], "MAX", dilations=[1, 2]),
+                              TIES),
+    "pool_avg_dilated": (lambda tf, x: tf.nn.pool(x, [3, 2], "AVG", dilations=[1, 2]), IMG),
+    "pool_max_same": (lambda tf, x: tf.nn.pool(x, [3, 3], "MAX", padding="SAME"), IMG),
+    "pool_avg_strided_1d": (lambda tf, x: tf.nn.pool(x, [3], "AVG", strides=[2]), IMG[:, 0]),
+    "depth_to_space": (lambda tf, x: tf.nn.depth_to_space(x, 2), f32(2, 3, 2, 8)),
+    "space_to_depth": (lambda tf, x: tf.nn.space_to_depth(x, 2), f32(2, 4, 6, 3)),
+    "crelu": (lambda tf, x: tf.nn.crelu(x, axis=0), LOGITS),
+    "lrn": (lambda tf, x: tf.nn.local_response_normalization(x, 1, 0.5, 0.3, 0.75), IMG),
+    "lrn_defaults": (lambda tf, x: tf.nn.lrn(x), f32(1, 2, 2, 12)),
+    "log_poisson": (lambda tf, t, x: tf.nn.log_poisson_loss(t, x), np.abs(LOGITS) * 2, LOGITS),
+    "log_poisson_full": (lambda tf, t, x: tf.nn.log_poisson_loss(t, x, compute_full_loss=True),
+                         np.abs(LOGITS) * 2 + 0.1, LOGITS),
 }
 
 
@@ -190,6 +220,22 @@ CONV = {
 def test_conv_and_pool_match_tensorflow(real_tf, case):
     fn, *args = CONV[case]
     compare(real_tf, fn, *args, rtol=1e-4, atol=1e-5)
+
+
+def test_zero_fraction(real_tf):
+    compare(real_tf, lambda tf: tf.nn.zero_fraction(tf.nn.relu(LOGITS)), grad=False)
+
+
+def test_nchw_block_ops_match_nhwc():
+    x = f32(2, 3, 2, 8)
+    nchw = np.transpose(x, [0, 3, 1, 2])
+    for op in (tapejax.nn.depth_to_space, ):
+        ours = op(nchw, 2, data_format="NCHW").numpy()
+        np.testing.assert_array_equal(np.transpose(ours, [0, 2, 3, 1]), op(x, 2).numpy())
+    y = f32(2, 4, 6, 3)
+    ours = tapejax.nn.space_to_depth(np.transpose(y, [0, 3, 1, 2]), 2, "NCHW").numpy()
+    np.testing.assert_array_equal(np.transpose(ours, [0, 2, 3, 1]),
+                                  tapejax.nn.space_to_depth(y, 2).numpy())
 
 
 def test_max_pool_of_integers(real_tf):
@@ -218,6 +264,9 @@ NUMERIC = [
     (lambda tf, x: tf.nn.elu(x), LOGITS),
     (lambda tf, x: tf.nn.gelu(x), LOGITS),
     (lambda tf, x, b: tf.nn.silu(x, b), LOGITS, np.float32(0.7)),
+    (lambda tf, x, w: tf.nn.conv1d_transpose(x, w, [1, 8, 2], 2), IMG[:1, 0, :4, :2],
+     W33[0, :, :2, :2]),
+    (lambda tf, x: tf.nn.pool(x, [2, 2], "MAX", dilations=[2, 1]), IMG[:1, :4, :4, :1]),
 ]
 
 
@@ -281,14 +330,20 @@ ERRORS = {
     "dropout_int": lambda tf: tf.nn.dropout(tf.ones([4], tf.int32), 0.5),
     "dropout_rate_dtype": lambda tf: tf.nn.dropout(tf.ones([4]), tf.constant(0.5, tf.float64)),
     "dropout_noise_shape": lambda tf: tf.nn.dropout(tf.ones([2, 4]), 0.5, noise_shape=[3, 4]),
+    "depth_to_space_block": lambda tf: tf.nn.depth_to_space(tf.zeros([1, 2, 2, 4]), 1),
+    "depth_to_space_depth": lambda tf: tf.nn.depth_to_space(tf.zeros([1, 2, 2, 6]), 2),
+    "space_to_depth_size": lambda tf: tf.nn.space_to_depth(tf.zeros([1, 5, 4, 1]), 2),
+    "log_poisson_shapes": lambda tf: tf.nn.log_poisson_loss([1.0, 2.0], [1.0, 2.0, 3.0]),
+    "pool_type": lambda tf: tf.nn.pool(IMG, [2, 2], "MIN"),
+    "pool_dilated_same": lambda tf: tf.nn.pool(IMG, [2, 2], "MAX", padding="SAME",
+                                               dilations=[2, 2]),
+    "lrn_int": (lambda tf: tf.nn.lrn(tf.zeros([1, 1, 1, 2], tf.int32)), False),
 }
 
 
 @pytest.mark.parametrize("case", sorted(ERRORS))
 def test_errors_match_tensorflow(real_tf, case):
-    fn = ERRORS[case]
-    fn, message = fn if isinstance(fn, tuple) else (fn, True)
-    same_error(real_tf, fn, message)
+    same_error(real_tf, ERRORS[case])
 
 
 @pytest.mark.parametrize("filters, output_shape, message", [

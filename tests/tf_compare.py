@@ -37,7 +37,7 @@ def run(lib, fn, args, grad=True):
         out = fn(lib, *tensors)
     if not grad:
         return out, None
-    targets = [y for y in _flat(out) if y.dtype.is_floating]
+    targets = [y for y in _flat(out) if y is not None and y.dtype.is_floating]
     cotangents = [lib.constant(w) for w in _weights(targets)]
     grads = tape.gradient(targets, watched, output_gradients=cotangents)
     return out, [_dense(lib, g) for g in grads]
@@ -80,7 +80,7 @@ def numeric_gradients(fn, *args, eps=1e-6, rtol=1e-5, atol=1e-7):
             full[k] = v
         outs = [to_numpy(y) for y in _flat(fn(tapejax, *[
             tapejax.constant(a) if isinstance(a, np.ndarray) else a for a in full]))]
-        outs = [y for y in outs if y.dtype.kind == "f"]
+        outs = [y for y in outs if y is not None and y.dtype.kind == "f"]
         return sum(float(np.sum(y * w)) for y, w in zip(outs, _weights(
             [tapejax.constant(y) for y in outs])))
 
@@ -110,7 +110,12 @@ def _message(error):
 
 
 def same_error(real_tf, fn, message=True):
-    """``fn(lib)`` raises the same exception class (and, if ``message``, text) in both."""
+    """``fn(lib)`` raises the same exception class (and, if ``message``, text) in both.
+
+    ``fn`` may also be a ``(fn, message)`` pair, as in the tests' error tables.
+    """
+    if isinstance(fn, tuple):
+        fn, message = fn
     caught = []
     for lib in (real_tf, tapejax):
         try:

@@ -1025,3 +1025,171 @@ def clip_by_value(t, clip_value_min, clip_value_max, name=None):
     if out_shape != shapes[0]:
         raise ValueError(f"Shapes {t.shape} and {TensorShape(out_shape)} are incompatible")
     return apply(_clip, (t, low, high), (), "ClipByValue")
+
+
+@fused
+def _clip_by_norm(t, clip_norm, *, axes):
+    # TF's formula, including its tie rule: at norm == clip_norm the gradient is the norm's.
+    squares = jnp.sum(t * t, axis=axes, keepdims=True)
+    positive = squares > 0
+    norm = jnp.where(positive, jnp.sqrt(jnp.where(positive, squares, 1)), squares)
+    return t * clip_norm / jnp.where(norm >= clip_norm, norm, clip_norm)
+
+
+@register("clip_by_norm", _clip_by_norm, tf_name="ClipByNorm")
+def clip_by_norm(t, clip_norm, axes=None, name=None):
+    """``tf.clip_by_norm``: ``t`` scaled so its L2 norm over ``axes`` is at most ``clip_norm``."""
+    t = to_tensor(t)
+    _, clip_norm = match(t, clip_norm, "Mul", strict=True)
+    axes = None if axes is None else tuple(a % t.ndim for a in _static_ints(axes, "axes"))
+    return apply(_clip_by_norm, (t, clip_norm), attrs(axes=axes), "ClipByNorm")
+
+
+@fused
+def _clip_by_global_norm(clip_norm, *ts, given):
+    if given:
+        norm, ts = ts[0], ts[1:]
+    else:
+        half_squares = jnp.stack([jnp.sum(t * t) / 2 for t in ts])
+        norm = jnp.sqrt(jnp.sum(half_squares) * 2)
+    one = jnp.ones((), norm.dtype)
+    # (norm - norm) makes the scale NaN when the norm is inf or NaN, as in TF.
+    scale = clip_norm * jnp.minimum(one / norm, one / clip_norm) + (norm - norm)
+    return tuple(t * scale.astype(t.dtype) for t in ts) + (norm,)
+
+
+@register("clip_by_global_norm", _clip_by_global_norm, tf_name="ClipByGlobalNorm")
+def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
+    """``tf.clip_by_global_norm``: ``(clipped list, global norm)``, every tensor scaled by
+    ``clip_norm / max(global_norm, clip_norm)``; ``None`` entries stay ``None``."""
+    if not isinstance(t_list, (list, tuple)) or isinstance(t_list, (str, bytes)):
+        raise TypeError("`t_list` should be a sequence of tensors. Received "
+                        f"{type(t_list)}.")
+    present = [to_tensor(t) for t in t_list if t is not None]
+    if not present:
+        raise ValueError("`t_list` must contain at least one tensor.")
+    dtype = present[0].dtype
+    clip_norm = to_tensor(clip_norm, dtype) if not isinstance(clip_norm, TensorLike) else clip_norm
+    inputs = [clip_norm] + ([to_tensor(use_norm, dtype)] if use_norm is not None else []) + present
+    *clipped, norm = apply(_clip_by_global_norm, tuple(inputs),
+                           attrs(given=use_norm is not None), "ClipByGlobalNorm")
+    it = iter(clipped)
+    return [None if t is None else next(it) for t in t_list], norm
+
+
+@register("tensor_scatter_nd_sub", _scatter_add, tf_name="TensorScatterSub")
+def tensor_scatter_nd_sub(tensor, indices, updates, bad_indices_policy="", name=None):
+    """``tf.tensor_scatter_nd_sub``: a copy of ``tensor`` with ``updates`` subtracted at
+    ``indices``."""
+    return _tensor_scatter(_scatter_sub, "TensorScatterSub", tensor, indices, updates)
+
+
+@fused
+def _scatter_sub(tensor, indices, updates):
+    return tensor.at[_nd_index(indices, tensor.shape)].add(-updates, mode="drop")
+
+
+@fused
+def _reverse_sequence(x, lengths, *, seq_axis, batch_axis):
+    steps = jnp.arange(x.shape[seq_axis])
+    shape = [1] * x.ndim
+    shape[seq_axis] = x.shape[seq_axis]
+    steps = steps.reshape(shape)
+    shape = [1] * x.ndim
+    shape[batch_axis] = x.shape[batch_axis]
+    lengths = lengths.reshape(shape).astype(steps.dtype)
+    source = jnp.where(steps < lengths, lengths - 1 - steps, steps)
+    return jnp.take_along_axis(x, jnp.broadcast_to(source, x.shape), axis=seq_axis)
+
+
+@register("reverse_sequence", _reverse_sequence, tf_name="ReverseSequence")
+def reverse_sequence(input, seq_lengths, seq_axis=None, batch_axis=None,  # noqa: A002
+                     name=None):
+    """``tf.reverse_sequence``: for each batch entry ``b``, the first ``seq_lengths[b]``
+    elements along ``seq_axis`` reversed."""
+    x, lengths = to_tensor(input), to_tensor(seq_lengths)
+    require_dtype(lengths, ("int32", "int64"), "ReverseSequence", attr="Tlen")
+    seq_axis = int(seq_axis if seq_axis is not None else 0) % x.ndim
+    batch_axis = int(batch_axis if batch_axis is not None else 0) % x.ndim
+    if seq_axis == batch_axis:
+        raise invalid(f"batch_dim == seq_dim == {seq_axis}", "ReverseSequence")
+    if lengths.shape.as_list() != [x.shape[batch_axis]]:
+        raise invalid(f"Length of seq_lengths != input.dims({batch_axis}), ({lengths.shape[0]} "
+                      f"vs. {x.shape[batch_axis]})", "ReverseSequence")
+    values = concrete(lengths)
+    if values is not None and values.size and values.max() > x.shape[seq_axis]:
+        first = int(np.argmax(values > x.shape[seq_axis]))
+        raise invalid(f"seq_lens({first}) > input.dims({seq_axis})", "ReverseSequence")
+    return apply(_reverse_sequence, (x, lengths),
+                 attrs(seq_axis=seq_axis, batch_axis=batch_axis), "ReverseSequence")
+
+
+UniqueWithCounts = collections.namedtuple("UniqueWithCounts", ["y", "idx", "count"])
+
+
+def unique_with_counts(x, out_idx=dtypes.int32, name=None):
+    """``tf.unique_with_counts``: :func:`unique` plus how often each value occurs."""
+    y, idx = unique(x, out_idx)
+    counts = np.bincount(idx.numpy(), minlength=int(y.shape[0]))
+    return UniqueWithCounts(y, idx, Tensor(jnp.asarray(counts, idx.dtype.as_numpy_dtype)))
+
+
+@fused
+def _searchsorted(sorted_sequence, values, *, side, dtype):
+    rows = sorted_sequence.reshape(-1, sorted_sequence.shape[-1])
+    queries = values.reshape(-1, values.shape[-1])
+    found = jax.vmap(lambda s, v: jnp.searchsorted(s, v, side=side))(rows, queries)
+    return found.reshape(values.shape).astype(dtype)
+
+
+@register("searchsorted", _searchsorted, tf_name="LowerBound", differentiable=False)
+def searchsorted(sorted_sequence, values, side="left", out_type=dtypes.int32, name=None):
+    """``tf.searchsorted``: per row of the innermost dimension, where ``values`` would be
+    inserted (``side='left'``: TF's LowerBound, ``'right'``: UpperBound)."""
+    if side not in ("left", "right"):
+        raise ValueError(f"Argument `side` must be either 'right' or 'left'. Received: "
+                         f"`side` = '{side}'.")
+    sorted_sequence, values = match(sorted_sequence, values, "LowerBound")
+    op_name = "LowerBound" if side == "left" else "UpperBound"
+    if sorted_sequence.shape.as_list()[:-1] != values.shape.as_list()[:-1]:
+        raise invalid("Leading dim_size of both tensors must match.", op_name)
+    out_type = dtypes.as_dtype(out_type)
+    return apply(_searchsorted, (sorted_sequence, values),
+                 attrs(side=side, dtype=out_type.as_numpy_dtype), op_name, differentiable=False)
+
+
+def ensure_shape(x, shape, name=None):
+    """``tf.ensure_shape``: ``x`` unchanged if its shape fits ``shape`` (``None`` = any)."""
+    x = to_tensor(x)
+    shape = TensorShape(shape)
+    if not shape.is_compatible_with(x.shape):
+        raise invalid(f"Shape of tensor input {_dims(x.shape)} is not compatible with expected "
+                      f"shape {_dims(['?' if d is None else d for d in shape])}.", "EnsureShape")
+    return x
+
+
+def broadcast_static_shape(shape_x, shape_y):
+    """``tf.broadcast_static_shape``: the broadcast of two TensorShapes."""
+    try:
+        return TensorShape(np.broadcast_shapes(tuple(TensorShape(shape_x)),
+                                               tuple(TensorShape(shape_y))))
+    except ValueError:
+        raise ValueError(f"Incompatible shapes for broadcasting. Two shapes are compatible if "
+                         f"for each dimension pair they are either equal or one of them is 1. "
+                         f"Received: {TensorShape(shape_x)} and {TensorShape(shape_y)}.") from None
+
+
+def broadcast_dynamic_shape(shape_x, shape_y):
+    """``tf.broadcast_dynamic_shape``: the broadcast of two shape vectors, as a Tensor."""
+    x, y = to_tensor(shape_x), to_tensor(shape_y)
+    try:
+        out = np.broadcast_shapes(tuple(concrete(x).tolist()), tuple(concrete(y).tolist()))
+    except ValueError:
+        raise invalid(f"Incompatible shapes: {_dims(concrete(x))} vs. {_dims(concrete(y))}",
+                      "BroadcastArgs") from None
+    return Tensor(jnp.asarray(out, x.dtype.as_numpy_dtype))
+
+
+def shape_n(input, out_type=dtypes.int32, name=None):  # noqa: A002 - TF's name
+    """``tf.shape_n``: the shapes of a list of tensors."""
+    return [shape(t, out_type) for t in input]

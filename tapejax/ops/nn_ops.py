@@ -4,6 +4,7 @@ Values and gradients come from JAX. Where TF's gradient differs from the plain f
 the kinks of ``leaky_relu``/``selu``, and ``softmax_cross_entropy_with_logits`` with labels
 that do not sum to one), the JAX function is written so that its own derivative is TF's.
 """
+import itertools
 import math
 
 import jax
@@ -14,7 +15,8 @@ from jax import lax
 from .. import dtypes, errors
 from ..tensor import Tensor, TensorLike
 from . import random_ops
-from .array_ops import _dims, concat, concrete, gather, invalid, require_dtype, reshape
+from .array_ops import (_clip_by_norm, _dims, concat, concrete, gather, invalid, require_dtype,
+                        reshape)
 from ._fuse import fused
 from .core import (apply, attrs, match, normalize_axis, register, require_inexact, to_tensor,
                    unary)
@@ -263,17 +265,7 @@ l2_loss = unary("l2_loss", _l2_loss, float_only=True, tf_name="L2Loss",
                 doc="``tf.nn.l2_loss``: sum(t ** 2) / 2.")
 
 
-@fused
-def _clip_rows(x, *, max_norm, axes):
-    # TF's clip_by_norm, with its tie rule: at norm == max_norm the gradient is the norm's.
-    squares = jnp.sum(x * x, axis=axes, keepdims=True)
-    positive = squares > 0
-    norm = jnp.where(positive, jnp.sqrt(jnp.where(positive, squares, 1)), squares)
-    limit = jnp.asarray(max_norm, x.dtype)
-    return x * limit / jnp.where(norm >= limit, norm, limit)
-
-
-@register("embedding_lookup", _clip_rows, tf_name="EmbeddingLookup")
+@register("embedding_lookup", _clip_by_norm, tf_name="EmbeddingLookup")
 def embedding_lookup(params, ids, max_norm=None, name=None):
     """``tf.nn.embedding_lookup``: rows of ``params`` (a tensor, or a list of shards split
     along axis 0 by TF's "div" strategy); rows longer than ``max_norm`` are scaled down."""
@@ -285,8 +277,8 @@ def embedding_lookup(params, ids, max_norm=None, name=None):
     if max_norm is None:
         return rows
     axes = tuple(range(ids.ndim, rows.ndim))
-    return apply(_clip_rows, (rows,), attrs(max_norm=float(max_norm), axes=axes),
-                 "EmbeddingLookup")
+    limit = Tensor(jnp.asarray(max_norm, rows.dtype.as_numpy_dtype))
+    return apply(_clip_by_norm, (rows, limit), attrs(axes=axes), "EmbeddingLookup")
 
 
 # --- losses ---------------------------------------------------------------------------------
@@ -585,20 +577,19 @@ def _conv_transpose(x, w, *, strides, padding, dilations, layout):
                                     dimension_numbers=(layout, _SPATIAL[n] + "OI", layout))
 
 
-@register("conv2d_transpose", _conv_transpose, tf_name="Conv2DBackpropInput")
-def conv2d_transpose(input, filters, output_shape, strides, padding="SAME",  # noqa: A002
-                     data_format="NHWC", dilations=None, name=None):
-    """``tf.nn.conv2d_transpose``: the gradient of ``conv2d`` w.r.t. its input; filters
-    ``[h, w, out, in]``; ``output_shape`` picks among the sizes a strided conv maps from."""
-    op_name = "Conv2DBackpropInput"
+def _transposed(input, filters, output_shape, strides, padding, data_format, dilations, n,
+                op_name, stride_lengths=None):
     x, w = match(input, filters, op_name)
-    n = 2
     layout, channel = _layout(data_format, n, op_name)
-    strides = _window(strides, n, channel, "strides", op_name)
+    strides = _window(strides, n, channel, "strides", op_name, stride_lengths)
     dilations = _window(dilations, n, channel, "dilations", op_name)
     padding = _padding(padding, n, channel, op_name)
     output_shape = [int(d) for d in (output_shape.numpy() if isinstance(output_shape, TensorLike)
                                      else output_shape)]
+    if len(output_shape) != n + 2 or x.ndim != n + 2 or w.ndim != n + 2:
+        raise ValueError(f"`output_shape` must be of length {n + 2}, and input and filters of "
+                         f"rank {n + 2}. Received: output_shape={output_shape}, input.shape="
+                         f"{x.shape}, filters.shape={w.shape}")
     prefix = "Conv2DCustomBackpropInput: "
     if x.shape[channel] != w.shape[n + 1]:
         raise invalid(prefix + "filter and out_backprop must have the same out_depth", op_name)
@@ -625,21 +616,103 @@ def conv2d_transpose(input, filters, output_shape, strides, padding="SAME",  # n
     return apply(_conv_transpose, (x, w), static, op_name)
 
 
+@register("conv2d_transpose", _conv_transpose, tf_name="Conv2DBackpropInput")
+def conv2d_transpose(input, filters, output_shape, strides, padding="SAME",  # noqa: A002
+                     data_format="NHWC", dilations=None, name=None):
+    """``tf.nn.conv2d_transpose``: the gradient of ``conv2d`` w.r.t. its input; filters
+    ``[h, w, out, in]``; ``output_shape`` picks among the sizes a strided conv maps from."""
+    return _transposed(input, filters, output_shape, strides, padding, data_format, dilations,
+                       2, "Conv2DBackpropInput")
+
+
+@register("conv1d_transpose", _conv_transpose, tf_name="Conv2DBackpropInput")
+def conv1d_transpose(input, filters, output_shape, strides, padding="SAME",  # noqa: A002
+                     data_format="NWC", dilations=None, name=None):
+    """``tf.nn.conv1d_transpose``: filters ``[w, out, in]``."""
+    return _transposed(input, filters, output_shape, strides, padding, data_format, dilations,
+                       1, "Conv2DBackpropInput", stride_lengths=(1, 3))
+
+
+@register("conv3d_transpose", _conv_transpose, tf_name="Conv3DBackpropInputV2")
+def conv3d_transpose(input, filters, output_shape, strides, padding="SAME",  # noqa: A002
+                     data_format="NDHWC", dilations=None, name=None):
+    """``tf.nn.conv3d_transpose``: filters ``[d, h, w, out, in]``."""
+    return _transposed(input, filters, output_shape, strides, padding, data_format, dilations,
+                       3, "Conv3DBackpropInputV2", stride_lengths=(1, 3, 5))
+
+
+def conv_transpose(input, filters, output_shape, strides, padding="SAME",  # noqa: A002
+                   data_format=None, dilations=None, name=None):
+    """``tf.nn.conv_transpose``: 1-, 2- or 3-D by the length of ``output_shape``."""
+    n = len(output_shape) - 2
+    api = {1: conv1d_transpose, 2: conv2d_transpose, 3: conv3d_transpose}.get(n)
+    if api is None:
+        raise ValueError(f"`output_shape` must be of length 3, 4 or 5. Received: "
+                         f"output_shape={output_shape} of length {len(output_shape)}.")
+    return api(input, filters, output_shape, strides, padding,
+               data_format or _layout(None, n, "conv_transpose")[0], dilations)
+
+
+def convolution(input, filters, strides=None, padding="VALID", data_format=None,  # noqa: A002
+                dilations=None, name=None):
+    """``tf.nn.convolution``: 1-, 2- or 3-D convolution by the rank of ``filters``."""
+    n = to_tensor(filters).ndim - 2
+    if n not in _SPATIAL:
+        raise ValueError(f"`filters.shape.rank` must be 3, 4 or 5. Received: filters rank "
+                         f"{n + 2}")
+    op_name = {1: "Conv2D", 2: "Conv2D", 3: "Conv3D"}[n]
+    return _convolve(input, filters, strides, padding, data_format, dilations, n, op_name)
+
+
+def atrous_conv2d(value, filters, rate, padding, name=None):
+    """``tf.nn.atrous_conv2d``: ``conv2d`` with dilation ``rate`` and stride 1."""
+    if int(rate) < 1:
+        raise ValueError(f"rate {rate} cannot be less than one")
+    return _convolve(value, filters, 1, padding, None, int(rate), 2, "Conv2D")
+
+
+def separable_conv2d(input, depthwise_filter, pointwise_filter, strides, padding,  # noqa: A002
+                     data_format=None, dilations=None, name=None):
+    """``tf.nn.separable_conv2d``: ``depthwise_conv2d`` followed by a 1x1 ``conv2d``."""
+    depthwise = depthwise_conv2d(input, depthwise_filter, strides, padding, data_format,
+                                 dilations)
+    return _convolve(depthwise, pointwise_filter, 1, "VALID", data_format, None, 2, "Conv2D")
+
+
 # --- pooling --------------------------------------------------------------------------------
 @fused
-def _pool(x, *, kind, window, strides, padding):
+def _pool(x, *, kind, window, strides, padding, dilation):
     # NumPy (concrete) initial values let JAX pick its differentiable max/sum window reducers.
     if kind == "max":
         init = -np.inf if jnp.issubdtype(x.dtype, jnp.floating) else jnp.iinfo(x.dtype).min
+        if any(d != 1 for d in dilation):
+            return _dilated_max(x, np.array(init, x.dtype), window, strides, padding, dilation)
         return lax.reduce_window(x, np.array(init, x.dtype), lax.max, window, strides, padding)
     zero = np.zeros((), x.dtype)
-    total = lax.reduce_window(x, zero, lax.add, window, strides, padding)
+    total = lax.reduce_window(x, zero, lax.add, window, strides, padding,
+                              window_dilation=dilation)
     counts = lax.reduce_window(jnp.ones(x.shape, x.dtype), zero, lax.add, window, strides,
-                               padding)
+                               padding, window_dilation=dilation)
     return total / counts  # padded entries are not counted, as TF
 
 
-def _pooling(kind, x, ksize, strides, padding, data_format, n, op_name):
+def _dilated_max(x, init, window, strides, padding, dilation):
+    """Max over dilated windows by stacking their entries (JAX has no VJP for dilated
+    ``reduce_window`` max); the gradient goes to the first maximum, as TF's."""
+    x = lax.pad(x, init, [(lo, hi, 0) for lo, hi in padding])
+    counts = [(n - (w - 1) * d - 1) // s + 1
+              for n, w, d, s in zip(x.shape, window, dilation, strides)]
+    entries = []
+    for offsets in itertools.product(*[range(w) for w in window]):
+        start = [o * d for o, d in zip(offsets, dilation)]
+        limit = [b + (c - 1) * s + 1 for b, c, s in zip(start, counts, strides)]
+        entries.append(lax.slice(x, start, limit, strides))
+    stacked = jnp.stack(entries)
+    first = jnp.argmax(stacked, axis=0)[None]
+    return jnp.take_along_axis(stacked, first, axis=0)[0]
+
+
+def _pooling(kind, x, ksize, strides, padding, data_format, n, op_name, dilations=None):
     x = to_tensor(x)
     if n is None:
         n = x.ndim - 2
@@ -656,8 +729,9 @@ def _pooling(kind, x, ksize, strides, padding, data_format, n, op_name):
     if kind == "avg" and not isinstance(padding, str):
         raise TypeError(f"Expected string for argument 'padding' not {padding!r}.")
     padding = _padding(padding, n, channel, op_name)
+    dilations = _window(dilations, n, channel, "dilations", op_name)
     sizes = [d for k, d in enumerate(x.shape.as_list()) if k not in (0, channel)]
-    pads = _spatial_pads(padding, sizes, window, strides, (1,) * n, op_name)
+    pads = _spatial_pads(padding, sizes, window, strides, dilations, op_name)
 
     def full(values, fill):
         out = list(values)
@@ -665,7 +739,7 @@ def _pooling(kind, x, ksize, strides, padding, data_format, n, op_name):
             out.insert(k, fill)
         return tuple(out)
     static = attrs(kind=kind, window=full(window, 1), strides=full(strides, 1),
-                   padding=full(pads, (0, 0)))
+                   padding=full(pads, (0, 0)), dilation=full(dilations, 1))
     return apply(_pool, (x,), static, op_name)
 
 
@@ -686,3 +760,147 @@ avg_pool1d = _pool_api("avg", "avg_pool1d", 1, "AvgPool", "NWC")
 avg_pool2d = _pool_api("avg", "avg_pool2d", 2, "AvgPool", "NHWC")
 avg_pool3d = _pool_api("avg", "avg_pool3d", 3, "AvgPool3D", "NDHWC")
 avg_pool = _pool_api("avg", "avg_pool", None, "AvgPool", None)
+
+
+def pool(input, window_shape, pooling_type, strides=None, padding="VALID",  # noqa: A002
+         data_format=None, dilations=None, name=None):
+    """``tf.nn.pool``: ``"MAX"`` or ``"AVG"`` pooling in 1-3 spatial dimensions, with window
+    dilation."""
+    n = len(window_shape)
+    if pooling_type not in ("MAX", "AVG"):
+        raise ValueError(f"{n}-D {pooling_type} pooling is not supported.")
+    strides = 1 if strides is None else strides
+    dilated = dilations is not None and any(
+        d != 1 for d in _window(dilations, n, n + 1, "dilations", "pool"))
+    if dilated and any(s != 1 for s in _window(strides, n, n + 1, "strides", "pool")):
+        raise ValueError("`strides` > 1 not supported in conjunction with `dilation_rate` > 1. "
+                         f"Received: strides={strides} and dilation_rate={dilations}")
+    if dilated and padding == "SAME":
+        raise ValueError("pooling with 'SAME' padding is not implemented for `dilation_rate` > "
+                         f"1. Received: padding={padding} and dilation_rate="
+                         f"{np.asarray(dilations)}")
+    kind = "max" if pooling_type == "MAX" else "avg"
+    op_name = "MaxPool" if kind == "max" else "AvgPool"
+    return _pooling(kind, input, list(window_shape), strides, padding, data_format, n, op_name,
+                    dilations)
+
+
+# --- other tf.nn ops --------------------------------------------------------------------------
+def crelu(features, axis=-1, name=None):
+    """``tf.nn.crelu``: ``relu`` of ``features`` and of ``-features``, concatenated on ``axis``."""
+    x = to_tensor(features)
+    return relu(concat([x, -x], axis))
+
+
+@fused
+def _depth_to_space(x, *, block, channels_first):
+    if channels_first:
+        x = jnp.moveaxis(x, 1, -1)
+    b, h, w, c = x.shape
+    y = x.reshape(b, h, w, block, block, c // block ** 2).transpose(0, 1, 3, 2, 4, 5)
+    y = y.reshape(b, h * block, w * block, c // block ** 2)
+    return jnp.moveaxis(y, -1, 1) if channels_first else y
+
+
+@fused
+def _space_to_depth(x, *, block, channels_first):
+    if channels_first:
+        x = jnp.moveaxis(x, 1, -1)
+    b, h, w, c = x.shape
+    y = x.reshape(b, h // block, block, w // block, block, c).transpose(0, 1, 3, 2, 4, 5)
+    y = y.reshape(b, h // block, w // block, block * block * c)
+    return jnp.moveaxis(y, -1, 1) if channels_first else y
+
+
+def _block_args(input, block_size, data_format, op_name):  # noqa: A002
+    x = to_tensor(input)
+    block = int(block_size)
+    if block < 2:
+        raise invalid(f"Value for attr 'block_size' of {block} must be at least minimum 2",
+                      op_name)
+    if x.ndim != 4:
+        raise invalid(f"input rank should be: 4 instead of: {x.ndim}", op_name)
+    channels_first = str(data_format).startswith("NC")
+    dims = x.shape.as_list()
+    h, w, c = (dims[2], dims[3], dims[1]) if channels_first else dims[1:]
+    return x, block, channels_first, (h, w, c)
+
+
+@register("depth_to_space", _depth_to_space, tf_name="DepthToSpace")
+def depth_to_space(input, block_size, data_format="NHWC", name=None):  # noqa: A002
+    """``tf.nn.depth_to_space``: moves channel blocks into ``block_size``-sized spatial tiles."""
+    x, block, channels_first, (_, _, c) = _block_args(input, block_size, data_format,
+                                                      "DepthToSpace")
+    if c % (block * block):
+        raise invalid(f"Input depth dimension {c} should be divisible by: {block * block}",
+                      "DepthToSpace")
+    return apply(_depth_to_space, (x,), attrs(block=block, channels_first=channels_first),
+                 "DepthToSpace")
+
+
+@register("space_to_depth", _space_to_depth, tf_name="SpaceToDepth")
+def space_to_depth(input, block_size, data_format="NHWC", name=None):  # noqa: A002
+    """``tf.nn.space_to_depth``: moves ``block_size``-sized spatial tiles into channels."""
+    x, block, channels_first, (h, w, _) = _block_args(input, block_size, data_format,
+                                                      "SpaceToDepth")
+    if h % block or w % block:
+        raise invalid(f"Image width {w} and height {h} should be divisible by block_size: "
+                      f"{block}", "SpaceToDepth")
+    return apply(_space_to_depth, (x,), attrs(block=block, channels_first=channels_first),
+                 "SpaceToDepth")
+
+
+@fused
+def _zero_fraction(x):
+    return jnp.mean((x == 0).astype(jnp.float32))
+
+
+@register("zero_fraction", _zero_fraction, tf_name="ZeroFraction", differentiable=False)
+def zero_fraction(value, name=None):
+    """``tf.nn.zero_fraction``: the fraction of zeros in ``value``, as float32."""
+    return apply(_zero_fraction, (to_tensor(value),), (), "ZeroFraction", differentiable=False)
+
+
+@fused
+def _log_poisson(targets, log_input, *, full):
+    result = jnp.exp(log_input) - log_input * targets
+    if full:
+        stirling = (targets * jnp.log(targets) - targets
+                    + 0.5 * jnp.log(2 * math.pi * targets))
+        result = result + jnp.where((targets >= 0) & (targets <= 1), 0, stirling)
+    return result
+
+
+@register("log_poisson_loss", _log_poisson, tf_name="LogPoissonLoss")
+def log_poisson_loss(targets, log_input, compute_full_loss=False, name=None):
+    """``tf.nn.log_poisson_loss``: ``exp(log_input) - log_input * targets`` (plus TF's
+    Stirling term for targets above 1 with ``compute_full_loss``)."""
+    log_input, targets = match(log_input, targets, "Mul")
+    if not log_input.shape.is_compatible_with(targets.shape):
+        raise ValueError(f"`log_input` and `targets` must have the same shape, received "
+                         f"({log_input.shape} vs {targets.shape}).")
+    return apply(_log_poisson, (targets, log_input), attrs(full=bool(compute_full_loss)),
+                 "LogPoissonLoss")
+
+
+@fused
+def _lrn(x, *, radius, bias, alpha, beta):
+    squares = lax.reduce_window(x * x, np.zeros((), x.dtype), lax.add, (1, 1, 1, 2 * radius + 1),
+                                (1, 1, 1, 1), ((0, 0), (0, 0), (0, 0), (radius, radius)))
+    return x / (bias + alpha * squares) ** beta
+
+
+@register("local_response_normalization", _lrn, tf_name="LRN")
+def local_response_normalization(input, depth_radius=5, bias=1, alpha=1, beta=0.5,  # noqa: A002
+                                 name=None):
+    """``tf.nn.local_response_normalization`` (``tf.nn.lrn``): each entry divided by
+    ``(bias + alpha * sum of squares over 2 * depth_radius + 1 channels) ** beta``."""
+    x = to_tensor(input)
+    require_dtype(x, ("float16", "bfloat16", "float32"), "LRN", attr="T")
+    if x.ndim != 4:
+        raise invalid(f"input must be 4-dimensional, got rank {x.ndim}", "LRN")
+    return apply(_lrn, (x,), attrs(radius=int(depth_radius), bias=float(bias),
+                                   alpha=float(alpha), beta=float(beta)), "LRN")
+
+
+lrn = local_response_normalization

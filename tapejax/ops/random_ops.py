@@ -11,6 +11,7 @@ The numbers are JAX's, not TF's: the same seed gives a different (equally distri
 Samples are constants for the tape; only the affine ``mean``/``stddev``/``minval``/``maxval``
 arguments carry gradients, as in TF.
 """
+import enum
 import os
 
 import jax
@@ -23,7 +24,7 @@ from ..variables import Variable
 from .array_ops import _static_ints, concrete, invalid, require_dtype
 from ._fuse import fused
 from .core import apply, attrs, register, to_tensor
-from .math_ops import add, multiply, subtract
+from .math_ops import add, divide, maximum, multiply, subtract
 
 _DEFAULT_GRAPH_SEED = 87654321  # TF's seed when only an op-level seed is given
 _FLOATS = (dtypes.float16, dtypes.bfloat16, dtypes.float32, dtypes.float64)
@@ -381,3 +382,107 @@ def stateless_uniform(shape, seed, minval=0, maxval=None, dtype=dtypes.float32, 
     """``tf.random.stateless_uniform``, a pure function of ``seed``; for integer dtypes
     ``minval=maxval=None`` gives integers over the full range."""
     return _uniform_like(_stateless(seed), shape, minval, maxval, dtype, stateless=True)
+
+
+# --- more distributions -------------------------------------------------------------------------
+class Algorithm(enum.Enum):
+    """``tf.random.Algorithm`` (accepted for compatibility; tapejax always uses threefry)."""
+
+    PHILOX = 1
+    THREEFRY = 2
+    AUTO_SELECT = 3
+
+
+@fused
+def _gamma(key, alpha, *, shape, dtype):
+    alpha = jnp.broadcast_to(alpha, shape).astype(dtype)
+    return jax.random.gamma(_as_key(key), alpha, shape, dtype)
+
+
+@fused
+def _poisson(key, lam, *, shape, dtype):
+    lam = jnp.broadcast_to(lam, shape)
+    return jax.random.poisson(_as_key(key), lam, shape).astype(dtype)
+
+
+def _gamma_like(key, shape, alpha, beta, dtype, stateless=False):
+    dtype = _float_dtype(dtype, (dtypes.float16, dtypes.float32, dtypes.float64))
+    alpha = convert_to_tensor(alpha, dtype)
+    params = tuple(alpha.shape)
+    if beta is not None:
+        beta = convert_to_tensor(beta, dtype)
+        params = np.broadcast_shapes(params, tuple(beta.shape))
+    # Gamma samples carry a gradient to alpha (implicit reparameterization, as TF).
+    full = _shape(shape) if stateless else _shape(shape) + tuple(params)  # TF's two rules
+    sample = apply(_gamma, (key(), alpha), attrs(shape=full, dtype=dtype.as_numpy_dtype),
+                   "RandomGamma")
+    if beta is not None:
+        sample = divide(sample, beta)
+    return maximum(sample, Tensor(jnp.asarray(np.finfo(dtype.as_numpy_dtype).tiny,
+                                              dtype.as_numpy_dtype)))
+
+
+_POISSON_DTYPES = (dtypes.float16, dtypes.float32, dtypes.float64, dtypes.int32, dtypes.int64)
+
+
+def _poisson_like(key, shape, lam, dtype, stateless=False):
+    dtype = _float_dtype(dtype, _POISSON_DTYPES)
+    lam = to_tensor(lam)
+    full = _shape(shape) if stateless else _shape(shape) + tuple(lam.shape)
+    return apply(_poisson, (key(), lam), attrs(shape=full, dtype=dtype.as_numpy_dtype),
+                 "RandomPoissonV2", differentiable=False)
+
+
+@register("random_gamma", _gamma, tf_name="RandomGamma")
+def gamma(shape, alpha, beta=None, dtype=dtypes.float32, seed=None, name=None):
+    """``tf.random.gamma``: ``shape + broadcast(alpha, beta).shape`` samples of
+    Gamma(alpha, rate=beta); differentiable w.r.t. ``alpha`` and ``beta`` as in TF."""
+    return _gamma_like(_op_key(seed), shape, alpha, beta, dtype)
+
+
+@register("random_poisson", _poisson, tf_name="RandomPoissonV2", differentiable=False)
+def poisson(shape, lam, dtype=dtypes.float32, seed=None, name=None):
+    """``tf.random.poisson``: ``shape + lam.shape`` Poisson(lam) samples."""
+    return _poisson_like(_op_key(seed), shape, lam, dtype)
+
+
+@register("stateless_categorical", _categorical, differentiable=False,
+          tf_name="StatelessMultinomial")
+def stateless_categorical(logits, num_samples, seed, dtype=dtypes.int64, name=None):
+    """``tf.random.stateless_categorical``: :func:`categorical` as a function of ``seed``."""
+    logits = to_tensor(logits)
+    dtype = _float_dtype(dtype, (dtypes.int32, dtypes.int64))
+    if logits.ndim != 2:
+        raise invalid(f"logits should be a matrix, got shape {logits.shape.as_list()}",
+                      "StatelessMultinomial")
+    return apply(_categorical, (_stateless(seed)(), logits),
+                 attrs(num_samples=int(num_samples), dtype=dtype.as_numpy_dtype),
+                 "StatelessMultinomial", differentiable=False)
+
+
+@register("stateless_random_gamma", _gamma, tf_name="StatelessRandomGammaV3")
+def stateless_gamma(shape, seed, alpha, beta=None, dtype=dtypes.float32, name=None):
+    """``tf.random.stateless_gamma``: :func:`gamma` as a function of ``seed``; ``shape`` is
+    the whole output shape (``alpha``/``beta`` broadcast to it), as in TF."""
+    return _gamma_like(_stateless(seed), shape, alpha, beta, dtype, stateless=True)
+
+
+@register("stateless_random_poisson", _poisson, differentiable=False,
+          tf_name="StatelessRandomPoisson")
+def stateless_poisson(shape, seed, lam, dtype=dtypes.int32, name=None):
+    """``tf.random.stateless_poisson``: :func:`poisson` as a function of ``seed``; ``shape``
+    is the whole output shape, as in TF."""
+    return _poisson_like(_stateless(seed), shape, lam, dtype, stateless=True)
+
+
+def split(seed, num=2, alg="auto_select"):
+    """``tf.random.split``: ``num`` new stateless seeds (shape ``[num, 2]``) from ``seed``."""
+    seed = to_tensor(seed)
+    return stateless_uniform([int(num), 2], seed, minval=None, maxval=None, dtype=seed.dtype)
+
+
+def fold_in(seed, data, alg="auto_select"):
+    """``tf.random.fold_in``: a new stateless seed ``[derived, data]`` from ``seed``."""
+    data = to_tensor(data)
+    derived = stateless_uniform([], seed, minval=None, maxval=None, dtype=data.dtype)
+    return Tensor(jnp.stack([derived._value, data._value]))
