@@ -69,7 +69,7 @@ def _pack(structure, leaves):
 
 
 def pack_sequence_as(structure, flat_sequence, expand_composites=False):
-    """Rebuilds ``structure`` with the leaves of ``flat_sequence`` (``tf.nest.pack_sequence_as``)."""
+    """Rebuilds ``structure`` with the leaves of ``flat_sequence`` (TF's ``pack_sequence_as``)."""
     if not is_nested(flat_sequence):
         raise TypeError(f"Attempted to pack value:\n  {flat_sequence}\ninto a structure, but "
                         f"found incompatible type `{type(flat_sequence)}` instead.")

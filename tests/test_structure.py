@@ -46,7 +46,8 @@ def test_nest_matches_tensorflow(real_tf, case):
         flat = lib.nest.flatten(s)
         packed = lib.nest.pack_sequence_as(s, list(range(len(flat))))
         mapped = lib.nest.map_structure(lambda x: 0, s)
-        results.append((repr(flat), type(packed), repr(packed), repr(mapped), lib.nest.is_nested(s)))
+        results.append((repr(flat), type(packed), repr(packed), repr(mapped),
+                        lib.nest.is_nested(s)))
     assert results[0] == results[1]
 
 

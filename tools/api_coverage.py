@@ -1,4 +1,4 @@
-"""Which public names of ``tf``, ``tf.math``, ``tf.nn``, ``tf.linalg`` and ``tf.random`` tapejax has.
+"""Which public names of ``tf``, ``tf.math``, ``tf.nn``, ``tf.linalg``, ``tf.random`` tapejax has.
 
 Reads TensorFlow's names from the installed TensorFlow (and refreshes the snapshot
 ``tools/tf_api_names.json``); without TensorFlow it uses that snapshot. Writes

@@ -345,7 +345,8 @@ def _softmax_xent(labels, logits, *, axis):
     return loss.astype(dtype)
 
 
-@register("softmax_cross_entropy_with_logits", _softmax_xent, tf_name="SoftmaxCrossEntropyWithLogits")
+@register("softmax_cross_entropy_with_logits", _softmax_xent,
+          tf_name="SoftmaxCrossEntropyWithLogits")
 def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
     """``tf.nn.softmax_cross_entropy_with_logits``: -sum(labels * log_softmax(logits)) over
     ``axis``; gradients as TF's kernel (logits: softmax - labels; labels: -log_softmax)."""
