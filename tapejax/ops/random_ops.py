@@ -110,7 +110,7 @@ def _shape(shape):
     return shape
 
 
-def _float_dtype(dtype, accepted=_FLOATS):
+def _checked_dtype(dtype, accepted=_FLOATS):
     dtype = dtypes.as_dtype(dtype)
     if dtype not in accepted:
         names = ", ".join(repr(d) for d in accepted)
@@ -141,7 +141,7 @@ def _normal_like(kind, key, shape, mean, stddev, dtype):
                 requested=dtype.name, actual=value.dtype.name, value=value))
         if not isinstance(value, TensorLike):
             constant(value, dtype)  # TF's conversion errors for bad Python values
-    dtype = _float_dtype(dtype)
+    dtype = _checked_dtype(dtype)
     return _affine(_draw(key(), kind, _shape(shape), dtype), stddev, mean, dtype)
 
 
@@ -149,7 +149,7 @@ _UNIFORM_DTYPES = _FLOATS + (dtypes.int32, dtypes.int64)
 
 
 def _uniform_like(key, shape, minval, maxval, dtype, stateless=False):
-    dtype = _float_dtype(dtype, _UNIFORM_DTYPES)
+    dtype = _checked_dtype(dtype, _UNIFORM_DTYPES)
     shape = _shape(shape)
     if dtype.is_integer:
         if stateless and (minval is None) != (maxval is None):
@@ -329,7 +329,7 @@ def uniform(shape, minval=0, maxval=None, dtype=dtypes.float32, seed=None, name=
 def categorical(logits, num_samples, dtype=None, seed=None, name=None):
     """``tf.random.categorical``: ``[batch, num_samples]`` class indices (int64 by default)."""
     logits = to_tensor(logits)
-    dtype = _float_dtype(dtypes.int64 if dtype is None else dtype, (dtypes.int32, dtypes.int64))
+    dtype = _checked_dtype(dtypes.int64 if dtype is None else dtype, (dtypes.int32, dtypes.int64))
     if logits.ndim != 2:
         raise invalid(f"logits should be a matrix, got shape {logits.shape.as_list()}",
                       "Multinomial")
@@ -406,7 +406,7 @@ def _poisson(key, lam, *, shape, dtype):
 
 
 def _gamma_like(key, shape, alpha, beta, dtype, stateless=False):
-    dtype = _float_dtype(dtype, (dtypes.float16, dtypes.float32, dtypes.float64))
+    dtype = _checked_dtype(dtype, (dtypes.float16, dtypes.float32, dtypes.float64))
     alpha = convert_to_tensor(alpha, dtype)
     params = tuple(alpha.shape)
     if beta is not None:
@@ -426,7 +426,7 @@ _POISSON_DTYPES = (dtypes.float16, dtypes.float32, dtypes.float64, dtypes.int32,
 
 
 def _poisson_like(key, shape, lam, dtype, stateless=False):
-    dtype = _float_dtype(dtype, _POISSON_DTYPES)
+    dtype = _checked_dtype(dtype, _POISSON_DTYPES)
     lam = to_tensor(lam)
     full = _shape(shape) if stateless else _shape(shape) + tuple(lam.shape)
     return apply(_poisson, (key(), lam), attrs(shape=full, dtype=dtype.as_numpy_dtype),
@@ -451,7 +451,7 @@ def poisson(shape, lam, dtype=dtypes.float32, seed=None, name=None):
 def stateless_categorical(logits, num_samples, seed, dtype=dtypes.int64, name=None):
     """``tf.random.stateless_categorical``: :func:`categorical` as a function of ``seed``."""
     logits = to_tensor(logits)
-    dtype = _float_dtype(dtype, (dtypes.int32, dtypes.int64))
+    dtype = _checked_dtype(dtype, (dtypes.int32, dtypes.int64))
     if logits.ndim != 2:
         raise invalid(f"logits should be a matrix, got shape {logits.shape.as_list()}",
                       "StatelessMultinomial")
