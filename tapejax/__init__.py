@@ -11,8 +11,7 @@ _jax.config.update("jax_enable_x64", True)
 
 from . import dtypes as dtypes, errors as errors, linalg as linalg, math as math  # noqa: E402
 from . import autodiff as autodiff, config as config, debugging as debugging  # noqa: E402
-from . import nest as nest, nn as nn  # noqa: E402
-from . import test as test  # noqa: E402
+from . import nest as nest, nn as nn, random as random, test as test  # noqa: E402
 from .custom_gradient import custom_gradient as custom_gradient  # noqa: E402
 from .custom_gradient import recompute_grad as recompute_grad  # noqa: E402
 from .dtypes import (  # noqa: E402
@@ -23,10 +22,24 @@ from .dtypes import (  # noqa: E402
     uint64 as uint64,
 )
 from .ops.array_ops import (  # noqa: E402
-    concat as concat, expand_dims as expand_dims, fill as fill, ones as ones,
-    ones_like as ones_like, range as range, rank as rank, reshape as reshape, shape as shape,
-    size as size, squeeze as squeeze, stack as stack, transpose as transpose,
-    unstack as unstack, where as where, zeros as zeros, zeros_like as zeros_like,
+    argsort as argsort, boolean_mask as boolean_mask,
+    broadcast_dynamic_shape as broadcast_dynamic_shape,
+    broadcast_static_shape as broadcast_static_shape, broadcast_to as broadcast_to, concat as concat, ensure_shape as ensure_shape,
+    expand_dims as expand_dims, fill as fill, gather as gather, gather_nd as gather_nd,
+    linspace as linspace, meshgrid as meshgrid, one_hot as one_hot, ones as ones,
+    ones_like as ones_like, pad as pad, range as range, rank as rank, repeat as repeat,
+    reshape as reshape, reverse as reverse, reverse_sequence as reverse_sequence, roll as roll,
+    scatter_nd as scatter_nd, searchsorted as searchsorted, sequence_mask as sequence_mask,
+    shape as shape, shape_n as shape_n, size as size, slice as slice, sort as sort,
+    split as split, squeeze as squeeze, stack as stack, strided_slice as strided_slice,
+    tensor_scatter_nd_add as tensor_scatter_nd_add,
+    tensor_scatter_nd_sub as tensor_scatter_nd_sub,
+    tensor_scatter_nd_update as tensor_scatter_nd_update, tile as tile, transpose as transpose,
+    unique as unique, unique_with_counts as unique_with_counts, unstack as unstack,
+    where as where, zeros as zeros, zeros_like as zeros_like,
+)
+from .ops.control_flow_ops import (  # noqa: E402
+    cond as cond, switch_case as switch_case, while_loop as while_loop,
 )
 from .ops.clip_ops import (  # noqa: E402
     clip_by_global_norm as clip_by_global_norm, clip_by_norm as clip_by_norm,

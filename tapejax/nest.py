@@ -1,9 +1,12 @@
 """``tf.nest``: flatten and rebuild nested structures with TF's rules.
 
-Lists, tuples, namedtuples and mappings are structures; everything else (Tensors, Variables,
-``None``) is a leaf. Mapping values are visited in sorted key order, as TF does, also for
-``OrderedDict``; ``pack_sequence_as`` rebuilds the mapping in its original key order.
+Structures are sequences (lists, tuples, namedtuples, deques, ``range`` …; not ``str``/``bytes``),
+mappings and mapping views; everything else (Tensors, Variables, arrays, sets, ``None``) is a
+leaf. Mapping values are visited in sorted key order, as TF does, also for ``OrderedDict``;
+rebuilding keeps the mapping's own key order and type (a ``defaultdict`` keeps its factory, a
+mapping view or ``range`` becomes a list). Error texts are TF's.
 """
+import collections
 import collections.abc
 
 
@@ -12,8 +15,11 @@ def _is_namedtuple(x):
 
 
 def is_nested(structure):
-    """True for lists, tuples, namedtuples and mappings (``tf.nest.is_nested``)."""
-    return isinstance(structure, (list, tuple, collections.abc.Mapping))
+    """True for sequences (except strings), mappings and mapping views (``tf.nest.is_nested``)."""
+    if isinstance(structure, (str, bytes)):
+        return False
+    return isinstance(structure, (collections.abc.Sequence, collections.abc.Mapping,
+                                  collections.abc.MappingView))
 
 
 def _children(structure):
@@ -40,7 +46,17 @@ def flatten(structure, expand_composites=False):
 def _rebuild(structure, children):
     if isinstance(structure, collections.abc.Mapping):
         by_key = dict(zip(sorted(structure), children))
-        return type(structure)((k, by_key[k]) for k in structure)
+        if isinstance(structure, collections.defaultdict):
+            out = collections.defaultdict(structure.default_factory)
+        elif isinstance(structure, collections.abc.MutableMapping):
+            out = type(structure)()
+        else:
+            return type(structure)((k, by_key[k]) for k in structure)
+        for k in structure:
+            out[k] = by_key[k]
+        return out
+    if isinstance(structure, (collections.abc.MappingView, range)):
+        return list(children)
     if _is_namedtuple(structure):
         return type(structure)(*children)
     return type(structure)(children)
@@ -53,43 +69,108 @@ def _pack(structure, leaves):
 
 
 def pack_sequence_as(structure, flat_sequence, expand_composites=False):
-    """Rebuilds ``structure`` with the leaves of ``flat_sequence`` (``tf.nest.pack_sequence_as``)."""
+    """Rebuilds ``structure`` with the leaves of ``flat_sequence`` (TF's ``pack_sequence_as``)."""
+    if not is_nested(flat_sequence):
+        raise TypeError(f"Attempted to pack value:\n  {flat_sequence}\ninto a structure, but "
+                        f"found incompatible type `{type(flat_sequence)}` instead.")
     flat_sequence = list(flat_sequence)
+    if not is_nested(structure):
+        if len(flat_sequence) != 1:
+            raise ValueError(f"The target structure is of type `{type(structure)}`\n  "
+                             f"{structure}\nHowever the input is a sequence "
+                             f"({type(flat_sequence)}) of length {len(flat_sequence)}.\n  "
+                             f"{flat_sequence}\nnest cannot guarantee that it is safe to map "
+                             "one to the other.")
+        return flat_sequence[0]
     expected = len(flatten(structure))
     if expected != len(flat_sequence):
         raise ValueError(
             f"Could not pack sequence. Structure had {expected} atoms, but flat_sequence had "
-            f"{len(flat_sequence)} items. Structure: {structure}, flat_sequence: {flat_sequence}.")
+            f"{len(flat_sequence)} items.  Structure: {structure}, flat_sequence: "
+            f"{flat_sequence}.")
     return _pack(structure, iter(flat_sequence))
 
 
+class _Dot:
+    def __repr__(self):
+        return "."
+
+
+def _described(x):
+    return f"type={type(x).__name__} str={x}"
+
+
+def _same_type(a, b):
+    """TF's rule: lists match lists, mappings match mappings, namedtuples match by name and
+    fields, anything else by exact type."""
+    if type(a) is type(b) or (isinstance(a, list) and isinstance(b, list)):
+        return True
+    if isinstance(a, collections.abc.Mapping) and isinstance(b, collections.abc.Mapping):
+        return True
+    if _is_namedtuple(a) and _is_namedtuple(b):
+        return type(a).__name__ == type(b).__name__ and type(a)._fields == type(b)._fields
+    return False
+
+
+def _mismatch(a, b, check_types):
+    """Why ``a`` and ``b`` differ in structure: ``(exception class, detail)`` or None."""
+    if is_nested(a) != is_nested(b):
+        nested, flat = (a, b) if is_nested(a) else (b, a)
+        return ValueError, (f'Substructure "{_described(nested)}" is a sequence, while '
+                            f'substructure "{_described(flat)}" is not')
+    if not is_nested(a):
+        return None
+    if check_types and not _same_type(a, b):
+        return TypeError, (f"The two namedtuples don't have the same sequence type. First "
+                           f"structure {_described(a)} has type {type(a).__name__}, while second "
+                           f"structure {_described(b)} has type {type(b).__name__}")
+    if isinstance(a, collections.abc.Mapping) and isinstance(b, collections.abc.Mapping) \
+            and sorted(a) != sorted(b):
+        return ValueError, (f"The two dictionaries don't have the same set of keys. First "
+                            f"structure has keys {_described(sorted(a))}, while second structure "
+                            f"has keys {_described(sorted(b))}")
+    children_a, children_b = _children(a), _children(b)
+    if len(children_a) != len(children_b):
+        return ValueError, (f"The two structures don't have the same number of elements. "
+                            f"First structure: {_described(a)}. Second structure: "
+                            f"{_described(b)}")
+    for x, y in zip(children_a, children_b):
+        found = _mismatch(x, y, check_types)
+        if found:
+            return found
+    return None
+
+
 def assert_same_structure(nest1, nest2, check_types=True, expand_composites=False):
-    """Raises ``ValueError`` (or ``TypeError`` for differing types) unless the structures match."""
-    if is_nested(nest1) != is_nested(nest2):
-        raise ValueError(f"The two structures don't have the same nested structure.\n\n"
-                         f"First structure: {nest1}\n\nSecond structure: {nest2}")
-    if not is_nested(nest1):
-        return
-    if check_types and type(nest1) is not type(nest2):
-        raise TypeError(f"The two structures don't have the same sequence type. Input structure "
-                        f"has type {type(nest1)}, while shallow structure has type "
-                        f"{type(nest2)}.")
-    if isinstance(nest1, collections.abc.Mapping) and sorted(nest1) != sorted(nest2):
-        raise ValueError(f"The two dictionaries don't have the same set of keys. First structure "
-                         f"has keys {sorted(nest1)}, while second structure has keys "
-                         f"{sorted(nest2)}.")
-    children1, children2 = _children(nest1), _children(nest2)
-    if len(children1) != len(children2):
-        raise ValueError(f"The two structures don't have the same nested structure.\n\n"
-                         f"First structure: {nest1}\n\nSecond structure: {nest2}")
-    for a, b in zip(children1, children2):
-        assert_same_structure(a, b, check_types)
+    """Raises ``ValueError`` (``TypeError`` for differing sequence types) unless ``nest1`` and
+    ``nest2`` have the same nesting, with TF's messages."""
+    found = _mismatch(nest1, nest2, check_types)
+    if found:
+        cls, detail = found
+
+        def dots(s):
+            return pack_sequence_as(s, [_Dot()] * len(flatten(s))) if is_nested(s) else _Dot()
+        raise cls(f"The two structures don't have the same nested structure.\n\n"
+                  f"First structure: {_described(nest1)}\n\nSecond structure: "
+                  f"{_described(nest2)}\n\nMore specifically: {detail}\n"
+                  f"Entire first structure:\n{dots(nest1)!r}\nEntire second structure:\n"
+                  f"{dots(nest2)!r}")
 
 
-def map_structure(func, *structure, check_types=True, expand_composites=False):
-    """Applies ``func`` leaf-wise over structures of the same shape (``tf.nest.map_structure``)."""
+def map_structure(func, *structure, **kwargs):
+    """Applies ``func`` leaf-wise over structures of the same shape (``tf.nest.map_structure``).
+
+    Keyword arguments: ``check_types`` (default True) and ``expand_composites`` (ignored).
+    """
+    if not callable(func):
+        raise TypeError(f"func must be callable, got: {func}")
     if not structure:
         raise ValueError("Must provide at least one structure")
+    check_types = kwargs.pop("check_types", True)
+    kwargs.pop("expand_composites", None)
+    if kwargs:
+        raise ValueError("Only valid keyword arguments are `check_types` and "
+                         f"`expand_composites`, not: `{'`, `'.join(kwargs)}`")
     for other in structure[1:]:
         assert_same_structure(structure[0], other, check_types)
     flats = [flatten(s) for s in structure]

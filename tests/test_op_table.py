@@ -14,6 +14,10 @@ from op_oracle import gradients, rng_for, same_program
 _INTERNAL = {"invert_op", "bitwise_and_op", "bitwise_or_op", "bitwise_xor_op"}
 _BOOL_INPUT = {"logical_and", "logical_or", "logical_xor", "logical_not", "reduce_all",
                "reduce_any"}
+# TF registers no gradient for these ops' gradient kernels (e.g. "no entry for: SoftsignGrad"):
+# compared to first order only (tapejax's second order comes from JAX and is checked by
+# central differences in test_ops_table.py).
+_TF_FIRST_ORDER_ONLY = {"softsign"}
 _TABLE = sorted((d for d in OPS.values()
                  if d.kind in ("unary", "binary", "reduction") and d.name not in _INTERNAL),
                 key=lambda d: d.name)
@@ -76,6 +80,8 @@ def test_table_op_matches_tensorflow(real_tf, opdef, shapes, kwargs, order):
     out = same_program(real_tf, program, *xs, rtol=rtol)
     if order == 0 or not out.dtype.is_floating:
         return
+    if opdef.name in _TF_FIRST_ORDER_ONLY:
+        order = 1
 
     def grads(tf, *args):
         return gradients(tf, lambda t, *a: tf_function(t, opdef)(*a, **kwargs), args,

@@ -1,2 +1,3 @@
 """Every op module, imported so the op table is complete."""
-from . import array_ops, clip_ops, linalg_ops, math_ops, nn_ops  # noqa: F401
+from . import array_ops, clip_ops, control_flow_ops, linalg_ops, math_ops, nn_ops  # noqa: F401
+from . import random_ops  # noqa: F401

@@ -1,14 +1,19 @@
 """Shape, creation and indexing ops (``tf.reshape``, ``tf.concat``, ``tensor[...]`` …)."""
 import builtins
+import collections
+import functools
+import math
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax import lax
 
 from .. import dtypes, errors
 from ..tensor import Tensor, TensorLike, constant
 from ..tensor_shape import TensorShape
-from .core import apply, attrs, match, register, to_tensor
+from ._fuse import fused
+from .core import apply, attrs, dims_str, match, register, tf_type_name, to_tensor
 
 
 def _static_ints(value, what):
@@ -239,7 +244,7 @@ def _getitem(x, *dynamic, spec):
         if tag == "i":
             index.append(part[1])
         elif tag == "s":
-            index.append(slice(part[1], part[2], part[3]))
+            index.append(builtins.slice(part[1], part[2], part[3]))
         elif tag == "n":
             index.append(None)
         elif tag == "e":
@@ -278,7 +283,7 @@ def getitem(tensor, slice_spec):
             dim = len(shape) - sum(1 for p in parts[parts.index(Ellipsis) + 1:]
                                    if p is not None)
             continue
-        if isinstance(part, slice):
+        if isinstance(part, builtins.slice):
             spec.append(("s", _slice_bound(part.start), _slice_bound(part.stop),
                          _slice_bound(part.step)))
             dim += 1
@@ -325,3 +330,785 @@ def size(input, out_type=dtypes.int32, name=None):  # noqa: A002 - TF's name
     out_type = dtypes.as_dtype(out_type)
     n = int(np.prod(to_tensor(input).shape.as_list(), dtype=np.int64))
     return Tensor(jnp.asarray(n, out_type.as_numpy_dtype))
+
+
+# --- shared checks ------------------------------------------------------------------------
+def invalid(message, op_name):
+    """TF's eager ``InvalidArgumentError`` for a kernel check, with its ``[Op:...]`` tail."""
+    return errors.InvalidArgumentError(None, None, f"{message} [Op:{op_name}] name: ")
+
+
+def concrete(x):
+    """The NumPy value of a Tensor/Variable, or None while it is traced (inside ``jax.jit``)."""
+    value = x.__jax_array__()
+    return None if isinstance(value, jax.core.Tracer) else np.asarray(value)
+
+
+def require_dtype(x, allowed, op_name, attr="Tindices"):
+    """Raises TF's attr error unless ``x.dtype`` is one of the ``allowed`` dtype names."""
+    if x.dtype.name not in allowed:
+        raise invalid(f"Value for attr '{attr}' of {tf_type_name(x.dtype)} is not in the list "
+                      f"of allowed values: {', '.join(allowed)}", op_name)
+
+
+_INDEX_DTYPES = ("int16", "int32", "int64")
+
+
+def _position(pos):
+    return "[" + ",".join(str(int(p)) for p in pos) + "]" if len(pos) else ""
+
+
+def _check_indices(values, bound, op_name):
+    """Eager range check of gather indices (TF raises on CPU; JAX would clamp or fill)."""
+    if values is None:
+        return
+    bad = np.argwhere((values < 0) | (values >= bound))
+    if bad.shape[0]:
+        pos = tuple(bad[0])
+        raise invalid(f"indices{_position(pos)} = {values[pos]} is not in [0, {bound})", op_name)
+
+
+def _check_nd_indices(values, shape, op_name, message):
+    if values is None or values.size == 0:
+        return
+    depth = values.shape[-1]
+    bound = np.asarray(shape[:depth])
+    bad = np.argwhere(np.any((values < 0) | (values >= bound), axis=-1))
+    if bad.size:
+        pos = tuple(bad[0])
+        index = ", ".join(str(int(v)) for v in values[pos])
+        dims = ",".join(str(d) for d in shape)
+        raise invalid(message.format(pos=_position(pos), index=index, shape=dims), op_name)
+
+
+def _axis(axis, rank, op_name, message=None):
+    axis = int(axis)
+    if not -rank <= axis < rank:
+        raise invalid(message or f"axis {axis} is out of range for a tensor of rank {rank}",
+                      op_name)
+    return axis % rank
+
+
+# --- gather and scatter -------------------------------------------------------------------
+# Out-of-range indices can only be reported eagerly. Traced code follows TF on GPU: gathers
+# read zeros and scatters drop the update (JAX would wrap negative indices, so they are moved
+# out of range first).
+@fused
+def _take(params, indices, *, axis, batch_dims):
+    if batch_dims:
+        inner = functools.partial(_take, axis=axis - 1, batch_dims=batch_dims - 1)
+        return jax.vmap(inner)(params, indices)
+    n = params.shape[axis]
+    indices = jnp.where(indices < 0, n, indices)
+    return jnp.take(params, indices, axis=axis, mode="fill", fill_value=0)
+
+
+@register("gather", _take, tf_name="GatherV2")
+def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name=None):
+    """``tf.gather``: slices of ``params`` along ``axis`` (with ``batch_dims`` leading batch
+    dimensions). Out-of-range indices raise ``InvalidArgumentError`` eagerly, as TF on CPU."""
+    params, indices = to_tensor(params), to_tensor(indices)
+    require_dtype(indices, _INDEX_DTYPES, "GatherV2")
+    rank, index_rank = params.ndim, indices.ndim
+    batch_dims = int(batch_dims)
+    if batch_dims < 0:
+        batch_dims += index_rank
+    if not 0 <= batch_dims <= index_rank:
+        raise invalid(f"Expected batch_dims in the range [{-index_rank}, {index_rank}], but "
+                      f"got {batch_dims}", "GatherV2")
+    if batch_dims >= max(rank, 1):
+        raise invalid(f"batch_dims ({batch_dims}) must be less than rank(params) ({rank}).",
+                      "GatherV2")
+    axis = batch_dims if axis is None else int(concrete(to_tensor(axis)))
+    if not -rank <= axis < rank:
+        raise invalid(f"Shape must be at least rank {axis + 1 if axis >= 0 else -axis} but is "
+                      f"rank {rank}", "GatherV2")
+    axis %= rank
+    if axis < batch_dims:
+        raise invalid(f"batch_dims ({batch_dims}) must be less than or equal to axis ({axis}).",
+                      "GatherV2")
+    for d in builtins.range(batch_dims):
+        if params.shape[d] != indices.shape[d]:
+            raise invalid(f"params.shape[{d}]: {params.shape[d]} should be equal to "
+                          f"indices.shape[{d}]: {indices.shape[d]}", "GatherV2")
+    _check_indices(concrete(indices), params.shape[axis], "GatherV2")
+    return apply(_take, (params, indices), attrs(axis=axis, batch_dims=batch_dims), "GatherV2")
+
+
+def _nd_index(indices, shape):
+    return tuple(jnp.where(indices[..., k] < 0, shape[k], indices[..., k])
+                 for k in builtins.range(indices.shape[-1]))
+
+
+@fused
+def _gather_nd(params, indices, *, batch_dims):
+    if batch_dims:
+        inner = functools.partial(_gather_nd, batch_dims=batch_dims - 1)
+        return jax.vmap(inner)(params, indices)
+    if indices.shape[-1] == 0:
+        return jnp.broadcast_to(params, indices.shape[:-1] + params.shape)
+    return params.at[_nd_index(indices, params.shape)].get(mode="fill", fill_value=0)
+
+
+@register("gather_nd", _gather_nd, tf_name="GatherNd")
+def gather_nd(params, indices, batch_dims=0, name=None, bad_indices_policy=""):
+    """``tf.gather_nd``: slices of ``params`` addressed by the last axis of ``indices``."""
+    params, indices = to_tensor(params), to_tensor(indices)
+    require_dtype(indices, _INDEX_DTYPES, "GatherNd")
+    batch_dims = int(batch_dims)
+    if indices.ndim < 1:
+        raise invalid(f"indices must be at least a vector, got shape {indices.shape.as_list()}",
+                      "GatherNd")
+    depth = indices.shape[-1]
+    if depth > params.ndim - batch_dims:
+        raise invalid(f"index innermost dimension length must be <= params rank; saw: {depth} "
+                      f"vs. {params.ndim - batch_dims}", "GatherNd")
+    values = concrete(indices)
+    if values is not None and not batch_dims:
+        _check_nd_indices(values, params.shape.as_list(), "GatherNd",
+                          "indices{pos} = [{index}] does not index into param shape [{shape}], "
+                          "node name: GatherNd")
+    return apply(_gather_nd, (params, indices), attrs(batch_dims=batch_dims), "GatherNd")
+
+
+@fused
+def _scatter_nd(indices, updates, *, shape):
+    zeros = jnp.zeros(shape, updates.dtype)
+    return zeros.at[_nd_index(indices, shape)].add(updates, mode="drop")
+
+
+@fused
+def _scatter_add(tensor, indices, updates):
+    return tensor.at[_nd_index(indices, tensor.shape)].add(updates, mode="drop")
+
+
+@fused
+def _scatter_update(tensor, indices, updates):
+    return tensor.at[_nd_index(indices, tensor.shape)].set(updates, mode="drop")
+
+
+def _check_scatter(indices, updates, shape, op_name):
+    require_dtype(indices, _INDEX_DTYPES, op_name)
+    depth = indices.shape[-1] if indices.ndim else 0
+    outer = indices.shape.as_list()[:-1]
+    expected = outer + list(shape[depth:])
+    got = updates.shape.as_list()
+    if got[:len(outer)] != outer:
+        raise invalid(f"Dimensions [0,{len(outer)}) of indices[shape={dims_str(indices.shape)}] "
+                      f"must match dimensions [0,{len(outer)}) of updates[shape={dims_str(got)}]",
+                      op_name)
+    if got != expected:
+        raise invalid(f"Dimensions [{depth},{len(shape)}) of input[shape={dims_str(shape)}] must "
+                      f"match dimensions [{len(outer)},{len(got)}) of updates[shape="
+                      f"{dims_str(got)}]", op_name)
+    _check_nd_indices(concrete(indices), list(shape), op_name,
+                      "indices{pos} = [{index}] does not index into shape [{shape}]")
+
+
+@register("scatter_nd", _scatter_nd, tf_name="ScatterNd")
+def scatter_nd(indices, updates, shape, bad_indices_policy="", name=None):
+    """``tf.scatter_nd``: ``updates`` summed into zeros of ``shape`` (duplicates add up)."""
+    indices, updates = to_tensor(indices), to_tensor(updates)
+    shape = _static_ints(shape, "shape")
+    _check_scatter(indices, updates, shape, "ScatterNd")
+    return apply(_scatter_nd, (indices, updates), attrs(shape=shape), "ScatterNd")
+
+
+def _tensor_scatter(fn, op_name, tensor, indices, updates):
+    tensor, updates = match(tensor, updates, op_name, strict=True)
+    indices = to_tensor(indices)
+    _check_scatter(indices, updates, tensor.shape.as_list(), op_name)
+    return apply(fn, (tensor, indices, updates), (), op_name)
+
+
+@register("tensor_scatter_nd_update", _scatter_update, tf_name="TensorScatterUpdate")
+def tensor_scatter_nd_update(tensor, indices, updates, name=None):
+    """``tf.tensor_scatter_nd_update``: a copy of ``tensor`` with the indexed slices replaced."""
+    return _tensor_scatter(_scatter_update, "TensorScatterUpdate", tensor, indices, updates)
+
+
+@register("tensor_scatter_nd_add", _scatter_add, tf_name="TensorScatterAdd")
+def tensor_scatter_nd_add(tensor, indices, updates, bad_indices_policy="", name=None):
+    """``tf.tensor_scatter_nd_add``: a copy of ``tensor`` with ``updates`` added at ``indices``."""
+    return _tensor_scatter(_scatter_add, "TensorScatterAdd", tensor, indices, updates)
+
+
+# --- tiling, padding, splitting -----------------------------------------------------------
+@fused
+def _tile(x, *, multiples):
+    return jnp.tile(x, multiples)
+
+
+@register("tile", _tile, tf_name="Tile")
+def tile(input, multiples, name=None):  # noqa: A002 - TF's name
+    """``tf.tile``: ``input`` repeated ``multiples[i]`` times along axis ``i``."""
+    x = to_tensor(input)
+    multiples = _static_ints(multiples, "multiples")
+    if len(multiples) != x.ndim:
+        raise invalid(f"Expected multiples argument to be a vector of length {x.ndim} but got "
+                      f"length {len(multiples)}", "Tile")
+    for k, m in enumerate(multiples):
+        if m < 0:
+            raise invalid(f"Expected multiples[{k}] >= 0, but got {m}", "Tile")
+    return apply(_tile, (x,), attrs(multiples=multiples), "Tile")
+
+
+@fused
+def _pad(x, *, paddings, mode, constant_values):
+    if mode == "constant":
+        return jnp.pad(x, paddings, constant_values=constant_values)
+    return jnp.pad(x, paddings, mode=mode)
+
+
+@register("pad", _pad, tf_name="Pad")
+def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
+    """``tf.pad`` with TF's ``CONSTANT``, ``REFLECT`` (edge not repeated) and ``SYMMETRIC``
+    (edge repeated) modes; ``mode`` is case-insensitive."""
+    x = to_tensor(tensor)
+    mode = str(mode).upper()
+    if mode not in ("CONSTANT", "REFLECT", "SYMMETRIC"):
+        raise ValueError('Value of argument `mode` expected to be one of "CONSTANT", "REFLECT", '
+                         f'or "SYMMETRIC". Received `mode` = {mode}')
+    op_name = "Pad" if mode == "CONSTANT" else "MirrorPad"
+    rows = np.asarray(concrete(paddings) if isinstance(paddings, TensorLike) else paddings)
+    if rows.ndim != 2 or rows.shape != (x.ndim, 2):
+        raise invalid(f"The first dimension of paddings must be the rank of inputs"
+                      f"{dims_str(rows.shape)} {dims_str(x.shape)}", op_name)
+    paddings = tuple((int(a), int(b)) for a, b in rows)
+    for (before, after), size in zip(paddings, x.shape):
+        if before < 0 or after < 0:
+            raise invalid(f"Paddings must be non-negative: {before} {after}", op_name)
+        if mode == "REFLECT" and (before >= size or after >= size):
+            raise invalid(f"paddings must be less than the dimension size: {before}, {after} not "
+                          f"less than {size}", op_name)
+        if mode == "SYMMETRIC" and (before > size or after > size):
+            raise invalid(f"paddings must be no greater than the dimension size: {before}, "
+                          f"{after} greater than {size}", op_name)
+    fill = constant(constant_values, x.dtype).numpy().item()
+    return apply(_pad, (x,), attrs(paddings=paddings, mode=mode.lower(), constant_values=fill),
+                 op_name)
+
+
+@fused
+def _split(x, *, sizes, axis):
+    cuts = np.cumsum(sizes)[:-1].tolist()
+    return tuple(jnp.split(x, cuts, axis=axis))
+
+
+@register("split", _split, tf_name="SplitV")
+def split(value, num_or_size_splits, axis=0, num=None, name="split"):
+    """``tf.split``: a list of ``num_or_size_splits`` equal parts, or parts of the given sizes
+    (one size may be -1)."""
+    x = to_tensor(value)
+    axis = int(axis)
+    if isinstance(num_or_size_splits, (int, np.integer)) and not isinstance(
+            num_or_size_splits, bool):
+        op_name, count = "Split", int(num_or_size_splits)
+        if count < 1:
+            raise invalid(f"Value for attr 'num_split' of {count} must be at least minimum 1",
+                          op_name)
+    else:
+        op_name = "SplitV"
+        sizes = np.asarray(concrete(num_or_size_splits)
+                           if isinstance(num_or_size_splits, TensorLike) else num_or_size_splits)
+        if sizes.ndim == 0:
+            raise ValueError("Rank-0 tensors are not supported as the num_or_size_splits "
+                             f"argument to split. Argument provided: {num_or_size_splits}")
+        if sizes.ndim != 1 or (num is not None and num != sizes.size):
+            raise invalid(f"size of the split_tensor must be 1-D and have the same elements as "
+                          f"outputs got {sizes.ndim} -D and {sizes.size} elements", op_name)
+    rank = x.ndim
+    if not -rank <= axis < rank:
+        raise invalid(f"-input rank(-{rank}) <= split_dim < input rank ({rank}), but got {axis}",
+                      op_name)
+    axis %= rank
+    size = x.shape[axis]
+    if op_name == "Split":
+        if size % count:
+            raise invalid(f"Number of ways to split should evenly divide the split dimension, "
+                          f"but got split_dim {axis} (size = {size}) and num_split {count}",
+                          op_name)
+        sizes = (size // count,) * count
+    else:
+        sizes = [int(s) for s in sizes]
+        if sizes.count(-1) > 1:
+            raise invalid("There can only be one -1 in the input.", op_name)
+        known = sum(s for s in sizes if s != -1)
+        if (-1 not in sizes and known != size) or known > size or builtins.min(sizes) < -1:
+            raise invalid("Determined shape must either match input shape along split_dim "
+                          "exactly if fully specified, or be less than the size of the input "
+                          f"along split_dim if not fully specified.  Got: {known}", op_name)
+        sizes = tuple(size - known if s == -1 else s for s in sizes)
+    return list(apply(_split, (x,), attrs(sizes=sizes, axis=axis), op_name))
+
+
+# --- one_hot, masks -----------------------------------------------------------------------
+@fused
+def _one_hot(indices, on_value, off_value, *, depth, axis):
+    hot = indices[..., None] == jnp.arange(depth, dtype=indices.dtype)
+    return jnp.moveaxis(jnp.where(hot, on_value, off_value), -1, axis)
+
+
+@register("one_hot", _one_hot, tf_name="OneHot", differentiable=False)
+def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None, name=None):
+    """``tf.one_hot``: out-of-range (and negative) indices give a row of ``off_value``.
+    Not differentiable, as in TF."""
+    indices = to_tensor(indices)
+    require_dtype(indices, ("uint8", "int8", "int32", "int64"), "OneHot", attr="TI")
+    dtype = None if dtype is None else dtypes.as_dtype(dtype)
+    given = {}
+    for label, value in (("on_value", on_value), ("off_value", off_value)):
+        if value is not None:
+            value = value if isinstance(value, TensorLike) else constant(value, dtype)
+            if dtype is not None and value.dtype != dtype:
+                raise TypeError(f"dtype {dtype} of {label} does not match dtype {value.dtype} "
+                                f"of {label}")
+            given[label] = value
+    if len(given) == 2 and given["on_value"].dtype != given["off_value"].dtype:
+        raise TypeError(f"dtype {given['on_value'].dtype} of on_value does not match dtype "
+                        f"{given['off_value'].dtype} of off_value")
+    if dtype is None:
+        dtype = next(iter(given.values())).dtype if given else dtypes.float32
+    on = given.get("on_value", constant(1, dtype))
+    off = given.get("off_value", constant(0, dtype))
+    depth = int(depth)
+    if depth < 0:
+        raise invalid(f"depth must be non-negative, got: {depth}", "OneHot")
+    axis = -1 if axis is None else int(axis)
+    if axis != -1 and not 0 <= axis <= indices.ndim:
+        raise invalid(f"Expected axis to be -1 or between [0, {indices.ndim + 1}).  But "
+                      f"received: {axis}", "OneHot")
+    return apply(_one_hot, (indices, on, off), attrs(depth=depth, axis=axis), "OneHot",
+                 differentiable=False)
+
+
+def boolean_mask(tensor, mask, axis=None, name="boolean_mask"):
+    """``tf.boolean_mask``: the entries of ``tensor`` where ``mask`` is true.
+
+    The output shape depends on the mask's values, so the mask must be concrete (eager);
+    inside ``jax.jit`` use ``tf.where`` instead.
+    """
+    x = to_tensor(tensor)
+    mask = to_tensor(mask)
+    if mask.ndim == 0:
+        raise ValueError("mask cannot be scalar.")
+    axis = 0 if axis is None else int(axis)
+    axis %= builtins.max(x.ndim, 1)
+    covered = x.shape[axis:axis + mask.ndim]
+    if not covered.is_compatible_with(mask.shape):
+        raise ValueError(f"Shapes {covered} and {mask.shape} are incompatible")
+    values = concrete(mask)
+    if values is None:
+        raise TypeError("tf.boolean_mask needs a concrete mask: its output shape depends on the "
+                        "mask's values, which cannot be traced under jax.jit. Use tf.where.")
+    shape = x.shape.as_list()
+    merged = shape[:axis] + [int(np.prod(covered.as_list(), dtype=np.int64))]
+    x = reshape(x, merged + shape[axis + mask.ndim:])
+    rows = Tensor(jnp.asarray(np.flatnonzero(values.reshape(-1)), jnp.int64))
+    return gather(x, rows, axis=axis)
+
+
+@fused
+def _sequence_mask(lengths, *, maxlen):
+    return jnp.arange(maxlen, dtype=lengths.dtype) < lengths[..., None]
+
+
+def sequence_mask(lengths, maxlen=None, dtype=dtypes.bool, name=None):
+    """``tf.sequence_mask``: ``mask[..., j] = j < lengths[...]``, ``maxlen`` defaulting to
+    ``max(lengths)``."""
+    lengths = to_tensor(lengths)
+    if maxlen is None:
+        values = concrete(lengths)
+        maxlen = builtins.max(0, math.ceil(values.max())) if values.size else 0
+    else:
+        maxlen_t = to_tensor(maxlen)
+        if maxlen_t.ndim != 0:
+            raise ValueError(f"Argument `maxlen` must be scalar for sequence_mask, received "
+                             f"`maxlen` = {maxlen} with shape '{maxlen_t.shape}' instead")
+        maxlen = math.ceil(concrete(maxlen_t).item())
+    out = apply(_sequence_mask, (lengths,), attrs(maxlen=int(maxlen)), "SequenceMask",
+                differentiable=False)
+    dtype = dtypes.as_dtype(dtype)
+    return out if dtype == dtypes.bool else Tensor(out._value.astype(dtype.as_numpy_dtype))
+
+
+# --- slicing ------------------------------------------------------------------------------
+def _slice(x, *, begin, size):
+    return lax.slice(x, begin, tuple(b + s for b, s in zip(begin, size)))
+
+
+@register("slice", _slice, tf_name="Slice")
+def slice(input_, begin, size, name=None):  # noqa: A001 - TF's name
+    """``tf.slice``: ``size[i]`` entries from ``begin[i]`` (``-1``: all remaining)."""
+    x = to_tensor(input_)
+    begin, size = _static_ints(begin, "begin"), _static_ints(size, "size")
+    if len(begin) != x.ndim or len(size) != x.ndim:
+        raise invalid(f"Expected begin and size arguments to be 1-D tensors of size {x.ndim}, "
+                      f"but got shapes [{len(begin)}] and [{len(size)}] instead.", "Slice")
+    resolved = []
+    for k, (b, s, dim) in enumerate(zip(begin, size, x.shape)):
+        if not 0 <= b <= dim:
+            raise invalid(f"Expected begin[{k}] in [0, {dim}], but got {b}", "Slice")
+        s = dim - b if s == -1 else s
+        if not 0 <= s <= dim - b:
+            raise invalid(f"Expected size[{k}] in [0, {dim - b}], but got {s}", "Slice")
+        resolved.append(s)
+    return apply(_slice, (x,), attrs(begin=begin, size=tuple(resolved)), "Slice")
+
+
+def strided_slice(input_, begin, end, strides=None, begin_mask=0, end_mask=0, ellipsis_mask=0,
+                  new_axis_mask=0, shrink_axis_mask=0, var=None, name=None):
+    """``tf.strided_slice`` with TF's bit masks, as the equivalent ``tensor[...]``."""
+    begin, end = _static_ints(begin, "begin"), _static_ints(end, "end")
+    strides = (1,) * len(begin) if strides is None else _static_ints(strides, "strides")
+    if not len(begin) == len(end) == len(strides):
+        raise invalid(f"Expected begin, end, and strides to be 1D equal size tensors, but got "
+                      f"shapes [{len(begin)}], [{len(end)}], and [{len(strides)}] instead.",
+                      "StridedSlice")
+    parts = []
+    for k, (b, e, s) in enumerate(zip(begin, end, strides)):
+        bit = 1 << k
+        if s == 0:
+            raise invalid(f"strides[{k}] must be non-zero", "StridedSlice")
+        if ellipsis_mask & bit:
+            parts.append(Ellipsis)
+        elif new_axis_mask & bit:
+            parts.append(None)
+        elif shrink_axis_mask & bit:
+            parts.append(b)
+        else:
+            parts.append(builtins.slice(None if begin_mask & bit else b,
+                                        None if end_mask & bit else e, s))
+    if parts.count(Ellipsis) > 1:
+        raise invalid("Multiple ellipses in slice spec not allowed", "StridedSlice")
+    return getitem(input_, tuple(parts))
+
+
+def _reverse(x, *, axis):
+    return jnp.flip(x, axis)
+
+
+@register("reverse", _reverse, tf_name="ReverseV2")
+def reverse(tensor, axis, name=None):
+    """``tf.reverse``: flips the given axes."""
+    x = to_tensor(tensor)
+    axes = []
+    for k, a in enumerate(_static_ints(axis, "axis")):
+        if not -x.ndim <= a < x.ndim:
+            raise invalid(f"'axis'[{k}] = {a} is out of valid range [0, {x.ndim - 1}",
+                          "ReverseV2")
+        if a % x.ndim in axes:
+            raise invalid(f"axis {a % x.ndim} specified more than once.", "ReverseV2")
+        axes.append(a % x.ndim)
+    return apply(_reverse, (x,), attrs(axis=tuple(axes)), "ReverseV2")
+
+
+@fused
+def _roll(x, *, shift, axis):
+    return jnp.roll(x, shift, axis)
+
+
+@register("roll", _roll, tf_name="Roll")
+def roll(input, shift, axis, name=None):  # noqa: A002 - TF's name
+    """``tf.roll``: elements shifted cyclically by ``shift`` along ``axis``."""
+    x = to_tensor(input)
+    shift, axis = _static_ints(shift, "shift"), _static_ints(axis, "axis")
+    if len(shift) != len(axis):
+        raise invalid("shift and axis must have the same size", "Roll")
+    for a in axis:
+        if not -x.ndim <= a < x.ndim:
+            raise invalid(f"axis {a} is out of range", "Roll")
+    return apply(_roll, (x,), attrs(shift=shift, axis=tuple(a % x.ndim for a in axis)), "Roll")
+
+
+def _broadcast_to(x, *, shape):
+    return jnp.broadcast_to(x, shape)
+
+
+@register("broadcast_to", _broadcast_to, tf_name="BroadcastTo")
+def broadcast_to(input, shape, name=None):  # noqa: A002 - TF's name
+    """``tf.broadcast_to`` with NumPy broadcasting rules."""
+    x = to_tensor(input)
+    shape = _static_ints(shape, "shape")
+    if x.ndim > len(shape):
+        raise invalid(f"Rank of input ({x.ndim}) must be no greater than rank of output shape "
+                      f"({len(shape)}).", "BroadcastTo")
+    for have, want in zip(reversed(x.shape.as_list()), reversed(shape)):
+        if have not in (1, want):
+            raise invalid(f"Incompatible shapes: {dims_str(x.shape)} vs. {dims_str(shape)}",
+                          "BroadcastTo")
+    return apply(_broadcast_to, (x,), attrs(shape=shape), "BroadcastTo")
+
+
+@fused
+def _meshgrid(*xs, indexing):
+    return tuple(jnp.meshgrid(*xs, indexing=indexing))
+
+
+@register("meshgrid", _meshgrid, tf_name="Meshgrid")
+def meshgrid(*args, **kwargs):
+    """``tf.meshgrid``: coordinate grids, ``indexing='xy'`` (default) or ``'ij'``."""
+    indexing = kwargs.pop("indexing", "xy")
+    kwargs.pop("name", None)
+    if kwargs:
+        raise TypeError(f"'{next(iter(kwargs))}' is an invalid keyword argument for this "
+                        "function")
+    if indexing not in ("xy", "ij"):
+        raise ValueError(f"Argument `indexing` parameter must be either 'xy' or 'ij', got "
+                         f"'{indexing}'")
+    if not args:
+        return []
+    values = [to_tensor(a) for a in args]
+    for v in values[1:]:
+        match(values[0], v, "Mul")
+    values = [reshape(v, [-1]) if v.ndim != 1 else v for v in values]
+    return list(apply(_meshgrid, tuple(values), attrs(indexing=indexing), "Meshgrid"))
+
+
+@fused
+def _linspace(start, stop, *, num, axis):
+    start, stop = jnp.broadcast_arrays(jnp.expand_dims(start, axis), jnp.expand_dims(stop, axis))
+    steps = builtins.max(num - 1, 1)
+    delta = (stop - start) / jnp.asarray(steps, start.dtype)
+    shape = [1] * start.ndim
+    shape[axis] = builtins.max(num - 2, 0)
+    inner = start + delta * jnp.arange(1, steps, dtype=start.dtype).reshape(shape)
+    return lax.slice_in_dim(jnp.concatenate([start, inner, stop], axis), 0, num, axis=axis)
+
+
+_LINSPACE_FLOAT = {"int8": dtypes.float32, "uint8": dtypes.float32, "int16": dtypes.float32,
+                   "uint16": dtypes.float32}
+
+
+@register("linspace", _linspace, tf_name="LinSpace")
+def linspace(start, stop, num, name=None, axis=0):
+    """``tf.linspace``: ``num`` evenly spaced values, computed as TF does (``start + k *
+    delta``, exact end points); integer inputs give float64 (float32 for 8/16-bit)."""
+    start = to_tensor(start)
+    stop = to_tensor(stop, start.dtype)
+    start, stop = match(start, stop, "LinSpace")
+    if start.dtype.is_integer:
+        target = _LINSPACE_FLOAT.get(start.dtype.name, dtypes.float64)
+        start, stop = (Tensor(t.__jax_array__().astype(target.as_numpy_dtype))
+                       for t in (start, stop))
+    num = int(concrete(to_tensor(num)))
+    if num < 0:
+        raise invalid(f"Requires start <= limit when delta > 0: 1/{num}", "Range")
+    rank = builtins.max(start.ndim, stop.ndim) + 1
+    axis = int(axis)
+    if not -rank <= axis < rank:
+        raise invalid(f"Tried to expand dim index {axis} for tensor with {rank - 1} dimensions.",
+                      "ExpandDims")
+    return apply(_linspace, (start, stop), attrs(num=num, axis=axis % rank), "LinSpace")
+
+
+# --- sorting and sets ---------------------------------------------------------------------
+@fused
+def _sort(x, *, axis, descending):
+    y = jnp.sort(x, axis=axis)
+    return jnp.flip(y, axis) if descending else y
+
+
+@fused
+def _argsort(x, *, axis, descending):
+    return jnp.argsort(x, axis=axis, stable=True, descending=descending).astype(jnp.int32)
+
+
+def _sort_args(values, axis, direction, op_name):
+    x = to_tensor(values)
+    if direction not in ("ASCENDING", "DESCENDING"):
+        raise ValueError("Argument `direction` should be one of ASCENDING, DESCENDING. "
+                         f"Received: direction={direction}")
+    if x.dtype.is_bool:
+        raise invalid(f"Value for attr 'T' of bool is not in the list of allowed values for "
+                      f"{op_name}", op_name)
+    axis = int(axis)
+    if not -x.ndim <= axis < x.ndim:
+        raise invalid(f"slice index {axis} of dimension 0 out of bounds.", "StridedSlice")
+    return x, attrs(axis=axis % x.ndim, descending=direction == "DESCENDING")
+
+
+@register("sort", _sort, tf_name="Sort")
+def sort(values, axis=-1, direction="ASCENDING", name=None):
+    """``tf.sort`` along ``axis``; the gradient follows each value to its new position."""
+    x, static = _sort_args(values, axis, direction, "Sort")
+    return apply(_sort, (x,), static, "Sort")
+
+
+@register("argsort", _argsort, tf_name="ArgSort", differentiable=False)
+def argsort(values, axis=-1, direction="ASCENDING", stable=False, name=None):
+    """``tf.argsort``: int32 indices; ties keep their original order (as TF's top_k)."""
+    x, static = _sort_args(values, axis, direction, "ArgSort")
+    return apply(_argsort, (x,), static, "ArgSort", differentiable=False)
+
+
+Unique = collections.namedtuple("Unique", ["y", "idx"])
+
+
+def unique(x, out_idx=dtypes.int32, name=None):
+    """``tf.unique``: ``(y, idx)`` with ``y`` in order of first occurrence and
+    ``x == y[idx]``. Eager only (the output size depends on the values)."""
+    x = to_tensor(x)
+    out_idx = dtypes.as_dtype(out_idx)
+    require_dtype(Tensor(jnp.zeros((), out_idx.as_numpy_dtype)), ("int32", "int64"), "Unique",
+                  attr="out_idx")
+    if x.ndim != 1:
+        raise invalid("unique expects a 1D vector.", "Unique")
+    values = concrete(x)
+    if values is None:
+        raise TypeError("tf.unique needs a concrete input: its output shape depends on the "
+                        "values, which cannot be traced under jax.jit.")
+    _, first, inverse = np.unique(values, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    y = Tensor(jnp.asarray(values[np.sort(first)]))
+    idx = Tensor(jnp.asarray(rank[inverse.reshape(-1)], out_idx.as_numpy_dtype))
+    return Unique(y, idx)
+
+
+@fused
+def _repeat(x, repeats, *, axis, total):
+    return jnp.repeat(x, repeats, axis=axis, total_repeat_length=total)
+
+
+@register("repeat", _repeat, tf_name="Repeat")
+def repeat(input, repeats, axis=None, name=None):  # noqa: A002 - TF's name
+    """``tf.repeat``: each slice along ``axis`` repeated ``repeats`` times (``axis=None``
+    flattens first)."""
+    x = to_tensor(input)
+    if axis is None:
+        x, axis = reshape(x, [-1]), 0
+    axis = int(axis)
+    if not -x.ndim <= axis < x.ndim:
+        raise ValueError(f"axis={axis} out of bounds: expected {-x.ndim}<=axis<{x.ndim}")
+    axis %= x.ndim
+    counts = np.asarray(concrete(repeats) if isinstance(repeats, TensorLike) else repeats)
+    if counts.ndim > 1:
+        raise ValueError(f"Shape {counts.shape} must have rank at most 1")
+    if counts.ndim == 1 and counts.size not in (1, x.shape[axis]):
+        raise ValueError(f"Dimensions {x.shape[axis]} and {counts.size} are not compatible")
+    if counts.size and counts.min() < 0:
+        raise invalid(f"Expected multiples[1] >= 0, but got {counts.min()}", "Tile")
+    counts = np.broadcast_to(counts.reshape(-1) if counts.ndim else counts, (x.shape[axis],))
+    total = int(counts.sum())
+    rep = Tensor(jnp.asarray(counts, jnp.int32))
+    return apply(_repeat, (x, rep), attrs(axis=axis, total=total), "Repeat")
+
+
+@register("tensor_scatter_nd_sub", _scatter_add, tf_name="TensorScatterSub")
+def tensor_scatter_nd_sub(tensor, indices, updates, bad_indices_policy="", name=None):
+    """``tf.tensor_scatter_nd_sub``: a copy of ``tensor`` with ``updates`` subtracted at
+    ``indices``."""
+    return _tensor_scatter(_scatter_sub, "TensorScatterSub", tensor, indices, updates)
+
+
+@fused
+def _scatter_sub(tensor, indices, updates):
+    return tensor.at[_nd_index(indices, tensor.shape)].add(-updates, mode="drop")
+
+
+@fused
+def _reverse_sequence(x, lengths, *, seq_axis, batch_axis):
+    steps = jnp.arange(x.shape[seq_axis])
+    shape = [1] * x.ndim
+    shape[seq_axis] = x.shape[seq_axis]
+    steps = steps.reshape(shape)
+    shape = [1] * x.ndim
+    shape[batch_axis] = x.shape[batch_axis]
+    lengths = lengths.reshape(shape).astype(steps.dtype)
+    source = jnp.where(steps < lengths, lengths - 1 - steps, steps)
+    return jnp.take_along_axis(x, jnp.broadcast_to(source, x.shape), axis=seq_axis)
+
+
+@register("reverse_sequence", _reverse_sequence, tf_name="ReverseSequence")
+def reverse_sequence(input, seq_lengths, seq_axis=None, batch_axis=None,  # noqa: A002
+                     name=None):
+    """``tf.reverse_sequence``: for each batch entry ``b``, the first ``seq_lengths[b]``
+    elements along ``seq_axis`` reversed."""
+    x, lengths = to_tensor(input), to_tensor(seq_lengths)
+    require_dtype(lengths, ("int32", "int64"), "ReverseSequence", attr="Tlen")
+    seq_axis = int(seq_axis if seq_axis is not None else 0) % x.ndim
+    batch_axis = int(batch_axis if batch_axis is not None else 0) % x.ndim
+    if seq_axis == batch_axis:
+        raise invalid(f"batch_dim == seq_dim == {seq_axis}", "ReverseSequence")
+    if lengths.shape.as_list() != [x.shape[batch_axis]]:
+        raise invalid(f"Length of seq_lengths != input.dims({batch_axis}), ({lengths.shape[0]} "
+                      f"vs. {x.shape[batch_axis]})", "ReverseSequence")
+    values = concrete(lengths)
+    if values is not None and values.size and values.max() > x.shape[seq_axis]:
+        first = int(np.argmax(values > x.shape[seq_axis]))
+        raise invalid(f"seq_lens({first}) > input.dims({seq_axis})", "ReverseSequence")
+    return apply(_reverse_sequence, (x, lengths),
+                 attrs(seq_axis=seq_axis, batch_axis=batch_axis), "ReverseSequence")
+
+
+UniqueWithCounts = collections.namedtuple("UniqueWithCounts", ["y", "idx", "count"])
+
+
+def unique_with_counts(x, out_idx=dtypes.int32, name=None):
+    """``tf.unique_with_counts``: :func:`unique` plus how often each value occurs."""
+    y, idx = unique(x, out_idx)
+    counts = np.bincount(idx.numpy(), minlength=int(y.shape[0]))
+    return UniqueWithCounts(y, idx, Tensor(jnp.asarray(counts, idx.dtype.as_numpy_dtype)))
+
+
+@fused
+def _searchsorted(sorted_sequence, values, *, side, dtype):
+    rows = sorted_sequence.reshape(-1, sorted_sequence.shape[-1])
+    queries = values.reshape(-1, values.shape[-1])
+    found = jax.vmap(lambda s, v: jnp.searchsorted(s, v, side=side))(rows, queries)
+    return found.reshape(values.shape).astype(dtype)
+
+
+@register("searchsorted", _searchsorted, tf_name="LowerBound", differentiable=False)
+def searchsorted(sorted_sequence, values, side="left", out_type=dtypes.int32, name=None):
+    """``tf.searchsorted``: per row of the innermost dimension, where ``values`` would be
+    inserted (``side='left'``: TF's LowerBound, ``'right'``: UpperBound)."""
+    if side not in ("left", "right"):
+        raise ValueError(f"Argument `side` must be either 'right' or 'left'. Received: "
+                         f"`side` = '{side}'.")
+    sorted_sequence, values = match(sorted_sequence, values, "LowerBound")
+    op_name = "LowerBound" if side == "left" else "UpperBound"
+    if sorted_sequence.shape.as_list()[:-1] != values.shape.as_list()[:-1]:
+        raise invalid("Leading dim_size of both tensors must match.", op_name)
+    out_type = dtypes.as_dtype(out_type)
+    return apply(_searchsorted, (sorted_sequence, values),
+                 attrs(side=side, dtype=out_type.as_numpy_dtype), op_name, differentiable=False)
+
+
+def ensure_shape(x, shape, name=None):
+    """``tf.ensure_shape``: ``x`` unchanged if its shape fits ``shape`` (``None`` = any)."""
+    x = to_tensor(x)
+    shape = TensorShape(shape)
+    if not shape.is_compatible_with(x.shape):
+        raise invalid(f"Shape of tensor input {dims_str(x.shape)} is not compatible with expected "
+                      f"shape {dims_str(['?' if d is None else d for d in shape])}.", "EnsureShape")
+    return x
+
+
+def broadcast_static_shape(shape_x, shape_y):
+    """``tf.broadcast_static_shape``: the broadcast of two TensorShapes."""
+    try:
+        return TensorShape(np.broadcast_shapes(tuple(TensorShape(shape_x)),
+                                               tuple(TensorShape(shape_y))))
+    except ValueError:
+        raise ValueError(f"Incompatible shapes for broadcasting. Two shapes are compatible if "
+                         f"for each dimension pair they are either equal or one of them is 1. "
+                         f"Received: {TensorShape(shape_x)} and {TensorShape(shape_y)}.") from None
+
+
+def broadcast_dynamic_shape(shape_x, shape_y):
+    """``tf.broadcast_dynamic_shape``: the broadcast of two shape vectors, as a Tensor."""
+    x, y = to_tensor(shape_x), to_tensor(shape_y)
+    try:
+        out = np.broadcast_shapes(tuple(concrete(x).tolist()), tuple(concrete(y).tolist()))
+    except ValueError:
+        raise invalid(f"Incompatible shapes: {dims_str(concrete(x))} vs. {dims_str(concrete(y))}",
+                      "BroadcastArgs") from None
+    return Tensor(jnp.asarray(out, x.dtype.as_numpy_dtype))
+
+
+def shape_n(input, out_type=dtypes.int32, name=None):  # noqa: A002 - TF's name
+    """``tf.shape_n``: the shapes of a list of tensors."""
+    return [shape(t, out_type) for t in input]

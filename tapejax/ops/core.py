@@ -4,6 +4,8 @@
 recording tape that watches an input. The factories (``unary``, ``binary``, ``reduction``,
 ``register``) give each TF op its TF signature and add it to the table in one line.
 """
+import itertools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -71,17 +73,25 @@ def _recorded_inputs(inputs):
                   for x in inputs])
 
 
+def dims_str(shape):
+    """A shape (or a Tensor's shape) as TF writes it in messages: ``[2,3]``."""
+    if isinstance(shape, TensorLike):
+        shape = shape.shape.as_list()
+    return "[" + ",".join(str(d) for d in shape) + "]"
+
+
 def _translate(error, op_name, values):
     """JAX's shape/dtype errors become TF's: ``InvalidArgumentError`` in eager mode."""
     if isinstance(error, errors.OpError):
         return error
     shapes = [np.shape(v) for v in values]
     message = str(error)
-    if len(shapes) == 2:
+    for a, b in itertools.combinations(shapes, 2):
         try:
-            np.broadcast_shapes(*shapes)
+            np.broadcast_shapes(a, b)
         except ValueError:
-            message = f"Incompatible shapes: {list(shapes[0])} vs. {list(shapes[1])}"
+            message = f"Incompatible shapes: {dims_str(a)} vs. {dims_str(b)}"
+            break
     if any(isinstance(v, jax.core.Tracer) for v in values):
         return ValueError(f"{message} [Op:{op_name}]")
     return errors.InvalidArgumentError(None, None, f"{message} [Op:{op_name}] name: ")

@@ -13,8 +13,8 @@ from jax import lax
 
 from .. import errors
 from ..tensor import TensorLike
-from .core import apply, attrs, match, register, require_inexact, to_tensor
-from .math_ops import _abs, _max, _pow, _sqrt, dims_str, matmul_shapes
+from .core import apply, attrs, dims_str, match, register, require_inexact, to_tensor
+from .math_ops import _abs, _max, _pow, _sqrt, matmul_shapes
 
 # TF's lists of allowed kernel types, quoted in its error for an integer input.
 _LINALG_TYPES = "double, float, half, complex64, complex128"

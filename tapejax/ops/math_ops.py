@@ -15,8 +15,8 @@ from jax import lax
 
 from .. import dtypes, errors
 from ..tensor import Tensor, TensorLike
-from .core import (apply, attrs, binary, dtype_of, match, normalize_axis, reduction, register,
-                   require_inexact, tf_type_name, to_tensor, unary)
+from .core import (apply, attrs, binary, dims_str, dtype_of, match, normalize_axis, reduction,
+                   register, require_inexact, tf_type_name, to_tensor, unary)
 
 # TF's lists of allowed kernel types, quoted in its error for an integer input.
 _REAL = "bfloat16, half, float, double"
@@ -572,12 +572,6 @@ def add_n(inputs, name=None):
                 f"Input 0: {dims_str(first)} != input {k}: {dims_str(x)} [Op:AddN] name: "))
         xs.append(x)
     return apply(_add_n, tuple(xs), (), "AddN")
-
-
-def dims_str(x):
-    """A shape as TF prints it in messages: ``[2,3]``."""
-    shape = x if isinstance(x, (list, tuple)) else x.shape.as_list()
-    return "[" + ",".join(str(d) for d in shape) + "]"
 
 
 # --- segments and counts ------------------------------------------------------------------
