@@ -780,7 +780,7 @@ def _convert_to_spec(spec_tree, value):
         else:
             try:
                 tensor = convert_to_tensor(value, dtype=spec_tree.dtype)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, errors.InvalidArgumentError):
                 raise TypeError(f"Can not cast {value!r} to {spec_tree}") from None
         if not spec_tree.shape.is_compatible_with(tensor.shape) or \
                 (isinstance(value, TensorSpec) and value.dtype != spec_tree.dtype):

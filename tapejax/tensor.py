@@ -4,6 +4,8 @@ Also ``constant`` and ``convert_to_tensor`` with TF's dtype inference (Python fl
 float32, Python ints int32 unless they need int64, NumPy arrays keep their dtype), and the
 operator mixin shared with ``Variable``: every operator dispatches through the op table by name.
 """
+import sys
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -224,8 +226,14 @@ _INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
 
 
 def infer_dtype(value):
-    """TF's dtype for a Python or NumPy value (``tf.constant`` without ``dtype``)."""
+    """TF's dtype for a Python or NumPy value (``tf.constant`` without ``dtype``).
+
+    Values TF cannot convert raise TF's ``ValueError`` texts; strings raise
+    ``InvalidArgumentError`` (tapejax has no string tensors, and TF's ops reject them too).
+    """
     if isinstance(value, (np.ndarray, np.generic)) or isinstance(value, jax.Array):
+        if value.dtype.kind in "OSU":
+            raise _unsupported(value)
         return dtypes.from_numpy(value.dtype)
     if isinstance(value, bool):
         return dtypes.bool
@@ -235,7 +243,15 @@ def infer_dtype(value):
         return dtypes.float32
     if isinstance(value, complex):
         return dtypes.complex128
-    array = np.asarray(_plain(value))
+    if isinstance(value, (str, bytes)):
+        raise _string_value(value)
+    if not isinstance(value, (list, tuple)):
+        raise _unsupported(value)
+    try:
+        array = np.asarray(_plain(value))
+    except ValueError:
+        raise _conversion_error(value, "Can't convert non-rectangular Python sequence to "
+                                       "Tensor.") from None
     kind = array.dtype.kind
     if kind == "f":
         return dtypes.float32
@@ -247,8 +263,73 @@ def infer_dtype(value):
         return dtypes.complex128
     if kind == "b":
         return dtypes.bool
-    raise TypeError(f"Can't convert Python object of type {type(value).__name__!r} to a Tensor: "
-                    f"{value!r}")
+    leaves = _leaves(value)
+    if all(isinstance(v, (str, bytes)) for v in leaves):
+        raise _string_value(value)
+    if any(isinstance(v, (str, bytes)) for v in leaves):
+        raise _conversion_error(value, "Can't convert Python sequence with mixed types to "
+                                       "Tensor.")
+    raise _unsupported(next(v for v in leaves if not isinstance(v, (bool, int, float, complex))))
+
+
+def _public_name(op_name):
+    """``tf.nn.relu`` for the op ``relu``: the first namespace that exports it."""
+    for namespace in ("", ".math", ".nn", ".linalg", ".random"):
+        module = sys.modules.get("tapejax" + namespace)
+        if module is not None and hasattr(module, op_name):
+            return "tf" + namespace + "." + op_name
+    return "tf." + op_name
+
+
+def _leaves(value):
+    if isinstance(value, (list, tuple)):
+        return [leaf for v in value for leaf in _leaves(v)]
+    return [value]
+
+
+def _unsupported(value):
+    return _conversion_error(value, f"Attempt to convert a value ({value!r}) with an unsupported "
+                                    f"type ({type(value)}) to a Tensor.")
+
+
+def _string_value(value):
+    return errors.InvalidArgumentError(None, None, (
+        f"Value for attr 'T' of string is not in the list of allowed values: tapejax has no "
+        f"string tensors (got {value!r}){_argument_hint(value)}"))
+
+
+def _conversion_error(value, message):
+    return ValueError(message + _argument_hint(value))
+
+
+def _argument_hint(value):
+    """`` (argument `x` of tf.abs)`` when the bad value was passed to a table op's function.
+
+    Only runs when an error is raised: it looks up the caller frames for a registered op's
+    function holding ``value`` in one of its parameters.
+    """
+    by_code = {}
+    for name, op in OPS.items():
+        code = getattr(op.api, "__code__", None)
+        if code is not None:
+            by_code.setdefault(code, []).append((name, op.fn))
+    frame = sys._getframe(2)
+    while frame is not None:
+        candidates = by_code.get(frame.f_code)
+        if candidates:
+            # Factory-made functions share one code object; their ``fn`` tells them apart.
+            fn = frame.f_locals.get("fn")
+            op_name = next((n for n, f in candidates if f is fn), candidates[0][0])
+            code = frame.f_code
+            params = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+            for param in params:
+                held = frame.f_locals.get(param)
+                if held is value or (isinstance(held, (list, tuple))
+                                     and any(v is value for v in held)):
+                    return f" (argument `{param}` of {_public_name(op_name)})"
+            return f" (an argument of {_public_name(op_name)})"
+        frame = frame.f_back
+    return ""
 
 
 def _plain(value):
