@@ -58,7 +58,10 @@ class Framework:
             self.versions["tensorflow"] = tf.__version__
         else:
             import jax
-            if device == "gpu":  # TF's CPU kernels are float32; keep XLA's GPU matmuls so
+            if device == "gpu":
+                if jax.devices()[0].platform != "gpu":
+                    sys.exit(f"--device gpu: JAX sees no GPU (it has {jax.devices()})")
+                # full float32 matmuls (not TF32), as TensorFlow's CPU float32 it is checked with
                 jax.config.update("jax_default_matmul_precision", "highest")
             self.versions["jax"] = jax.__version__
             self.device_name = jax.devices()[0].device_kind
@@ -244,7 +247,10 @@ def _worker_env(framework, device, threads):
     if framework in TF_FRAMEWORKS or device == "cpu":
         env["CUDA_VISIBLE_DEVICES"] = ""
     if framework in JAX_FRAMEWORKS:
-        env["JAX_PLATFORMS"] = "cpu" if device == "cpu" else ""
+        if device == "cpu":
+            env["JAX_PLATFORMS"] = "cpu"
+        else:
+            env.pop("JAX_PLATFORMS", None)
     return env
 
 
@@ -345,6 +351,7 @@ def main(argv=None):
     cpus = allowed[:opts.threads] if opts.threads else allowed
     have_tf = tensorflow_available()
     started = datetime.datetime.now(datetime.timezone.utc)
+    load_at_start = round(os.getloadavg()[0], 2)
     meta = {"date": started.strftime("%Y-%m-%d %H:%M UTC"), "device": opts.device,
             "quick": opts.quick, "machine": _machine(cpus), "threads": len(cpus),
             "python": platform.python_version(),
@@ -354,8 +361,10 @@ def main(argv=None):
           f"{'; quick' if opts.quick else ''}", flush=True)
     records = []
     with tempfile.TemporaryDirectory() as ref_dir:
+        # Full runs go workload by workload (the floor first: its outputs are the reference),
+        # so the frameworks compared in one row run close together in time on a noisy machine.
         groups = [names] if opts.quick else [[n] for n in names]
-        jobs = [(f, g) for f in frameworks for g in groups]
+        jobs = [(f, g) for g in groups for f in frameworks]
         for framework in [f for f in frameworks if f in TF_FRAMEWORKS and not have_tf]:
             records += [{"framework": framework, "workload": n, "status": "skipped",
                          "reason": "tensorflow not installed (pip install '.[bench]')"}
@@ -367,16 +376,21 @@ def main(argv=None):
             for record in batch:
                 _progress(record)
             return batch
-        for job in [j for j in jobs if j[0] == "jax-floor"]:  # the reference comes first
-            records += run(job)
-        with concurrent.futures.ThreadPoolExecutor(max(opts.jobs, 1)) as pool:
-            for batch in pool.map(run, [j for j in jobs if j[0] != "jax-floor"]):
-                records += batch
+        if opts.jobs <= 1:
+            for job in jobs:
+                records += run(job)
+        else:
+            for job in [j for j in jobs if j[0] == "jax-floor"]:  # the reference comes first
+                records += run(job)
+            with concurrent.futures.ThreadPoolExecutor(opts.jobs) as pool:
+                for batch in pool.map(run, [j for j in jobs if j[0] != "jax-floor"]):
+                    records += batch
         for record in records:
             if record["status"] == "skipped":
                 _progress(record)
     elapsed = (datetime.datetime.now(datetime.timezone.utc) - started).total_seconds()
     meta["wall_s"] = round(elapsed, 1)
+    meta["load"] = [load_at_start, round(os.getloadavg()[0], 2)]
     paths = report.write_all(records, meta, opts.out)
     if opts.update_results_md:
         report.update_results_md(records, meta, os.path.join(ROOT, "benchmarks", "RESULTS.md"))

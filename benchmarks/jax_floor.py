@@ -124,7 +124,8 @@ def w7(quick):
         attention = jax.nn.softmax(scores, axis=-1)
         context = jnp.einsum("bhqk,bkhd->bqhd", attention, v).reshape(batch, seq, width)
         x = x + jnp.einsum("btd,de->bte", context, wo)
-        h = jax.nn.relu(jnp.einsum("btd,df->btf", layer_norm(x, g2, b2), w1) + c1)
+        h = jnp.einsum("btd,df->btf", layer_norm(x, g2, b2), w1) + c1
+        h = 0.5 * h * (1.0 + jnp.tanh(0.7978845608 * (h + 0.044715 * h * h * h)))
         out = x + jnp.einsum("btf,fd->btd", h, w2) + c2
         return jnp.mean(jnp.square(out - target))
     return (_sgd_runner(loss_fn, d["params"], 0.01),

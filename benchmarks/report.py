@@ -150,7 +150,9 @@ def markdown(records, meta):
         f"Run {meta['date']} on {meta['machine']} ({meta['threads']} threads per worker), "
         f"device `{meta['device']}`{' (' + '; '.join(devices) + ')' if devices else ''}, "
         f"Python {meta['python']}, " + ", ".join(f"{k} {v}" for k, v in sorted(versions.items()))
-        + f"; whole run {meta.get('wall_s', '?')} s.",
+        + f"; whole run {meta.get('wall_s', '?')} s"
+        + (f"; 1-minute load average {meta['load'][0]} at the start, {meta['load'][1]} at the "
+           "end (other work on the machine shows up in the spreads)." if "load" in meta else "."),
         f"\nCommand: `{meta['command'].strip()}`" + (
             "\n\n**Quick mode: reduced shapes and few repeats; timings are only indicative.**"
             if meta["quick"] else ""),

@@ -105,6 +105,14 @@ def data_w8(quick):
 
 
 # --- workloads (TF2 code) ------------------------------------------------------------------
+def sgd_update(tape, loss, params, lr):
+    """``v -= lr * grad`` for each Variable; returns the gradients (methods only: no ``tf.``)."""
+    grads = tape.gradient(loss, params)
+    for v, g in zip(params, grads):
+        v.assign_sub(lr * g)
+    return grads
+
+
 def w1_cube(tf, wrap, quick):
     """Scalar ``x*x*x`` tape round trip: value and gradient."""
     x = tf.constant(data_w1(quick)["x"])
@@ -144,10 +152,7 @@ def w3_mlp(tf, wrap, quick):
             h = tf.nn.relu(tf.matmul(h, w2) + b2)
             logits = tf.matmul(h, w3) + b3
             loss = -tf.reduce_mean(tf.reduce_sum(y * tf.nn.log_softmax(logits), axis=1))
-        grads = tape.gradient(loss, params)
-        for v, g in zip(params, grads):
-            v.assign_sub(0.01 * g)
-        return loss, grads
+        return loss, sgd_update(tape, loss, params, 0.01)
     return wrap(step), (tf.constant(d["x"]), tf.constant(d["y"]))
 
 
@@ -200,15 +205,12 @@ def w6_cnn(tf, wrap, quick):
             h = tf.nn.max_pool2d(h, ksize=2, strides=2, padding="VALID")
             logits = tf.matmul(tf.reshape(h, [-1, 7 * 7 * 64]), w) + b
             loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=logits))
-        grads = tape.gradient(loss, params)
-        for v, g in zip(params, grads):
-            v.assign_sub(0.01 * g)
-        return loss, grads
+        return loss, sgd_update(tape, loss, params, 0.01)
     return wrap(step), (tf.constant(d["x"]), tf.constant(d["y"]))
 
 
 def w7_transformer(tf, wrap, quick):
-    """Pre-norm transformer encoder block (4 heads, layer norm by hand) training step."""
+    """Pre-norm transformer encoder block (4 heads, layer norm and GELU by hand) training step."""
     d = data_w7(quick)
     batch, seq, width, heads, _ = w7_dims(quick)
     params = [tf.Variable(p) for p in d["params"]]
@@ -221,6 +223,9 @@ def w7_transformer(tf, wrap, quick):
     def split_heads(x):
         return tf.reshape(x, [batch, seq, heads, width // heads])
 
+    def gelu(x):  # tanh approximation, by hand: smooth, so float32 rounding cannot flip a kink
+        return 0.5 * x * (1.0 + tf.tanh(0.7978845608 * (x + 0.044715 * x * x * x)))
+
     def block(x):
         g1, b1, wq, wk, wv, wo, g2, b2, w1, c1, w2, c2 = params
         h = layer_norm(x, g1, b1)
@@ -231,16 +236,13 @@ def w7_transformer(tf, wrap, quick):
         attention = tf.nn.softmax(scores, axis=-1)
         context = tf.reshape(tf.einsum("bhqk,bkhd->bqhd", attention, v), [batch, seq, width])
         x = x + tf.einsum("btd,de->bte", context, wo)
-        h = tf.nn.relu(tf.einsum("btd,df->btf", layer_norm(x, g2, b2), w1) + c1)
+        h = gelu(tf.einsum("btd,df->btf", layer_norm(x, g2, b2), w1) + c1)
         return x + tf.einsum("btf,fd->btd", h, w2) + c2
 
     def step(x, target):
         with tf.GradientTape() as tape:
             loss = tf.reduce_mean(tf.square(block(x) - target))
-        grads = tape.gradient(loss, params)
-        for v, g in zip(params, grads):
-            v.assign_sub(0.01 * g)
-        return loss, grads
+        return loss, sgd_update(tape, loss, params, 0.01)
     return wrap(step), (tf.constant(d["x"]), tf.constant(d["target"]))
 
 
@@ -259,9 +261,7 @@ def w8_train_loop(tf, wrap, quick):
             h = tf.tanh(tf.matmul(x, w1) + b1)
             h = tf.tanh(tf.matmul(h, w2) + b2)
             loss = tf.reduce_mean(tf.square(tf.matmul(h, w3) + b3 - y))
-        grads = tape.gradient(loss, params)
-        for v, g in zip(params, grads):
-            v.assign_sub(0.05 * g)
+        sgd_update(tape, loss, params, 0.05)
         return loss
 
     train_step = wrap(train_step)
