@@ -14,10 +14,12 @@ import datetime
 import gc
 import importlib.util
 import inspect
+import itertools
 import json
 import os
 import platform
 import resource
+import select
 import statistics
 import subprocess
 import sys
@@ -38,6 +40,8 @@ TF_FRAMEWORKS = ("tf-eager", "tf-function", "tf-xla")
 JAX_FRAMEWORKS = ("jax-floor", "tapejax-eager", "tapejax-function")
 TOLERANCE = {"w8": 1e-3}  # 1000 float32 SGD steps drift more than one step
 DEFAULT_TOLERANCE = 1e-4  # float32 reductions and matmuls (the project's tolerance)
+ROUNDS = 5  # full runs: timing slices per pair, taken in turns by the frameworks
+MAX_REPEATS = 1000
 
 
 # --- the worker ----------------------------------------------------------------------------
@@ -208,18 +212,36 @@ def measure(fw, name, opts):
     for _ in range(1 if heavy or opts.quick else 2):
         _timed(run, args, fw.sync)
     gc.collect()
-    min_repeats = 2 if opts.quick else (3 if heavy else 5)
-    times, spent = [], 0.0
-    while len(times) < 1000 and (len(times) < min_repeats or spent < opts.min_time):
-        elapsed, _ = _timed(run, args, fw.sync)
-        times.append(elapsed)
-        spent += elapsed
+    min_repeats = 1 if opts.coordinated else 2 if opts.quick else 3 if heavy else 5
+    cap = MAX_REPEATS // ROUNDS if opts.coordinated else MAX_REPEATS
+    times = []
+    for budget in _slices(opts):
+        spent, calls = 0.0, 0
+        while calls < cap and (calls < min_repeats or spent < budget):
+            elapsed, _ = _timed(run, args, fw.sync)
+            times.append(elapsed)
+            spent += elapsed
+            calls += 1
     p25, _, p75 = statistics.quantiles(times, n=4, method="inclusive")
     peak = _maxrss_mib()
     return {**record, "status": "ok", "first_call_s": first,
             "median_s": statistics.median(times), "p25_s": p25, "p75_s": p75,
             "min_s": min(times), "repeats": len(times), "max_error": error,
             "peak_rss_mib": round(peak, 1), "rss_growth_mib": round(peak - baseline, 1)}
+
+
+def _slices(opts):
+    """Timing budgets in seconds: ``--min-time`` once, or (coordinated) one per ``time S``
+    line from the parent, answered by ``done`` when spent."""
+    if not opts.coordinated:
+        yield opts.min_time
+        return
+    print("ready", flush=True)
+    for line in sys.stdin:
+        if not line.startswith("time "):
+            return
+        yield float(line.split()[1])
+        print("done", flush=True)
 
 
 def worker(opts):
@@ -254,31 +276,88 @@ def _worker_env(framework, device, threads):
     return env
 
 
+class _Worker:
+    """One worker process. Coordinated workers say ``ready`` after their first call, check and
+    warm-up, then time one slice per ``time S`` line (answering ``done``) until ``finish``."""
+
+    def __init__(self, framework, names, opts, ref_dir, cpus, coordinated):
+        self.framework, self.names, self.timeout = framework, names, opts.worker_timeout
+        fd, self.record_path = tempfile.mkstemp(suffix=".jsonl")
+        os.close(fd)
+        self.stderr = tempfile.TemporaryFile(mode="w+")
+        cmd = [sys.executable, "-m", "benchmarks.compare", "--worker", framework,
+               "--workloads", ",".join(names), "--ref", ref_dir, "--record", self.record_path,
+               "--device", opts.device, "--min-time", str(opts.min_time),
+               "--cpus", ",".join(map(str, cpus))]
+        cmd += ["--quick"] if opts.quick else []
+        cmd += ["--coordinated"] if coordinated else []
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=_worker_env(framework, opts.device,
+                                                                      len(cpus)),
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self.stderr, text=True)
+        self.failure = None
+
+    def wait_for(self, word):
+        """True once the worker prints ``word``; False if it ended or timed out first."""
+        deadline = time.monotonic() + self.timeout
+        while True:
+            ready, _, _ = select.select([self.proc.stdout], [], [],
+                                        max(deadline - time.monotonic(), 0))
+            if not ready:
+                self.proc.kill()
+                self.failure = f"worker timed out after {self.timeout} s"
+                return False
+            line = self.proc.stdout.readline()
+            if not line:
+                return False
+            if line.strip() == word:
+                return True
+
+    def send(self, line):
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+
+    def finish(self):
+        """Ends the worker; returns its records (an error record for each one it lost)."""
+        try:
+            self.proc.communicate("finish\n", timeout=self.timeout)
+        except (subprocess.TimeoutExpired, BrokenPipeError, ValueError):
+            self.proc.kill()
+            self.proc.wait()
+            self.failure = self.failure or f"worker timed out after {self.timeout} s"
+        self.stderr.seek(0)
+        last = (self.stderr.read().strip().splitlines() or [""])[-1][:300]
+        self.stderr.close()
+        failure = self.failure or f"worker exited with {self.proc.returncode}: {last}"
+        with open(self.record_path) as f:
+            records = [json.loads(line) for line in f if line.strip()]
+        os.unlink(self.record_path)
+        done = {r["workload"] for r in records}
+        return records + [{"framework": self.framework, "workload": n, "status": "error",
+                           "reason": failure} for n in self.names if n not in done]
+
+
 def _run_worker(framework, names, opts, ref_dir, cpus):
-    """Runs one worker process; returns its records (an error record for any it lost)."""
-    fd, record_path = tempfile.mkstemp(suffix=".jsonl")
-    os.close(fd)
-    cmd = [sys.executable, "-m", "benchmarks.compare", "--worker", framework,
-           "--workloads", ",".join(names), "--ref", ref_dir, "--record", record_path,
-           "--device", opts.device, "--min-time", str(opts.min_time),
-           "--cpus", ",".join(map(str, cpus))]
-    if opts.quick:
-        cmd.append("--quick")
-    env = _worker_env(framework, opts.device, len(cpus))
-    try:
-        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True,
-                              timeout=opts.worker_timeout)
-        failure = f"worker exited with {proc.returncode}: " + \
-            (proc.stderr.strip().splitlines() or [""])[-1][:300]
-    except subprocess.TimeoutExpired:
-        failure = f"worker timed out after {opts.worker_timeout} s"
-    with open(record_path) as f:
-        records = [json.loads(line) for line in f if line.strip()]
-    os.unlink(record_path)
-    done = {r["workload"] for r in records}
-    records += [{"framework": framework, "workload": n, "status": "error", "reason": failure}
-                for n in names if n not in done]
-    return records
+    """One self-timed worker for ``names`` (quick mode)."""
+    return _Worker(framework, names, opts, ref_dir, cpus, coordinated=False).finish()
+
+
+def _run_interleaved(name, frameworks, opts, ref_dir, cpus):
+    """One workload under every framework, a process each, alive together. Each sets up and
+    makes its first call alone (the floor first: its outputs are the reference); then they take
+    turns timing ``ROUNDS`` slices, so a load change on a shared machine hits all of them."""
+    workers, timing = [], []
+    for framework in frameworks:
+        worker = _Worker(framework, [name], opts, ref_dir, cpus, coordinated=True)
+        workers.append(worker)
+        if worker.wait_for("ready"):
+            timing.append(worker)
+    for _ in range(ROUNDS):
+        for worker in list(timing):
+            worker.send(f"time {opts.min_time / ROUNDS}")
+            if not worker.wait_for("done"):
+                timing.remove(worker)
+    return [r for worker in workers for r in worker.finish()]
 
 
 def _progress(record):
@@ -320,8 +399,8 @@ def parse(argv):
     p.add_argument("--min-time", type=float, default=None,
                    help="seconds of timed repeats per pair after warm-up (default 1, quick 0)")
     p.add_argument("--jobs", type=int, default=1,
-                   help="workers run at once after the floor (default 1; more only for smoke "
-                        "runs: concurrent workers disturb each other's timings)")
+                   help="with --quick: workers run at once after the floor (default 1; "
+                        "concurrent workers disturb each other's timings)")
     p.add_argument("--out", default=RESULTS, help="output folder (default benchmarks/results)")
     p.add_argument("--update-results-md", action="store_true",
                    help="also write the table into benchmarks/RESULTS.md (maintainers)")
@@ -330,6 +409,7 @@ def parse(argv):
     p.add_argument("--ref", help=argparse.SUPPRESS)
     p.add_argument("--record", help=argparse.SUPPRESS)
     p.add_argument("--cpus", help=argparse.SUPPRESS)
+    p.add_argument("--coordinated", action="store_true", help=argparse.SUPPRESS)
     opts = p.parse_args(argv)
     if opts.min_time is None:
         opts.min_time = 0.0 if opts.quick else 1.0
@@ -359,35 +439,30 @@ def main(argv=None):
                 a for a in (argv if argv is not None else sys.argv[1:]))}
     print(f"benchmarks.compare: {meta['machine']}; device {opts.device}"
           f"{'; quick' if opts.quick else ''}", flush=True)
-    records = []
+    records = [{"framework": f, "workload": n, "status": "skipped",
+                "reason": "tensorflow not installed (pip install '.[bench]')"}
+               for f in frameworks if f in TF_FRAMEWORKS and not have_tf for n in names]
+    runnable = [f for f in frameworks if have_tf or f not in TF_FRAMEWORKS]  # floor first
     with tempfile.TemporaryDirectory() as ref_dir:
-        # Full runs go workload by workload (the floor first: its outputs are the reference),
-        # so the frameworks compared in one row run close together in time on a noisy machine.
-        groups = [names] if opts.quick else [[n] for n in names]
-        jobs = [(f, g) for g in groups for f in frameworks]
-        for framework in [f for f in frameworks if f in TF_FRAMEWORKS and not have_tf]:
-            records += [{"framework": framework, "workload": n, "status": "skipped",
-                         "reason": "tensorflow not installed (pip install '.[bench]')"}
-                        for n in names]
-            jobs = [(f, g) for f, g in jobs if f != framework]
-
-        def run(job):
-            batch = _run_worker(job[0], job[1], opts, ref_dir, cpus)
-            for record in batch:
-                _progress(record)
-            return batch
-        if opts.jobs <= 1:
-            for job in jobs:
-                records += run(job)
-        else:
-            for job in [j for j in jobs if j[0] == "jax-floor"]:  # the reference comes first
-                records += run(job)
-            with concurrent.futures.ThreadPoolExecutor(opts.jobs) as pool:
-                for batch in pool.map(run, [j for j in jobs if j[0] != "jax-floor"]):
+        if opts.quick:  # a self-timed worker per framework, after the floor (the reference)
+            batches = iter([_run_worker("jax-floor", names, opts, ref_dir, cpus)])
+            with concurrent.futures.ThreadPoolExecutor(max(opts.jobs, 1)) as pool:
+                rest = pool.map(lambda f: _run_worker(f, names, opts, ref_dir, cpus),
+                                runnable[1:])
+                batches = itertools.chain(batches, rest)
+                for batch in batches:
                     records += batch
-        for record in records:
-            if record["status"] == "skipped":
-                _progress(record)
+                    for record in batch:
+                        _progress(record)
+        else:
+            for name in names:
+                batch = _run_interleaved(name, runnable, opts, ref_dir, cpus)
+                records += batch
+                for record in batch:
+                    _progress(record)
+    for record in records:
+        if record["status"] == "skipped":
+            _progress(record)
     elapsed = (datetime.datetime.now(datetime.timezone.utc) - started).total_seconds()
     meta["wall_s"] = round(elapsed, 1)
     meta["load"] = [load_at_start, round(os.getloadavg()[0], 2)]

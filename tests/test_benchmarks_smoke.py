@@ -61,6 +61,18 @@ def test_without_tensorflow_tf_pairs_are_skipped_and_the_rest_still_run(tmp_path
     assert "tensorflow not installed" in capsys.readouterr().out
 
 
+def test_full_mode_times_the_frameworks_in_turns(tmp_path):
+    rc = compare.main(["--workloads", "w1", "--frameworks", "tapejax-eager", "--min-time", "0.05",
+                       "--out", str(tmp_path)])
+    assert rc == 0
+    with open(tmp_path / "cpu.jsonl") as f:
+        records = {r["framework"]: r for r in map(json.loads, f)}
+    assert sorted(records) == ["jax-floor", "tapejax-eager"]
+    for r in records.values():  # every round gives each worker at least one timed call
+        assert r["status"] == "ok" and r["repeats"] >= compare.ROUNDS, r
+    assert records["jax-floor"]["pid"] != records["tapejax-eager"]["pid"]
+
+
 def test_names_a_workload_needs_are_read_from_its_source():
     names = compare.tf_names(wl.w6_cnn)
     assert {"nn.conv2d", "nn.max_pool2d", "GradientTape", "Variable", "reshape"} <= names
