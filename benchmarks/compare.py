@@ -40,7 +40,7 @@ TF_FRAMEWORKS = ("tf-eager", "tf-function", "tf-xla")
 JAX_FRAMEWORKS = ("jax-floor", "tapejax-eager", "tapejax-function")
 TOLERANCE = {"w8": 1e-3}  # 1000 float32 SGD steps drift more than one step
 DEFAULT_TOLERANCE = 1e-4  # float32 reductions and matmuls (the project's tolerance)
-ROUNDS = 5  # full runs: timing slices per pair, taken in turns by the frameworks
+ROUNDS = 10  # full runs: timing slices per pair, taken in turns by the frameworks
 MAX_REPEATS = 1000
 
 
