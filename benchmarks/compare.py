@@ -1,11 +1,13 @@
-"""Side-by-side benchmark of tapejax, TensorFlow and a pure-JAX floor: ``python -m benchmarks.compare``.
+"""Side-by-side benchmark of tapejax, TensorFlow and a pure-JAX floor.
 
-The parent process runs one worker process per (framework, workload) pair (per framework with
-``--quick``), so TensorFlow and JAX never share a process and each pair's peak memory and first
-call are its own. The pure-JAX floor runs first and its outputs are the reference: every other
-worker compares its first call's outputs (loss, gradients, ...) with them, within float32
+Run ``python -m benchmarks.compare`` (``--help`` for the options). One worker process runs
+each (framework, workload) pair (each framework with ``--quick``), so TensorFlow and JAX never
+share a process and each pair's peak memory and first call are its own. In a full run the
+workers of one workload are alive together and time in turns, so load changes on a shared
+machine hit them alike. The pure-JAX floor runs first and its outputs are the reference: every
+other worker compares its first call's outputs (loss, gradients, ...) with them, within float32
 tolerance, and is timed only if they agree. Results go to ``benchmarks/results/`` as JSON lines,
-a markdown table and a PNG chart (see ``report.py``). Run ``--help`` for the options.
+a markdown table and a PNG chart (see ``report.py``).
 """
 import argparse
 import ast
@@ -51,7 +53,6 @@ class Framework:
     def __init__(self, key, device, quick):
         self.key, self.quick = key, quick
         self.module = None  # the ``tf`` a TF2-code workload receives
-        self.wrap = None  # resolved lazily: tapejax.function may not exist yet
         self.versions = {}
         if key in TF_FRAMEWORKS:
             import tensorflow as tf
@@ -65,7 +66,7 @@ class Framework:
             if device == "gpu":
                 if jax.devices()[0].platform != "gpu":
                     sys.exit(f"--device gpu: JAX sees no GPU (it has {jax.devices()})")
-                # full float32 matmuls (not TF32), as TensorFlow's CPU float32 it is checked with
+                # full float32 matmuls, not TF32: TensorFlow's CPU outputs are checked with these
                 jax.config.update("jax_default_matmul_precision", "highest")
             self.versions["jax"] = jax.__version__
             self.device_name = jax.devices()[0].device_kind

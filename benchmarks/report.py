@@ -248,7 +248,8 @@ def write_all(records, meta, out_dir):
 
 def update_results_md(records, meta, path):
     """Replaces the ``<device>`` section of RESULTS.md (between its markers) with this run."""
-    begin, end = f"<!-- results:{meta['device']}:begin -->", f"<!-- results:{meta['device']}:end -->"
+    device = meta["device"]
+    begin, end = f"<!-- results:{device}:begin -->", f"<!-- results:{device}:end -->"
     with open(path) as f:
         text = f.read()
     block = f"{begin}\n{markdown(records, meta)}{end}"

@@ -2,8 +2,9 @@
 
 Every ``wN_*(tf, wrap, quick)`` takes the framework module (``tensorflow`` or ``tapejax``),
 ``wrap`` (identity in eager mode, ``tf.function`` or ``tf.function(jit_compile=True)`` otherwise)
-and the ``quick`` flag (smaller shapes for the smoke test). It returns ``(run, args)``: ``run(*args)``
-is one timed call and returns the values the frameworks must agree on (loss, gradients, ...).
+and the ``quick`` flag (smaller shapes for the smoke test). It returns ``(run, args)``:
+``run(*args)`` is one timed call and returns the values the frameworks must agree on (loss,
+gradients, ...).
 
 Workloads only use names reached as ``tf.<...>`` inside their own body (helpers are nested), so
 the harness can read the names a workload needs from its source and report a missing one as
