@@ -21,8 +21,13 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(PY) -m pytest -q tapejax tests README.md
 
-bench: $(VENV)/.installed-test
-	$(PY) -m benchmarks.bench_core
+$(VENV)/.installed-bench: $(VENV)/.installed
+	$(PY) -m pip install -q -e ".[bench]"
+	touch $@
+
+# Side-by-side with TensorFlow and a pure-JAX floor; writes benchmarks/results/ (a few minutes).
+bench: $(VENV)/.installed-bench
+	$(PY) -m benchmarks.compare
 
 clean:
 	rm -rf $(VENV)
