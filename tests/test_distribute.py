@@ -190,6 +190,14 @@ def test_default_strategy_and_contexts_match_tensorflow(real_tf):
         assert context.replica_id_in_sync_group == 0 and context.num_replicas_in_sync == 1
         assert lib.distribute.get_strategy().num_replicas_in_sync == 1
         assert_same(context.all_reduce("MEAN", lib.constant(3)), real_tf.constant(3))
+    for lib in (tf, real_tf):
+        default = lib.distribute.get_strategy()
+        with default.scope() as entered:  # changes nothing
+            assert entered is default and not lib.distribute.in_cross_replica_context()
+            assert type(lib.Variable(1.0)).__name__ in ("Variable", "ResourceVariable")
+        assert_same(default.run(
+            lambda: lib.distribute.get_replica_context().replica_id_in_sync_group),
+            real_tf.constant(0))
     strategies = [tf.distribute.MirroredStrategy(), real_tf.distribute.MirroredStrategy()]
     for lib, strategy in zip((tf, real_tf), strategies):
         with strategy.scope() as entered:

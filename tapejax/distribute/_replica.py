@@ -22,6 +22,7 @@ from jax.extend import core as jcore
 from jax.sharding import PartitionSpec
 
 from .. import nest
+from .._capture import Capture
 from .._recording import STACK
 from ..ops.core import apply, attrs
 from ..ops.math_ops import truediv
@@ -52,26 +53,26 @@ def first_replica(array):
     return lax.psum(mine, AXIS)
 
 
-class ReplicaCapture:
-    """Variable reads and writes of the replica function, while ``shard_map`` traces it."""
+class ReplicaCapture(Capture):
+    """Variable reads and writes of the replica function, while ``shard_map`` traces it.
+
+    ``values`` hold what every replica sees (the same on all); ``written`` and ``made`` are
+    as in the function's capture, and go back to it after ``shard_map``.
+    """
 
     def __init__(self, outer, strategy):
+        super().__init__(outer.creation_error)
         self.outer = outer  # the capture of the enclosing tapejax.function trace
         self.strategy = strategy
         self.trace = None  # the shard_map body's trace: varying views are bound there
-        self.values = {}  # id(variable) -> Tensor, the same on all replicas
         self.views = {}  # id(variable) -> varying Tensor handed out while a tape records
-        self.written = {}  # id(variable) -> existing Variable assigned (insertion order)
-        self.made = []  # (Variable, initial Tensor) created in the replica function
-        self.seen = []  # the Variables read, kept alive while their ids are keys
-        self.creation_error = outer.creation_error
 
     def read_invariant(self, variable):
         key = id(variable)
         tensor = self.values.get(key)
         if tensor is None:
             tensor = self.values[key] = self.outer.read(variable)
-            self.seen.append(variable)
+            self.reads.append(variable)  # keeps it alive while its id is a key
         return tensor
 
     def read(self, variable):
@@ -101,18 +102,8 @@ class ReplicaCapture:
         return first_replica(array)
 
     def write(self, variable, array):
-        key = id(variable)
-        self.values[key] = Tensor(lax.stop_gradient(self.invariant(array)))
-        self.views.pop(key, None)
-        if not any(v is variable for v, _ in self.made):
-            self.written.setdefault(key, variable)
-            self.seen.append(variable)
-
-    def created(self, variable):
-        if self.creation_error is not None:
-            raise ValueError(self.creation_error)
-        self.values[id(variable)] = variable._stored
-        self.made.append((variable, variable._stored))
+        super().write(variable, self.invariant(array))
+        self.views.pop(id(variable), None)
 
 
 def _flatten_results(out):

@@ -405,7 +405,9 @@ class _Scope:
 
     def __enter__(self):
         stack = contextlib.ExitStack()
-        if _context.has_strategy():
+        if self._strategy is _context.DEFAULT[0]:
+            pass  # the default strategy's scope changes nothing, as TF's
+        elif _context.has_strategy():
             _context.check_cross_replica(self._strategy)  # the same strategy, entered again
         else:
             stack.enter_context(_context.entered(self._strategy, None))
@@ -451,8 +453,12 @@ class MirroredStrategy(Strategy):
     >>> strategy = tf.distribute.MirroredStrategy()
     >>> with strategy.scope():
     ...   v = tf.Variable(1.0)
-    >>> strategy.num_replicas_in_sync, v.numpy()
-    (1, 1.0)
+    >>> strategy.num_replicas_in_sync
+    1
+    >>> v
+    MirroredVariable:{
+      0: <tf.Variable 'Variable:0' shape=() dtype=float32, numpy=1.0>
+    }
     """
 
     _mirrored = True

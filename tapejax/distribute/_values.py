@@ -14,7 +14,8 @@ from .._recording import STACK
 from ..ops.array_ops import unstack
 from ..tensor import Tensor
 from ..tensor_spec import TensorSpec
-from ..variables import Variable, VariableAggregation
+from ..variables import (Variable, VariableAggregation, _flatten_variable,
+                         _unflatten_variable)
 
 
 class ReduceOp(enum.Enum):
@@ -196,3 +197,5 @@ def non_distributed_reduce_error(value, reduce_op):
     return ValueError(f"A non-DistributedValues value {value!s} cannot be reduced with the given "
                       f"reduce op {reduce_op}.")
 
+
+jax.tree_util.register_pytree_node(MirroredVariable, _flatten_variable, _unflatten_variable)
