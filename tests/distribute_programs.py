@@ -4,8 +4,8 @@ They run in subprocesses (several devices must be configured before JAX or TF st
 ``python tests/distribute_programs.py LIB N M`` runs every program with ``LIB`` (``tapejax`` or
 ``tensorflow``) on ``N`` CPU devices, those compared with TF on ``M`` replicas, and prints one
 JSON line of results;
-``python tests/distribute_programs.py worker`` is one process of the multi-worker test (the
-cluster comes from ``TF_CONFIG``). The training program is also imported by the tests and run
+``python tests/distribute_programs.py worker STEPS [CLUSTER]`` is one process of the
+multi-worker test (the cluster comes from ``TF_CONFIG`` or the ``CLUSTER`` JSON). The training program is also imported by the tests and run
 in-process on one device.
 """
 import json
@@ -313,10 +313,17 @@ def main(lib, n, compared):
     print(MARK + json.dumps(results))
 
 
-def worker(steps):
-    """One process of the multi-worker test: trains under MultiWorkerMirroredStrategy."""
+def worker(steps, cluster=None):
+    """One process of the multi-worker test: trains under MultiWorkerMirroredStrategy, with the
+    cluster from TF_CONFIG, or given as ``{"cluster": ..., "task": ...}`` to a resolver."""
     import tapejax as tf
-    strategy = tf.distribute.MultiWorkerMirroredStrategy()
+    resolver = None
+    if cluster is not None:
+        config = json.loads(cluster)
+        resolver = tf.distribute.cluster_resolver.SimpleClusterResolver(
+            tf.distribute.cluster_resolver.ClusterSpec(config["cluster"]),
+            task_type=config["task"]["type"], task_id=config["task"]["index"])
+    strategy = tf.distribute.MultiWorkerMirroredStrategy(cluster_resolver=resolver)
     result = train(tf, strategy, steps=steps)
     result["replicas"] = strategy.num_replicas_in_sync
     result["worker_devices"] = list(strategy.extended.worker_devices)
@@ -326,6 +333,6 @@ def worker(steps):
 
 if __name__ == "__main__":
     if sys.argv[1] == "worker":
-        worker(int(sys.argv[2]))
+        worker(int(sys.argv[2]), *sys.argv[3:])
     else:
         main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))

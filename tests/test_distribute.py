@@ -59,6 +59,7 @@ class _Program:
 def _env(**extra):
     env = dict(os.environ, PYTHONPATH=ROOT, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")
     env.pop("XLA_FLAGS", None)
+    env.pop("TF_CONFIG", None)
     env.update(extra)
     return env
 
@@ -163,11 +164,12 @@ def test_multi_worker_two_processes_agree_with_one(tmp_path):
     cluster = {"worker": [f"127.0.0.1:{_free_port()}", f"127.0.0.1:{_free_port()}"]}
     started = []
     try:
-        for index in range(2):
+        for index in range(2):  # worker 0 reads TF_CONFIG, worker 1 gets a cluster resolver
             config = json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})
+            flags = "--xla_force_host_platform_device_count=2"
             started.append(_Program(
-                ["worker", "4"], _env(TF_CONFIG=config,
-                                      XLA_FLAGS="--xla_force_host_platform_device_count=2"),
+                ["worker", "4"] + ([config] if index else []),
+                _env(XLA_FLAGS=flags, **({} if index else {"TF_CONFIG": config})),
                 tmp_path / f"worker{index}.log"))
         results = [program.result() for program in started]
     finally:
@@ -401,3 +403,9 @@ def test_experimental_get_compiler_ir():
     assert f.experimental_get_tracing_count() == 1
     f(x)
     assert f.experimental_get_tracing_count() == 1
+
+
+def test_transpose_with_perm_inside_function():
+    """The transformer step of bench_distribute; ``range`` in array_ops was ``tf.range``."""
+    f = tf.function(lambda x: tf.transpose(x, [0, 2, 1]))
+    assert f(tf.ones([2, 3, 4])).shape == [2, 4, 3]

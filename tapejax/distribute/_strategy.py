@@ -339,8 +339,9 @@ class Strategy:
                     size=array.shape[0] if array.ndim else "of a scalar", n=self._n))
             per = array.shape[0] // self._n
             ids = self._local_ids
-            local = array[ids[0] * per:(ids[-1] + 1) * per]
-            return PerReplica(Tensor(self._to_global(local.reshape(
+            if self._multiprocess:  # this process's replicas' rows
+                array = array[ids[0] * per:(ids[-1] + 1) * per]
+            return PerReplica(Tensor(self._to_global(array.reshape(
                 (len(ids), per) + array.shape[1:]))), self)
         return nest.map_structure(split, batch)
 
