@@ -105,6 +105,10 @@ class ReplicaCapture(Capture):
         super().write(variable, self.invariant(array))
         self.views.pop(id(variable), None)
 
+    def created(self, variable):
+        variable._stored = Tensor(self.invariant(variable._stored._value))
+        super().created(variable)
+
 
 def _flatten_results(out):
     """The replica function's result as arrays (per replica) and a layout to rebuild it."""
@@ -163,8 +167,8 @@ def call_in_replicas(strategy, fn, args, kwargs):
         box["made"] = [v for v, _ in capture.made]
         return ([a.reshape((1,) + a.shape) for a in arrays],
                 [capture.values[id(v)]._value for v in written],
-                [capture.invariant(capture.values[id(v)]._value) for v, _ in capture.made],
-                [capture.invariant(t._value) for _, t in capture.made])
+                [capture.values[id(v)]._value for v, _ in capture.made],
+                [t._value for _, t in capture.made])
 
     replicated, split = PartitionSpec(), PartitionSpec(AXIS)
     mapped = jax.shard_map(body, mesh=strategy._mesh, in_specs=tuple(split for _ in inputs),

@@ -19,6 +19,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from .. import dtypes, nest
 from .._recording import STACK
+from ..function import function
 from ..ops.array_ops import concat, unstack
 from ..ops.math_ops import cast, multiply, reduce_sum, truediv
 from ..tensor import Tensor, TensorLike, constant, convert_to_tensor
@@ -225,8 +226,6 @@ class Strategy:
             raise ValueError(f"positional args must be a list or tuple, got {type(args)}")
         if kwargs is None:
             kwargs = {}
-        elif not isinstance(kwargs, dict):
-            raise ValueError(f"kwargs must be a dict, got {type(kwargs)}")
         _context.check_cross_replica(self)
         if self._n == 1:
             context = ReplicaContext(self, constant(0, dtypes.int32))
@@ -238,7 +237,6 @@ class Strategy:
 
     def _compiled(self, fn):
         """A ``tapejax.function`` running ``fn`` on the replicas (cached per ``fn``)."""
-        from ..function import function
         try:
             entry = self._compiled_runs.pop(fn, None)
         except TypeError:  # an unhashable callable: compiled for this call only
@@ -355,10 +353,7 @@ class Strategy:
             if len({(a.shape, str(a.dtype)) for a in arrays}) != 1:
                 raise ValueError(UNEQUAL_COMPONENTS.format(
                     [(a.shape, str(a.dtype)) for a in arrays]))
-            if all(isinstance(a, np.ndarray) for a in arrays):
-                local = np.stack(arrays)
-            else:
-                local = np.stack([np.asarray(a) for a in arrays])
+            local = np.stack([np.asarray(a) for a in arrays])
             return PerReplica(Tensor(self._to_global(local)), self)
         return nest.map_structure(stack, *values)
 
