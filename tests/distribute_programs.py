@@ -5,8 +5,8 @@ They run in subprocesses (several devices must be configured before JAX or TF st
 ``tensorflow``) on ``N`` CPU devices, those compared with TF on ``M`` replicas, and prints one
 JSON line of results;
 ``python tests/distribute_programs.py worker STEPS [CLUSTER]`` is one process of the
-multi-worker test (the cluster comes from ``TF_CONFIG`` or the ``CLUSTER`` JSON). The training program is also imported by the tests and run
-in-process on one device.
+multi-worker test (the cluster comes from ``TF_CONFIG`` or the ``CLUSTER`` JSON). The training
+program is also imported by the tests and run in-process on one device.
 """
 import json
 import os
