@@ -77,7 +77,9 @@ from .tensor_spec import TensorSpec as TensorSpec  # noqa: E402
 from .variables import (  # noqa: E402
     Variable as Variable, VariableAggregation as VariableAggregation,
     VariableSynchronization as VariableSynchronization,
+    variable_creator_scope as variable_creator_scope,
 )
+from . import distribute as distribute  # noqa: E402
 
 newaxis = None
 __version__ = "0.1.0"

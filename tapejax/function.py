@@ -141,7 +141,14 @@ class _Id:
         return id(self.obj)
 
 
-_TENSOR, _VARIABLE, _SEQ, _MAP = "T", "V", "S", "M"
+_TENSOR, _VARIABLE, _SEQ, _MAP, _COMPOSITE = "T", "V", "S", "M", "C"
+
+
+def _components(x):
+    """``(static, tensors)`` of a composite value (such as a distributed ``PerReplica``), else
+    None: its type defines ``_tapejax_components()`` and ``_tapejax_rebuild(static, parts)``."""
+    method = getattr(type(x), "_tapejax_components", None)
+    return None if method is None else method(x)
 
 
 def _walk(x, key, dyn, avars, exact=True):
@@ -174,6 +181,10 @@ def _walk(x, key, dyn, avars, exact=True):
         avars.append(x)
     elif isinstance(x, (np.ndarray, jax.Array)):
         _walk(convert_to_tensor(x), key, dyn, avars, exact)
+    elif (composite := _components(x)) is not None:
+        key.append((_COMPOSITE, t, composite[0]))
+        for part in composite[1]:
+            _walk(part, key, dyn, avars, exact)
     elif t is TensorSpec:
         rank = x.shape.rank
         shape = None if rank is None else tuple(x.shape)
@@ -207,6 +218,9 @@ def _rebuild(x, tensors):
         return t((name, new[name]) for name in x)
     if isinstance(x, tuple) and hasattr(t, "_fields"):
         return t(*[_rebuild(item, tensors) for item in x])
+    composite = _components(x)
+    if composite is not None:
+        return t._tapejax_rebuild(composite[0], [_rebuild(p, tensors) for p in composite[1]])
     return x
 
 
@@ -253,6 +267,28 @@ def _detector_for(fn):
 _DYNAMIC = object()  # marks an output leaf that is a tensor
 
 
+class _Composite:
+    """Marks an output leaf that is a composite value of ``n`` tensors."""
+
+    __slots__ = ("type", "static", "n")
+
+    def __init__(self, type_, static, n):
+        self.type, self.static, self.n = type_, static, n
+
+
+def _fill(static, it):
+    """Output leaves: tensors from ``it`` where ``static`` marks them, composites rebuilt."""
+    out = []
+    for s in static:
+        if s is _DYNAMIC:
+            out.append(next(it))
+        elif type(s) is _Composite:
+            out.append(s.type._tapejax_rebuild(s.static, [next(it) for _ in range(s.n)]))
+        else:
+            out.append(s)
+    return out
+
+
 def _flatten_outputs(out):
     """Output arrays and the static rest (structure, Python leaves) of a function's result."""
     leaves = nest.flatten(out)
@@ -264,6 +300,9 @@ def _flatten_outputs(out):
         elif isinstance(leaf, (bool, int, float, np.ndarray, np.generic)):
             arrays.append(convert_to_tensor(leaf)._value)
             static.append(_DYNAMIC)
+        elif (composite := _components(leaf)) is not None:
+            arrays.extend(part._value for part in composite[1])
+            static.append(_Composite(type(leaf), composite[0], len(composite[1])))
         else:
             static.append(leaf)
     return arrays, (nest.pack_sequence_as(out, [None] * len(leaves)), static)
@@ -357,9 +396,17 @@ class _Trace:
             record(self.node, (), tuple(reads) + tuple(dyn), tuple(outputs), True)
         return self.pack(outputs)
 
+    def lower(self, dyn, avars):
+        """The ``jax.stages.Lowered`` program for these arguments (nothing runs)."""
+        read_vars = [avars[k] if k >= 0 else v for k, v in self.reads] if self.uses_args \
+            else self.read_vars
+        values = [v._stored._value for v in read_vars]
+        return self.plain.lower([values[i] for i in self.donate], [values[i] for i in self.keep],
+                                [t._value for t in dyn])
+
     def pack(self, outputs):
         it = iter(outputs)
-        leaves = [next(it) if s is _DYNAMIC else s for s in self.static]
+        leaves = _fill(self.static, it)
         return nest.pack_sequence_as(self.structure, leaves)
 
 
@@ -465,6 +512,9 @@ def _spec_template(args, kwargs):
         if isinstance(x, (Tensor, np.ndarray, jax.Array)):
             return TensorSpec(np.shape(x) if not isinstance(x, Tensor) else x.shape,
                               _dtype(x.dtype) if not isinstance(x, Tensor) else x.dtype)
+        composite = _components(x)
+        if composite is not None:  # kept as specs: the template holds no arrays
+            return type(x)._tapejax_rebuild(composite[0], [spec(p) for p in composite[1]])
         return x
     return nest.map_structure(spec, (tuple(args), dict(kwargs)))
 
@@ -560,6 +610,35 @@ class Function:
         else:
             self._detector.not_traced()
         return trace.run(dyn, avars)
+
+    def experimental_get_compiler_ir(self, *args, **kwargs):
+        """The XLA program of a call with these arguments, as TF's: returns
+        ``compiler_ir(stage="hlo")`` giving ``"stablehlo"``, ``"hlo"`` (before XLA's
+        optimizations) or ``"optimized_hlo"`` (the program that runs) as text.
+
+        >>> import tapejax as tf
+        >>> f = tf.function(lambda x: x * 2.0)
+        >>> "multiply" in f.experimental_get_compiler_ir(tf.constant(1.0))(stage="hlo")
+        True
+        """
+        args, kwargs = self._canonical(args, kwargs)
+        args, kwargs = self._apply_signature(args, kwargs)
+        with self._lock:
+            key, dyn, avars = _signature_key(args, kwargs)
+            cf = self._concrete_for(key, dyn, args, kwargs)
+            trace = self._trace_for(cf, args, kwargs, dyn, avars)
+
+        def compiler_ir(stage="hlo", device_name=None, platform_name=None):
+            lowered = trace.lower(dyn, avars)
+            if stage == "stablehlo":
+                return lowered.as_text()
+            if stage == "hlo":
+                return lowered.as_text(dialect="hlo")
+            if stage == "optimized_hlo":
+                return lowered.compile().as_text()
+            raise ValueError(f"Unsupported stage {stage!r}: tapejax gives 'stablehlo', 'hlo' "
+                             f"and 'optimized_hlo'.")
+        return compiler_ir
 
     def get_concrete_function(self, *args, **kwargs):
         """The ``ConcreteFunction`` for these arguments (TensorSpecs allowed), tracing if new."""
@@ -699,7 +778,7 @@ class Function:
         if cf._outputs is None:
             it = iter(trace.output_specs)
             cf._outputs = nest.pack_sequence_as(
-                trace.structure, [next(it) if s is _DYNAMIC else s for s in trace.static])
+                trace.structure, _fill(trace.static, it))
         return trace
 
     def _run_trace(self, args, kwargs, dyn, creation_error):

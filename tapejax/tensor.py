@@ -103,7 +103,8 @@ class TensorLike:
 
     @property
     def device(self):
-        return _DEVICE
+        """TF's name of the device holding the value (the first one of a replicated value)."""
+        return device_name(self._value if type(self) is Tensor else self._tensor._value)
 
     def _python_value(self, kind):
         """``numpy()`` for a Python conversion; a traced tensor raises TF's graph-mode error."""
@@ -196,6 +197,15 @@ class Tensor(TensorLike):
         body = np.array_repr(np.asarray(self._value)) if self._value.ndim else str(self.numpy())
         sep = "\n" if "\n" in body else ""
         return f"<tf.Tensor: shape={self.shape}, dtype={self.dtype.name}, numpy={sep}{body}>"
+
+
+def device_name(value):
+    """``/job:localhost/replica:0/task:0/device:GPU:0`` for the device of a JAX array."""
+    if not isinstance(value, jax.Array) or isinstance(value, jax.core.Tracer):
+        return _DEVICE
+    device = min(value.devices(), key=lambda d: d.id)
+    return (f"/job:localhost/replica:0/task:{device.process_index}/device:"
+            f"{device.platform.upper()}:{device.id}")
 
 
 def _is_tracer(value):

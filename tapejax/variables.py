@@ -4,6 +4,8 @@ Each value a Variable holds is one Tensor; ops read that Tensor, so a tape sees 
 value the variable had while it recorded (TF sums the gradients of all reads). ``assign`` makes a
 fresh Tensor, which is why gradients never flow through an assignment (as in TF).
 """
+import contextlib
+import inspect
 import itertools
 import threading
 
@@ -26,7 +28,63 @@ class VariableAggregation:
     NONE, SUM, MEAN, ONLY_FIRST_REPLICA = 0, 1, 2, 3
 
 
-class Variable(TensorLike):
+class _Creators(threading.local):
+    def __init__(self):
+        self.stack = []  # the creators of ``variable_creator_scope``s, outermost first
+
+
+_CREATORS = _Creators()
+
+
+@contextlib.contextmanager
+def variable_creator_scope(variable_creator):
+    """``tf.variable_creator_scope``: ``Variable(...)`` inside calls ``variable_creator``.
+
+    The creator is called as ``variable_creator(next_creator, **kwargs)`` with every argument of
+    ``Variable`` by name; the innermost scope's creator runs first, as in TF.
+
+    >>> import tapejax as tf
+    >>> def named(next_creator, **kwargs):
+    ...   kwargs["name"] = "w"
+    ...   return next_creator(**kwargs)
+    >>> with tf.variable_creator_scope(named):
+    ...   v = tf.Variable(1.0)
+    >>> v.name
+    'w:0'
+    """
+    stack = _CREATORS.stack
+    stack.append(variable_creator)
+    try:
+        yield
+    finally:
+        del stack[len(stack) - 1 - stack[::-1].index(variable_creator)]
+
+
+class _VariableMeta(type):
+    """``Variable(...)`` goes through the active variable creators (TF's ``VariableMetaclass``)."""
+
+    def __call__(cls, *args, **kwargs):
+        creators = _CREATORS.stack
+        if not creators or cls is not Variable:
+            return super().__call__(*args, **kwargs)
+        bound = _INIT_SIGNATURE.bind(None, *args, **kwargs)
+        bound.apply_defaults()
+        arguments = dict(bound.arguments)
+        del arguments["self"]
+
+        def default(**kw):
+            return type.__call__(Variable, **kw)
+        make = default
+        for creator in creators:
+            make = _chain(creator, make)
+        return make(**arguments)
+
+
+def _chain(creator, next_creator):
+    return lambda **kwargs: creator(next_creator, **kwargs)
+
+
+class Variable(TensorLike, metaclass=_VariableMeta):
     """A mutable tensor-valued state, as ``tf.Variable``.
 
     >>> import tapejax as tf
@@ -195,4 +253,5 @@ def _unflatten_variable(aux, children):
     return v
 
 
+_INIT_SIGNATURE = inspect.signature(Variable.__init__)
 jax.tree_util.register_pytree_node(Variable, _flatten_variable, _unflatten_variable)

@@ -60,7 +60,7 @@ def transpose(a, perm=None, conjugate=False, name="transpose"):
     """``tf.transpose``: reverses the axes unless ``perm`` is given."""
     x = to_tensor(a)
     perm = None if perm is None else _static_ints(perm, "perm")
-    if perm is not None and sorted(perm) != list(range(x.ndim)):
+    if perm is not None and sorted(perm) != list(builtins.range(x.ndim)):
         raise errors.InvalidArgumentError(None, None, (
             f"transpose expects a vector of size {x.ndim}. But input(1) is a vector of size "
             f"{len(perm)} [Op:Transpose]"))
