@@ -237,6 +237,7 @@ def where(condition, x=None, y=None, name=None):
     return apply(_where, (condition, x, y), (), "SelectV2")
 
 
+@fused
 def _getitem(x, *dynamic, spec):
     index = []
     for part in spec:

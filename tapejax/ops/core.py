@@ -61,6 +61,20 @@ def apply(fn, inputs, static=_NO_ATTRS, op_name="", differentiable=True):
     return output
 
 
+def _apply_fast(fn, inputs, op_name, differentiable):
+    """``apply`` for Tensors and Python scalars only, with no attributes (the common case of
+    elementwise ops: it skips the Variable checks)."""
+    values = [x._value if type(x) is Tensor else x for x in inputs]
+    try:
+        out = fn(*values)
+    except (TypeError, ValueError, IndexError) as e:
+        raise _translate(e, op_name, values) from None
+    output = Tensor(out)
+    if STACK.tapes:
+        record(fn, _NO_ATTRS, inputs, (output,), False, differentiable)
+    return output
+
+
 def _value_of(x):
     if isinstance(x, TensorLike):
         return x._tapejax_read()._value
@@ -196,10 +210,10 @@ def unary(name, fn, *, float_only=False, domain=None, tf_name=None, differentiab
         if type(x) is Tensor:
             if float_only and x._value.dtype.kind not in _FLOAT_KINDS:
                 require_inexact(x, tf_name, allowed)
-        else:
-            x = to_tensor(x)
-            if float_only:
-                require_inexact(x, tf_name, allowed)
+            return _apply_fast(fn, (x,), tf_name, differentiable)
+        x = to_tensor(x)
+        if float_only:
+            require_inexact(x, tf_name, allowed)
         return apply(fn, (x,), _NO_ATTRS, tf_name, differentiable)
     api.__doc__ = doc or f"Elementwise ``tf.math.{name}`` on JAX."
     return register(name, fn, kind="unary", differentiable=differentiable, domain=domain,
@@ -230,10 +244,11 @@ def binary(name, fn, *, tf_name=None, differentiable=True, domain=None, float_on
     allowed = float_only if isinstance(float_only, str) else _FLOAT_TYPES
 
     def api(x, y, name=None):
-        if not _same_dtype_fast(x, y, float_only):
-            x, y = match(x, y, tf_name, strict)
-            if float_only:
-                require_inexact(to_tensor(x) if dtype_of(x) else to_tensor(y), tf_name, allowed)
+        if _same_dtype_fast(x, y, float_only):
+            return _apply_fast(fn, (x, y), tf_name, differentiable)
+        x, y = match(x, y, tf_name, strict)
+        if float_only:
+            require_inexact(to_tensor(x) if dtype_of(x) else to_tensor(y), tf_name, allowed)
         return apply(fn, (x, y), _NO_ATTRS, tf_name, differentiable)
     api.__doc__ = doc or f"Elementwise ``tf.math.{name}`` with broadcasting, on JAX."
     return register(name, fn, kind="binary", differentiable=differentiable, domain=domain,
