@@ -12,7 +12,7 @@ _jax.config.update("jax_enable_x64", True)
 from . import dtypes as dtypes, errors as errors, linalg as linalg, math as math  # noqa: E402
 from . import autodiff as autodiff, config as config, debugging as debugging  # noqa: E402
 from . import nest as nest, nn as nn, random as random, test as test  # noqa: E402
-from . import keras as keras  # noqa: E402
+from . import data as data, keras as keras  # noqa: E402
 from .custom_gradient import custom_gradient as custom_gradient  # noqa: E402
 from .custom_gradient import recompute_grad as recompute_grad  # noqa: E402
 from .dtypes import (  # noqa: E402

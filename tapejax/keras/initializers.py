@@ -9,12 +9,11 @@ import math
 import random
 import re
 
-import numpy as np
+import jax.numpy as jnp
 
 from .. import dtypes
-from ..ops.array_ops import fill
 from ..ops.random_ops import Generator
-from ..tensor import convert_to_tensor
+from ..tensor import Tensor
 
 
 def _seed(seed):
@@ -52,8 +51,7 @@ class Constant(Initializer):
 
     def __call__(self, shape, dtype=None):
         dtype = dtypes.as_dtype(dtype or "float32")
-        return fill(list(shape), convert_to_tensor(np.asarray(self.value,
-                                                              dtype.as_numpy_dtype)))
+        return Tensor(jnp.full(tuple(shape), self.value, dtype.as_numpy_dtype))
 
     def get_config(self):
         return {"value": self.value}
