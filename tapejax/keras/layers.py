@@ -11,6 +11,7 @@ import inspect
 import math
 import random
 import threading
+import warnings
 
 import numpy as np
 
@@ -67,6 +68,10 @@ class Layer:
                              f"{kwargs}")
         self._input_shape_arg = tuple(input_shape) if input_shape is not None else (
             (input_dim,) if input_dim is not None else None)
+        if self._input_shape_arg is not None:
+            warnings.warn("Do not pass an `input_shape`/`input_dim` argument to a layer. When "
+                          "using Sequential models, prefer using an `Input(shape)` object as "
+                          "the first layer in the model instead.", stacklevel=2)
         self.name = name if name is not None else _auto_name(camel_to_snake(
             type(self).__name__))
         self.trainable = trainable
@@ -416,10 +421,10 @@ def _axes(axis, rank):
 
 def _broadcast(value, axes, rank):
     """A per-feature vector reshaped to broadcast against a rank-``rank`` input on ``axes``."""
-    if axes == [rank - 1]:
+    if axes == list(range(rank - len(axes), rank)):
         return value
     shape = [1] * rank
-    for a, d in zip(axes, value.shape.as_list() if len(axes) == 1 else [value.shape[0]]):
+    for a, d in zip(axes, value.shape.as_list()):
         shape[a] = d
     return reshape(value, shape)
 
@@ -512,6 +517,13 @@ class ReLU(Layer):
 
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
+        if max_value is not None and max_value < 0.0:
+            raise ValueError("max_value of a ReLU layer cannot be a negative value. Received: "
+                             f"max_value={max_value}")
+        for arg, value in (("negative_slope", negative_slope), ("threshold", threshold)):
+            if value is None or value < 0.0:
+                raise ValueError(f"{arg} of a ReLU layer cannot be None or a negative value. "
+                                 f"Received: {arg}={value}")
         self.max_value, self.negative_slope, self.threshold = max_value, negative_slope, \
             threshold
 
