@@ -11,12 +11,17 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e .
 	touch $@
 
+$(VENV)/.installed-demo: $(VENV)/.installed
+	$(PY) -m pip install -q -e ".[demo]"
+	touch $@
+
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(PY) -m pip install -q -e ".[test]"
 	touch $@
 
-demo: $(VENV)/.installed
+demo: $(VENV)/.installed-demo
 	$(PY) examples/tutorial.py
+	$(PY) -m tapejax run examples/train_digits.py
 
 test: $(VENV)/.installed-test
 	$(PY) -m pytest -q tapejax tests README.md

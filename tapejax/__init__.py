@@ -12,6 +12,7 @@ _jax.config.update("jax_enable_x64", True)
 from . import dtypes as dtypes, errors as errors, linalg as linalg, math as math  # noqa: E402
 from . import autodiff as autodiff, config as config, debugging as debugging  # noqa: E402
 from . import nest as nest, nn as nn, random as random, test as test  # noqa: E402
+from . import data as data, keras as keras  # noqa: E402
 from .custom_gradient import custom_gradient as custom_gradient  # noqa: E402
 from .custom_gradient import recompute_grad as recompute_grad  # noqa: E402
 from .dtypes import (  # noqa: E402
@@ -65,6 +66,10 @@ from .ops.math_ops import (  # noqa: E402
 )
 from .explain import explain_gradient as explain_gradient  # noqa: E402
 from .function import function as function  # noqa: E402
+from .module import (  # noqa: E402
+    Module as Module, get_current_name_scope as get_current_name_scope,
+    name_scope as name_scope,
+)
 from .printing import print_ as print  # noqa: E402,A004 - TF's name
 from .tape import GradientTape as GradientTape  # noqa: E402
 from .tape import UnconnectedGradients as UnconnectedGradients  # noqa: E402

@@ -37,7 +37,7 @@ def data(seed=1, batches=4):
 
 
 def batches(tf, steps=STEPS):
-    """The global batches: a tf.data.Dataset for TF, a list of (x, y) arrays for tapejax."""
+    """The global batches as a tf.data.Dataset (a list of (x, y) arrays without tf.data)."""
     x, y = data()
     n = len(x) // GLOBAL_BATCH
     order = [k % n for k in range(steps)]
@@ -248,7 +248,7 @@ def internals(tf, strategy):
     v.assign(np.zeros(3, np.float32))
     sharding = v._stored._value.sharding
     out["assigned_replicated"] = [sharding.is_fully_replicated, len(sharding.device_set)]
-    (x, _), = strategy.experimental_distribute_dataset([batches(tf, 1)[0]])
+    (x, _), = strategy.experimental_distribute_dataset([next(iter(batches(tf, 1)))])
     out["batch_spec"] = [str(x._stacked._value.sharding.spec),
                          x._stacked._value.sharding.spec == PartitionSpec("replica")]
 

@@ -1,4 +1,4 @@
-"""Which public names of ``tf``, ``tf.math``, ``tf.nn``, ``tf.linalg``, ``tf.random`` tapejax has.
+"""Which public names of ``tf`` and its namespaces (``tf.math``, ``tf.keras.layers``...) tapejax has.
 
 Reads TensorFlow's names from the installed TensorFlow (and refreshes the snapshot
 ``tools/tf_api_names.json``); without TensorFlow it uses that snapshot. Writes
@@ -18,7 +18,16 @@ import types
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SNAPSHOT = ROOT / "tools" / "tf_api_names.json"
 OUTPUT = ROOT / "docs" / "api_coverage.md"
-NAMESPACES = ["", "math", "nn", "linalg", "random"]
+NAMESPACES = ["", "math", "nn", "linalg", "random", "data", "keras", "keras.layers",
+              "keras.optimizers", "keras.optimizers.schedules", "keras.losses", "keras.metrics",
+              "keras.initializers"]
+
+
+def _resolve(module, ns):
+    """``module.a.b`` for ``ns == "a.b"`` (None when a part is missing)."""
+    for part in ns.split(".") if ns else []:
+        module = getattr(module, part, None)
+    return module
 
 
 def _public(module):
@@ -35,7 +44,7 @@ def tensorflow_names():
         return data["namespaces"], data["version"]
     names = {}
     for ns in NAMESPACES:
-        module = tf if not ns else getattr(tf, ns)
+        module = _resolve(tf, ns)
         entry = {"functions": [], "modules": []}
         for name in _public(module):
             kind = "modules" if isinstance(getattr(module, name), types.ModuleType) else \
@@ -52,7 +61,7 @@ def coverage(names):
     tapejax = importlib.import_module("tapejax")
     rows = []
     for ns in NAMESPACES:
-        ours = tapejax if not ns else getattr(tapejax, ns, None)
+        ours = _resolve(tapejax, ns)
         wanted = names[ns]["functions"]
         have = [n for n in wanted if ours is not None and hasattr(ours, n)]
         missing = [n for n in wanted if n not in have]

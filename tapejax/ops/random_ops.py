@@ -31,11 +31,13 @@ _FLOATS = (dtypes.float16, dtypes.bfloat16, dtypes.float32, dtypes.float64)
 
 
 def _seed_key(seed, salt):
-    """A threefry key (int64 ``[2]``) from two Python ints."""
-    key = jax.random.PRNGKey(np.int64(seed))
-    for part in (salt & 0xFFFFFFFF, (salt >> 32) & 0xFFFFFFFF):
-        key = jax.random.fold_in(key, np.uint32(part))
-    return np.asarray(key).astype(np.int64)
+    """A threefry key (int64 ``[2]``) from two Python ints (computed now, also while a
+    ``tapejax.function`` is tracing: a Generator made there starts from a concrete state)."""
+    with jax.ensure_compile_time_eval():
+        key = jax.random.PRNGKey(np.int64(seed))
+        for part in (salt & 0xFFFFFFFF, (salt >> 32) & 0xFFFFFFFF):
+            key = jax.random.fold_in(key, np.uint32(part))
+        return np.asarray(key).astype(np.int64)
 
 
 def _entropy():
