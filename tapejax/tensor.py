@@ -342,6 +342,12 @@ def _argument_hint(value):
     return ""
 
 
+def _is_text(value):
+    """A string, or a non-empty nested list of only strings."""
+    leaves = _leaves(value) if isinstance(value, (list, tuple)) else [value]
+    return bool(leaves) and all(isinstance(v, (str, bytes)) for v in leaves)
+
+
 def _plain(value):
     """Nested lists/tuples with Tensors inside become NumPy-convertible."""
     if isinstance(value, (list, tuple)):
@@ -352,6 +358,9 @@ def _plain(value):
 
 
 def _python_to_array(value, dtype):
+    if dtype is not None and _is_text(value):
+        raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype=dtype.name)
+                        + _argument_hint(value))
     inferred = infer_dtype(value)
     if dtype is None:
         dtype = inferred

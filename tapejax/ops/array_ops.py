@@ -13,22 +13,15 @@ from .. import dtypes, errors
 from ..tensor import Tensor, TensorLike, constant
 from ..tensor_shape import TensorShape
 from ._fuse import fused
-from .core import apply, attrs, dims_str, match, register, tf_type_name, to_tensor
+from .core import (apply, attrs, dims_str, int_array, match, register, static_int, tf_type_name,
+                   to_tensor)
 
 
 def _static_ints(value, what):
     """A static shape/index argument (list, tuple, TensorShape or concrete Tensor) as ints."""
-    if isinstance(value, TensorLike):
-        value = value.numpy().tolist()
-    if isinstance(value, TensorShape):
-        value = value.as_list()
-    if isinstance(value, (int, np.integer)):
-        return (int(value),)
-    try:
-        return tuple(int(v) for v in value)
-    except TypeError:
-        raise TypeError(f"`{what}` must be a list of integers or a 1-D integer Tensor, got "
-                        f"{value!r}") from None
+    if isinstance(value, TensorShape) and value.rank is not None and None in value.as_list():
+        raise TypeError(f"`{what}` must be fully defined, got {value!r}")
+    return tuple(int_array(value, what).reshape(-1).tolist())
 
 
 # --- shape --------------------------------------------------------------------------------
@@ -93,7 +86,7 @@ def concat(values, axis, name="concat"):
     """``tf.concat`` along ``axis``."""
     values = _same_dtype_list(values, "ConcatV2")
     rank = values[0].ndim
-    axis = int(axis)
+    axis = static_int(axis, "axis")
     if not -rank <= axis < rank:
         raise errors.InvalidArgumentError(None, None, (
             f"ConcatOp : Expected concatenating dimensions in the range [{-rank}, {rank}), but "
@@ -115,7 +108,7 @@ def stack(values, axis=0, name="stack"):
         raise errors.InvalidArgumentError(None, None, (
             f"Shapes of all inputs must match: values[0].shape = {list(first)} != values[1].shape"
             f" = {list(other)} [Op:Pack] name: stack"))
-    return apply(_stack, tuple(values), attrs(axis=int(axis)), "Pack")
+    return apply(_stack, tuple(values), attrs(axis=static_int(axis, "axis")), "Pack")
 
 
 def _unstack(x, *, axis):
@@ -128,7 +121,7 @@ def unstack(value, num=None, axis=0, name="unstack"):
     x = to_tensor(value)
     if x.ndim == 0:
         raise ValueError("Input shape axis 0 must equal 0, got shape []")
-    axis = int(axis) % x.ndim
+    axis = static_int(axis, "axis") % x.ndim
     if num is not None and num != x.shape[axis]:
         raise ValueError(f"Cannot infer argument `num` from shape {x.shape}")
     return list(apply(_unstack, (x,), attrs(axis=axis), "Unpack"))
@@ -142,7 +135,7 @@ def _expand_dims(x, *, axis):
 def expand_dims(input, axis, name=None):  # noqa: A002 - TF's name
     """``tf.expand_dims``: inserts a length-1 axis at ``axis``."""
     x = to_tensor(input)
-    axis = int(axis)
+    axis = static_int(axis, "axis")
     if not -x.ndim - 1 <= axis <= x.ndim:
         raise errors.InvalidArgumentError(None, None, (
             f"Tried to expand dim index {axis} for tensor with {x.ndim} dimensions. "
@@ -383,7 +376,7 @@ def _check_nd_indices(values, shape, op_name, message):
 
 
 def _axis(axis, rank, op_name, message=None):
-    axis = int(axis)
+    axis = static_int(axis, "axis")
     if not -rank <= axis < rank:
         raise invalid(message or f"axis {axis} is out of range for a tensor of rank {rank}",
                       op_name)
@@ -411,7 +404,7 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
     params, indices = to_tensor(params), to_tensor(indices)
     require_dtype(indices, _INDEX_DTYPES, "GatherV2")
     rank, index_rank = params.ndim, indices.ndim
-    batch_dims = int(batch_dims)
+    batch_dims = static_int(batch_dims, "batch_dims")
     if batch_dims < 0:
         batch_dims += index_rank
     if not 0 <= batch_dims <= index_rank:
@@ -456,7 +449,7 @@ def gather_nd(params, indices, batch_dims=0, name=None, bad_indices_policy=""):
     """``tf.gather_nd``: slices of ``params`` addressed by the last axis of ``indices``."""
     params, indices = to_tensor(params), to_tensor(indices)
     require_dtype(indices, _INDEX_DTYPES, "GatherNd")
-    batch_dims = int(batch_dims)
+    batch_dims = static_int(batch_dims, "batch_dims")
     if indices.ndim < 1:
         raise invalid(f"indices must be at least a vector, got shape {indices.shape.as_list()}",
                       "GatherNd")
@@ -601,10 +594,10 @@ def split(value, num_or_size_splits, axis=0, num=None, name="split"):
     """``tf.split``: a list of ``num_or_size_splits`` equal parts, or parts of the given sizes
     (one size may be -1)."""
     x = to_tensor(value)
-    axis = int(axis)
+    axis = static_int(axis, "axis")
     if isinstance(num_or_size_splits, (int, np.integer)) and not isinstance(
             num_or_size_splits, bool):
-        op_name, count = "Split", int(num_or_size_splits)
+        op_name, count = "Split", static_int(num_or_size_splits, "num_or_size_splits")
         if count < 1:
             raise invalid(f"Value for attr 'num_split' of {count} must be at least minimum 1",
                           op_name)
@@ -672,10 +665,10 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
         dtype = next(iter(given.values())).dtype if given else dtypes.float32
     on = given.get("on_value", constant(1, dtype))
     off = given.get("off_value", constant(0, dtype))
-    depth = int(depth)
+    depth = static_int(depth, "depth")
     if depth < 0:
         raise invalid(f"depth must be non-negative, got: {depth}", "OneHot")
-    axis = -1 if axis is None else int(axis)
+    axis = -1 if axis is None else static_int(axis, "axis")
     if axis != -1 and not 0 <= axis <= indices.ndim:
         raise invalid(f"Expected axis to be -1 or between [0, {indices.ndim + 1}).  But "
                       f"received: {axis}", "OneHot")
@@ -693,7 +686,7 @@ def boolean_mask(tensor, mask, axis=None, name="boolean_mask"):
     mask = to_tensor(mask)
     if mask.ndim == 0:
         raise ValueError("mask cannot be scalar.")
-    axis = 0 if axis is None else int(axis)
+    axis = 0 if axis is None else static_int(axis, "axis")
     axis %= builtins.max(x.ndim, 1)
     covered = x.shape[axis:axis + mask.ndim]
     if not covered.is_compatible_with(mask.shape):
@@ -896,7 +889,7 @@ def linspace(start, stop, num, name=None, axis=0):
     if num < 0:
         raise invalid(f"Requires start <= limit when delta > 0: 1/{num}", "Range")
     rank = builtins.max(start.ndim, stop.ndim) + 1
-    axis = int(axis)
+    axis = static_int(axis, "axis")
     if not -rank <= axis < rank:
         raise invalid(f"Tried to expand dim index {axis} for tensor with {rank - 1} dimensions.",
                       "ExpandDims")
@@ -923,7 +916,7 @@ def _sort_args(values, axis, direction, op_name):
     if x.dtype.is_bool:
         raise invalid(f"Value for attr 'T' of bool is not in the list of allowed values for "
                       f"{op_name}", op_name)
-    axis = int(axis)
+    axis = static_int(axis, "axis")
     if not -x.ndim <= axis < x.ndim:
         raise invalid(f"slice index {axis} of dimension 0 out of bounds.", "StridedSlice")
     return x, attrs(axis=axis % x.ndim, descending=direction == "DESCENDING")
@@ -980,7 +973,7 @@ def repeat(input, repeats, axis=None, name=None):  # noqa: A002 - TF's name
     x = to_tensor(input)
     if axis is None:
         x, axis = reshape(x, [-1]), 0
-    axis = int(axis)
+    axis = static_int(axis, "axis")
     if not -x.ndim <= axis < x.ndim:
         raise ValueError(f"axis={axis} out of bounds: expected {-x.ndim}<=axis<{x.ndim}")
     axis %= x.ndim

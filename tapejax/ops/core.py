@@ -13,7 +13,8 @@ import numpy as np
 from .. import dtypes, errors
 from .._recording import STACK, record
 from .._registry import OpDef, register as _register
-from ..tensor import Tensor, TensorLike, constant, infer_dtype
+from ..tensor import Tensor, TensorLike, _argument_hint, _plain, constant, infer_dtype
+from ..tensor_shape import TensorShape
 
 _NO_ATTRS = ()
 
@@ -255,16 +256,45 @@ def binary(name, fn, *, tf_name=None, differentiable=True, domain=None, float_on
                     float_only=bool(float_only), tf_name=tf_name)(api)
 
 
+def int_array(value, what):
+    """An integer argument (axis, shape, count) as a NumPy array, converted as TF converts it.
+
+    None, objects and mixed lists raise TF's ``ValueError``, strings ``InvalidArgumentError``
+    (both naming the argument); a Python float is TF's ``TypeError``, a float Tensor its
+    ``InvalidArgumentError``.
+    """
+    if isinstance(value, TensorShape):
+        value = value.as_list()
+    if isinstance(value, TensorLike):
+        if not value.dtype.is_integer:
+            raise errors.InvalidArgumentError(None, None, (
+                f"Value for attr 'Tidx' of {tf_type_name(value.dtype)} is not in the list of "
+                f"allowed values: int32, int64 (argument `{what}`)"))
+        return np.asarray(value.numpy())
+    if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "iu":
+        return np.asarray(value)
+    dtype = infer_dtype(value)
+    if not dtype.is_integer and np.size(_plain(value)):
+        raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype="int32")
+                        + (_argument_hint(value) or f" (argument `{what}`)"))
+    return np.asarray(_plain(value), np.int64 if dtype.is_inexact else None)
+
+
+def static_int(value, what):
+    """A scalar integer argument (``axis``, ``depth``, ...) as a Python int, as TF converts it."""
+    array = int_array(value, what)
+    if array.ndim:
+        raise ValueError(f"Argument `{what}` must be a scalar. Received: {what}={value!r}"
+                         f"{_argument_hint(value)}")
+    return int(array)
+
+
 def normalize_axis(axis, rank, op_name):
     """TF's ``axis`` argument (None, int, list or Tensor) as a tuple of non-negative ints."""
     if axis is None:
         return None
-    if isinstance(axis, TensorLike):
-        axis = axis.numpy().tolist()
-    axes = list(axis) if isinstance(axis, (list, tuple)) else [axis]
     out = []
-    for a in axes:
-        a = int(a)
+    for a in int_array(axis, "axis").reshape(-1).tolist():
         if not -rank <= a < max(rank, 1):
             raise errors.InvalidArgumentError(None, None, (
                 f"Invalid reduction dimension ({a} for input with {rank} dimension(s) "

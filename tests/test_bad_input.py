@@ -1,0 +1,381 @@
+"""Bad input to every table op, generated from the op table, compared with real TensorFlow.
+
+Each op gets good arguments (by parameter name, with a few per-op overrides); then one argument
+at a time is replaced by a bad value of one *kind*: wrong Python types, wrong dtypes, mismatched
+shapes, bad axes, NaN/inf, empty tensors and a rank-40 tensor. Both libraries run the same call;
+tapejax must raise the exception class TF raises (or succeed where TF succeeds), name the
+argument or the op in its message, leave a Variable passed as a good argument unchanged, and
+leave no tape behind (the next ``GradientTape`` works).
+
+``python tests/test_bad_input.py`` prints the figures: inputs tried, right class, allow-listed.
+"""
+import collections
+import inspect
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+import tapejax
+from tapejax._recording import STACK
+from tapejax._registry import OPS
+
+from bad_input_gaps import CLASS_DIFFERENCES, MESSAGE_GAPS
+
+# --- good arguments -----------------------------------------------------------------------
+_M = np.array([[1.0, 2.0], [3.0, 4.0]], np.float32)
+_T = "tensor"  # placeholder: a float32 Tensor (or Variable) of the library under test
+
+_GOOD_BY_NAME = {
+    "axis": 0, "axes": [0], "shape": [2, 2], "dtype": "float64", "padding": "VALID",
+    "strides": 1, "stride": 1, "ksize": 1, "num_lower": 0, "num_upper": -1, "num": 3,
+    "indices": np.array([0, 1], np.int32), "ids": np.array([0, 1], np.int32),
+    "segment_ids": np.array([0, 0], np.int32), "seq_lengths": np.array([1, 2], np.int64),
+    "depth": 3, "num_segments": 2, "repeats": 2, "multiples": [1, 2], "begin": [0, 0],
+    "size": [1, 1], "paddings": [[0, 1], [1, 0]], "block_size": 2, "num_samples": 2,
+    "shift": 1, "seed": [1, 2], "arr": np.array([1, 2], np.int32), "message": "checked",
+    "rate": 0.5, "clip_norm": 1.0, "clip_value_min": 0.0, "clip_value_max": 2.0,
+    "variance_epsilon": 1e-3, "start": 0.0, "stop": 1.0, "slice_spec": 0,
+    "num_or_size_splits": 2, "condition": np.array([[True, False], [False, True]]),
+    "t_list": [_T, _T], "inputs": [_T, _T], "output_shape": [1, 4, 4, 1],
+}
+
+_X4 = np.arange(16, dtype=np.float32).reshape(1, 4, 4, 1)
+_OVERRIDES = {
+    "concat": {"values": [_T, _T]},
+    "stack": {"values": [_T, _T]},
+    "einsum": {"equation": "ij->ji"},
+    "sparse_softmax_cross_entropy_with_logits": {"labels": np.array([0, 1], np.int32)},
+    "random_gamma": {"alpha": 1.0}, "random_poisson": {"lam": 1.0},
+    "stateless_random_gamma": {"alpha": 1.0}, "stateless_random_poisson": {"lam": 1.0},
+    "tensor_scatter_nd_add": {"indices": np.array([[0]], np.int32), "updates": _M[:1]},
+    "tensor_scatter_nd_sub": {"indices": np.array([[0]], np.int32), "updates": _M[:1]},
+    "tensor_scatter_nd_update": {"indices": np.array([[0]], np.int32), "updates": _M[:1]},
+    "scatter_nd": {"indices": np.array([[0], [1]], np.int32), "updates": _T},
+    "gather_nd": {"indices": np.array([[0, 1]], np.int32)},
+    "searchsorted": {"values": _T},
+    "roll": {"axis": 0},
+    "tensordot": {"axes": 1},
+    "linspace": {"num": 3},
+    "one_hot": {"indices": np.array([0, 1], np.int32)},
+    "depth_to_space": {"input": np.ones((1, 1, 1, 4), np.float32)},
+    "space_to_depth": {"input": _X4},
+    "moments": {"axes": [0]},
+    "bias_add": {"bias": np.array([1.0, 2.0], np.float32)},
+    "reverse": {"axis": [0]},
+    "local_response_normalization": {"input": _X4},
+    "depthwise_conv2d": {"strides": [1, 1, 1, 1]},
+    "conv3d": {"strides": [1, 1, 1, 1, 1]},
+    "unsorted_segment_sum": {"segment_ids": np.array([0, 1], np.int32)},
+}
+for _pool in ("avg_pool", "avg_pool2d", "max_pool", "max_pool2d", "conv2d", "depthwise_conv2d"):
+    _OVERRIDES[_pool] = {"input": _X4, "filters": np.ones((1, 1, 1, 1), np.float32),
+                         "filter": np.ones((1, 1, 1, 1), np.float32)}
+_OVERRIDES["conv2d_transpose"] = {"input": _X4, "filters": np.ones((1, 1, 1, 1), np.float32)}
+for _name, _rank in (("1d", 3), ("3d", 5)):
+    _x = np.ones((1,) + (4,) * (_rank - 2) + (1,), np.float32)
+    _f = np.ones((1,) * _rank, np.float32)
+    for _op in ("avg_pool", "max_pool", "conv", "conv_transpose"):
+        _OVERRIDES[f"{_op}{_name}"] = {"input": _x, "filters": _f,
+                                       "output_shape": list(_x.shape)}
+
+
+_NAMESPACES = ("math", "", "nn", "linalg", "random", "debugging")
+
+
+def _public_path(opdef):
+    """Where tapejax exports the op (``("random", "normal")``), else its table name."""
+    for namespace in _NAMESPACES:
+        module = getattr(tapejax, namespace) if namespace else tapejax
+        for attr, value in vars(module).items():
+            if value is opdef.api and not attr.startswith("_"):
+                return namespace, attr
+    return "", opdef.name
+
+
+def tf_function(lib, opdef):
+    """The op's public function in ``lib`` (tapejax's table entry), or None."""
+    if lib is tapejax:
+        return opdef.api
+    namespace, attr = _public_path(opdef)
+    fn = getattr(getattr(lib, namespace) if namespace else lib, attr, None)
+    if fn is not None:
+        return fn
+    for namespace in ("math", "nn", "linalg"):
+        fn = getattr(getattr(lib, namespace), opdef.name, None)
+        if fn is not None:
+            return fn
+    return None
+
+
+def _required(opdef):
+    sig = inspect.signature(opdef.api)
+    return [p.name for p in sig.parameters.values()
+            if p.default is inspect.Parameter.empty and p.kind == p.POSITIONAL_OR_KEYWORD]
+
+
+def _optional_axis(opdef):
+    sig = inspect.signature(opdef.api)
+    return [p.name for p in sig.parameters.values()
+            if p.name in ("axis", "axes") and p.default is not inspect.Parameter.empty]
+
+
+def good_args(opdef):
+    """The op's required arguments as library-neutral values (``_T`` for a float matrix)."""
+    overrides = _OVERRIDES.get(opdef.name, {})
+    if opdef.domain == "bool" or opdef.name.startswith("logical_"):
+        overrides = dict.fromkeys(_required(opdef), _GOOD_BY_NAME["condition"])
+    return {p: overrides.get(p, _GOOD_BY_NAME.get(p, _T)) for p in _required(opdef)}
+
+
+# --- bad values ---------------------------------------------------------------------------
+_RANK40 = np.ones((1,) * 40, np.float32)
+_NANS = np.array([[np.nan, np.inf], [-np.inf, 1.0]], np.float32)
+_TYPE_VALUES = {"str": "abc", "none": None, "object": object(), "mixed_list": [1, "a"],
+                "dict": {"a": 1}}
+_TENSOR_VALUES = {  # bad values for an argument whose good value is a float tensor
+    "dtype_int32": _M.astype(np.int32), "dtype_bool": _M > 2, "dtype_float64": _M.astype(np.float64),
+    "shape_3": np.ones(3, np.float32), "shape_2x3": np.ones((2, 3), np.float32),
+    "nan_inf": _NANS, "empty_0": np.zeros(0, np.float32), "empty_2x0": np.zeros((2, 0), np.float32),
+    "rank_40": _RANK40,
+}
+_INT_VALUES = {"dtype_float": 1.5, "negative": -3, "huge": 2**40}
+_AXIS_VALUES = {"axis_5": 5, "axis_-5": -5, "axis_float": 1.5, "axis_repeated": [0, 0]}
+
+
+def is_tensor_slot(good):
+    return good is _T or (isinstance(good, np.ndarray) and good.dtype == np.float32)
+
+
+def cases(opdef, all_slots=False):
+    """Every ``(param, kind, bad_value)`` tried for ``opdef`` (tensor kinds on its first
+    tensor argument; the drawn test also tries them on the others)."""
+    out = []
+    tensor_kinds = True
+    for param, good in good_args(opdef).items():
+        bad = dict(_TYPE_VALUES)
+        if is_tensor_slot(good) and tensor_kinds:
+            bad.update(_TENSOR_VALUES)  # first tensor slot only: each new shape compiles
+            tensor_kinds = all_slots
+        elif isinstance(good, int) and param not in ("axis", "axes"):
+            bad.update(_INT_VALUES)
+        out += [(param, kind, value) for kind, value in bad.items()]
+    axis_params = [p for p in good_args(opdef) if p in ("axis", "axes")] + _optional_axis(opdef)
+    for param in axis_params:
+        out += [(param, kind, value) for kind, value in _AXIS_VALUES.items()]
+    return out
+
+
+def _materialize(lib, value, variable):
+    if value is _T:
+        return variable if variable is not None else lib.constant(_M)
+    if isinstance(value, np.ndarray):
+        return lib.constant(value)
+    if isinstance(value, list):
+        return [_materialize(lib, v, None) for v in value]
+    if isinstance(value, str) and value in ("float64",):
+        return getattr(lib, value)
+    return value
+
+
+def _call(lib, opdef, param, bad, variable=None):
+    """Runs the op with ``param`` replaced by ``bad``; returns the exception class name and
+    the exception (``("ok", None)`` when the call succeeds)."""
+    good = good_args(opdef)
+    kwargs = {}
+    used_variable = False
+    for p, value in good.items():
+        if p == param:
+            kwargs[p] = bad if not isinstance(bad, np.ndarray) else lib.constant(bad)
+        elif value is _T and not used_variable:
+            kwargs[p] = _materialize(lib, value, variable)
+            used_variable = True
+        else:
+            kwargs[p] = _materialize(lib, value, None)
+    if param not in kwargs:
+        kwargs[param] = bad
+    args = [kwargs.pop(p) for p in good]
+    try:
+        tf_function(lib, opdef)(*args, **kwargs)
+    except Exception as error:  # noqa: BLE001 - the class is what is compared
+        return type(error).__name__, error
+    return "ok", None
+
+
+def _good_call_works(opdef):
+    import tensorflow  # noqa: PLC0415 - only reached when the real_tf fixture found it
+    fn = tf_function(tensorflow, opdef)
+    if fn is None:
+        return False
+    good = good_args(opdef)
+    try:
+        fn(*[_materialize(tensorflow, v, None) for v in good.values()])
+    except Exception:  # noqa: BLE001
+        return False
+    return True
+
+
+# Calls that abort real TF's interpreter (its oneDNN conv/pool kernels CHECK-fail on a wrong
+# input rank, and on strides/ksize beyond int32): tapejax raises TF's eager class for a bad
+# shape or attribute instead, ``InvalidArgumentError``.
+TF_ABORTS = {
+    ("conv1d", "input", "shape_2x3"),
+    ("conv1d", "input", "nan_inf"),
+    ("conv1d", "input", "empty_2x0"),
+    ("conv1d", "stride", "huge"),
+    ("conv2d", "input", "shape_3"),
+    ("conv2d", "input", "shape_2x3"),
+    ("conv2d", "input", "nan_inf"),
+    ("conv2d", "input", "empty_0"),
+    ("conv2d", "input", "empty_2x0"),
+    ("conv2d", "strides", "huge"),
+    ("conv2d_transpose", "strides", "huge"),
+    ("max_pool", "ksize", "huge"),
+    ("max_pool", "strides", "huge"),
+    ("max_pool1d", "ksize", "huge"),
+    ("max_pool1d", "strides", "huge"),
+    ("max_pool2d", "ksize", "huge"),
+    ("max_pool2d", "strides", "huge"),
+    ("max_pool3d", "ksize", "huge"),
+    ("max_pool3d", "strides", "huge"),
+}
+
+
+def tf_class(real_tf, opdef, param, kind, bad):
+    if (opdef.name, param, kind) in TF_ABORTS:
+        return "InvalidArgumentError"
+    return _call(real_tf, opdef, param, bad)[0]
+
+
+# --- documented differences ---------------------------------------------------------------
+# ``(op, param, kind)`` -> why tapejax's class differs from TF's; ``"*"`` matches anything.
+# Each entry must still differ (checked), so the list cannot go stale.
+ALLOWED = dict(CLASS_DIFFERENCES)
+
+
+def allowed(op, param, kind):
+    for key in ((op, param, kind), (op, param, "*"), (op, "*", kind), ("*", param, kind),
+                (op, "*", "*"), ("*", "*", kind)):
+        if key in ALLOWED:
+            return ALLOWED[key]
+    return None
+
+
+# --- the checks ---------------------------------------------------------------------------
+_TABLE = sorted(d for d in OPS.values())
+
+
+def _names_argument_or_op(opdef, param, error):
+    message = str(error)
+    if "(argument `" in message:
+        return f"`{param}`" in message or "(argument `" in message
+    names = {opdef.name, opdef.tf_name, param, "[Op:"}
+    return any(n in message for n in names)
+
+
+def check_case(real_tf, opdef, param, kind, bad, counts=None, variable=None):
+    """One bad input on both libraries; returns a failure description or None."""
+    theirs = tf_class(real_tf, opdef, param, kind, bad)
+    if variable is None:
+        variable = tapejax.Variable(_M)
+    with tapejax.GradientTape() as tape:
+        tape.watch(variable)
+        ours, error = _call(tapejax, opdef, param, bad, variable)
+    problems = []
+    if ours != theirs:
+        reason = allowed(opdef.name, param, kind)
+        if reason is None:
+            problems.append(f"TF raised {theirs}, tapejax {ours}: {error!r}"[:300])
+        elif counts is not None:
+            counts["allowed"] += 1
+    elif counts is not None:
+        counts["right"] += 1
+    if counts is not None:
+        counts["tried"] += 1
+    if (error is not None and not _names_argument_or_op(opdef, param, error)
+            and (opdef.name, param, kind) not in MESSAGE_GAPS):
+        problems.append(f"message names neither argument nor op: {error!r}"[:300])
+    if not np.array_equal(variable.numpy(), _M):
+        problems.append("the Variable changed")
+    if STACK.tapes:
+        problems.append("a tape was left on the stack")
+        STACK.tapes = []
+    return "; ".join(f"{opdef.name}({param}={kind}): {p}" for p in problems) or None
+
+
+def next_tape_works():
+    x = tapejax.constant(3.0)
+    with tapejax.GradientTape() as tape:
+        tape.watch(x)
+        y = x * x
+    return not STACK.tapes and float(tape.gradient(y, x)) == 6.0
+
+
+_COUNTS = collections.Counter()
+
+
+@pytest.mark.parametrize("opdef", _TABLE, ids=lambda d: d.name)
+def test_bad_inputs_raise_tensorflows_class(real_tf, opdef):
+    if not _good_call_works(opdef):
+        pytest.skip("no good-argument set for this op yet (TF rejects the generated one)")
+    variable = tapejax.Variable(_M)
+    failures = [check_case(real_tf, opdef, param, kind, bad, _COUNTS, variable)
+                for param, kind, bad in cases(opdef)]
+    failures = [f for f in failures if f]
+    assert not failures, "\n".join(failures)
+    assert next_tape_works()
+
+
+def test_allow_list_entries_still_differ(real_tf):
+    for (op, param, kind), reason in ALLOWED.items():
+        assert reason
+        opdef = OPS[op]
+        hits = [(p, k, b) for p, k, b in cases(opdef)
+                if param in ("*", p) and kind in ("*", k)]
+        assert hits, (op, param, kind)
+        assert any(tf_class(real_tf, opdef, p, k, b) != _call(tapejax, opdef, p, b)[0]
+                   for p, k, b in hits), f"{(op, param, kind)} now matches TF: drop it"
+
+
+_ALL_CASES = [(d.name, p, k) for d in _TABLE for p, k, _ in cases(d, all_slots=True)]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=st.sampled_from(_ALL_CASES), data=st.data())
+def test_drawn_bad_input(real_tf, case, data):
+    name, param, kind = case
+    opdef = OPS[name]
+    if not _good_call_works(opdef):
+        return
+    bad = dict((k, b) for p, k, b in cases(opdef, all_slots=True) if p == param)[kind]
+    if kind == "mixed_list":
+        bad = data.draw(st.lists(st.one_of(st.integers(-5, 5), st.floats(allow_nan=True),
+                                           st.text(min_size=1, max_size=3)),
+                                 min_size=2, max_size=4).filter(
+            lambda v: any(isinstance(e, str) for e in v)
+            and not all(isinstance(e, str) for e in v)))
+    problem = check_case(real_tf, opdef, param, kind, bad)
+    assert problem is None, problem
+    assert next_tape_works()
+
+
+if __name__ == "__main__":  # the figures for the reliability report
+    import tensorflow
+
+    counts = collections.Counter()
+    skipped = [d.name for d in _TABLE if not _good_call_works(d)]
+    gaps, messages = {}, {}
+    for d in _TABLE:
+        if d.name in skipped:
+            continue
+        variable = tapejax.Variable(_M)
+        for param, kind, bad in cases(d):
+            theirs = tf_class(tensorflow, d, param, kind, bad)
+            problem = check_case(tensorflow, d, param, kind, bad, counts, variable)
+            if problem and "TF raised" in problem:
+                gaps[(d.name, param, kind)] = (theirs, _call(tapejax, d, param, bad)[0])
+            if problem and "message names" in problem:
+                messages[(d.name, param, kind)] = problem
+    print(dict(counts), "skipped ops:", skipped)
+    print("GAPS", gaps)
+    print("MESSAGES", messages)
