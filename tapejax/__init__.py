@@ -64,7 +64,17 @@ from .ops.math_ops import (  # noqa: E402
     sinh as sinh, sqrt as sqrt, square as square, stop_gradient as stop_gradient,
     subtract as subtract, tan as tan, tanh as tanh, truediv as truediv,
 )
+from .debugging import (  # noqa: E402
+    assert_equal as assert_equal, assert_greater as assert_greater, assert_less as assert_less,
+    assert_rank as assert_rank,
+)
 from .explain import explain_gradient as explain_gradient  # noqa: E402
+from .framework import (  # noqa: E402
+    control_dependencies as control_dependencies, executing_eagerly as executing_eagerly,
+    get_logger as get_logger, group as group, identity_n as identity_n, no_op as no_op,
+)
+from .ops.linalg_ops import eye as eye  # noqa: E402
+from .ops.math_ops import saturate_cast as saturate_cast, scalar_mul as scalar_mul  # noqa: E402
 from .function import function as function  # noqa: E402
 from .module import (  # noqa: E402
     Module as Module, get_current_name_scope as get_current_name_scope,

@@ -11,3 +11,4 @@ from .ops.linalg_ops import matrix_transpose as transpose  # noqa: F401 - TF 2.x
 from .ops.math_ops import (  # noqa: F401
     l2_normalize as l2_normalize, matmul as matmul,
 )
+from .ops.linalg_ops import eye as eye  # noqa: E402,F401

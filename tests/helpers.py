@@ -1,4 +1,6 @@
 """Helpers for comparing tapejax with TensorFlow and with finite differences."""
+import os
+
 import numpy as np
 
 import tapejax
@@ -45,4 +47,16 @@ def central_difference(f, x, eps=1e-3):
     return grad
 
 
-__all__ = ["assert_same", "central_difference", "to_numpy", "tapejax"]
+# `make test-long` (TAPEJAX_TEST_LONG=1): property tests draw ten times more, fresh examples;
+# the default run replays a fixed set, so CI is deterministic.
+LONG = bool(os.environ.get("TAPEJAX_TEST_LONG"))
+
+
+def property_settings(max_examples, **kwargs):
+    """hypothesis settings: fixed draws by default, many random ones in the long run."""
+    from hypothesis import settings
+    return settings(max_examples=max_examples * (10 if LONG else 1), derandomize=not LONG,
+                    database=None, deadline=None, **kwargs)
+
+
+__all__ = ["assert_same", "central_difference", "property_settings", "to_numpy", "tapejax"]

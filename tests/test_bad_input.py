@@ -14,13 +14,14 @@ import inspect
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, strategies as st
 
 import tapejax
 from tapejax._recording import STACK
 from tapejax._registry import OPS
 
 from bad_input_gaps import CLASS_DIFFERENCES, MESSAGE_GAPS
+from helpers import property_settings
 
 # --- good arguments -----------------------------------------------------------------------
 _M = np.array([[1.0, 2.0], [3.0, 4.0]], np.float32)
@@ -340,7 +341,7 @@ def test_allow_list_entries_still_differ(real_tf):
 _ALL_CASES = [(d.name, p, k) for d in _TABLE for p, k, _ in cases(d, all_slots=True)]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@property_settings(60, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=st.sampled_from(_ALL_CASES), data=st.data())
 def test_drawn_bad_input(real_tf, case, data):
     name, param, kind = case

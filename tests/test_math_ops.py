@@ -4,11 +4,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import tapejax
-from helpers import central_difference
+from helpers import central_difference, property_settings
 from op_oracle import gradients, rng_for, same_program
 
 F32 = np.float32
@@ -334,7 +334,7 @@ def _gradient(tf, expression, x, y):
     return tape.gradient(z, [x, y])
 
 
-@settings(max_examples=30, deadline=None, database=None)
+@property_settings(30)
 @given(expression=_expressions, x=_values, y=_values)
 def test_random_compositions_match_tensorflow_and_central_differences(real_tf, expression, x,
                                                                        y):

@@ -50,7 +50,7 @@ def tf_function(lib, opdef):
 
 def _inputs(opdef, shapes, dtype, key):
     rng = rng_for(opdef.name, key)
-    if opdef.name in _BOOL_INPUT:
+    if opdef.name in _BOOL_INPUT or opdef.domain == "bool":
         return [rng.random(s) > 0.5 for s in shapes]
     lo, hi = opdef.domain or (-2.0, 2.0)
     if np.issubdtype(dtype, np.integer):

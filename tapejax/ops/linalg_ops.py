@@ -11,8 +11,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from .. import errors
-from ..tensor import TensorLike
+from .. import dtypes, errors
+from ..tensor import Tensor, TensorLike
 from .core import apply, attrs, dims_str, match, register, require_inexact, to_tensor
 from .math_ops import _abs, _max, _pow, _sqrt, matmul_shapes
 
@@ -523,3 +523,14 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):  # noqa:
     static = attrs(ord=ord if isinstance(ord, str) else float(ord), axis=axis,
                    keepdims=bool(keepdims))
     return apply(_norm, (x,), static, "Norm")
+
+
+def eye(num_rows, num_columns=None, batch_shape=None, dtype=dtypes.float32, name=None):
+    """``tf.eye`` / ``tf.linalg.eye``: identity matrices, optionally batched."""
+    dtype = dtypes.as_dtype(dtype)
+    columns = num_rows if num_columns is None else num_columns
+    matrix = jnp.eye(int(num_rows), int(columns), dtype=dtype.as_numpy_dtype)
+    if batch_shape is not None:
+        batch = tuple(int(d) for d in batch_shape)
+        matrix = jnp.broadcast_to(matrix, batch + matrix.shape)
+    return Tensor(matrix)

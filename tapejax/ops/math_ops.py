@@ -758,3 +758,21 @@ def cast(x, dtype, name=None):
         return x if isinstance(x, Tensor) else identity(x)
     differentiable = x.dtype.is_inexact and dtype.is_inexact
     return apply(_cast, (x,), attrs(dtype=dtype.as_numpy_dtype), "Cast", differentiable)
+
+
+# --- more TF top-level math ---------------------------------------------------------------
+def scalar_mul(scalar, x, name=None):
+    """``tf.scalar_mul``: ``scalar * x`` (``scalar`` must be a scalar)."""
+    if isinstance(scalar, TensorLike) and scalar.shape.rank != 0:
+        raise ValueError(f"Only scalar multiply works, got shape {scalar.shape}")
+    return multiply(scalar, x)
+
+
+def saturate_cast(value, dtype, name=None):
+    """``tf.saturate_cast``: clips ``value`` to ``dtype``'s range, then casts."""
+    value = to_tensor(value)
+    dtype = dtypes.as_dtype(dtype)
+    if value.dtype.is_inexact and not dtype.is_bool and not dtype.is_inexact:
+        low, high = float(dtype.min), float(dtype.max)
+        value = maximum(minimum(value, high), low)
+    return cast(value, dtype)
