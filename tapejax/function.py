@@ -410,6 +410,12 @@ class _Trace:
         return nest.pack_sequence_as(self.structure, leaves)
 
 
+try:  # the C function: signal.signal wraps it in enum conversions costing ~4 us a call
+    from _signal import signal as _set_handler
+except ImportError:  # pragma: no cover - other Python implementations
+    _set_handler = signal.signal
+
+
 class _InterruptsHeld:
     """Holds back SIGINT (Ctrl-C) from the moment old Variable buffers are donated until the new
     ones are stored, so an interrupt never leaves a Variable on a deleted buffer; the interrupt
@@ -423,7 +429,7 @@ class _InterruptsHeld:
 
     def __enter__(self):
         if self.active:
-            self.previous = signal.signal(signal.SIGINT, self._hold)
+            self.previous = _set_handler(signal.SIGINT, self._hold)
         return self
 
     def _hold(self, signum, frame):
@@ -432,7 +438,7 @@ class _InterruptsHeld:
     def __exit__(self, *exc_info):
         if not self.active:
             return
-        signal.signal(signal.SIGINT, self.previous)
+        _set_handler(signal.SIGINT, self.previous)
         if self.pending is not None:
             if callable(self.previous):
                 self.previous(*self.pending)
