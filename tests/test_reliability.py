@@ -165,3 +165,27 @@ def test_long_loops_do_not_grow():
         assert after - warm < 64 * 1024, (body.__name__, warm, after)
     info = tf.config.gradient_cache_info()
     assert info["size"] <= info["maxsize"]
+
+
+def _half_precision_program(tf, dtype_name):
+    dtype = getattr(tf, dtype_name)
+    rng = np.random.default_rng(3)
+    w = tf.Variable(tf.cast(rng.normal(size=(8, 4)).astype(np.float32) * 0.3, dtype))
+    b = tf.Variable(tf.cast(np.zeros(4, np.float32), dtype))
+    x = tf.cast(tf.constant(rng.normal(size=(16, 8)).astype(np.float32)), dtype)
+    with tf.GradientTape() as tape:
+        h = tf.tanh(tf.matmul(x, w) + b)
+        loss = tf.reduce_mean(tf.square(h - 0.5)) + tf.reduce_sum(tf.nn.softmax(h) * h)
+    return [loss] + tape.gradient(loss, [w, b])
+
+
+@pytest.mark.parametrize("dtype_name", ["float16", "bfloat16"])
+def test_half_precision_gradients_within_tensorflows_tolerance(real_tf, dtype_name):
+    ours = _half_precision_program(tf, dtype_name)
+    theirs = _half_precision_program(real_tf, dtype_name)
+    tolerance = 2e-2 if dtype_name == "float16" else 8e-2  # a few units in the last place
+    for a, b in zip(ours, theirs):
+        assert a.dtype.name == b.dtype.name == dtype_name
+        np.testing.assert_allclose(np.asarray(a.numpy(), np.float32),
+                                   np.asarray(b.numpy(), np.float32), rtol=tolerance,
+                                   atol=tolerance)
