@@ -265,6 +265,15 @@ def allowed(op, param, kind):
 # --- the checks ---------------------------------------------------------------------------
 _TABLE = sorted(d for d in OPS.values())
 
+# Ops whose generated good arguments TF rejects, so the sweep has no baseline for them yet:
+# operator helpers with no TF function of that name (``x & y``, ``~x``, ``x[...]``), bool-only
+# logical ops, and ops needing shapes/specs the generator does not make. They are not swept;
+# a test below checks that exactly these are the ones without a working good call.
+NO_BASELINE = {"bitwise_and_op", "bitwise_or_op", "bitwise_xor_op", "conv1d_transpose",
+               "conv3d", "conv3d_transpose", "depthwise_conv2d", "einsum", "getitem",
+               "invert_op", "logical_and", "logical_or", "logical_xor", "reverse_sequence",
+               "sigmoid_cross_entropy_with_logits"}
+
 
 def _names_argument_or_op(opdef, param, error):
     message = str(error)
@@ -315,16 +324,19 @@ def next_tape_works():
 _COUNTS = collections.Counter()
 
 
-@pytest.mark.parametrize("opdef", _TABLE, ids=lambda d: d.name)
+@pytest.mark.parametrize("opdef", [d for d in _TABLE if d.name not in NO_BASELINE],
+                         ids=lambda d: d.name)
 def test_bad_inputs_raise_tensorflows_class(real_tf, opdef):
-    if not _good_call_works(opdef):
-        pytest.skip("no good-argument set for this op yet (TF rejects the generated one)")
     variable = tapejax.Variable(_M)
     failures = [check_case(real_tf, opdef, param, kind, bad, _COUNTS, variable)
                 for param, kind, bad in cases(opdef)]
     failures = [f for f in failures if f]
     assert not failures, "\n".join(failures)
     assert next_tape_works()
+
+
+def test_ops_without_a_baseline_are_the_listed_ones(real_tf):
+    assert {d.name for d in _TABLE if not _good_call_works(d)} == NO_BASELINE
 
 
 def test_allow_list_entries_still_differ(real_tf):
