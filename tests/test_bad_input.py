@@ -350,7 +350,7 @@ def test_allow_list_entries_still_differ(real_tf):
                    for p, k, b in hits), f"{(op, param, kind)} now matches TF: drop it"
 
 
-_ALL_CASES = [(d.name, p, k) for d in _TABLE for p, k, _ in cases(d, all_slots=True)]
+_ALL_CASES = sorted({(d.name, p, k) for d in _TABLE for p, k, _ in cases(d, all_slots=True)})
 
 
 @property_settings(60, suppress_health_check=[HealthCheck.function_scoped_fixture])
