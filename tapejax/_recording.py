@@ -150,14 +150,19 @@ def variable_accessed(variable, read):
 
 
 @contextlib.contextmanager
-def paused():
-    """No tape of this thread records inside (TF's ``stop_recording`` for every tape)."""
+def recording_on(tapes):
+    """Only ``tapes`` record on this thread inside; the previous stack comes back after."""
     saved = STACK.tapes
-    STACK.tapes = []
+    STACK.tapes = tapes
     try:
         yield
     finally:
         STACK.tapes = saved
+
+
+def paused():
+    """No tape of this thread records inside (TF's ``stop_recording`` for every tape)."""
+    return recording_on([])
 
 
 @contextlib.contextmanager

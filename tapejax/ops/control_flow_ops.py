@@ -19,7 +19,7 @@ import numpy as np
 from jax import lax
 
 from .. import nest
-from .._recording import STACK, variable_accessed
+from .._recording import STACK, paused, recording_on, variable_accessed
 from ..tensor import Tensor, TensorLike, convert_to_tensor
 from ..tensor_shape import TensorShape
 from .core import apply, attrs
@@ -59,16 +59,6 @@ class _Capture:
         pass
 
 
-@contextlib.contextmanager
-def _tapes(tapes):
-    saved = STACK.tapes
-    STACK.tapes = tapes
-    try:
-        yield
-    finally:
-        STACK.tapes = saved
-
-
 def _outside_tensors(fn, example_args):
     """The outside Tensors that ``fn(*Tensors(example_args))`` reads, and its result structure.
 
@@ -82,7 +72,7 @@ def _outside_tensors(fn, example_args):
         out = fn(*[Tensor(a) for a in arrays])
         result.append(out)
         return _leaves(out)
-    with _tapes([capture]):
+    with recording_on([capture]):
         consts = {id(c) for c in jax.make_jaxpr(traced)(*example_args).consts}
     found = {}
     candidates = [x for node in capture.nodes for x in node.inputs]
@@ -114,7 +104,7 @@ def _substituted(refs, values):
     for t, v in zip(tensors, values):
         t._value = v
     try:
-        with _tapes([]):
+        with paused():
             yield
     finally:
         for t, v in zip(tensors, saved):
