@@ -12,7 +12,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._recording import record
+from . import _lazy
+from ._recording import STACK, record
 from .tensor import Tensor
 
 CACHE_SIZE = 512
@@ -142,7 +143,9 @@ def _group_sums(grads, groups):
     return tuple(out)
 
 
-def _build_gradient(key, with_cotangents):
+def _build_gradient(key, with_cotangents, with_values=False):
+    """The gradient function of a plan; ``with_values`` also returns the targets' values (the
+    forward pass computed once, for targets that lazy recording left pending)."""
     wiring, _, _, groups, target_refs = key
     replay, primals = _replay_fn(wiring, target_refs)
 
@@ -151,7 +154,8 @@ def _build_gradient(key, with_cotangents):
         if not with_cotangents:
             cotangents = [jnp.ones_like(y) for y in outs]
         (grads,) = pullback(list(cotangents))
-        return _group_sums(grads, groups)
+        sums = _group_sums(grads, groups)
+        return sums + tuple(outs) if with_values else sums
     return gradient
 
 
@@ -263,7 +267,7 @@ CACHE = _Cache(CACHE_SIZE)
 
 
 def _value(x):
-    return x._value if type(x) is Tensor else x
+    return x._value if isinstance(x, Tensor) else x
 
 
 def _eager_only(key):
@@ -272,20 +276,39 @@ def _eager_only(key):
 
 def _entry(kind, p, extra, build):
     """The built function for plan ``p`` (cached by structure unless eager-only)."""
+    key = (kind, extra, p.key)
+    entry = CACHE.lookup(key)
+    if entry is not None:
+        return entry
     eager = _eager_only(p.key)
 
     def make():
         return _Compiled(build(p.key), len(p.sources), len(p.captured), extra, eager)
-    return make() if eager else CACHE.get((kind, extra, p.key), make)
+    return make() if eager else CACHE.get(key, make)
 
 
-def _run(entry, p, extra_tensors):
+def _run(entry, p, extra_tensors, fused=None, pending=(), plain=None):
+    """Calls ``entry``, or ``fused`` (which also returns the values of the ``pending`` targets),
+    and records the call on the tapes watching its inputs (``plain()`` gives the node to
+    record when only ``fused`` was looked up)."""
+    call = entry or fused
     args = [_value(x) for x in p.sources], [_value(x) for x in p.captured]
-    if entry.with_extra:
+    if call.with_extra:
         args += ([_value(c) for c in extra_tensors],)
-    results = tuple(Tensor(g) for g in entry.call(*args))
-    inputs = tuple(p.sources) + tuple(p.captured) + tuple(extra_tensors or ())
-    record(entry, (), inputs, results, True)
+    if fused is None:
+        results = tuple(Tensor(g) for g in entry.call(*args))
+    else:
+        out = fused.call(*args)
+        n = len(out) - len(pending)
+        results = tuple(Tensor(g) for g in out[:n])
+        _lazy.set_values(pending, out[n:])
+    tapes = STACK.tapes
+    if tapes:
+        inputs = tuple(p.sources) + tuple(p.captured) + tuple(extra_tensors or ())
+        if entry is None and any(id(x) in t.watched for t in tapes for x in inputs):
+            entry = plain()
+        if entry is not None:
+            record(entry, (), inputs, results, True)
     return results
 
 
@@ -294,6 +317,7 @@ def compute(tape, targets, source_groups, cotangents=None, mode="gradient", chun
 
     Returns one entry per group: a Tensor, or ``None`` when the group is unconnected. The call
     is recorded on every tape that watches its inputs, so higher-order derivatives compose.
+    Targets left pending by lazy recording get their values from the same compiled call.
     """
     p = plan(tape, targets, source_groups)
     if not p.targets or not any(p.groups):
@@ -301,15 +325,25 @@ def compute(tape, targets, source_groups, cotangents=None, mode="gradient", chun
     with_cot = cotangents is not None
     if with_cot:
         cotangents = [cotangents[k] for k in p.target_index]
+    fused, pending = None, ()
     if mode == "gradient":
-        entry = _entry("gradient", p, with_cot, lambda key: _build_gradient(key, with_cot))
+        def plain():
+            return _entry("gradient", p, with_cot, lambda key: _build_gradient(key, with_cot))
+        pending = [targets[k] for k in p.target_index]
+        if any(type(t) is _lazy.LazyTensor for t in pending):
+            fused = _entry("gradient+values", p, with_cot,
+                           lambda key: _build_gradient(key, with_cot, True))
+            if fused.eager_only:
+                fused = None
+        entry = plain() if fused is None else None
     else:
         batched = mode == "batch_jacobian"
         entry = _entry((mode, chunk), p, False,
                        lambda key: _build_jacobian(key, batched, chunk))
-    it = iter(_run(entry, p, cotangents))
+        plain = None
+    it = iter(_run(entry, p, cotangents, fused, pending, plain))
     results = [next(it) if group else None for group in p.groups]
-    if entry.eager_only:  # a custom gradient may have answered None for some inputs
+    if (entry or fused).eager_only:  # a custom gradient may have answered None for some inputs
         for k, group in enumerate(plan(tape, targets, source_groups, honor_none=True).groups):
             if not group:
                 results[k] = None

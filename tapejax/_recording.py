@@ -11,6 +11,8 @@ import threading
 import weakref
 from typing import Callable, NamedTuple
 
+from .tensor import raw_value
+
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -39,7 +41,7 @@ class TapeState:
         self.watch_accessed = watch_accessed
 
     def watch_tensor(self, tensor):
-        if tensor._value.dtype.kind in "fcV":  # float, complex, bfloat16
+        if raw_value(tensor).dtype.kind in "fcV":  # float, complex, bfloat16
             self.watched[id(tensor)] = tensor
 
     def watch_variable(self, variable, read):
@@ -106,6 +108,7 @@ class _Stack(threading.local):
         self.tapes = []  # the recording TapeStates of this thread, outermost first
         self.variable_watchers = []  # lists collecting the Variables read (custom_gradient)
         self.capture = None  # the tapejax.function trace running on this thread, if any
+        self.no_lazy = 0  # > 0 while ops must run at once (a JAX trace of control flow)
 
 
 STACK = _Stack()
@@ -132,7 +135,7 @@ def record(fn, static, inputs, outputs, multi, differentiable=True):
         tape.nodes.append(Node(fn, static, inputs, outputs, multi))
         producer = tape.producer
         for k, out in enumerate(outputs):
-            if out._value.dtype.kind in "fcV":
+            if raw_value(out).dtype.kind in "fcV":
                 watched[id(out)] = out
                 producer[id(out)] = (index, k)
             else:
@@ -158,6 +161,16 @@ def recording_on(tapes):
         yield
     finally:
         STACK.tapes = saved
+
+
+@contextlib.contextmanager
+def eager_ops():
+    """Ops run at once inside, even under a tape (no lazy recording): for JAX traces."""
+    STACK.no_lazy += 1
+    try:
+        yield
+    finally:
+        STACK.no_lazy -= 1
 
 
 def paused():

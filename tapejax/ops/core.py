@@ -10,13 +10,16 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .. import dtypes, errors
+from .. import _lazy, dtypes, errors
 from .._recording import STACK, record
 from .._registry import OpDef, register as _register
-from ..tensor import Tensor, TensorLike, _argument_hint, _plain, constant, infer_dtype
+from ..tensor import (Tensor, TensorLike, _argument_hint, _plain, constant, infer_dtype,
+                      raw_value)
 from ..tensor_shape import TensorShape
 
 _NO_ATTRS = ()
+_LAZY = _lazy.SETTINGS
+_LazyTensor = _lazy.LazyTensor
 
 # TF's kernel type names, used in its dtype-mismatch messages.
 _TF_TYPE_NAMES = {"float16": "half", "float32": "float", "float64": "double"}
@@ -44,34 +47,50 @@ def apply(fn, inputs, static=_NO_ATTRS, op_name="", differentiable=True):
     """Runs ``fn`` on the values of ``inputs`` and records the call on watching tapes.
 
     ``inputs`` holds Tensors, Variables or Python scalars (already dtype-checked by the op);
-    ``static`` holds the op's attributes as made by :func:`attrs`.
+    ``static`` holds the op's attributes as made by :func:`attrs`. Under a recording tape with
+    lazy recording on, an op on watched or pending values is recorded without running.
     """
-    values = [x._value if type(x) is Tensor else _value_of(x) for x in inputs]
+    tapes = STACK.tapes
+    if tapes:
+        inputs = _recorded_inputs(inputs)
+        if _LAZY.enabled:
+            out = _lazy.defer(fn, static, inputs, tapes)
+            if out is not None:
+                multi = type(out) is tuple
+                record(fn, static, inputs, out if multi else (out,), multi, differentiable)
+                return out
+    values = [x._value if isinstance(x, Tensor) else _value_of(x) for x in inputs]
     try:
         out = fn(*values, **dict(static)) if static else fn(*values)
     except (TypeError, ValueError, IndexError) as e:
         raise _translate(e, op_name, values) from None
     if type(out) is tuple or type(out) is list:
         outputs = tuple([Tensor(o) for o in out])
-        if STACK.tapes:
-            record(fn, static, _recorded_inputs(inputs), outputs, True, differentiable)
+        if tapes:
+            record(fn, static, inputs, outputs, True, differentiable)
         return outputs
     output = Tensor(out)
-    if STACK.tapes:
-        record(fn, static, _recorded_inputs(inputs), (output,), False, differentiable)
+    if tapes:
+        record(fn, static, inputs, (output,), False, differentiable)
     return output
 
 
 def _apply_fast(fn, inputs, op_name, differentiable):
     """``apply`` for Tensors and Python scalars only, with no attributes (the common case of
     elementwise ops: it skips the Variable checks)."""
-    values = [x._value if type(x) is Tensor else x for x in inputs]
+    tapes = STACK.tapes
+    if tapes and _LAZY.enabled:
+        output = _lazy.defer(fn, _NO_ATTRS, inputs, tapes)
+        if output is not None:
+            record(fn, _NO_ATTRS, inputs, (output,), False, differentiable)
+            return output
+    values = [x._value if isinstance(x, Tensor) else x for x in inputs]
     try:
         out = fn(*values)
     except (TypeError, ValueError, IndexError) as e:
         raise _translate(e, op_name, values) from None
     output = Tensor(out)
-    if STACK.tapes:
+    if tapes:
         record(fn, _NO_ATTRS, inputs, (output,), False, differentiable)
     return output
 
@@ -83,9 +102,9 @@ def _value_of(x):
 
 
 def _recorded_inputs(inputs):
-    """The inputs as a tape sees them: a Variable is the Tensor it was just read as."""
-    return tuple([x if type(x) is Tensor or not isinstance(x, TensorLike) else x._tensor
-                  for x in inputs])
+    """The inputs as a tape sees them: a Variable is read (once) as a Tensor."""
+    return tuple([x if isinstance(x, Tensor) or not isinstance(x, TensorLike)
+                  else x._tapejax_read() for x in inputs])
 
 
 def dims_str(shape):
@@ -208,8 +227,8 @@ def unary(name, fn, *, float_only=False, domain=None, tf_name=None, differentiab
     allowed = float_only if isinstance(float_only, str) else _FLOAT_TYPES
 
     def api(x, name=None):
-        if type(x) is Tensor:
-            if float_only and x._value.dtype.kind not in _FLOAT_KINDS:
+        if type(x) is Tensor or type(x) is _LazyTensor:
+            if float_only and raw_value(x).dtype.kind not in _FLOAT_KINDS:
                 require_inexact(x, tf_name, allowed)
             return _apply_fast(fn, (x,), tf_name, differentiable)
         x = to_tensor(x)
@@ -223,16 +242,20 @@ def unary(name, fn, *, float_only=False, domain=None, tf_name=None, differentiab
 
 def _same_dtype_fast(x, y, float_only):
     """True when TF's dtype rule obviously holds: the common Tensor/Python-scalar cases."""
-    if type(x) is Tensor:
-        kind = x._value.dtype.kind
+    tx = type(x)
+    if tx is Tensor or tx is _LazyTensor:
+        dtype = raw_value(x).dtype
+        kind = dtype.kind
         if float_only and kind not in _FLOAT_KINDS:
             return False
-        if type(y) is Tensor:
-            return y._value.dtype == x._value.dtype
-        if type(y) is float:
+        ty = type(y)
+        if ty is Tensor or ty is _LazyTensor:
+            return raw_value(y).dtype == dtype
+        if ty is float:
             return kind in _FLOAT_KINDS
-        return type(y) is int and kind in "fciuV"
-    if type(y) is Tensor:
+        return ty is int and kind in "fciuV"
+    ty = type(y)
+    if ty is Tensor or ty is _LazyTensor:
         return _same_dtype_fast(y, x, float_only)
     return False
 
