@@ -13,7 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _lazy
-from ._recording import STACK, record
+from ._recording import record
 from .tensor import Tensor
 
 CACHE_SIZE = 512
@@ -28,7 +28,53 @@ class Plan(NamedTuple):
     target_index: tuple  # which of the caller's targets those are
 
 
+_TEMPLATES = collections.OrderedDict()  # (tape structure, target/source codes) -> plan codes
+_TEMPLATES_LIMIT = 512
+
+
 def plan(tape, targets, source_groups, honor_none=False):
+    """``_full_plan``, reused: two tapes that recorded the same structure (the steps of a loop)
+    get the same plan, with their own Tensors put in. Tensors are named by codes: ``(node,
+    output)`` for a recorded output, ``n >= 0`` for the tape's n-th leaf input, ``-n`` for the
+    n-th other object of this call."""
+    structure = getattr(tape, "structure", None)
+    if not structure:
+        return _full_plan(tape, targets, source_groups, honor_none)
+    producer, leaf_index, others, other_code = tape.producer, tape.leaf_index, [], {}
+
+    def code(x):
+        c = producer.get(id(x))
+        if c is None:
+            c = leaf_index.get(id(x))
+            if c is None:
+                c = other_code.get(id(x))
+                if c is None:
+                    others.append(x)
+                    c = other_code[id(x)] = -len(others)
+        return c
+    key = (tuple(structure), tuple([code(t) for t in targets]),
+           tuple([tuple([code(s) for s in group]) for group in source_groups]), honor_none)
+    template = _TEMPLATES.get(key)
+    if template is None:
+        p = _full_plan(tape, targets, source_groups, honor_none)
+        template = _TEMPLATES[key] = (p.key, tuple([code(x) for x in p.sources]),
+                                      tuple([code(x) for x in p.captured]), p.groups,
+                                      p.targets, p.target_index)
+        if len(_TEMPLATES) > _TEMPLATES_LIMIT:
+            _TEMPLATES.popitem(last=False)
+        return p
+    nodes, leaves = tape.nodes, tape.leaves
+
+    def find(c):
+        if type(c) is tuple:
+            return nodes[c[0]].outputs[c[1]]
+        return leaves[c] if c >= 0 else others[-c - 1]
+    plan_key, source_codes, captured_codes, groups, target_refs, target_index = template
+    return Plan(plan_key, [find(c) for c in source_codes], [find(c) for c in captured_codes],
+                groups, target_refs, target_index)
+
+
+def _full_plan(tape, targets, source_groups, honor_none=False):
     """Selects and wires the nodes of ``tape`` between ``source_groups`` and ``targets``.
 
     As in TF, a source that is itself computed from other sources does not cut the graph: its
@@ -143,9 +189,9 @@ def _group_sums(grads, groups):
     return tuple(out)
 
 
-def _build_gradient(key, with_cotangents, with_values=False):
-    """The gradient function of a plan; ``with_values`` also returns the targets' values (the
-    forward pass computed once, for targets that lazy recording left pending)."""
+def _build_gradient(key, with_cotangents):
+    """The gradient function of a plan. It also returns the targets' values, which the
+    forward pass computes anyway: targets that lazy recording left pending take them."""
     wiring, _, _, groups, target_refs = key
     replay, primals = _replay_fn(wiring, target_refs)
 
@@ -154,8 +200,7 @@ def _build_gradient(key, with_cotangents, with_values=False):
         if not with_cotangents:
             cotangents = [jnp.ones_like(y) for y in outs]
         (grads,) = pullback(list(cotangents))
-        sums = _group_sums(grads, groups)
-        return sums + tuple(outs) if with_values else sums
+        return _group_sums(grads, groups) + tuple(outs)
     return gradient
 
 
@@ -210,19 +255,22 @@ class _Compiled:
     values, as TF runs it) are not compiled: JAX then runs the vjp on concrete arrays.
     """
 
-    __slots__ = ("call", "n_sources", "n_captured", "with_extra", "eager_only", "__weakref__")
+    __slots__ = ("call", "n_sources", "n_captured", "with_extra", "n_values", "eager_only",
+                 "__weakref__")
 
-    def __init__(self, fn, n_sources, n_captured, with_extra, eager_only):
+    def __init__(self, fn, n_sources, n_captured, with_extra, n_values, eager_only):
         self.call = fn if eager_only else jax.jit(fn)
         self.n_sources = n_sources
         self.n_captured = n_captured
         self.with_extra = with_extra
+        self.n_values = n_values  # trailing outputs of ``call``: the targets' values
         self.eager_only = eager_only
 
     def __call__(self, *values):
         s, c = self.n_sources, self.n_captured
         args = (values[:s], values[s:s + c]) + ((values[s + c:],) if self.with_extra else ())
-        return self.call(*args)
+        out = self.call(*args)
+        return out[:len(out) - self.n_values] if self.n_values else out
 
 
 class _Cache:
@@ -274,7 +322,7 @@ def _eager_only(key):
     return any(getattr(fn, "eager_only", False) for fn, *_ in key[0])
 
 
-def _entry(kind, p, extra, build):
+def _entry(kind, p, extra, build, n_values=0):
     """The built function for plan ``p`` (cached by structure unless eager-only)."""
     key = (kind, extra, p.key)
     entry = CACHE.lookup(key)
@@ -283,32 +331,23 @@ def _entry(kind, p, extra, build):
     eager = _eager_only(p.key)
 
     def make():
-        return _Compiled(build(p.key), len(p.sources), len(p.captured), extra, eager)
+        return _Compiled(build(p.key), len(p.sources), len(p.captured), extra, n_values, eager)
     return make() if eager else CACHE.get(key, make)
 
 
-def _run(entry, p, extra_tensors, fused=None, pending=(), plain=None):
-    """Calls ``entry``, or ``fused`` (which also returns the values of the ``pending`` targets),
-    and records the call on the tapes watching its inputs (``plain()`` gives the node to
-    record when only ``fused`` was looked up)."""
-    call = entry or fused
+def _run(entry, p, extra_tensors, targets=()):
+    """Calls ``entry`` and records the call on the tapes watching its inputs; ``targets`` (the
+    plan's connected targets) take the values ``entry`` returns after its results if pending."""
     args = [_value(x) for x in p.sources], [_value(x) for x in p.captured]
-    if call.with_extra:
+    if entry.with_extra:
         args += ([_value(c) for c in extra_tensors],)
-    if fused is None:
-        results = tuple(Tensor(g) for g in entry.call(*args))
-    else:
-        out = fused.call(*args)
-        n = len(out) - len(pending)
-        results = tuple(Tensor(g) for g in out[:n])
-        _lazy.set_values(pending, out[n:])
-    tapes = STACK.tapes
-    if tapes:
-        inputs = tuple(p.sources) + tuple(p.captured) + tuple(extra_tensors or ())
-        if entry is None and any(id(x) in t.watched for t in tapes for x in inputs):
-            entry = plain()
-        if entry is not None:
-            record(entry, (), inputs, results, True)
+    out = entry.call(*args)
+    n = len(out) - entry.n_values
+    results = tuple([Tensor(g) for g in out[:n]])
+    if entry.n_values and any(type(t) is _lazy.LazyTensor for t in targets):
+        _lazy.set_values(targets, out[n:])
+    inputs = tuple(p.sources) + tuple(p.captured) + tuple(extra_tensors or ())
+    record(entry, (), inputs, results, True)
     return results
 
 
@@ -325,25 +364,16 @@ def compute(tape, targets, source_groups, cotangents=None, mode="gradient", chun
     with_cot = cotangents is not None
     if with_cot:
         cotangents = [cotangents[k] for k in p.target_index]
-    fused, pending = None, ()
     if mode == "gradient":
-        def plain():
-            return _entry("gradient", p, with_cot, lambda key: _build_gradient(key, with_cot))
-        pending = [targets[k] for k in p.target_index]
-        if any(type(t) is _lazy.LazyTensor for t in pending):
-            fused = _entry("gradient+values", p, with_cot,
-                           lambda key: _build_gradient(key, with_cot, True))
-            if fused.eager_only:
-                fused = None
-        entry = plain() if fused is None else None
+        entry = _entry("gradient", p, with_cot, lambda key: _build_gradient(key, with_cot),
+                       len(p.targets))
     else:
         batched = mode == "batch_jacobian"
         entry = _entry((mode, chunk), p, False,
                        lambda key: _build_jacobian(key, batched, chunk))
-        plain = None
-    it = iter(_run(entry, p, cotangents, fused, pending, plain))
+    it = iter(_run(entry, p, cotangents, [targets[k] for k in p.target_index]))
     results = [next(it) if group else None for group in p.groups]
-    if (entry or fused).eager_only:  # a custom gradient may have answered None for some inputs
+    if entry.eager_only:  # a custom gradient may have answered None for some inputs
         for k, group in enumerate(plan(tape, targets, source_groups, honor_none=True).groups):
             if not group:
                 results[k] = None

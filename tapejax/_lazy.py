@@ -13,9 +13,9 @@ inputs, so it raises the eager error at the same line; an op that needs concrete
 abstract evaluation cannot run) is always run eagerly.
 """
 import collections
-import itertools
 import os
 import threading
+from typing import Callable, NamedTuple
 
 import jax
 
@@ -46,26 +46,26 @@ SETTINGS = _Settings()
 class Pending:
     """The stand-in value of a LazyTensor: which output of which pending op, and its type."""
 
-    __slots__ = ("node", "index", "aval", "dtype", "shape", "ndim")
+    __slots__ = ("node", "index", "aval", "dtype")
 
     def __init__(self, node, index, aval):
-        self.node, self.index, self.aval = node, index, aval
-        self.dtype, self.shape, self.ndim = aval.dtype, aval.shape, aval.ndim
+        self.node, self.index, self.aval, self.dtype = node, index, aval, aval.dtype
 
 
-class PendingOp:
+class PendingOp(NamedTuple):
     """One op recorded without running: its function, attributes and inputs (Tensors,
-    LazyTensors or Python constants, Variables already read)."""
+    LazyTensors or Python constants, Variables already read). ``depth``: the longest chain of
+    pending ops ending here (a node comes after every pending node it reads)."""
 
-    __slots__ = ("fn", "static", "inputs", "n_outputs", "multi", "depth", "order")
+    fn: Callable
+    static: tuple
+    inputs: tuple
+    n_outputs: int
+    multi: bool
+    depth: int
 
-    def __init__(self, fn, static, inputs, n_outputs, multi, depth):
-        self.fn, self.static, self.inputs = fn, static, inputs
-        self.n_outputs, self.multi, self.depth = n_outputs, multi, depth
-        self.order = next(_order)
 
-
-_order = itertools.count()
+_tuple_new = tuple.__new__  # builds a PendingOp without NamedTuple's Python-level __new__
 
 
 class LazyTensor(Tensor):
@@ -86,11 +86,11 @@ class LazyTensor(Tensor):
 
     @property
     def shape(self):
-        return TensorShape(raw_value(self).shape)
+        return TensorShape(raw_value(self).aval.shape)
 
     @property
     def ndim(self):
-        return raw_value(self).ndim
+        return raw_value(self).aval.ndim
 
     @property
     def _tensor(self):
@@ -185,9 +185,9 @@ def defer(fn, static, inputs, tapes):
         return None
     STATS.deferred += 1
     if type(avals) is tuple:
-        node = PendingOp(fn, static, tuple(inputs), len(avals), True, depth + 1)
+        node = _tuple_new(PendingOp, (fn, static, tuple(inputs), len(avals), True, depth + 1))
         return tuple([_lazy(node, k, a) for k, a in enumerate(avals)])
-    node = PendingOp(fn, static, tuple(inputs), 1, False, depth + 1)
+    node = _tuple_new(PendingOp, (fn, static, tuple(inputs), 1, False, depth + 1))
     return _lazy(node, 0, avals)
 
 
@@ -245,7 +245,7 @@ def materialize(tensors):
         position = {}
         leaves, leaf_ref, wiring = [], {}, []
         count = 0
-        for node in sorted(nodes.values(), key=lambda n: n.order):
+        for node in sorted(nodes.values(), key=lambda n: n.depth):
             refs = []
             for x in node.inputs:
                 value = raw_value(x) if type(x) is LazyTensor else None

@@ -51,6 +51,7 @@ class _Capture:
         self.producer = {}
         self.variables = {}
         self.reads = []
+        self.structure, self.leaves, self.leaf_index = [], [], {}
 
     def watch_variable(self, variable, read):
         self.reads.append((variable, read))
