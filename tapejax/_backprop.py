@@ -373,6 +373,7 @@ def compute(tape, targets, source_groups, cotangents=None, mode="gradient", chun
                        lambda key: _build_jacobian(key, batched, chunk))
     it = iter(_run(entry, p, cotangents, [targets[k] for k in p.target_index]))
     results = [next(it) if group else None for group in p.groups]
+    _lazy.next_generation()
     if entry.eager_only:  # a custom gradient may have answered None for some inputs
         for k, group in enumerate(plan(tape, targets, source_groups, honor_none=True).groups):
             if not group:

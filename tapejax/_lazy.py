@@ -15,6 +15,7 @@ abstract evaluation cannot run) is always run eagerly.
 import collections
 import os
 import threading
+import weakref
 from typing import Callable, NamedTuple
 
 import jax
@@ -28,6 +29,7 @@ _SCALARS = (bool, int, float, complex)
 _Tracer = jax.core.Tracer
 _NEEDS_VALUES = (jax.errors.JAXTypeError, jax.errors.JAXIndexError,
                  jax.errors.UnexpectedTracerError)
+_weakref = weakref.ref
 _EAGER = object()  # abstract-evaluation cache entry of an op that needs concrete values
 
 
@@ -43,13 +45,13 @@ class _Settings:
 SETTINGS = _Settings()
 
 
-class Pending:
+class Pending(NamedTuple):
     """The stand-in value of a LazyTensor: which output of which pending op, and its type."""
 
-    __slots__ = ("node", "index", "aval", "dtype")
-
-    def __init__(self, node, index, aval):
-        self.node, self.index, self.aval, self.dtype = node, index, aval, aval.dtype
+    node: "PendingOp"
+    index: int
+    aval: jax.core.ShapedArray
+    dtype: object  # the aval's NumPy dtype, read on every op
 
 
 class PendingOp(NamedTuple):
@@ -105,9 +107,12 @@ jax.tree_util.register_pytree_node(
 
 
 def _lazy(node, index, aval):
-    tensor = object.__new__(LazyTensor)
-    set_raw_value(tensor, Pending(node, index, aval))
+    tensor = _new(LazyTensor)
+    set_raw_value(tensor, _tuple_new(Pending, (node, index, aval, aval.dtype)))
     return tensor
+
+
+_new = object.__new__
 
 
 def is_pending(x):
@@ -138,7 +143,8 @@ def defer(fn, static, inputs, tapes):
     deferred when a tape is recording, no trace is running, one input is pending or watched,
     and every concrete input is a concrete JAX array.
     """
-    if STACK.capture is not None or STACK.no_lazy:
+    stack = STACK
+    if stack.capture is not None or stack.no_lazy:
         return None
     involved = False
     depth = 0
@@ -186,9 +192,27 @@ def defer(fn, static, inputs, tapes):
     STATS.deferred += 1
     if type(avals) is tuple:
         node = _tuple_new(PendingOp, (fn, static, tuple(inputs), len(avals), True, depth + 1))
-        return tuple([_lazy(node, k, a) for k, a in enumerate(avals)])
+        outputs = tuple([_lazy(node, k, a) for k, a in enumerate(avals)])
+        stack.lazy_current.extend([_weakref(t) for t in outputs])
+        return outputs
     node = _tuple_new(PendingOp, (fn, static, tuple(inputs), 1, False, depth + 1))
-    return _lazy(node, 0, avals)
+    output = _new(LazyTensor)
+    set_raw_value(output, _tuple_new(Pending, (node, 0, avals, avals.dtype)))
+    stack.lazy_current.append(_weakref(output))
+    return output
+
+
+def next_generation():
+    """Called after each ``gradient``: pending values made before the previous ``gradient``
+    that are still held (kept across training steps, say) are computed now, so that what they
+    were computed from (old Variable values, old batches) is not kept alive with them."""
+    stack = STACK
+    old = stack.lazy_previous
+    stack.lazy_previous, stack.lazy_current = stack.lazy_current, []
+    kept = [t for t in (r() for r in old) if t is not None and is_pending(t)]
+    if kept:
+        read = {id(x) for t in kept for x in raw_value(t).node.inputs}
+        materialize([t for t in kept if id(t) not in read])
 
 
 def _abstract_eval(fn, static, inputs, types):

@@ -115,6 +115,8 @@ class _Stack(threading.local):
         self.variable_watchers = []  # lists collecting the Variables read (custom_gradient)
         self.capture = None  # the tapejax.function trace running on this thread, if any
         self.no_lazy = 0  # > 0 while ops must run at once (a JAX trace of control flow)
+        self.lazy_current = []  # weak references to the pending values made since the last
+        self.lazy_previous = []  # gradient, and to those made before it
 
 
 STACK = _Stack()

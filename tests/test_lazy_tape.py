@@ -306,3 +306,19 @@ def test_switch_and_environment_variable():
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          check=True, cwd=os.path.dirname(os.path.dirname(__file__)))
     assert out.stdout.strip() == "False"
+
+
+def test_values_kept_across_steps_stop_pinning_their_inputs(lazy):
+    v = tf.Variable(np.ones((2, 2), np.float32))
+    kept = []
+    for _ in range(4):
+        with tf.GradientTape() as tape:
+            out = tf.matmul(tf.eye(2), v) * 2.0
+            loss = tf.reduce_sum(out)
+        kept.append(out)  # held by the user, never read inside the loop
+        v.assign_sub(0.5 * tape.gradient(loss, v))
+    # a pending value still held at the next step's gradient is computed then, releasing the
+    # old value of ``v`` it was computed from; the last step's value is still pending
+    assert [_pending(t) for t in kept] == [False, False, False, True]
+    for step, out in enumerate(kept):
+        np.testing.assert_allclose(out.numpy(), np.full((2, 2), 2.0 * (1 - step)))
