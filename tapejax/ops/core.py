@@ -289,6 +289,24 @@ def static_int(value, what):
     return int(array)
 
 
+def attr_int(value, what, op_name):
+    """An int op attribute (``ksize``, ``strides``, ``block_size``) converted as TF converts
+    attributes: ``int(value)``; a string or anything ``int`` rejects is TF's ``TypeError``
+    naming the argument, a value beyond int32 its ``InvalidArgumentError``."""
+    number = None
+    if not isinstance(value, str):
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            pass
+    if number is None:
+        raise TypeError(f"Expected int for argument '{what}' not {value!r}.")
+    if not -2**31 <= number < 2**31:
+        raise errors.InvalidArgumentError(None, None, (
+            f"Attr {what} has value {number} out of range for an int32 [Op:{op_name}] name: "))
+    return number
+
+
 def normalize_axis(axis, rank, op_name):
     """TF's ``axis`` argument (None, int, list or Tensor) as a tuple of non-negative ints."""
     if axis is None:

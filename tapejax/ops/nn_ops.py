@@ -18,8 +18,8 @@ from . import random_ops
 from .array_ops import concat, concrete, gather, invalid, require_dtype, reshape
 from .clip_ops import _clip_by_norm
 from ._fuse import fused
-from .core import (apply, attrs, dims_str, match, normalize_axis, register, require_inexact,
-                   to_tensor, unary)
+from .core import (apply, attr_int, attrs, dims_str, match, normalize_axis, register,
+                   require_inexact, to_tensor, unary)
 from .math_ops import _mean, cast, sigmoid, softplus  # noqa: F401 - tf.nn names of tf.math ops
 
 # --- activations ----------------------------------------------------------------------------
@@ -438,12 +438,13 @@ def _window(value, n, channel_axis, what, op_name, lengths=None):
     """TF's ``strides``/``ksize``/``dilations`` (int, or list of 1, N or N+2) as N ints."""
     if value is None:
         return (1,) * n
-    values = [int(v) for v in (value if isinstance(value, (list, tuple)) else [value])]
+    values = list(value) if isinstance(value, (list, tuple, str)) else [value]
     lengths = lengths or (1, n, n + 2)
     if len(values) not in lengths:
         allowed = ", ".join(str(k) for k in sorted(set(lengths))[:-1]) + f" or {max(lengths)}"
         raise ValueError(f"{what} should be of length {allowed}. Received: {what}={values} of "
                          f"length {len(values)}")
+    values = [attr_int(v, what, op_name) for v in values]
     if len(values) == 1:
         return tuple(values) * n
     if len(values) == n:
@@ -463,8 +464,16 @@ def _padding(padding, n, channel_axis, op_name):
             raise invalid(f"Value for attr 'padding' of \"{padding}\" is not in the list of "
                           "allowed values: \"SAME\", \"VALID\", \"EXPLICIT\"", op_name)
         return padding
-    pairs = [tuple(int(v) for v in p) for p in padding]
-    if len(pairs) != n + 2 or any(len(p) != 2 for p in pairs):
+    if not isinstance(padding, (list, tuple)) or not (n == 2 or op_name == "MaxPool"):
+        # TF takes explicit pairs only in its 2-D convolutions and 1-/2-D max pooling
+        raise TypeError(f"Expected string for argument 'padding' not {padding!r}.")
+    for k, pair in enumerate(padding):
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            raise ValueError("When `padding` is a list, each element of `padding` must be a "
+                             f"list/tuple of size 2. Received: padding={padding} with element "
+                             f"at index {k} of type {type(pair)}")
+    pairs = [tuple(attr_int(v, "explicit_paddings", op_name) for v in p) for p in padding]
+    if len(pairs) != n + 2:
         raise ValueError(f"When `padding` is a list, it must have {n + 2} pairs of integers. "
                          f"Received: padding={padding}")
     if pairs[0] != (0, 0) or pairs[channel_axis] != (0, 0):
@@ -815,7 +824,7 @@ def _space_to_depth(x, *, block, channels_first):
 
 def _block_args(input, block_size, data_format, op_name):  # noqa: A002
     x = to_tensor(input)
-    block = int(block_size)
+    block = attr_int(block_size, "block_size", op_name)
     if block < 2:
         raise invalid(f"Value for attr 'block_size' of {block} must be at least minimum 2",
                       op_name)
