@@ -977,7 +977,9 @@ def repeat(input, repeats, axis=None, name=None):  # noqa: A002 - TF's name
     if not -x.ndim <= axis < x.ndim:
         raise ValueError(f"axis={axis} out of bounds: expected {-x.ndim}<=axis<{x.ndim}")
     axis %= x.ndim
-    counts = np.asarray(concrete(repeats) if isinstance(repeats, TensorLike) else repeats)
+    counts = (np.asarray(concrete(repeats)) if isinstance(repeats, TensorLike)
+              else int_array(repeats, "repeats", strict=True))
+    counts = counts.astype(np.int64).astype(np.int32)  # TF's int32 counts: 2**40 wraps to 0
     if counts.ndim > 1:
         raise ValueError(f"Shape {counts.shape} must have rank at most 1")
     if counts.ndim == 1 and counts.size not in (1, x.shape[axis]):

@@ -256,13 +256,17 @@ def binary(name, fn, *, tf_name=None, differentiable=True, domain=None, float_on
                     float_only=bool(float_only), tf_name=tf_name)(api)
 
 
-def int_array(value, what):
+def int_array(value, what, strict=False):
     """An integer argument (axis, shape, count) as a NumPy array, converted as TF converts it.
 
     None, objects and mixed lists raise TF's ``ValueError``, strings ``InvalidArgumentError``
-    (both naming the argument); a Python float is TF's ``TypeError``, a float Tensor its
+    (``TypeError`` when ``strict``: TF converts the argument with an integer dtype), all naming
+    the argument; a Python float is TF's ``TypeError``, a float Tensor its
     ``InvalidArgumentError``.
     """
+    if strict and isinstance(value, (str, bytes)):
+        raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype="int32")
+                        + (_argument_hint(value) or f" (argument `{what}`)"))
     if isinstance(value, TensorShape):
         value = value.as_list()
     if isinstance(value, TensorLike):
@@ -273,20 +277,47 @@ def int_array(value, what):
         return np.asarray(value.numpy())
     if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "iu":
         return np.asarray(value)
-    dtype = infer_dtype(value)
+    try:
+        dtype = infer_dtype(value)
+    except (TypeError, ValueError, errors.InvalidArgumentError) as error:
+        if "argument" in str(error):
+            raise
+        raise _naming(error, what) from None
     if not dtype.is_integer and np.size(_plain(value)):
         raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype="int32")
                         + (_argument_hint(value) or f" (argument `{what}`)"))
     return np.asarray(_plain(value), np.int64 if dtype.is_inexact else None)
 
 
-def static_int(value, what):
+def _naming(error, what):
+    """``error`` again (same class), its message naming the argument ``what``."""
+    message = f"{error} (argument `{what}`)"
+    if isinstance(error, errors.OpError):
+        return type(error)(None, None, message)
+    return type(error)(message)
+
+
+def static_int(value, what, strict=False):
     """A scalar integer argument (``axis``, ``depth``, ...) as a Python int, as TF converts it."""
-    array = int_array(value, what)
+    array = int_array(value, what, strict)
     if array.ndim:
         raise ValueError(f"Argument `{what}` must be a scalar. Received: {what}={value!r}"
                          f"{_argument_hint(value)}")
     return int(array)
+
+
+def static_float(value, what):
+    """A scalar float argument (``variance_epsilon``) as a Python float; what TF cannot convert
+    to a tensor raises TF's conversion error, naming the argument."""
+    try:
+        return float(value)
+    except (TypeError, ValueError) as error:
+        failure = error
+    try:
+        constant(value)
+    except (TypeError, ValueError, errors.InvalidArgumentError) as error:
+        failure = error
+    raise (failure if "argument" in str(failure) else _naming(failure, what)) from None
 
 
 def attr_int(value, what, op_name):

@@ -16,7 +16,7 @@ from jax import lax
 from .. import dtypes, errors
 from ..tensor import Tensor, TensorLike
 from .core import (apply, attrs, binary, dims_str, dtype_of, match, normalize_axis, reduction,
-                   register, require_inexact, tf_type_name, to_tensor, unary)
+                   register, require_inexact, static_int, tf_type_name, to_tensor, unary)
 
 # TF's lists of allowed kernel types, quoted in its error for an integer input.
 _REAL = "bfloat16, half, float, double"
@@ -633,7 +633,8 @@ def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
         raise errors.InvalidArgumentError(None, None, (
             f"data.shape = {dims_str(data)} does not start with segment_ids.shape = "
             f"{dims_str(values.shape)} [Op:UnsortedSegmentSum] name: "))
-    num = int(num_segments)
+    # TF's kernel reads the count as int32: 2**40 wraps to 0, as there
+    num = int(np.int64(static_int(num_segments, "num_segments")).astype(np.int32))
     bad = np.flatnonzero(values.reshape(-1) >= num)
     if bad.size:
         raise errors.InvalidArgumentError(None, None, (

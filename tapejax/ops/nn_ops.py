@@ -18,8 +18,8 @@ from . import random_ops
 from .array_ops import concat, concrete, gather, invalid, require_dtype, reshape
 from .clip_ops import _clip_by_norm
 from ._fuse import fused
-from .core import (apply, attr_int, attrs, dims_str, match, normalize_axis, register,
-                   require_inexact, to_tensor, unary)
+from .core import (apply, attr_int, attrs, dims_str, int_array, match, normalize_axis,
+                   register, require_inexact, static_float, to_tensor, unary)
 from .math_ops import _mean, cast, sigmoid, softplus  # noqa: F401 - tf.nn names of tf.math ops
 
 # --- activations ----------------------------------------------------------------------------
@@ -251,8 +251,8 @@ def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name
     for value in (mean, variance, offset, scale):
         if value is not None:
             inputs.append(match(x, value, "Mul")[1])
-    static = attrs(epsilon=float(variance_epsilon), has_offset=offset is not None,
-                   has_scale=scale is not None)
+    static = attrs(epsilon=static_float(variance_epsilon, "variance_epsilon"),
+                   has_offset=offset is not None, has_scale=scale is not None)
     return apply(_batch_norm, tuple(inputs), static, "BatchNormalization")
 
 
@@ -594,8 +594,7 @@ def _transposed(input, filters, output_shape, strides, padding, data_format, dil
     strides = _window(strides, n, channel, "strides", op_name, stride_lengths)
     dilations = _window(dilations, n, channel, "dilations", op_name)
     padding = _padding(padding, n, channel, op_name)
-    output_shape = [int(d) for d in (output_shape.numpy() if isinstance(output_shape, TensorLike)
-                                     else output_shape)]
+    output_shape = int_array(output_shape, "output_shape", strict=True).reshape(-1).tolist()
     if len(output_shape) != n + 2 or x.ndim != n + 2 or w.ndim != n + 2:
         raise ValueError(f"`output_shape` must be of length {n + 2}, and input and filters of "
                          f"rank {n + 2}. Received: output_shape={output_shape}, input.shape="
