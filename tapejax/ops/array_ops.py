@@ -413,7 +413,10 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
     if batch_dims >= max(rank, 1):
         raise invalid(f"batch_dims ({batch_dims}) must be less than rank(params) ({rank}).",
                       "GatherV2")
-    axis = batch_dims if axis is None else int(concrete(to_tensor(axis)))
+    if axis is None:
+        axis = batch_dims
+    else:
+        axis = static_int(to_tensor(axis), "axis", op_name="GatherV2")
     if not -rank <= axis < rank:
         raise invalid(f"Shape must be at least rank {axis + 1 if axis >= 0 else -axis} but is "
                       f"rank {rank}", "GatherV2")

@@ -297,9 +297,16 @@ def _naming(error, what):
     return type(error)(message)
 
 
-def static_int(value, what, strict=False):
-    """A scalar integer argument (``axis``, ``depth``, ...) as a Python int, as TF converts it."""
+def static_int(value, what, strict=False, op_name=None):
+    """A scalar integer argument (``axis``, ``depth``, ...) as a Python int, as TF converts it.
+
+    A non-scalar is TF's Python ``ValueError``, or with ``op_name`` that kernel's
+    ``InvalidArgumentError`` (where TF hands the argument to the kernel unchecked).
+    """
     array = int_array(value, what, strict)
+    if array.ndim and op_name:
+        raise errors.InvalidArgumentError(None, None, (
+            f"{what} must be a scalar, not {dims_str(array.shape)} [Op:{op_name}] name: "))
     if array.ndim:
         raise ValueError(f"Argument `{what}` must be a scalar. Received: {what}={value!r}"
                          f"{_argument_hint(value)}")

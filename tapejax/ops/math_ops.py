@@ -451,7 +451,10 @@ def _arg_reduction(name, fn, tf_name):
             raise errors.InvalidArgumentError(None, None, (
                 f"Value for attr 'output_type' of {tf_type_name(out)} is not in the list of "
                 f"allowed values: int16, uint16, int32, int64 [Op:{tf_name}] name: "))
-        axis = 0 if axis is None else int(axis)
+        if tf_name == "ArgMax" and not isinstance(axis, (type(None), int, np.integer,
+                                                         TensorLike)):
+            raise TypeError("axis must be int or Tensor with integer datatype (argument `axis`)")
+        axis = 0 if axis is None else static_int(axis, "axis", op_name=tf_name)
         if not -x.ndim <= axis < x.ndim:
             raise errors.InvalidArgumentError(None, None, (
                 f"Expected dimension in the range [{-x.ndim}, {x.ndim}), but got {axis} "
@@ -499,7 +502,7 @@ def _scan_api(name, fn, tf_name):
             raise errors.InvalidArgumentError(None, None, (
                 f"Value for attr 'T' of bool is not in the list of allowed values "
                 f"[Op:{tf_name}] name: "))
-        axis = int(axis)
+        axis = static_int(axis, "axis", op_name=tf_name)
         if not -x.ndim <= axis < x.ndim:
             raise errors.InvalidArgumentError(None, None, (
                 f"ScanOp: Expected scan axis in the range [{-x.ndim}, {x.ndim}), but got "
@@ -675,9 +678,9 @@ def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=dtypes.int
         length = max(length, int(minlength))
     if maxlength is not None:
         length = min(length, int(maxlength))
-    if axis is not None and int(axis) not in (0, -1):
-        raise errors.InvalidArgumentError(None, None, (
-            f"Unsupported axis value {axis}; axis must be None, 0 or -1 [Op:DenseBincount]"))
+    if axis is not None and axis not in (0, -1):
+        raise ValueError(f"Unsupported value for argument axis={axis}. Only 0 and -1 are "
+                         "currently supported.")
     axis = None if axis in (None, 0) else -1
     inputs = (x,)
     if weights is not None:

@@ -19,7 +19,7 @@ from .array_ops import concat, concrete, gather, invalid, require_dtype, reshape
 from .clip_ops import _clip_by_norm
 from ._fuse import fused
 from .core import (apply, attr_int, attrs, dims_str, int_array, match, normalize_axis,
-                   register, require_inexact, static_float, to_tensor, unary)
+                   register, require_inexact, static_float, static_int, to_tensor, unary)
 from .math_ops import _mean, cast, sigmoid, softplus  # noqa: F401 - tf.nn names of tf.math ops
 
 # --- activations ----------------------------------------------------------------------------
@@ -122,7 +122,7 @@ def _softmax_api(name, fn, tf_name):
     def api(logits, axis=None, name=None):
         x = to_tensor(logits)
         require_inexact(x, tf_name)
-        axis = -1 if axis is None else int(axis)
+        axis = -1 if axis is None else attr_int(axis, "axis", tf_name)
         if not -x.ndim <= axis < max(x.ndim, 1):
             raise errors.InvalidArgumentError(None, None, (
                 f"`axis` {axis} is out of range for a tensor of rank {x.ndim} [Op:{tf_name}]"))
@@ -355,7 +355,7 @@ def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
     require_inexact(logits, op_name)
     if labels.dtype != logits.dtype:
         labels = cast(labels, logits.dtype)
-    axis = -1 if axis is None else int(axis)
+    axis = -1 if axis is None else static_int(to_tensor(axis), "axis", op_name=op_name)
     if not -logits.ndim <= axis < max(logits.ndim, 1):
         raise invalid(f"axis {axis} is out of range for rank {logits.ndim}", op_name)
     try:
