@@ -202,7 +202,6 @@ CLASS_DIFFERENCES = {
     ('scatter_nd', 'shape', 'str'): 'gap: TF raises TypeError, tapejax InvalidArgumentError',
     ('scatter_nd', 'updates', 'dtype_bool'): 'gap: TF succeeds, tapejax raises InvalidArgumentError',
     ('searchsorted', 'sorted_sequence', 'dtype_bool'): 'gap: TF raises NotFoundError, tapejax InvalidArgumentError',
-    ('searchsorted', 'sorted_sequence', 'empty_2x0'): 'gap: TF succeeds, tapejax raises ZeroDivisionError',
     ('silu', 'features', 'str'): 'gap: TF raises UnimplementedError, tapejax InvalidArgumentError',
     ('slice', 'begin', 'str'): 'gap: TF raises TypeError, tapejax InvalidArgumentError',
     ('slice', 'size', 'str'): 'gap: TF raises TypeError, tapejax InvalidArgumentError',
@@ -275,29 +274,4 @@ CLASS_DIFFERENCES = {
 }
 
 # (op, param, kind) whose tapejax message names neither the argument nor the op (to fix).
-MESSAGE_GAPS = {
-    ('add_n', 'inputs', 'dict'),
-    ('add_n', 'inputs', 'none'),
-    ('add_n', 'inputs', 'object'),
-    ('add_n', 'inputs', 'str'),
-    ('cast', 'dtype', 'dict'),
-    ('cast', 'dtype', 'mixed_list'),
-    ('cast', 'dtype', 'object'),
-    ('cast', 'dtype', 'str'),
-    ('concat', 'values', 'none'),
-    ('concat', 'values', 'object'),
-    ('dropout', 'x', 'rank_40'),
-    ('l2_normalize', 'x', 'dtype_bool'),
-    ('l2_normalize', 'x', 'dtype_int32'),
-    ('random_gamma', 'alpha', 'none'),
-    ('reduce_std', 'input_tensor', 'dtype_bool'),
-    ('reduce_std', 'input_tensor', 'dtype_int32'),
-    ('reduce_variance', 'input_tensor', 'dtype_bool'),
-    ('reduce_variance', 'input_tensor', 'dtype_int32'),
-    ('searchsorted', 'sorted_sequence', 'empty_2x0'),
-    ('softmax_cross_entropy_with_logits', 'labels', 'rank_40'),
-    ('split', 'num_or_size_splits', 'mixed_list'),
-    ('stack', 'values', 'none'),
-    ('stack', 'values', 'object'),
-    ('stateless_random_gamma', 'alpha', 'none'),
-}
+MESSAGE_GAPS = set()

@@ -65,7 +65,11 @@ def _concat(*xs, axis):
 
 
 def _same_dtype_list(values, op_name):
-    values = list(values)
+    try:
+        values = list(values)
+    except TypeError:
+        raise TypeError(f"`values` of {op_name} must be a list of tensors. Received: "
+                        f"values={values!r}") from None
     if not values:
         raise ValueError(f"`values` of {op_name} must be a non-empty list of tensors.")
     first = next((v for v in values if isinstance(v, TensorLike)), None)
@@ -606,8 +610,10 @@ def split(value, num_or_size_splits, axis=0, num=None, name="split"):
                           op_name)
     else:
         op_name = "SplitV"
-        sizes = np.asarray(concrete(num_or_size_splits)
-                           if isinstance(num_or_size_splits, TensorLike) else num_or_size_splits)
+        sizes = (int_array(num_or_size_splits, "num_or_size_splits")
+                 if isinstance(num_or_size_splits, (list, tuple)) else
+                 np.asarray(concrete(num_or_size_splits)
+                            if isinstance(num_or_size_splits, TensorLike) else num_or_size_splits))
         if sizes.ndim == 0:
             raise ValueError("Rank-0 tensors are not supported as the num_or_size_splits "
                              f"argument to split. Argument provided: {num_or_size_splits}")
@@ -1054,8 +1060,9 @@ def unique_with_counts(x, out_idx=dtypes.int32, name=None):
 
 @fused
 def _searchsorted(sorted_sequence, values, *, side, dtype):
-    rows = sorted_sequence.reshape(-1, sorted_sequence.shape[-1])
-    queries = values.reshape(-1, values.shape[-1])
+    lead = math.prod(values.shape[:-1])  # explicit: -1 cannot be inferred for empty rows
+    rows = sorted_sequence.reshape(lead, sorted_sequence.shape[-1])
+    queries = values.reshape(lead, values.shape[-1])
     found = jax.vmap(lambda s, v: jnp.searchsorted(s, v, side=side))(rows, queries)
     return found.reshape(values.shape).astype(dtype)
 

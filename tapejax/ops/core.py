@@ -95,6 +95,20 @@ def dims_str(shape):
     return "[" + ",".join(str(d) for d in shape) + "]"
 
 
+def broadcast_shapes(*shapes):
+    """``np.broadcast_shapes`` for any rank (NumPy's stops at 32 dimensions); ``ValueError``
+    when the shapes do not broadcast."""
+    rank = max((len(s) for s in shapes), default=0)
+    out = [1] * rank
+    for shape in shapes:
+        for k, d in enumerate(shape, rank - len(shape)):
+            if d != 1 and out[k] not in (1, d):
+                raise ValueError(f"shapes {' and '.join(dims_str(s) for s in shapes)} cannot "
+                                 "be broadcast to a single shape")
+            out[k] = d if d != 1 else out[k]
+    return tuple(out)
+
+
 def _translate(error, op_name, values):
     """JAX's shape/dtype errors become TF's: ``InvalidArgumentError`` in eager mode."""
     if isinstance(error, errors.OpError):
@@ -103,7 +117,7 @@ def _translate(error, op_name, values):
     message = str(error)
     for a, b in itertools.combinations(shapes, 2):
         try:
-            np.broadcast_shapes(a, b)
+            broadcast_shapes(a, b)
         except ValueError:
             message = f"Incompatible shapes: {dims_str(a)} vs. {dims_str(b)}"
             break
@@ -311,6 +325,14 @@ def static_int(value, what, strict=False, op_name=None):
         raise ValueError(f"Argument `{what}` must be a scalar. Received: {what}={value!r}"
                          f"{_argument_hint(value)}")
     return int(array)
+
+
+def as_dtype(value, what="dtype"):
+    """``dtypes.as_dtype`` for an op's dtype argument: TF's ``TypeError`` names the argument."""
+    try:
+        return dtypes.as_dtype(value)
+    except TypeError as error:
+        raise _naming(error, what) from None
 
 
 def static_float(value, what):

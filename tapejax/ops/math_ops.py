@@ -15,8 +15,9 @@ from jax import lax
 
 from .. import dtypes, errors
 from ..tensor import Tensor, TensorLike
-from .core import (apply, attrs, binary, dims_str, dtype_of, match, normalize_axis, reduction,
-                   register, require_inexact, static_int, tf_type_name, to_tensor, unary)
+from .core import (apply, as_dtype, attrs, binary, dims_str, dtype_of, match, normalize_axis,
+                   reduction, register, require_inexact, static_int, tf_type_name, to_tensor,
+                   unary)
 
 # TF's lists of allowed kernel types, quoted in its error for an integer input.
 _REAL = "bfloat16, half, float, double"
@@ -401,7 +402,7 @@ def _count_nonzero(x, *, axis, keepdims, dtype):
 def _real_or_complex(x):
     if not x.dtype.is_inexact:
         raise TypeError(f"Input must be either real or complex. Received integer type "
-                        f"{x.dtype!r}.")
+                        f"{x.dtype!r}. (argument `input_tensor`)")
 
 
 def _float_input(x):
@@ -559,7 +560,7 @@ def add_n(inputs, name=None):
     inputs = list(inputs) if isinstance(inputs, (list, tuple)) else None
     if not inputs:
         raise ValueError("Inputs must be an iterable of at least one Tensor/IndexedSlices with "
-                         "the same dtype and shape.")
+                         f"the same dtype and shape. Received: inputs={inputs!r}")
     first = next((x for x in inputs if isinstance(x, TensorLike)), None)
     first = to_tensor(inputs[0]) if first is None else first
     xs = []
@@ -704,7 +705,8 @@ def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
     x = to_tensor(x)
     axis = dim if axis is None else axis
     if not x.dtype.is_inexact:
-        raise TypeError(errors.CANNOT_CONVERT.format(value=epsilon, dtype=x.dtype.name))
+        raise TypeError(errors.CANNOT_CONVERT.format(value=epsilon, dtype=x.dtype.name)
+                        + f" (argument `x` of tf.math.l2_normalize has dtype {x.dtype.name})")
     static = attrs(axis=normalize_axis(axis, x.ndim, "Sum"), epsilon=float(epsilon))
     return apply(_l2_normalize, (x,), static, "L2Normalize")
 
@@ -757,7 +759,7 @@ def _cast(x, *, dtype):
 def cast(x, dtype, name=None):
     """``tf.cast``: float to int truncates toward zero; complex to real keeps the real part."""
     x = to_tensor(x)
-    dtype = dtypes.as_dtype(dtype)
+    dtype = as_dtype(dtype)
     if x.dtype == dtype:
         return x if isinstance(x, Tensor) else identity(x)
     differentiable = x.dtype.is_inexact and dtype.is_inexact

@@ -18,8 +18,9 @@ from . import random_ops
 from .array_ops import concat, concrete, gather, invalid, require_dtype, reshape
 from .clip_ops import _clip_by_norm
 from ._fuse import fused
-from .core import (apply, attr_int, attrs, dims_str, int_array, match, normalize_axis,
-                   register, require_inexact, static_float, static_int, to_tensor, unary)
+from .core import (apply, attr_int, attrs, broadcast_shapes, dims_str, int_array, match,
+                   normalize_axis, register, require_inexact, static_float, static_int,
+                   to_tensor, unary)
 from .math_ops import _mean, cast, sigmoid, softplus  # noqa: F401 - tf.nn names of tf.math ops
 
 # --- activations ----------------------------------------------------------------------------
@@ -176,7 +177,7 @@ def dropout(x, rate, noise_shape=None, seed=None, name=None):
             given = [s if g is None else int(g) for g, s in zip(given, shape)]
         shape = given
     try:
-        np.broadcast_shapes(tuple(shape), tuple(x.shape))
+        broadcast_shapes(tuple(shape), tuple(x.shape))
     except ValueError:
         raise invalid(f"condition {dims_str(shape)}, then {dims_str(x.shape)}, and else [] must be "
                       "broadcastable", "SelectV2") from None
@@ -359,7 +360,7 @@ def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
     if not -logits.ndim <= axis < max(logits.ndim, 1):
         raise invalid(f"axis {axis} is out of range for rank {logits.ndim}", op_name)
     try:
-        np.broadcast_shapes(tuple(labels.shape), tuple(logits.shape))
+        broadcast_shapes(tuple(labels.shape), tuple(logits.shape))
     except ValueError:
         raise invalid(f"logits and labels must be broadcastable: logits_size="
                       f"{dims_str(_2d(logits.shape))} labels_size={dims_str(_2d(labels.shape))}",
