@@ -419,7 +419,7 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
                       "GatherV2")
     if axis is None:
         axis = batch_dims
-    else:
+    elif not isinstance(axis, (int, np.integer)):  # TF's kernel takes a float axis, and fails
         axis = static_int(to_tensor(axis), "axis", op_name="GatherV2")
     if not -rank <= axis < rank:
         raise invalid(f"Shape must be at least rank {axis + 1 if axis >= 0 else -axis} but is "

@@ -637,7 +637,7 @@ def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
         raise errors.InvalidArgumentError(None, None, (
             f"data.shape = {dims_str(data)} does not start with segment_ids.shape = "
             f"{dims_str(values.shape)} [Op:UnsortedSegmentSum] name: "))
-    # TF's kernel reads the count as int32: 2**40 wraps to 0, as there
+    # TF's kernel reads num_segments as int32: 2**40 wraps to 0
     num = int(np.int64(static_int(num_segments, "num_segments")).astype(np.int32))
     bad = np.flatnonzero(values.reshape(-1) >= num)
     if bad.size:

@@ -356,7 +356,10 @@ def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
     require_inexact(logits, op_name)
     if labels.dtype != logits.dtype:
         labels = cast(labels, logits.dtype)
-    axis = -1 if axis is None else static_int(to_tensor(axis), "axis", op_name=op_name)
+    if axis is None:
+        axis = -1
+    elif not isinstance(axis, (int, np.integer)):  # TF's kernel takes a float axis, and fails
+        axis = static_int(to_tensor(axis), "axis", op_name=op_name)
     if not -logits.ndim <= axis < max(logits.ndim, 1):
         raise invalid(f"axis {axis} is out of range for rank {logits.ndim}", op_name)
     try:
