@@ -430,8 +430,7 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
                 requested=dtype.name, actual=existing.dtype.name, value=existing))
         return existing
     if value is None:
-        raise ValueError("Attempt to convert a value (None) with an unsupported type "
-                         "(<class 'NoneType'>) to a Tensor.")
+        raise _unsupported(value)
     if dtype is None and dtype_hint is not None:
         try:
             return Tensor(_python_to_array(value, dtypes.as_dtype(dtype_hint)))

@@ -114,6 +114,20 @@ def dims_str(shape):
     return "[" + ",".join(str(d) for d in shape) + "]"
 
 
+def broadcast_shapes(*shapes):
+    """``np.broadcast_shapes`` for any rank (NumPy's stops at 32 dimensions); ``ValueError``
+    when the shapes do not broadcast."""
+    rank = max((len(s) for s in shapes), default=0)
+    out = [1] * rank
+    for shape in shapes:
+        for k, d in enumerate(shape, rank - len(shape)):
+            if d != 1 and out[k] not in (1, d):
+                raise ValueError(f"shapes {' and '.join(dims_str(s) for s in shapes)} cannot "
+                                 "be broadcast to a single shape")
+            out[k] = d if d != 1 else out[k]
+    return tuple(out)
+
+
 def _translate(error, op_name, values):
     """JAX's shape/dtype errors become TF's: ``InvalidArgumentError`` in eager mode."""
     if isinstance(error, errors.OpError):
@@ -122,7 +136,7 @@ def _translate(error, op_name, values):
     message = str(error)
     for a, b in itertools.combinations(shapes, 2):
         try:
-            np.broadcast_shapes(a, b)
+            broadcast_shapes(a, b)
         except ValueError:
             message = f"Incompatible shapes: {dims_str(a)} vs. {dims_str(b)}"
             break
@@ -279,13 +293,17 @@ def binary(name, fn, *, tf_name=None, differentiable=True, domain=None, float_on
                     float_only=bool(float_only), tf_name=tf_name)(api)
 
 
-def int_array(value, what):
+def int_array(value, what, strict=False):
     """An integer argument (axis, shape, count) as a NumPy array, converted as TF converts it.
 
     None, objects and mixed lists raise TF's ``ValueError``, strings ``InvalidArgumentError``
-    (both naming the argument); a Python float is TF's ``TypeError``, a float Tensor its
+    (``TypeError`` when ``strict``: TF converts the argument with an integer dtype), all naming
+    the argument; a Python float is TF's ``TypeError``, a float Tensor its
     ``InvalidArgumentError``.
     """
+    if strict and isinstance(value, (str, bytes)):
+        raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype="int32")
+                        + (_argument_hint(value) or f" (argument `{what}`)"))
     if isinstance(value, TensorShape):
         value = value.as_list()
     if isinstance(value, TensorLike):
@@ -296,20 +314,80 @@ def int_array(value, what):
         return np.asarray(value.numpy())
     if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "iu":
         return np.asarray(value)
-    dtype = infer_dtype(value)
+    try:
+        dtype = infer_dtype(value)
+    except (TypeError, ValueError, errors.InvalidArgumentError) as error:
+        if "argument" in str(error):
+            raise
+        raise _naming(error, what) from None
     if not dtype.is_integer and np.size(_plain(value)):
         raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype="int32")
                         + (_argument_hint(value) or f" (argument `{what}`)"))
     return np.asarray(_plain(value), np.int64 if dtype.is_inexact else None)
 
 
-def static_int(value, what):
-    """A scalar integer argument (``axis``, ``depth``, ...) as a Python int, as TF converts it."""
-    array = int_array(value, what)
+def _naming(error, what):
+    """``error`` again (same class), its message naming the argument ``what``."""
+    message = f"{error} (argument `{what}`)"
+    if isinstance(error, errors.OpError):
+        return type(error)(None, None, message)
+    return type(error)(message)
+
+
+def static_int(value, what, strict=False, op_name=None):
+    """A scalar integer argument (``axis``, ``depth``, ...) as a Python int, as TF converts it.
+
+    A non-scalar is TF's Python ``ValueError``, or with ``op_name`` that kernel's
+    ``InvalidArgumentError`` (where TF hands the argument to the kernel unchecked).
+    """
+    array = int_array(value, what, strict)
+    if array.ndim and op_name:
+        raise errors.InvalidArgumentError(None, None, (
+            f"{what} must be a scalar, not {dims_str(array.shape)} [Op:{op_name}] name: "))
     if array.ndim:
         raise ValueError(f"Argument `{what}` must be a scalar. Received: {what}={value!r}"
                          f"{_argument_hint(value)}")
     return int(array)
+
+
+def as_dtype(value, what="dtype"):
+    """``dtypes.as_dtype`` for an op's dtype argument: TF's ``TypeError`` names the argument."""
+    try:
+        return dtypes.as_dtype(value)
+    except TypeError as error:
+        raise _naming(error, what) from None
+
+
+def static_float(value, what):
+    """A scalar float argument (``variance_epsilon``) as a Python float; what TF cannot convert
+    to a tensor raises TF's conversion error, naming the argument."""
+    try:
+        return float(value)
+    except (TypeError, ValueError) as error:
+        failure = error
+    try:
+        constant(value)
+    except (TypeError, ValueError, errors.InvalidArgumentError) as error:
+        failure = error
+    raise (failure if "argument" in str(failure) else _naming(failure, what)) from None
+
+
+def attr_int(value, what, op_name):
+    """An int op attribute (``ksize``, ``strides``, ``block_size``) converted as TF converts
+    attributes: ``int(value)``; a string or anything ``int`` rejects is TF's ``TypeError``
+    naming the argument, a value beyond int32 its ``InvalidArgumentError``."""
+    number = None
+    if not isinstance(value, str):
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            pass
+    if number is None:
+        raise TypeError(f"Expected int for argument '{what}' not {value!r}.")
+    if not -2**31 <= number < 2**31:
+        raise errors.InvalidArgumentError(None, None, (
+            f"Attr {what} has value {number} out of range for an int32 [Op:{op_name}] name: "))
+    return number
 
 
 def normalize_axis(axis, rank, op_name):

@@ -15,8 +15,9 @@ from jax import lax
 
 from .. import dtypes, errors
 from ..tensor import Tensor, TensorLike
-from .core import (apply, attrs, binary, dims_str, dtype_of, match, normalize_axis, reduction,
-                   register, require_inexact, tf_type_name, to_tensor, unary)
+from .core import (apply, as_dtype, attrs, binary, dims_str, dtype_of, match, normalize_axis,
+                   reduction, register, require_inexact, static_int, tf_type_name, to_tensor,
+                   unary)
 
 # TF's lists of allowed kernel types, quoted in its error for an integer input.
 _REAL = "bfloat16, half, float, double"
@@ -401,7 +402,7 @@ def _count_nonzero(x, *, axis, keepdims, dtype):
 def _real_or_complex(x):
     if not x.dtype.is_inexact:
         raise TypeError(f"Input must be either real or complex. Received integer type "
-                        f"{x.dtype!r}.")
+                        f"{x.dtype!r}. (argument `input_tensor`)")
 
 
 def _float_input(x):
@@ -451,7 +452,10 @@ def _arg_reduction(name, fn, tf_name):
             raise errors.InvalidArgumentError(None, None, (
                 f"Value for attr 'output_type' of {tf_type_name(out)} is not in the list of "
                 f"allowed values: int16, uint16, int32, int64 [Op:{tf_name}] name: "))
-        axis = 0 if axis is None else int(axis)
+        if tf_name == "ArgMax" and not isinstance(axis, (type(None), int, np.integer,
+                                                         TensorLike)):
+            raise TypeError("axis must be int or Tensor with integer datatype (argument `axis`)")
+        axis = 0 if axis is None else static_int(axis, "axis", op_name=tf_name)
         if not -x.ndim <= axis < x.ndim:
             raise errors.InvalidArgumentError(None, None, (
                 f"Expected dimension in the range [{-x.ndim}, {x.ndim}), but got {axis} "
@@ -499,7 +503,7 @@ def _scan_api(name, fn, tf_name):
             raise errors.InvalidArgumentError(None, None, (
                 f"Value for attr 'T' of bool is not in the list of allowed values "
                 f"[Op:{tf_name}] name: "))
-        axis = int(axis)
+        axis = static_int(axis, "axis", op_name=tf_name)
         if not -x.ndim <= axis < x.ndim:
             raise errors.InvalidArgumentError(None, None, (
                 f"ScanOp: Expected scan axis in the range [{-x.ndim}, {x.ndim}), but got "
@@ -556,7 +560,7 @@ def add_n(inputs, name=None):
     inputs = list(inputs) if isinstance(inputs, (list, tuple)) else None
     if not inputs:
         raise ValueError("Inputs must be an iterable of at least one Tensor/IndexedSlices with "
-                         "the same dtype and shape.")
+                         f"the same dtype and shape. Received: inputs={inputs!r}")
     first = next((x for x in inputs if isinstance(x, TensorLike)), None)
     first = to_tensor(inputs[0]) if first is None else first
     xs = []
@@ -633,7 +637,8 @@ def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
         raise errors.InvalidArgumentError(None, None, (
             f"data.shape = {dims_str(data)} does not start with segment_ids.shape = "
             f"{dims_str(values.shape)} [Op:UnsortedSegmentSum] name: "))
-    num = int(num_segments)
+    # TF's kernel reads num_segments as int32: 2**40 wraps to 0
+    num = int(np.int64(static_int(num_segments, "num_segments")).astype(np.int32))
     bad = np.flatnonzero(values.reshape(-1) >= num)
     if bad.size:
         raise errors.InvalidArgumentError(None, None, (
@@ -674,9 +679,9 @@ def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=dtypes.int
         length = max(length, int(minlength))
     if maxlength is not None:
         length = min(length, int(maxlength))
-    if axis is not None and int(axis) not in (0, -1):
-        raise errors.InvalidArgumentError(None, None, (
-            f"Unsupported axis value {axis}; axis must be None, 0 or -1 [Op:DenseBincount]"))
+    if axis is not None and axis not in (0, -1):
+        raise ValueError(f"Unsupported value for argument axis={axis}. Only 0 and -1 are "
+                         "currently supported.")
     axis = None if axis in (None, 0) else -1
     inputs = (x,)
     if weights is not None:
@@ -700,7 +705,8 @@ def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
     x = to_tensor(x)
     axis = dim if axis is None else axis
     if not x.dtype.is_inexact:
-        raise TypeError(errors.CANNOT_CONVERT.format(value=epsilon, dtype=x.dtype.name))
+        raise TypeError(errors.CANNOT_CONVERT.format(value=epsilon, dtype=x.dtype.name)
+                        + f" (argument `x` of tf.math.l2_normalize has dtype {x.dtype.name})")
     static = attrs(axis=normalize_axis(axis, x.ndim, "Sum"), epsilon=float(epsilon))
     return apply(_l2_normalize, (x,), static, "L2Normalize")
 
@@ -753,7 +759,7 @@ def _cast(x, *, dtype):
 def cast(x, dtype, name=None):
     """``tf.cast``: float to int truncates toward zero; complex to real keeps the real part."""
     x = to_tensor(x)
-    dtype = dtypes.as_dtype(dtype)
+    dtype = as_dtype(dtype)
     if x.dtype == dtype:
         return x if isinstance(x, Tensor) else identity(x)
     differentiable = x.dtype.is_inexact and dtype.is_inexact
