@@ -276,6 +276,8 @@ def _worker_env(framework, device, threads):
             env["JAX_PLATFORMS"] = "cpu"
         else:
             env.pop("JAX_PLATFORMS", None)
+            # the workers of a workload share the GPU: no process may take 75% of it up front
+            env.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
     return env
 
 
