@@ -101,6 +101,9 @@ class LazyTensor(Tensor):
     def _tapejax_read(self):
         return self
 
+    def __reduce__(self):  # copy, deepcopy and pickle see the computed value
+        return Tensor, (self._value,)
+
 
 jax.tree_util.register_pytree_node(
     LazyTensor, lambda t: ((t._value,), None), lambda _, children: Tensor(children[0]))

@@ -322,3 +322,23 @@ def test_values_kept_across_steps_stop_pinning_their_inputs(lazy):
     assert [_pending(t) for t in kept] == [False, False, False, True]
     for step, out in enumerate(kept):
         np.testing.assert_allclose(out.numpy(), np.full((2, 2), 2.0 * (1 - step)))
+
+
+def test_copies_jacobians_and_forward_mode_of_pending_values(lazy):
+    import copy
+    import pickle
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = x * 3.0
+        assert _pending(y)
+        copies = [copy.copy(y), copy.deepcopy(y), pickle.loads(pickle.dumps(y))]
+        jac = tape.jacobian(y, x)
+    for c in copies:
+        np.testing.assert_allclose(c.numpy(), [3.0, 6.0])
+    np.testing.assert_allclose(jac.numpy(), [[3.0, 0.0], [0.0, 3.0]])
+    with tf.autodiff.ForwardAccumulator(x, tf.constant([1.0, 0.0])) as acc:
+        w = tf.sin(x) * 2.0
+        assert _pending(w)
+    np.testing.assert_allclose(acc.jvp(w).numpy(), [2 * np.cos(1.0), 0.0], rtol=1e-6)
+    np.testing.assert_allclose(w.numpy(), 2 * np.sin([1.0, 2.0]), rtol=1e-6)
