@@ -13,7 +13,8 @@ import numpy as np
 from .. import dtypes, errors
 from .._recording import STACK, record
 from .._registry import OpDef, register as _register
-from ..tensor import Tensor, TensorLike, _argument_hint, _plain, constant, infer_dtype
+from ..tensor import (Tensor, TensorLike, _argument_hint, _is_text, _plain, constant,
+                      infer_dtype)
 from ..tensor_shape import TensorShape
 
 _NO_ATTRS = ()
@@ -132,7 +133,14 @@ def dtype_of(x):
 
 
 def _adopt(value, dtype, op_name, index, strict):
-    """A Python value taking the dtype of the other operand (TF's binary-op conversion)."""
+    """A Python value taking the dtype of the other operand (TF's binary-op conversion).
+
+    ``strict``: TF converts the value to that dtype (a ``TypeError`` when it cannot, as for a
+    string), instead of converting it alone and failing in the kernel (``tf.add``).
+    """
+    if strict and _is_text(value):
+        raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype=tf_type_name(dtype))
+                        + _argument_hint(value))
     if type(value) in _SCALARS:
         kind = infer_dtype(value)
         if (kind.is_inexact and not dtype.is_inexact) or (kind.is_complex and not dtype.is_complex) \
@@ -163,6 +171,9 @@ def match(x, y, op_name, strict=False):
         return to_tensor(x), _adopt(y, dx, op_name, 1, strict)
     if dy is not None:
         return _adopt(x, dy, op_name, 0, strict), to_tensor(y)
+    if strict and _is_text(x) and not _is_text(y):  # x would be a string tensor
+        raise TypeError(errors.CANNOT_CONVERT.format(value=y, dtype="string")
+                        + _argument_hint(x))
     x = constant(x)
     return x, _adopt(y, x.dtype, op_name, 1, strict)
 
@@ -238,8 +249,12 @@ def _same_dtype_fast(x, y, float_only):
 
 
 def binary(name, fn, *, tf_name=None, differentiable=True, domain=None, float_only=False,
-           strict=False, doc=None):
-    """A two-input broadcasting op ``name(x, y, name=None)`` with TF's dtype rule."""
+           strict=True, doc=None):
+    """A two-input broadcasting op ``name(x, y, name=None)`` with TF's dtype rule.
+
+    ``strict=False`` for ``tf.add``, which converts a Python operand alone (TF's kernel error,
+    ``InvalidArgumentError``, instead of a ``TypeError`` from converting it to the other dtype).
+    """
     tf_name = tf_name or name.title().replace("_", "")
     fn = _fast(fn)
     allowed = float_only if isinstance(float_only, str) else _FLOAT_TYPES

@@ -235,7 +235,7 @@ logical_or = _logical("logical_or", jnp.logical_or, "LogicalOr", 2)
 logical_xor = _logical("logical_xor", jnp.logical_xor, "LogicalOr", 2)  # TF builds it from Or
 
 # --- binary -------------------------------------------------------------------------------
-add = binary("add", jnp.add, tf_name="AddV2")
+add = binary("add", jnp.add, tf_name="AddV2", strict=False)
 subtract = binary("subtract", jnp.subtract, tf_name="Sub")
 multiply = binary("multiply", jnp.multiply, tf_name="Mul")
 maximum = binary("maximum", _maximum,
@@ -291,8 +291,17 @@ def _int_divide_no_nan(x, y):
 
 
 def _division(name, float_fn, int_fn, tf_name, doc):
+    op = f"tf.math.{name}"
+
     def api(x, y, name=None):
-        x, y = match(x, y, tf_name)
+        dx, dy = dtype_of(x), dtype_of(y)
+        if dx is not None and dy is not None and dx != dy:  # TF checks these two in Python
+            raise TypeError(f"`x` and `y` must have the same dtype, got {dx!r} != {dy!r}. "
+                            f"({op})")
+        x, y = match(x, y, tf_name, strict=True)
+        if (dtype_of(x) or dtype_of(y)).is_bool:
+            raise TypeError(f"Invalid dtype tf.bool in {op}: TF divides integer, float and "
+                            f"complex tensors only.")
         if (dtype_of(x) or dtype_of(y)).is_integer:
             return apply(int_fn, (x, y), (), tf_name, differentiable=False)
         return apply(float_fn, (x, y), (), tf_name)
