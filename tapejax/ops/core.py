@@ -22,6 +22,8 @@ _NO_ATTRS = ()
 # TF's kernel type names, used in its dtype-mismatch messages.
 _TF_TYPE_NAMES = {"float16": "half", "float32": "float", "float64": "double"}
 _FLOAT_TYPES = "bfloat16, half, float, double, complex64, complex128"
+_NUMERIC_TYPES = ("bfloat16, half, float, double, int8, int16, int32, int64, uint8, uint16, "
+                  "uint32, uint64, complex64, complex128")
 
 
 def tf_type_name(dtype):
@@ -180,11 +182,20 @@ def match(x, y, op_name, strict=False):
 
 def require_inexact(x, op_name, allowed=_FLOAT_TYPES):
     """TF's kernel-type error for an integer or bool input; ``allowed`` is TF's list for the op."""
-    dtype = x.dtype
-    if not dtype.is_inexact:
-        raise errors.InvalidArgumentError(None, None, (
-            f"Value for attr 'T' of {tf_type_name(dtype)} is not in the list of allowed values: "
-            f"{allowed} [Op:{op_name}] name: "))
+    if not x.dtype.is_inexact:
+        raise _type_not_allowed(x.dtype, op_name, allowed)
+
+
+def require_numeric(x, op_name, allowed=_NUMERIC_TYPES):
+    """TF's kernel-type error for a bool input to a numeric op (``tf.abs``, ``tf.reduce_sum``)."""
+    if x.dtype.is_bool:
+        raise _type_not_allowed(x.dtype, op_name, allowed)
+
+
+def _type_not_allowed(dtype, op_name, allowed):
+    return errors.InvalidArgumentError(None, None, (
+        f"Value for attr 'T' of {tf_type_name(dtype)} is not in the list of allowed values: "
+        f"{allowed} [Op:{op_name}] name: "))
 
 
 # --- registration -------------------------------------------------------------------------
@@ -209,23 +220,30 @@ def _fast(fn):
 
 
 def unary(name, fn, *, float_only=False, domain=None, tf_name=None, differentiable=True,
-          doc=None):
+          bool_ok=False, doc=None):
     """A one-input elementwise op ``name(x, name=None)``.
 
     ``float_only`` is True, or TF's list of allowed types where it differs from the default.
+    Other ops take any number but bool, as TF's kernels, unless ``bool_ok``.
     """
     tf_name = tf_name or name.title().replace("_", "")
     fn = _fast(fn)
     allowed = float_only if isinstance(float_only, str) else _FLOAT_TYPES
+    fast_kinds = _FLOAT_KINDS if float_only else "fciuVb" if bool_ok else "fciuV"
+
+    def check(x):
+        if float_only:
+            require_inexact(x, tf_name, allowed)
+        elif not bool_ok:
+            require_numeric(x, tf_name)
 
     def api(x, name=None):
         if type(x) is Tensor:
-            if float_only and x._value.dtype.kind not in _FLOAT_KINDS:
-                require_inexact(x, tf_name, allowed)
+            if x._value.dtype.kind not in fast_kinds:
+                check(x)
             return _apply_fast(fn, (x,), tf_name, differentiable)
         x = to_tensor(x)
-        if float_only:
-            require_inexact(x, tf_name, allowed)
+        check(x)
         return apply(fn, (x,), _NO_ATTRS, tf_name, differentiable)
     api.__doc__ = doc or f"Elementwise ``tf.math.{name}`` on JAX."
     return register(name, fn, kind="unary", differentiable=differentiable, domain=domain,
@@ -328,6 +346,8 @@ def reduction(name, fn, *, tf_name, differentiable=True, bool_only=False, check=
         if bool_only and not x.dtype.is_bool:
             raise errors.InvalidArgumentError(None, None, errors.DTYPE_MISMATCH.format(
                 op=tf_name, index=0, expected="bool", got=tf_type_name(x.dtype)))
+        if not bool_only:
+            require_numeric(x, tf_name)
         if check is not None:
             check(x)
         static = attrs(axis=normalize_axis(axis, x.ndim, tf_name), keepdims=bool(keepdims))

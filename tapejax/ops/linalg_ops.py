@@ -13,7 +13,8 @@ from jax import lax
 
 from .. import dtypes, errors
 from ..tensor import Tensor, TensorLike
-from .core import apply, attrs, dims_str, match, register, require_inexact, to_tensor
+from .core import (apply, attrs, dims_str, match, register, require_inexact, require_numeric,
+                   to_tensor)
 from .math_ops import _abs, _max, _pow, _sqrt, matmul_shapes
 
 # TF's lists of allowed kernel types, quoted in its error for an integer input.
@@ -457,6 +458,7 @@ def trace(x, name=None):
     if x.ndim < 2:
         raise _invalid(f"input must be at least 2-dim, received shape: {dims_str(x)}",
                        "MatrixDiagPartV3")
+    require_numeric(x, "Sum")
     return apply(_trace, (x,), (), "MatrixDiagPartV3")
 
 
@@ -511,6 +513,7 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):  # noqa:
     with a 2-axis ``axis``, matrix norms (``'fro'``, ``'euclidean'``, 1, 2, inf)."""
     x = to_tensor(tensor)
     axis = _norm_axis(axis, x.ndim)
+    axis_count = x.ndim if axis is None else len(axis)
     if axis is not None and len(axis) == 2:
         supported = ["euclidean", "fro", 1, 2, np.inf]
         if ord not in supported:
@@ -518,6 +521,9 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):  # noqa:
     elif (isinstance(ord, str) or not np.isreal(ord) or ord <= 0) and ord not in (
             "euclidean", 1, 2, np.inf):
         raise ValueError(f"'ord' must be a supported vector norm, got {ord}")
+    if x.dtype.is_bool and (ord in ("fro", "euclidean") or (ord == 2 and axis_count < 2)):
+        raise TypeError("Expected numeric or variant tensor, got dtype tf.bool. (tf.norm)")
+    require_numeric(x, "Abs")
     if ord not in (1, np.inf):
         require_inexact(x, "Sqrt" if ord in ("fro", "euclidean", 2) else "Pow")
     static = attrs(ord=ord if isinstance(ord, str) else float(ord), axis=axis,

@@ -16,12 +16,14 @@ from jax import lax
 from .. import dtypes, errors
 from ..tensor import Tensor, TensorLike
 from .core import (apply, attrs, binary, dims_str, dtype_of, match, normalize_axis, reduction,
-                   register, require_inexact, tf_type_name, to_tensor, unary)
+                   register, require_inexact, require_numeric, tf_type_name, to_tensor, unary)
 
 # TF's lists of allowed kernel types, quoted in its error for an integer input.
 _REAL = "bfloat16, half, float, double"
 _SOFTPLUS_TYPES = "half, bfloat16, float, double"
 _XLOGY_TYPES = "half, bfloat16, float, double, complex64, complex128"
+_REAL_NUMBERS = ("float, double, int32, uint8, int16, int8, int64, bfloat16, uint16, half, uint32, "
+                 "uint64")
 
 
 # --- TF's gradients where they differ from JAX's -------------------------------------------
@@ -188,13 +190,13 @@ round = unary("round", jnp.round, differentiable=False,  # noqa: A001 - TF's nam
 is_finite = unary("is_finite", jnp.isfinite, float_only=_REAL, differentiable=False)
 is_inf = unary("is_inf", jnp.isinf, float_only=_REAL, tf_name="IsInf", differentiable=False)
 is_nan = unary("is_nan", jnp.isnan, float_only=_REAL, tf_name="IsNan", differentiable=False)
-identity = unary("identity", lambda x: x, tf_name="Identity",
+identity = unary("identity", lambda x: x, tf_name="Identity", bool_ok=True,
                  doc="``tf.identity``: the same value as a new Tensor (gradient passes through).")
 stop_gradient = unary("stop_gradient", lax.stop_gradient, tf_name="StopGradient",
-                      differentiable=False,
+                      differentiable=False, bool_ok=True,
                       doc="``tf.stop_gradient``: not recorded, so gradients through it are None.")
 invert_op = unary("invert_op", jnp.invert, tf_name="Invert", differentiable=False,
-                  domain="bool",
+                  domain="bool", bool_ok=True,
                   doc="``~x``: logical not for bool, bitwise invert for integers (TF's rule).")
 
 
@@ -203,6 +205,7 @@ invert_op = unary("invert_op", jnp.invert, tf_name="Invert", differentiable=Fals
 def reciprocal(x, name=None):
     """``tf.math.reciprocal``; a zero incoming gradient gives 0 even at x == 0, as in TF."""
     x = to_tensor(x)
+    require_numeric(x, "Reciprocal")
     if not x.dtype.is_inexact:  # TF has no integer kernel: NotFoundError, not a type error
         raise errors.NotFoundError(None, None, (
             f"Could not find device for node: {{{{node Reciprocal}}}} = "
@@ -538,6 +541,7 @@ def top_k(input, k=1, sorted=True, index_type=dtypes.int32, name=None):  # noqa:
     Ties keep the lower index first, as in TF; the gradient flows to the chosen entries.
     """
     x = to_tensor(input)
+    require_numeric(x, "TopKV2", _REAL_NUMBERS)
     k = int(k)
     if x.ndim < 1:
         raise errors.InvalidArgumentError(None, None, (
@@ -708,6 +712,7 @@ def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
     """``tf.math.l2_normalize``: ``x / sqrt(max(sum(x**2, axis), epsilon))``, as TF."""
     x = to_tensor(x)
     axis = dim if axis is None else axis
+    require_numeric(x, "Square")
     if not x.dtype.is_inexact:
         raise TypeError(errors.CANNOT_CONVERT.format(value=epsilon, dtype=x.dtype.name))
     static = attrs(axis=normalize_axis(axis, x.ndim, "Sum"), epsilon=float(epsilon))

@@ -19,7 +19,7 @@ from .array_ops import concat, concrete, gather, invalid, require_dtype, reshape
 from .clip_ops import _clip_by_norm
 from ._fuse import fused
 from .core import (apply, attrs, dims_str, match, normalize_axis, register, require_inexact,
-                   to_tensor, unary)
+                   require_numeric, to_tensor, unary)
 from .math_ops import _mean, cast, sigmoid, softplus  # noqa: F401 - tf.nn names of tf.math ops
 
 # --- activations ----------------------------------------------------------------------------
@@ -72,6 +72,7 @@ def leaky_relu(features, alpha=0.2, name=None):
     """``tf.nn.leaky_relu``: x for x > 0, ``alpha * x`` otherwise (gradient ``alpha`` at 0);
     integer input is computed in float32, as in TF."""
     x = to_tensor(features)
+    require_numeric(x, "LeakyRelu", "half, bfloat16, float, double")
     if x.dtype.is_integer:
         x = cast(x, dtypes.float32)
     return apply(_leaky_relu, (x,), attrs(alpha=float(alpha)), "LeakyRelu")
@@ -227,6 +228,7 @@ def moments(x, axes, shift=None, keepdims=False, name=None):
     """``tf.nn.moments``: ``(mean, variance)`` over ``axes``, computed as TF (float16 in
     float32, no gradient through the mean inside the variance)."""
     x = to_tensor(x)
+    require_numeric(x, "Mean")
     axes = normalize_axis(axes, x.ndim, "Mean")
     return apply(_moments, (x,), attrs(axes=axes, keepdims=bool(keepdims)), "Moments")
 
