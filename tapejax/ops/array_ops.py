@@ -564,7 +564,7 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
         raise ValueError('Value of argument `mode` expected to be one of "CONSTANT", "REFLECT", '
                          f'or "SYMMETRIC". Received `mode` = {mode}')
     op_name = "Pad" if mode == "CONSTANT" else "MirrorPad"
-    rows = np.asarray(concrete(paddings) if isinstance(paddings, TensorLike) else paddings)
+    rows = int_array(paddings, "paddings")
     if rows.ndim != 2 or rows.shape != (x.ndim, 2):
         raise invalid(f"The first dimension of paddings must be the rank of inputs"
                       f"{dims_str(rows.shape)} {dims_str(x.shape)}", op_name)
@@ -973,11 +973,13 @@ def repeat(input, repeats, axis=None, name=None):  # noqa: A002 - TF's name
     x = to_tensor(input)
     if axis is None:
         x, axis = reshape(x, [-1]), 0
-    axis = static_int(axis, "axis")
+    if not isinstance(axis, int):  # TF's Python check
+        raise TypeError(f"Argument `axis` must be an int. Received `axis` = {axis} of type "
+                        f"{type(axis).__name__} (tf.repeat)")
     if not -x.ndim <= axis < x.ndim:
         raise ValueError(f"axis={axis} out of bounds: expected {-x.ndim}<=axis<{x.ndim}")
     axis %= x.ndim
-    counts = np.asarray(concrete(repeats) if isinstance(repeats, TensorLike) else repeats)
+    counts = int_array(repeats, "repeats", "int32")
     if counts.ndim > 1:
         raise ValueError(f"Shape {counts.shape} must have rank at most 1")
     if counts.ndim == 1 and counts.size not in (1, x.shape[axis]):

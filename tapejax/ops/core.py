@@ -289,13 +289,17 @@ def binary(name, fn, *, tf_name=None, differentiable=True, domain=None, float_on
                     float_only=bool(float_only), tf_name=tf_name)(api)
 
 
-def int_array(value, what):
+def int_array(value, what, dtype=None):
     """An integer argument (axis, shape, count) as a NumPy array, converted as TF converts it.
 
     None, objects and mixed lists raise TF's ``ValueError``, strings ``InvalidArgumentError``
     (both naming the argument); a Python float is TF's ``TypeError``, a float Tensor its
-    ``InvalidArgumentError``.
+    ``InvalidArgumentError``. ``dtype`` names the integer dtype TF converts the value to
+    (``"int32"``) where it does: a string is then its ``TypeError``.
     """
+    if dtype is not None and _is_text(value):
+        raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype=dtype)
+                        + (_argument_hint(value) or f" (argument `{what}`)"))
     if isinstance(value, TensorShape):
         value = value.as_list()
     if isinstance(value, TensorLike):
@@ -313,13 +317,37 @@ def int_array(value, what):
     return np.asarray(_plain(value), np.int64 if dtype.is_inexact else None)
 
 
-def static_int(value, what):
-    """A scalar integer argument (``axis``, ``depth``, ...) as a Python int, as TF converts it."""
-    array = int_array(value, what)
+def static_int(value, what, dtype=None, op_name=None):
+    """A scalar integer argument (``axis``, ``depth``, ...) as a Python int, as TF converts it.
+
+    A non-scalar is TF's ``ValueError`` from its Python check, or, with ``op_name`` (the kernel
+    that takes the value as a tensor), that kernel's ``InvalidArgumentError``.
+    """
+    array = int_array(value, what, dtype)
     if array.ndim:
+        if op_name is not None:
+            raise errors.InvalidArgumentError(None, None, (
+                f"`{what}` must be a scalar, but received a tensor of shape "
+                f"{dims_str(array.shape)} [Op:{op_name}] name: "))
         raise ValueError(f"Argument `{what}` must be a scalar. Received: {what}={value!r}"
                          f"{_argument_hint(value)}")
     return int(array)
+
+
+def attr_int(value, what, op_name):
+    """An integer op attribute (``block_size``, an ``axis`` attr) converted as TF's attributes:
+    a float or bool is truncated; a string, list, None or other object is TF's ``TypeError``;
+    a value beyond int32 is its kernel's ``InvalidArgumentError``."""
+    try:
+        if isinstance(value, (str, bytes, list, tuple, dict)) or value is None:
+            raise TypeError
+        result = int(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"Expected int for argument '{what}' not {value!r}.") from None
+    if not -2**31 <= result < 2**31:
+        raise errors.InvalidArgumentError(None, None, (
+            f"Attr {what} has value {result} out of range for an int32 [Op:{op_name}] name: "))
+    return result
 
 
 def normalize_axis(axis, rank, op_name):

@@ -16,7 +16,8 @@ from jax import lax
 from .. import dtypes, errors
 from ..tensor import Tensor, TensorLike
 from .core import (apply, attrs, binary, dims_str, dtype_of, match, normalize_axis, reduction,
-                   register, require_inexact, require_numeric, tf_type_name, to_tensor, unary)
+                   register, require_inexact, require_numeric, static_int, tf_type_name,
+                   to_tensor, unary)
 
 # TF's lists of allowed kernel types, quoted in its error for an integer input.
 _REAL = "bfloat16, half, float, double"
@@ -641,12 +642,12 @@ def segment_sum(data, segment_ids, name=None):
 def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
     """``tf.math.unsorted_segment_sum``; negative ids are dropped, as in TF."""
     data = to_tensor(data)
+    num = static_int(num_segments, "num_segments", op_name="UnsortedSegmentSum")
     ids, values = _segment_ids(segment_ids, "UnsortedSegmentSum")
     if tuple(data.shape[:values.ndim]) != values.shape:
         raise errors.InvalidArgumentError(None, None, (
             f"data.shape = {dims_str(data)} does not start with segment_ids.shape = "
             f"{dims_str(values.shape)} [Op:UnsortedSegmentSum] name: "))
-    num = int(num_segments)
     bad = np.flatnonzero(values.reshape(-1) >= num)
     if bad.size:
         raise errors.InvalidArgumentError(None, None, (

@@ -18,8 +18,8 @@ from . import random_ops
 from .array_ops import concat, concrete, gather, invalid, require_dtype, reshape
 from .clip_ops import _clip_by_norm
 from ._fuse import fused
-from .core import (apply, attrs, dims_str, match, normalize_axis, register, require_inexact,
-                   require_numeric, to_tensor, unary)
+from .core import (apply, attr_int, attrs, dims_str, match, normalize_axis, register,
+                   require_inexact, require_numeric, to_tensor, unary)
 from .math_ops import _mean, cast, sigmoid, softplus  # noqa: F401 - tf.nn names of tf.math ops
 
 # --- activations ----------------------------------------------------------------------------
@@ -817,7 +817,7 @@ def _space_to_depth(x, *, block, channels_first):
 
 def _block_args(input, block_size, data_format, op_name):  # noqa: A002
     x = to_tensor(input)
-    block = int(block_size)
+    block = attr_int(block_size, "block_size", op_name)
     if block < 2:
         raise invalid(f"Value for attr 'block_size' of {block} must be at least minimum 2",
                       op_name)

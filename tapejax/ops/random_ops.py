@@ -23,7 +23,7 @@ from ..tensor import Tensor, TensorLike, constant, convert_to_tensor
 from ..variables import Variable
 from .array_ops import _static_ints, concrete, invalid, require_dtype
 from ._fuse import fused
-from .core import apply, attrs, register, to_tensor
+from .core import apply, attrs, register, static_int, to_tensor
 from .math_ops import add, divide, maximum, multiply, subtract
 
 _DEFAULT_GRAPH_SEED = 87654321  # TF's seed when only an op-level seed is given
@@ -331,12 +331,13 @@ def uniform(shape, minval=0, maxval=None, dtype=dtypes.float32, seed=None, name=
 def categorical(logits, num_samples, dtype=None, seed=None, name=None):
     """``tf.random.categorical``: ``[batch, num_samples]`` class indices (int64 by default)."""
     logits = to_tensor(logits)
+    num_samples = static_int(num_samples, "num_samples", "int32")
     dtype = _checked_dtype(dtypes.int64 if dtype is None else dtype, (dtypes.int32, dtypes.int64))
     if logits.ndim != 2:
         raise invalid(f"logits should be a matrix, got shape {logits.shape.as_list()}",
                       "Multinomial")
     return apply(_categorical, (STATE.key(seed), logits),
-                 attrs(num_samples=int(num_samples), dtype=dtype.as_numpy_dtype), "Multinomial",
+                 attrs(num_samples=num_samples, dtype=dtype.as_numpy_dtype), "Multinomial",
                  differentiable=False)
 
 
@@ -453,12 +454,13 @@ def poisson(shape, lam, dtype=dtypes.float32, seed=None, name=None):
 def stateless_categorical(logits, num_samples, seed, dtype=dtypes.int64, name=None):
     """``tf.random.stateless_categorical``: :func:`categorical` as a function of ``seed``."""
     logits = to_tensor(logits)
+    num_samples = static_int(num_samples, "num_samples", "int32")
     dtype = _checked_dtype(dtype, (dtypes.int32, dtypes.int64))
     if logits.ndim != 2:
         raise invalid(f"logits should be a matrix, got shape {logits.shape.as_list()}",
                       "StatelessMultinomial")
     return apply(_categorical, (_stateless(seed)(), logits),
-                 attrs(num_samples=int(num_samples), dtype=dtype.as_numpy_dtype),
+                 attrs(num_samples=num_samples, dtype=dtype.as_numpy_dtype),
                  "StatelessMultinomial", differentiable=False)
 
 
