@@ -3,6 +3,7 @@ import builtins
 import collections
 import functools
 import math
+import operator
 
 import jax
 import jax.numpy as jnp
@@ -13,8 +14,8 @@ from .. import dtypes, errors
 from ..tensor import Tensor, TensorLike, constant
 from ..tensor_shape import TensorShape
 from ._fuse import fused
-from .core import (apply, attrs, dims_str, int_array, match, register, static_int, tf_type_name,
-                   to_tensor)
+from .core import (apply, attr_int, attrs, dims_str, int_array, match, register, static_int,
+                   tf_type_name, to_tensor)
 
 
 def _static_ints(value, what):
@@ -86,7 +87,7 @@ def concat(values, axis, name="concat"):
     """``tf.concat`` along ``axis``."""
     values = _same_dtype_list(values, "ConcatV2")
     rank = values[0].ndim
-    axis = static_int(axis, "axis")
+    axis = static_int(axis, "axis", op_name="ConcatV2")
     if not -rank <= axis < rank:
         raise errors.InvalidArgumentError(None, None, (
             f"ConcatOp : Expected concatenating dimensions in the range [{-rank}, {rank}), but "
@@ -108,7 +109,23 @@ def stack(values, axis=0, name="stack"):
         raise errors.InvalidArgumentError(None, None, (
             f"Shapes of all inputs must match: values[0].shape = {list(first)} != values[1].shape"
             f" = {list(other)} [Op:Pack] name: stack"))
-    return apply(_stack, tuple(values), attrs(axis=static_int(axis, "axis")), "Pack")
+    axis = _axis_attr(axis, values[0].ndim + 1, "Pack")
+    return apply(_stack, tuple(values), attrs(axis=axis), "Pack")
+
+
+def _axis_attr(axis, rank, op_name, index=False):
+    """``tf.stack``/``tf.unstack``'s ``axis``: TF's Python range check (``ValueError``; a list
+    or, with ``index``, a float used as an index is Python's ``TypeError`` there), then its
+    conversion as an op attribute."""
+    try:
+        if index:
+            operator.index(axis)
+        out_of_range = axis < -rank or axis >= rank
+    except TypeError as error:
+        raise TypeError(f"{error} (argument `axis`)") from None
+    if out_of_range:
+        raise ValueError(f"Argument `axis` = {axis} not in range [{-rank}, {rank})")
+    return attr_int(axis, "axis", op_name)
 
 
 def _unstack(x, *, axis):
@@ -121,7 +138,7 @@ def unstack(value, num=None, axis=0, name="unstack"):
     x = to_tensor(value)
     if x.ndim == 0:
         raise ValueError("Input shape axis 0 must equal 0, got shape []")
-    axis = static_int(axis, "axis") % x.ndim
+    axis = _axis_attr(axis, x.ndim, "Unpack", index=num is None) % x.ndim
     if num is not None and num != x.shape[axis]:
         raise ValueError(f"Cannot infer argument `num` from shape {x.shape}")
     return list(apply(_unstack, (x,), attrs(axis=axis), "Unpack"))
@@ -135,7 +152,7 @@ def _expand_dims(x, *, axis):
 def expand_dims(input, axis, name=None):  # noqa: A002 - TF's name
     """``tf.expand_dims``: inserts a length-1 axis at ``axis``."""
     x = to_tensor(input)
-    axis = static_int(axis, "axis")
+    axis = static_int(axis, "axis", op_name="ExpandDims")
     if not -x.ndim - 1 <= axis <= x.ndim:
         raise errors.InvalidArgumentError(None, None, (
             f"Tried to expand dim index {axis} for tensor with {x.ndim} dimensions. "
@@ -413,7 +430,9 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
     if batch_dims >= max(rank, 1):
         raise invalid(f"batch_dims ({batch_dims}) must be less than rank(params) ({rank}).",
                       "GatherV2")
-    axis = batch_dims if axis is None else int(concrete(to_tensor(axis)))
+    if axis is not None:
+        axis = static_int(to_tensor(axis), "axis", op_name="GatherV2")
+    axis = batch_dims if axis is None else axis
     if not -rank <= axis < rank:
         raise invalid(f"Shape must be at least rank {axis + 1 if axis >= 0 else -axis} but is "
                       f"rank {rank}", "GatherV2")
@@ -594,7 +613,7 @@ def split(value, num_or_size_splits, axis=0, num=None, name="split"):
     """``tf.split``: a list of ``num_or_size_splits`` equal parts, or parts of the given sizes
     (one size may be -1)."""
     x = to_tensor(value)
-    axis = static_int(axis, "axis")
+    axis = static_int(axis, "axis", op_name="Split")
     if isinstance(num_or_size_splits, (int, np.integer)) and not isinstance(
             num_or_size_splits, bool):
         op_name, count = "Split", static_int(num_or_size_splits, "num_or_size_splits")
@@ -665,10 +684,10 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
         dtype = next(iter(given.values())).dtype if given else dtypes.float32
     on = given.get("on_value", constant(1, dtype))
     off = given.get("off_value", constant(0, dtype))
-    depth = static_int(depth, "depth")
+    depth = static_int(depth, "depth", "int32")
     if depth < 0:
         raise invalid(f"depth must be non-negative, got: {depth}", "OneHot")
-    axis = -1 if axis is None else static_int(axis, "axis")
+    axis = -1 if axis is None else attr_int(axis, "axis", "OneHot")
     if axis != -1 and not 0 <= axis <= indices.ndim:
         raise invalid(f"Expected axis to be -1 or between [0, {indices.ndim + 1}).  But "
                       f"received: {axis}", "OneHot")
@@ -806,7 +825,7 @@ def _roll(x, *, shift, axis):
 def roll(input, shift, axis, name=None):  # noqa: A002 - TF's name
     """``tf.roll``: elements shifted cyclically by ``shift`` along ``axis``."""
     x = to_tensor(input)
-    shift, axis = _static_ints(shift, "shift"), _static_ints(axis, "axis")
+    shift, axis = _static_ints(to_tensor(shift), "shift"), _static_ints(to_tensor(axis), "axis")
     if len(shift) != len(axis):
         raise invalid("shift and axis must have the same size", "Roll")
     for a in axis:

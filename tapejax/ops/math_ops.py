@@ -456,15 +456,17 @@ def _argmin(x, *, axis, output_type):
     return jnp.argmin(x, axis=axis).astype(output_type)
 
 
-def _arg_reduction(name, fn, tf_name):
+def _arg_reduction(name, fn, tf_name, python_check=False):
     def api(input, axis=None, output_type=dtypes.int64, name=None):  # noqa: A002
+        if python_check and not (axis is None or hasattr(axis, "dtype") or isinstance(axis, int)):
+            raise TypeError("axis must be int or Tensor with integer datatype (tf.math.argmax)")
         x = to_tensor(input)
         out = dtypes.as_dtype(output_type)
         if out.name not in ("int16", "uint16", "int32", "int64"):
             raise errors.InvalidArgumentError(None, None, (
                 f"Value for attr 'output_type' of {tf_type_name(out)} is not in the list of "
                 f"allowed values: int16, uint16, int32, int64 [Op:{tf_name}] name: "))
-        axis = 0 if axis is None else int(axis)
+        axis = 0 if axis is None else static_int(axis, "axis", op_name=tf_name)
         if not -x.ndim <= axis < x.ndim:
             raise errors.InvalidArgumentError(None, None, (
                 f"Expected dimension in the range [{-x.ndim}, {x.ndim}), but got {axis} "
@@ -481,7 +483,7 @@ def _arg_reduction(name, fn, tf_name):
     return register(name, fn, differentiable=False, tf_name=tf_name)(api)
 
 
-argmax = _arg_reduction("argmax", _argmax, "ArgMax")
+argmax = _arg_reduction("argmax", _argmax, "ArgMax", python_check=True)  # TF checks in Python
 argmin = _arg_reduction("argmin", _argmin, "ArgMin")
 
 
@@ -512,7 +514,7 @@ def _scan_api(name, fn, tf_name):
             raise errors.InvalidArgumentError(None, None, (
                 f"Value for attr 'T' of bool is not in the list of allowed values "
                 f"[Op:{tf_name}] name: "))
-        axis = int(axis)
+        axis = static_int(axis, "axis", op_name=tf_name)
         if not -x.ndim <= axis < x.ndim:
             raise errors.InvalidArgumentError(None, None, (
                 f"ScanOp: Expected scan axis in the range [{-x.ndim}, {x.ndim}), but got "
