@@ -11,18 +11,19 @@ import numpy as np
 from jax import lax
 
 from .. import dtypes, errors
-from ..tensor import Tensor, TensorLike, constant
+from ..tensor import Tensor, TensorLike, _is_text, constant
 from ..tensor_shape import TensorShape
 from ._fuse import fused
 from .core import (apply, attr_int, attrs, dims_str, int_array, match, register, static_int,
                    tf_type_name, to_tensor)
 
 
-def _static_ints(value, what):
-    """A static shape/index argument (list, tuple, TensorShape or concrete Tensor) as ints."""
+def _static_ints(value, what, dtype=None):
+    """A static shape/index argument (list, tuple, TensorShape or concrete Tensor) as ints;
+    ``dtype`` as for :func:`int_array`."""
     if isinstance(value, TensorShape) and value.rank is not None and None in value.as_list():
         raise TypeError(f"`{what}` must be fully defined, got {value!r}")
-    return tuple(int_array(value, what).reshape(-1).tolist())
+    return tuple(int_array(value, what, dtype).reshape(-1).tolist())
 
 
 # --- shape --------------------------------------------------------------------------------
@@ -518,11 +519,20 @@ def _check_scatter(indices, updates, shape, op_name):
                       "indices{pos} = [{index}] does not index into shape [{shape}]")
 
 
+def _string_first(first, other, what):
+    """TF's ``TypeError`` when a string ``first`` makes a string tensor whose dtype ``other``
+    (numbers) is then converted to."""
+    if _is_text(first) and not _is_text(other):
+        raise TypeError(errors.CANNOT_CONVERT.format(value=other, dtype="string")
+                        + f" (argument `{what}` is a string)")
+
+
 @register("scatter_nd", _scatter_nd, tf_name="ScatterNd")
 def scatter_nd(indices, updates, shape, bad_indices_policy="", name=None):
     """``tf.scatter_nd``: ``updates`` summed into zeros of ``shape`` (duplicates add up)."""
+    _string_first(indices, shape, "indices")  # TF converts shape to indices' dtype
     indices, updates = to_tensor(indices), to_tensor(updates)
-    shape = _static_ints(shape, "shape")
+    shape = _static_ints(shape, "shape", "int32")
     _check_scatter(indices, updates, shape, "ScatterNd")
     return apply(_scatter_nd, (indices, updates), attrs(shape=shape), "ScatterNd")
 
@@ -754,7 +764,8 @@ def _slice(x, *, begin, size):
 def slice(input_, begin, size, name=None):  # noqa: A001 - TF's name
     """``tf.slice``: ``size[i]`` entries from ``begin[i]`` (``-1``: all remaining)."""
     x = to_tensor(input_)
-    begin, size = _static_ints(begin, "begin"), _static_ints(size, "size")
+    _string_first(begin, size, "begin")  # TF converts size to begin's dtype
+    begin, size = _static_ints(begin, "begin"), _static_ints(size, "size", "int32")
     if len(begin) != x.ndim or len(size) != x.ndim:
         raise invalid(f"Expected begin and size arguments to be 1-D tensors of size {x.ndim}, "
                       f"but got shapes [{len(begin)}] and [{len(size)}] instead.", "Slice")

@@ -690,9 +690,9 @@ def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=dtypes.int
         length = max(length, int(minlength))
     if maxlength is not None:
         length = min(length, int(maxlength))
-    if axis is not None and int(axis) not in (0, -1):
-        raise errors.InvalidArgumentError(None, None, (
-            f"Unsupported axis value {axis}; axis must be None, 0 or -1 [Op:DenseBincount]"))
+    if axis is not None and axis not in (0, -1):  # TF's Python check
+        raise ValueError(f"Unsupported value for argument axis={axis}. Only 0 and -1 are "
+                         f"currently supported. (tf.math.bincount)")
     axis = None if axis in (None, 0) else -1
     inputs = (x,)
     if weights is not None:
@@ -770,6 +770,9 @@ def _cast(x, *, dtype):
 def cast(x, dtype, name=None):
     """``tf.cast``: float to int truncates toward zero; complex to real keeps the real part."""
     x = to_tensor(x)
+    if dtype is None:
+        raise TypeError("Cannot convert the argument `type_value`: None to a TensorFlow DType "
+                        "(argument `dtype` of tf.cast).")
     dtype = dtypes.as_dtype(dtype)
     if x.dtype == dtype:
         return x if isinstance(x, Tensor) else identity(x)

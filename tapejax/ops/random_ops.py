@@ -104,8 +104,8 @@ def _stateless_key(seed):
 _SAMPLERS = {"normal": _normal, "uniform": _uniform, "truncated_normal": _truncated_normal}
 
 
-def _shape(shape):
-    shape = _static_ints(shape, "shape")
+def _shape(shape, dtype=None):
+    shape = _static_ints(shape, "shape", dtype)
     for d in shape:
         if d < 0:
             raise invalid(f"Dimension {d} must be >= 0", "RandomStandardNormal")
@@ -416,7 +416,7 @@ def _gamma_like(key, shape, alpha, beta, dtype, stateless=False):
         beta = convert_to_tensor(beta, dtype)
         params = np.broadcast_shapes(params, tuple(beta.shape))
     # Gamma samples carry a gradient to alpha (implicit reparameterization, as TF).
-    full = _shape(shape) if stateless else _shape(shape) + tuple(params)  # TF's two rules
+    full = _shape(shape) if stateless else _shape(shape, "int32") + tuple(params)  # TF's rules
     sample = apply(_gamma, (key(), alpha), attrs(shape=full, dtype=dtype.as_numpy_dtype),
                    "RandomGamma")
     if beta is not None:
@@ -431,7 +431,7 @@ _POISSON_DTYPES = (dtypes.float16, dtypes.float32, dtypes.float64, dtypes.int32,
 def _poisson_like(key, shape, lam, dtype, stateless=False):
     dtype = _checked_dtype(dtype, _POISSON_DTYPES)
     lam = to_tensor(lam)
-    full = _shape(shape) if stateless else _shape(shape) + tuple(lam.shape)
+    full = _shape(shape) if stateless else _shape(shape, "int32") + tuple(lam.shape)
     return apply(_poisson, (key(), lam), attrs(shape=full, dtype=dtype.as_numpy_dtype),
                  "RandomPoissonV2", differentiable=False)
 
