@@ -170,7 +170,7 @@ CLASS_DIFFERENCES = {
     ('multiply_no_nan', 'x', 'dtype_bool'): 'gap: TF raises ValueError, tapejax InvalidArgumentError',
     ('multiply_no_nan', 'x', 'dtype_float64'): 'gap: TF raises ValueError, tapejax InvalidArgumentError',
     ('multiply_no_nan', 'x', 'dtype_int32'): 'gap: TF raises ValueError, tapejax InvalidArgumentError',
-    ('multiply_no_nan', 'x', 'str'): 'gap: TF raises ValueError, tapejax InvalidArgumentError',
+    ('multiply_no_nan', 'x', 'str'): 'gap: TF raises ValueError, tapejax TypeError',
     ('norm', 'tensor', 'str'): 'gap: TF raises TypeError, tapejax InvalidArgumentError',
     ('pad', 'tensor', 'rank_40'): 'gap: TF raises UnimplementedError, tapejax InvalidArgumentError',
     ('random_shuffle', 'value', 'str'): 'gap: TF succeeds, tapejax raises InvalidArgumentError',
