@@ -23,8 +23,10 @@ demo: $(VENV)/.installed-demo
 	$(PY) examples/tutorial.py
 	$(PY) -m tapejax run examples/train_digits.py
 
+# The whole suite twice: lazy recording inside tapes on (the default), then off.
 test: $(VENV)/.installed-test
 	$(PY) -m pytest -q tapejax tests README.md
+	TAPEJAX_LAZY_TAPE=0 $(PY) -m pytest -q tapejax tests README.md
 
 # Nightly size: property tests draw ten times more, fresh examples each run.
 test-long: $(VENV)/.installed-test

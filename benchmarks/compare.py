@@ -36,10 +36,11 @@ from . import workloads as wl
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, "benchmarks", "results")
 
-FRAMEWORKS = ("jax-floor", "tapejax-eager", "tapejax-function", "tf-eager", "tf-function",
-              "tf-xla")
+FRAMEWORKS = ("jax-floor", "tapejax-eager", "tapejax-eager-nolazy", "tapejax-function",
+              "tf-eager", "tf-function", "tf-xla")
 TF_FRAMEWORKS = ("tf-eager", "tf-function", "tf-xla")
-JAX_FRAMEWORKS = ("jax-floor", "tapejax-eager", "tapejax-function")
+JAX_FRAMEWORKS = ("jax-floor", "tapejax-eager", "tapejax-eager-nolazy", "tapejax-function")
+EAGER = ("tapejax-eager", "tapejax-eager-nolazy", "tf-eager")
 TOLERANCE = {"w8": 1e-3}  # 1000 float32 SGD steps drift more than one step
 DEFAULT_TOLERANCE = 1e-4  # float32 reductions and matmuls (the project's tolerance)
 ROUNDS = 10  # full runs: timing slices per pair, taken in turns by the frameworks
@@ -77,7 +78,7 @@ class Framework:
 
     def wrapper(self):
         """Identity in eager mode, else the framework's ``function`` (AttributeError if absent)."""
-        if self.key.endswith("eager"):
+        if self.key in EAGER:
             return lambda f: f
         fn = self.module.function
         if self.key == "tf-xla":
@@ -100,7 +101,7 @@ class Framework:
         """The first ``tf.<...>`` name the workload (or the wrapper) needs that is absent."""
         if self.module is None:
             return None
-        if not self.key.endswith("eager") and not hasattr(self.module, "function"):
+        if self.key not in EAGER and not hasattr(self.module, "function"):
             return "tf.function"
         return missing_name(self.module, wl.WORKLOADS[name])
 
@@ -270,6 +271,7 @@ def _worker_env(framework, device, threads):
     if framework in TF_FRAMEWORKS or device == "cpu":
         env["CUDA_VISIBLE_DEVICES"] = ""
     if framework in JAX_FRAMEWORKS:
+        env["TAPEJAX_LAZY_TAPE"] = "0" if framework == "tapejax-eager-nolazy" else "1"
         if device == "cpu":
             env["JAX_PLATFORMS"] = "cpu"
         else:

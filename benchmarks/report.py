@@ -9,6 +9,7 @@ import os
 from . import workloads as wl
 
 LABELS = {"jax-floor": "pure JAX (floor)", "tapejax-eager": "tapejax eager",
+          "tapejax-eager-nolazy": "tapejax eager, lazy tape off",
           "tapejax-function": "tapejax.function", "tf-eager": "TF eager",
           "tf-function": "tf.function", "tf-xla": "tf.function XLA"}
 ORDER = tuple(LABELS)
@@ -20,6 +21,10 @@ TARGETS = (
     ("tapejax-eager", "tf-eager", ("w1",), 0.5, "#2 (a)"),
     ("tapejax-eager", "tf-eager", ("w2",), 0.4, "#2 (b)"),
     ("tapejax-eager", "tf-eager", ("w3",), 0.6, "#2 (c)"),
+    ("tapejax-eager", "jax-floor", ("w2",), 2.0, "#10"),
+    ("tapejax-eager", "tf-eager", ("w2",), 0.1, "#10"),
+    ("tapejax-eager", "jax-floor", ("w3",), 1.3, "#10"),
+    ("tapejax-eager", "tapejax-eager-nolazy", ("w1",), 1.0, "#10"),
 )
 
 

@@ -12,6 +12,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from . import _lazy
 from ._recording import record
 from .tensor import Tensor
 
@@ -27,7 +28,53 @@ class Plan(NamedTuple):
     target_index: tuple  # which of the caller's targets those are
 
 
+_TEMPLATES = collections.OrderedDict()  # (tape structure, target/source codes) -> plan codes
+_TEMPLATES_LIMIT = 512
+
+
 def plan(tape, targets, source_groups, honor_none=False):
+    """``_full_plan``, reused: two tapes that recorded the same structure (the steps of a loop)
+    get the same plan, with their own Tensors put in. Tensors are named by codes: ``(node,
+    output)`` for a recorded output, ``n >= 0`` for the tape's n-th leaf input, ``-n`` for the
+    n-th other object of this call."""
+    structure = getattr(tape, "structure", None)
+    if not structure:
+        return _full_plan(tape, targets, source_groups, honor_none)
+    producer, leaf_index, others, other_code = tape.producer, tape.leaf_index, [], {}
+
+    def code(x):
+        c = producer.get(id(x))
+        if c is None:
+            c = leaf_index.get(id(x))
+            if c is None:
+                c = other_code.get(id(x))
+                if c is None:
+                    others.append(x)
+                    c = other_code[id(x)] = -len(others)
+        return c
+    key = (tuple(structure), tuple([code(t) for t in targets]),
+           tuple([tuple([code(s) for s in group]) for group in source_groups]), honor_none)
+    template = _TEMPLATES.get(key)
+    if template is None:
+        p = _full_plan(tape, targets, source_groups, honor_none)
+        template = _TEMPLATES[key] = (p.key, tuple([code(x) for x in p.sources]),
+                                      tuple([code(x) for x in p.captured]), p.groups,
+                                      p.targets, p.target_index)
+        if len(_TEMPLATES) > _TEMPLATES_LIMIT:
+            _TEMPLATES.popitem(last=False)
+        return p
+    nodes, leaves = tape.nodes, tape.leaves
+
+    def find(c):
+        if type(c) is tuple:
+            return nodes[c[0]].outputs[c[1]]
+        return leaves[c] if c >= 0 else others[-c - 1]
+    plan_key, source_codes, captured_codes, groups, target_refs, target_index = template
+    return Plan(plan_key, [find(c) for c in source_codes], [find(c) for c in captured_codes],
+                groups, target_refs, target_index)
+
+
+def _full_plan(tape, targets, source_groups, honor_none=False):
     """Selects and wires the nodes of ``tape`` between ``source_groups`` and ``targets``.
 
     As in TF, a source that is itself computed from other sources does not cut the graph: its
@@ -143,6 +190,8 @@ def _group_sums(grads, groups):
 
 
 def _build_gradient(key, with_cotangents):
+    """The gradient function of a plan. It also returns the targets' values, which the
+    forward pass computes anyway: targets that lazy recording left pending take them."""
     wiring, _, _, groups, target_refs = key
     replay, primals = _replay_fn(wiring, target_refs)
 
@@ -151,7 +200,7 @@ def _build_gradient(key, with_cotangents):
         if not with_cotangents:
             cotangents = [jnp.ones_like(y) for y in outs]
         (grads,) = pullback(list(cotangents))
-        return _group_sums(grads, groups)
+        return _group_sums(grads, groups) + tuple(outs)
     return gradient
 
 
@@ -206,19 +255,22 @@ class _Compiled:
     values, as TF runs it) are not compiled: JAX then runs the vjp on concrete arrays.
     """
 
-    __slots__ = ("call", "n_sources", "n_captured", "with_extra", "eager_only", "__weakref__")
+    __slots__ = ("call", "n_sources", "n_captured", "with_extra", "n_values", "eager_only",
+                 "__weakref__")
 
-    def __init__(self, fn, n_sources, n_captured, with_extra, eager_only):
+    def __init__(self, fn, n_sources, n_captured, with_extra, n_values, eager_only):
         self.call = fn if eager_only else jax.jit(fn)
         self.n_sources = n_sources
         self.n_captured = n_captured
         self.with_extra = with_extra
+        self.n_values = n_values  # trailing outputs of ``call``: the targets' values
         self.eager_only = eager_only
 
     def __call__(self, *values):
         s, c = self.n_sources, self.n_captured
         args = (values[:s], values[s:s + c]) + ((values[s + c:],) if self.with_extra else ())
-        return self.call(*args)
+        out = self.call(*args)
+        return out[:len(out) - self.n_values] if self.n_values else out
 
 
 class _Cache:
@@ -263,27 +315,37 @@ CACHE = _Cache(CACHE_SIZE)
 
 
 def _value(x):
-    return x._value if type(x) is Tensor else x
+    return x._value if isinstance(x, Tensor) else x
 
 
 def _eager_only(key):
     return any(getattr(fn, "eager_only", False) for fn, *_ in key[0])
 
 
-def _entry(kind, p, extra, build):
+def _entry(kind, p, extra, build, n_values=0):
     """The built function for plan ``p`` (cached by structure unless eager-only)."""
+    key = (kind, extra, p.key)
+    entry = CACHE.lookup(key)
+    if entry is not None:
+        return entry
     eager = _eager_only(p.key)
 
     def make():
-        return _Compiled(build(p.key), len(p.sources), len(p.captured), extra, eager)
-    return make() if eager else CACHE.get((kind, extra, p.key), make)
+        return _Compiled(build(p.key), len(p.sources), len(p.captured), extra, n_values, eager)
+    return make() if eager else CACHE.get(key, make)
 
 
-def _run(entry, p, extra_tensors):
+def _run(entry, p, extra_tensors, targets=()):
+    """Calls ``entry`` and records the call on the tapes watching its inputs; ``targets`` (the
+    plan's connected targets) take the values ``entry`` returns after its results if pending."""
     args = [_value(x) for x in p.sources], [_value(x) for x in p.captured]
     if entry.with_extra:
         args += ([_value(c) for c in extra_tensors],)
-    results = tuple(Tensor(g) for g in entry.call(*args))
+    out = entry.call(*args)
+    n = len(out) - entry.n_values
+    results = tuple([Tensor(g) for g in out[:n]])
+    if entry.n_values and any(type(t) is _lazy.LazyTensor for t in targets):
+        _lazy.set_values(targets, out[n:])
     inputs = tuple(p.sources) + tuple(p.captured) + tuple(extra_tensors or ())
     record(entry, (), inputs, results, True)
     return results
@@ -294,6 +356,7 @@ def compute(tape, targets, source_groups, cotangents=None, mode="gradient", chun
 
     Returns one entry per group: a Tensor, or ``None`` when the group is unconnected. The call
     is recorded on every tape that watches its inputs, so higher-order derivatives compose.
+    Targets left pending by lazy recording get their values from the same compiled call.
     """
     p = plan(tape, targets, source_groups)
     if not p.targets or not any(p.groups):
@@ -302,13 +365,15 @@ def compute(tape, targets, source_groups, cotangents=None, mode="gradient", chun
     if with_cot:
         cotangents = [cotangents[k] for k in p.target_index]
     if mode == "gradient":
-        entry = _entry("gradient", p, with_cot, lambda key: _build_gradient(key, with_cot))
+        entry = _entry("gradient", p, with_cot, lambda key: _build_gradient(key, with_cot),
+                       len(p.targets))
     else:
         batched = mode == "batch_jacobian"
         entry = _entry((mode, chunk), p, False,
                        lambda key: _build_jacobian(key, batched, chunk))
-    it = iter(_run(entry, p, cotangents))
+    it = iter(_run(entry, p, cotangents, [targets[k] for k in p.target_index]))
     results = [next(it) if group else None for group in p.groups]
+    _lazy.next_generation()
     if entry.eager_only:  # a custom gradient may have answered None for some inputs
         for k, group in enumerate(plan(tape, targets, source_groups, honor_none=True).groups):
             if not group:

@@ -11,7 +11,12 @@ import threading
 import weakref
 from typing import Callable, NamedTuple
 
+from .tensor import raw_value
+
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+_tuple_new = tuple.__new__  # builds a Node without NamedTuple's Python-level __new__
 
 
 class Node(NamedTuple):
@@ -26,11 +31,14 @@ class TapeState:
     """The recorded state behind one ``GradientTape`` (TF's internal tape object)."""
 
     __slots__ = ("nodes", "watched", "producer", "variables", "persistent", "watch_accessed",
-                 "notes", "__weakref__")
+                 "notes", "structure", "leaves", "leaf_index", "__weakref__")
     paused = False
 
     def __init__(self, persistent, watch_accessed):
         self.nodes = []
+        self.structure = []  # per node: (fn, static, input codes, multi, float outputs)
+        self.leaves = []  # inputs not produced on this tape, in order of first use
+        self.leaf_index = {}  # id(leaf) -> its index in ``leaves``
         self.notes = {}  # id(tensor) -> Note: why a value derived from watched ones is not
         self.watched = {}  # id(tensor) -> tensor: sources and recorded outputs, kept alive
         self.producer = {}  # id(output tensor) -> (node index, output index)
@@ -39,7 +47,7 @@ class TapeState:
         self.watch_accessed = watch_accessed
 
     def watch_tensor(self, tensor):
-        if tensor._value.dtype.kind in "fcV":  # float, complex, bfloat16
+        if raw_value(tensor).dtype.kind in "fcV":  # float, complex, bfloat16
             self.watched[id(tensor)] = tensor
 
     def watch_variable(self, variable, read):
@@ -106,6 +114,9 @@ class _Stack(threading.local):
         self.tapes = []  # the recording TapeStates of this thread, outermost first
         self.variable_watchers = []  # lists collecting the Variables read (custom_gradient)
         self.capture = None  # the tapejax.function trace running on this thread, if any
+        self.no_lazy = 0  # > 0 while ops must run at once (a JAX trace of control flow)
+        self.lazy_current = []  # weak references to the pending values made since the last
+        self.lazy_previous = []  # gradient, and to those made before it
 
 
 STACK = _Stack()
@@ -129,14 +140,27 @@ def record(fn, static, inputs, outputs, multi, differentiable=True):
             _note(tape, "stop_recording" if tape.paused else "non-differentiable op", fn, outputs)
             continue
         index = len(tape.nodes)
-        tape.nodes.append(Node(fn, static, inputs, outputs, multi))
+        tape.nodes.append(_tuple_new(Node, (fn, static, inputs, outputs, multi)))
         producer = tape.producer
+        leaf_index = tape.leaf_index
+        codes = []
+        for x in inputs:
+            code = producer.get(id(x))
+            if code is None:
+                code = leaf_index.get(id(x))
+                if code is None:
+                    code = leaf_index[id(x)] = len(tape.leaves)
+                    tape.leaves.append(x)
+            codes.append(code)
+        floats = []
         for k, out in enumerate(outputs):
-            if out._value.dtype.kind in "fcV":
+            if raw_value(out).dtype.kind in "fcV":
                 watched[id(out)] = out
                 producer[id(out)] = (index, k)
+                floats.append(k)
             else:
                 _note(tape, "non-floating output", fn, (out,))
+        tape.structure.append((fn, static, tuple(codes), multi, tuple(floats)))
 
 
 def variable_accessed(variable, read):
@@ -158,6 +182,16 @@ def recording_on(tapes):
         yield
     finally:
         STACK.tapes = saved
+
+
+@contextlib.contextmanager
+def eager_ops():
+    """Ops run at once inside, even under a tape (no lazy recording): for JAX traces."""
+    STACK.no_lazy += 1
+    try:
+        yield
+    finally:
+        STACK.no_lazy -= 1
 
 
 def paused():

@@ -4,7 +4,7 @@
 >>> sorted(tf.config.gradient_cache_info())
 ['hits', 'maxsize', 'misses', 'size']
 """
-from . import _backprop
+from . import _backprop, _lazy
 
 
 def gradient_cache_info():
@@ -15,3 +15,51 @@ def gradient_cache_info():
 def clear_gradient_cache():
     """Drops every compiled eager gradient (they are rebuilt on demand)."""
     _backprop.CACHE.clear()
+
+
+class _LazySetting:
+    """What ``lazy_tape`` returns: used as a context manager, it restores the previous setting."""
+
+    def __init__(self, previous):
+        self._previous = previous
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        _lazy.SETTINGS.enabled, _lazy.SETTINGS.max_depth = self._previous
+
+
+def lazy_tape(enabled=True, max_pending_depth=None):
+    """Turns lazy recording inside ``GradientTape`` on or off for the process.
+
+    With it on (the default; ``TAPEJAX_LAZY_TAPE=0`` turns it off at import), an op on watched
+    values under a recording tape is recorded without running; its value is computed when
+    first needed, and ``gradient`` computes the forward and backward passes in one compiled
+    call. A chain of pending ops ``max_pending_depth`` deep (default 1000) is computed at once.
+    Results are the same either way. As a context manager it restores the previous setting:
+
+    >>> import tapejax as tf
+    >>> with tf.config.lazy_tape(False):
+    ...   tf.config.lazy_tape_info()["enabled"]
+    False
+    """
+    if not isinstance(enabled, bool):
+        raise TypeError(f"`enabled` must be a bool. Received: enabled={enabled!r}")
+    if max_pending_depth is not None and (not isinstance(max_pending_depth, int)
+                                          or isinstance(max_pending_depth, bool)
+                                          or max_pending_depth < 1):
+        raise ValueError(f"`max_pending_depth` must be a positive int. Received: "
+                         f"max_pending_depth={max_pending_depth!r}")
+    settings = _lazy.SETTINGS
+    previous = (settings.enabled, settings.max_depth)
+    settings.enabled = enabled
+    if max_pending_depth is not None:
+        settings.max_depth = max_pending_depth
+    return _LazySetting(previous)
+
+
+def lazy_tape_info():
+    """Counters of lazy recording: ops deferred and run eagerly, fused gradient calls,
+    materialisations, and the hits, misses and size of the compiled-graph cache (an LRU)."""
+    return _lazy.info()

@@ -31,7 +31,7 @@ def _unconnected_mode(value):
 
 
 def _is_variable(x):
-    return isinstance(x, TensorLike) and type(x) is not Tensor
+    return isinstance(x, TensorLike) and not isinstance(x, Tensor)
 
 
 class GradientTape:

@@ -199,6 +199,11 @@ class Tensor(TensorLike):
         return f"<tf.Tensor: shape={self.shape}, dtype={self.dtype.name}, numpy={sep}{body}>"
 
 
+_VALUE_SLOT = Tensor.__dict__["_value"]
+raw_value = _VALUE_SLOT.__get__  # what the slot holds: an array, or a lazy tensor's Pending
+set_raw_value = _VALUE_SLOT.__set__
+
+
 def device_name(value):
     """``/job:localhost/replica:0/task:0/device:GPU:0`` for the device of a JAX array."""
     if not isinstance(value, jax.Array) or isinstance(value, jax.core.Tracer):
@@ -425,8 +430,7 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
                 requested=dtype.name, actual=existing.dtype.name, value=existing))
         return existing
     if value is None:
-        raise ValueError("Attempt to convert a value (None) with an unsupported type "
-                         "(<class 'NoneType'>) to a Tensor.")
+        raise _unsupported(value)
     if dtype is None and dtype_hint is not None:
         try:
             return Tensor(_python_to_array(value, dtypes.as_dtype(dtype_hint)))

@@ -17,3 +17,14 @@ def real_tf():
     except ImportError as exc:  # pragma: no cover - depends on the environment
         pytest.skip(f"TensorFlow is not installed ({exc}); install the 'test' extra")
     return tensorflow
+
+
+@pytest.fixture(autouse=True)
+def no_tape_left_behind():
+    """Every test leaves this thread's tape stack and lazy-recording switch as it found them."""
+    from tapejax import _lazy
+    from tapejax._recording import STACK
+    before = (list(STACK.tapes), STACK.no_lazy, _lazy.SETTINGS.enabled, _lazy.SETTINGS.max_depth)
+    yield
+    after = (list(STACK.tapes), STACK.no_lazy, _lazy.SETTINGS.enabled, _lazy.SETTINGS.max_depth)
+    assert after == before, "the test left a tape recording or changed lazy recording"

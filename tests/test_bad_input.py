@@ -350,6 +350,15 @@ def test_allow_list_entries_still_differ(real_tf):
                    for p, k, b in hits), f"{(op, param, kind)} now matches TF: drop it"
 
 
+def test_message_gaps_still_name_nothing():
+    for op, param, kind in sorted(MESSAGE_GAPS):
+        opdef = OPS[op]
+        bad = dict((k, b) for p, k, b in cases(opdef, all_slots=True) if p == param)[kind]
+        error = _call(tapejax, opdef, param, bad)[1]
+        assert error is not None and not _names_argument_or_op(opdef, param, error), \
+            f"{(op, param, kind)} now names the argument or the op: drop it"
+
+
 _ALL_CASES = sorted({(d.name, p, k) for d in _TABLE for p, k, _ in cases(d, all_slots=True)})
 
 

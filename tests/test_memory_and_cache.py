@@ -57,8 +57,8 @@ def test_training_loop_compiles_gradient_once():
     traces = []
     original = _backprop._build_gradient
 
-    def counting_build(key, with_cot):
-        fn = original(key, with_cot)
+    def counting_build(key, *options):
+        fn = original(key, *options)
 
         def traced(*args):
             traces.append(1)  # runs only while JAX traces

@@ -67,7 +67,11 @@ def _concat(*xs, axis):
 
 
 def _same_dtype_list(values, op_name):
-    values = list(values)
+    try:
+        values = list(values)
+    except TypeError:
+        raise TypeError(f"`values` of {op_name} must be a list of tensors. Received: "
+                        f"values={values!r}") from None
     if not values:
         raise ValueError(f"`values` of {op_name} must be a non-empty list of tensors.")
     first = next((v for v in values if isinstance(v, TensorLike)), None)
@@ -431,9 +435,10 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
     if batch_dims >= max(rank, 1):
         raise invalid(f"batch_dims ({batch_dims}) must be less than rank(params) ({rank}).",
                       "GatherV2")
-    if axis is not None:
+    if axis is None:
+        axis = batch_dims
+    elif not isinstance(axis, (int, np.integer)):  # TF's kernel takes a float axis, and fails
         axis = static_int(to_tensor(axis), "axis", op_name="GatherV2")
-    axis = batch_dims if axis is None else axis
     if not -rank <= axis < rank:
         raise invalid(f"Shape must be at least rank {axis + 1 if axis >= 0 else -axis} but is "
                       f"rank {rank}", "GatherV2")
@@ -632,8 +637,10 @@ def split(value, num_or_size_splits, axis=0, num=None, name="split"):
                           op_name)
     else:
         op_name = "SplitV"
-        sizes = np.asarray(concrete(num_or_size_splits)
-                           if isinstance(num_or_size_splits, TensorLike) else num_or_size_splits)
+        sizes = (int_array(num_or_size_splits, "num_or_size_splits")
+                 if isinstance(num_or_size_splits, (list, tuple)) else
+                 np.asarray(concrete(num_or_size_splits)
+                            if isinstance(num_or_size_splits, TensorLike) else num_or_size_splits))
         if sizes.ndim == 0:
             raise ValueError("Rank-0 tensors are not supported as the num_or_size_splits "
                              f"argument to split. Argument provided: {num_or_size_splits}")
@@ -1009,7 +1016,11 @@ def repeat(input, repeats, axis=None, name=None):  # noqa: A002 - TF's name
     if not -x.ndim <= axis < x.ndim:
         raise ValueError(f"axis={axis} out of bounds: expected {-x.ndim}<=axis<{x.ndim}")
     axis %= x.ndim
+    if isinstance(repeats, TensorLike) and not repeats.dtype.is_integer:  # TF's Python check
+        raise TypeError(f"Argument `tensor` (name: repeats) must be of type integer. Received "
+                        f"`tensor` = {repeats.numpy()} of dtype: {repeats.dtype!r}")
     counts = int_array(repeats, "repeats", "int32")
+    counts = counts.astype(np.int64).astype(np.int32)  # TF's int32 counts: 2**40 wraps to 0
     if counts.ndim > 1:
         raise ValueError(f"Shape {counts.shape} must have rank at most 1")
     if counts.ndim == 1 and counts.size not in (1, x.shape[axis]):
@@ -1081,8 +1092,9 @@ def unique_with_counts(x, out_idx=dtypes.int32, name=None):
 
 @fused
 def _searchsorted(sorted_sequence, values, *, side, dtype):
-    rows = sorted_sequence.reshape(-1, sorted_sequence.shape[-1])
-    queries = values.reshape(-1, values.shape[-1])
+    lead = math.prod(values.shape[:-1])  # explicit: -1 cannot be inferred for empty rows
+    rows = sorted_sequence.reshape(lead, sorted_sequence.shape[-1])
+    queries = values.reshape(lead, values.shape[-1])
     found = jax.vmap(lambda s, v: jnp.searchsorted(s, v, side=side))(rows, queries)
     return found.reshape(values.shape).astype(dtype)
 

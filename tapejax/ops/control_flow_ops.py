@@ -19,7 +19,7 @@ import numpy as np
 from jax import lax
 
 from .. import nest
-from .._recording import STACK, paused, recording_on, variable_accessed
+from .._recording import STACK, eager_ops, paused, recording_on, variable_accessed
 from ..tensor import Tensor, TensorLike, convert_to_tensor
 from ..tensor_shape import TensorShape
 from .core import apply, attrs
@@ -51,6 +51,7 @@ class _Capture:
         self.producer = {}
         self.variables = {}
         self.reads = []
+        self.structure, self.leaves, self.leaf_index = [], [], {}
 
     def watch_variable(self, variable, read):
         self.reads.append((variable, read))
@@ -72,13 +73,13 @@ def _outside_tensors(fn, example_args):
         out = fn(*[Tensor(a) for a in arrays])
         result.append(out)
         return _leaves(out)
-    with recording_on([capture]):
+    with recording_on([capture]), eager_ops():
         consts = {id(c) for c in jax.make_jaxpr(traced)(*example_args).consts}
     found = {}
     candidates = [x for node in capture.nodes for x in node.inputs]
     candidates += [read for _, read in capture.reads]
     for x in candidates:
-        if type(x) is Tensor and id(x) not in capture.producer and id(x) not in found:
+        if isinstance(x, Tensor) and id(x) not in capture.producer and id(x) not in found:
             if not isinstance(x._value, jax.core.Tracer) or id(x._value) in consts:
                 found[id(x)] = x
     for variable, read in capture.reads:  # the real tapes see the reads, as if run eagerly

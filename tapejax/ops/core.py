@@ -10,14 +10,16 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .. import dtypes, errors
+from .. import _lazy, dtypes, errors
 from .._recording import STACK, record
 from .._registry import OpDef, register as _register
 from ..tensor import (Tensor, TensorLike, _argument_hint, _is_text, _plain, constant,
-                      infer_dtype)
+                      infer_dtype, raw_value)
 from ..tensor_shape import TensorShape
 
 _NO_ATTRS = ()
+_LAZY = _lazy.SETTINGS
+_LazyTensor = _lazy.LazyTensor
 
 # TF's kernel type names, used in its dtype-mismatch messages.
 _TF_TYPE_NAMES = {"float16": "half", "float32": "float", "float64": "double"}
@@ -47,34 +49,50 @@ def apply(fn, inputs, static=_NO_ATTRS, op_name="", differentiable=True):
     """Runs ``fn`` on the values of ``inputs`` and records the call on watching tapes.
 
     ``inputs`` holds Tensors, Variables or Python scalars (already dtype-checked by the op);
-    ``static`` holds the op's attributes as made by :func:`attrs`.
+    ``static`` holds the op's attributes as made by :func:`attrs`. Under a recording tape with
+    lazy recording on, an op on watched or pending values is recorded without running.
     """
-    values = [x._value if type(x) is Tensor else _value_of(x) for x in inputs]
+    tapes = STACK.tapes
+    if tapes:
+        inputs = _recorded_inputs(inputs)
+        if _LAZY.enabled:
+            out = _lazy.defer(fn, static, inputs, tapes)
+            if out is not None:
+                multi = type(out) is tuple
+                record(fn, static, inputs, out if multi else (out,), multi, differentiable)
+                return out
+    values = [x._value if isinstance(x, Tensor) else _value_of(x) for x in inputs]
     try:
         out = fn(*values, **dict(static)) if static else fn(*values)
     except (TypeError, ValueError, IndexError) as e:
         raise _translate(e, op_name, values) from None
     if type(out) is tuple or type(out) is list:
         outputs = tuple([Tensor(o) for o in out])
-        if STACK.tapes:
-            record(fn, static, _recorded_inputs(inputs), outputs, True, differentiable)
+        if tapes:
+            record(fn, static, inputs, outputs, True, differentiable)
         return outputs
     output = Tensor(out)
-    if STACK.tapes:
-        record(fn, static, _recorded_inputs(inputs), (output,), False, differentiable)
+    if tapes:
+        record(fn, static, inputs, (output,), False, differentiable)
     return output
 
 
 def _apply_fast(fn, inputs, op_name, differentiable):
     """``apply`` for Tensors and Python scalars only, with no attributes (the common case of
     elementwise ops: it skips the Variable checks)."""
-    values = [x._value if type(x) is Tensor else x for x in inputs]
+    tapes = STACK.tapes
+    if tapes and _LAZY.enabled:
+        output = _lazy.defer(fn, _NO_ATTRS, inputs, tapes)
+        if output is not None:
+            record(fn, _NO_ATTRS, inputs, (output,), False, differentiable)
+            return output
+    values = [x._value if isinstance(x, Tensor) else x for x in inputs]
     try:
         out = fn(*values)
     except (TypeError, ValueError, IndexError) as e:
         raise _translate(e, op_name, values) from None
     output = Tensor(out)
-    if STACK.tapes:
+    if tapes:
         record(fn, _NO_ATTRS, inputs, (output,), False, differentiable)
     return output
 
@@ -86,9 +104,9 @@ def _value_of(x):
 
 
 def _recorded_inputs(inputs):
-    """The inputs as a tape sees them: a Variable is the Tensor it was just read as."""
-    return tuple([x if type(x) is Tensor or not isinstance(x, TensorLike) else x._tensor
-                  for x in inputs])
+    """The inputs as a tape sees them: a Variable is read (once) as a Tensor."""
+    return tuple([x if isinstance(x, Tensor) or not isinstance(x, TensorLike)
+                  else x._tapejax_read() for x in inputs])
 
 
 def dims_str(shape):
@@ -96,6 +114,20 @@ def dims_str(shape):
     if isinstance(shape, TensorLike):
         shape = shape.shape.as_list()
     return "[" + ",".join(str(d) for d in shape) + "]"
+
+
+def broadcast_shapes(*shapes):
+    """``np.broadcast_shapes`` for any rank (NumPy's stops at 32 dimensions); ``ValueError``
+    when the shapes do not broadcast."""
+    rank = max((len(s) for s in shapes), default=0)
+    out = [1] * rank
+    for shape in shapes:
+        for k, d in enumerate(shape, rank - len(shape)):
+            if d != 1 and out[k] not in (1, d):
+                raise ValueError(f"shapes {' and '.join(dims_str(s) for s in shapes)} cannot "
+                                 "be broadcast to a single shape")
+            out[k] = d if d != 1 else out[k]
+    return tuple(out)
 
 
 def _translate(error, op_name, values):
@@ -106,7 +138,7 @@ def _translate(error, op_name, values):
     message = str(error)
     for a, b in itertools.combinations(shapes, 2):
         try:
-            np.broadcast_shapes(a, b)
+            broadcast_shapes(a, b)
         except ValueError:
             message = f"Incompatible shapes: {dims_str(a)} vs. {dims_str(b)}"
             break
@@ -238,8 +270,8 @@ def unary(name, fn, *, float_only=False, domain=None, tf_name=None, differentiab
             require_numeric(x, tf_name)
 
     def api(x, name=None):
-        if type(x) is Tensor:
-            if x._value.dtype.kind not in fast_kinds:
+        if type(x) is Tensor or type(x) is _LazyTensor:
+            if raw_value(x).dtype.kind not in fast_kinds:
                 check(x)
             return _apply_fast(fn, (x,), tf_name, differentiable)
         x = to_tensor(x)
@@ -252,16 +284,20 @@ def unary(name, fn, *, float_only=False, domain=None, tf_name=None, differentiab
 
 def _same_dtype_fast(x, y, float_only):
     """True when TF's dtype rule obviously holds: the common Tensor/Python-scalar cases."""
-    if type(x) is Tensor:
-        kind = x._value.dtype.kind
+    tx = type(x)
+    if tx is Tensor or tx is _LazyTensor:
+        dtype = raw_value(x).dtype
+        kind = dtype.kind
         if float_only and kind not in _FLOAT_KINDS:
             return False
-        if type(y) is Tensor:
-            return y._value.dtype == x._value.dtype
-        if type(y) is float:
+        ty = type(y)
+        if ty is Tensor or ty is _LazyTensor:
+            return raw_value(y).dtype == dtype
+        if ty is float:
             return kind in _FLOAT_KINDS
-        return type(y) is int and kind in "fciuV"
-    if type(y) is Tensor:
+        return ty is int and kind in "fciuV"
+    ty = type(y)
+    if ty is Tensor or ty is _LazyTensor:
         return _same_dtype_fast(y, x, float_only)
     return False
 
@@ -293,7 +329,7 @@ def int_array(value, what, dtype=None):
     """An integer argument (axis, shape, count) as a NumPy array, converted as TF converts it.
 
     None, objects and mixed lists raise TF's ``ValueError``, strings ``InvalidArgumentError``
-    (both naming the argument); a Python float is TF's ``TypeError``, a float Tensor its
+    (all naming the argument); a Python float is TF's ``TypeError``, a float Tensor its
     ``InvalidArgumentError``. ``dtype`` names the integer dtype TF converts the value to
     (``"int32"``) where it does: a string is then its ``TypeError``.
     """
@@ -310,15 +346,29 @@ def int_array(value, what, dtype=None):
         return np.asarray(value.numpy())
     if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "iu":
         return np.asarray(value)
-    dtype = infer_dtype(value)
-    if not dtype.is_integer and np.size(_plain(value)):
-        raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype="int32")
+    try:
+        inferred = infer_dtype(value)
+    except (TypeError, ValueError, errors.InvalidArgumentError) as error:
+        if "argument" in str(error):
+            raise
+        raise _naming(error, what) from None
+    if not inferred.is_integer and np.size(_plain(value)):
+        raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype=dtype or "int32")
                         + (_argument_hint(value) or f" (argument `{what}`)"))
-    return np.asarray(_plain(value), np.int64 if dtype.is_inexact else None)
+    return np.asarray(_plain(value), np.int64 if inferred.is_inexact else None)
+
+
+def _naming(error, what):
+    """``error`` again (same class), its message naming the argument ``what``."""
+    message = f"{error} (argument `{what}`)"
+    if isinstance(error, errors.OpError):
+        return type(error)(None, None, message)
+    return type(error)(message)
 
 
 def static_int(value, what, dtype=None, op_name=None):
-    """A scalar integer argument (``axis``, ``depth``, ...) as a Python int, as TF converts it.
+    """A scalar integer argument (``axis``, ``depth``, ...) as a Python int, as TF converts it
+    (``dtype`` as for :func:`int_array`).
 
     A non-scalar is TF's ``ValueError`` from its Python check, or, with ``op_name`` (the kernel
     that takes the value as a tensor), that kernel's ``InvalidArgumentError``.
@@ -334,20 +384,49 @@ def static_int(value, what, dtype=None, op_name=None):
     return int(array)
 
 
-def attr_int(value, what, op_name):
-    """An integer op attribute (``block_size``, an ``axis`` attr) converted as TF's attributes:
-    a float or bool is truncated; a string, list, None or other object is TF's ``TypeError``;
-    a value beyond int32 is its kernel's ``InvalidArgumentError``."""
+def as_dtype(value, what="dtype"):
+    """``dtypes.as_dtype`` for an op's dtype argument: TF's ``TypeError`` (None too) names the
+    argument."""
+    if value is None:
+        raise TypeError("Cannot convert the argument `type_value`: None to a TensorFlow DType. "
+                        f"(argument `{what}`)")
     try:
-        if isinstance(value, (str, bytes, list, tuple, dict)) or value is None:
-            raise TypeError
-        result = int(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"Expected int for argument '{what}' not {value!r}.") from None
-    if not -2**31 <= result < 2**31:
+        return dtypes.as_dtype(value)
+    except TypeError as error:
+        raise _naming(error, what) from None
+
+
+def static_float(value, what):
+    """A scalar float argument (``variance_epsilon``) as a Python float; what TF cannot convert
+    to a tensor raises TF's conversion error, naming the argument."""
+    try:
+        return float(value)
+    except (TypeError, ValueError) as error:
+        failure = error
+    try:
+        constant(value)
+    except (TypeError, ValueError, errors.InvalidArgumentError) as error:
+        failure = error
+    raise (failure if "argument" in str(failure) else _naming(failure, what)) from None
+
+
+def attr_int(value, what, op_name):
+    """An int op attribute (``ksize``, ``block_size``, an ``axis`` attr) converted as TF converts
+    attributes, ``int(value)`` (a float is truncated, bytes parsed); a string, a non-scalar or
+    anything ``int`` rejects is TF's ``TypeError`` naming the argument, a value beyond int32 its
+    kernel's ``InvalidArgumentError``."""
+    number = None
+    if not isinstance(value, (str, list, tuple)) and np.ndim(value) == 0:
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            pass
+    if number is None:
+        raise TypeError(f"Expected int for argument '{what}' not {value!r}.")
+    if not -2**31 <= number < 2**31:
         raise errors.InvalidArgumentError(None, None, (
-            f"Attr {what} has value {result} out of range for an int32 [Op:{op_name}] name: "))
-    return result
+            f"Attr {what} has value {number} out of range for an int32 [Op:{op_name}] name: "))
+    return number
 
 
 def normalize_axis(axis, rank, op_name):

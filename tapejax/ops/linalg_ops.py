@@ -13,8 +13,8 @@ from jax import lax
 
 from .. import dtypes, errors
 from ..tensor import Tensor, TensorLike
-from .core import (apply, attrs, dims_str, match, register, require_inexact, require_numeric,
-                   to_tensor)
+from .core import (apply, attrs, dims_str, int_array, match, register, require_inexact,
+                   require_numeric, static_int, to_tensor)
 from .math_ops import _abs, _max, _pow, _sqrt, matmul_shapes
 
 # TF's lists of allowed kernel types, quoted in its error for an integer input.
@@ -139,14 +139,21 @@ def _tensordot(a, b, *, axes):
 def _tensordot_axes(axes, a_rank):
     if isinstance(axes, TensorLike):
         axes = axes.numpy().tolist()
+    elif not isinstance(axes, (int, np.integer, list, tuple)):
+        axes = int_array(axes, "axes", "int32").tolist()
     if isinstance(axes, (int, np.integer)):
         n = int(axes)
         if n < 0:
             raise ValueError(f"`axes` must be at least 0. Received: {axes}.")
+        if n > a_rank:
+            raise ValueError(f"`axes` must not be larger than the number of dimensions of "
+                             f"tensor `a`. Received {n}, vs tensor dimensions {a_rank}.")
         return tuple(range(a_rank - n, a_rank)), tuple(range(n))
     if len(axes) != 2:
         raise ValueError(f"`axes` must be an integer or have length 2. Received {axes}.")
-    a_axes, b_axes = ([int(v)] if np.ndim(v) == 0 else [int(u) for u in v] for v in axes)
+    a_axes, b_axes = ([v] if isinstance(v, (int, np.integer)) else list(v) for v in axes)
+    if not all(isinstance(v, (int, np.integer)) for v in a_axes + b_axes):
+        raise TypeError(f"`axes` must hold integers. Received: axes={axes}")
     if len(a_axes) != len(b_axes):
         raise ValueError(f"Different number of contraction axes `a` and `b`, {len(a_axes)} != "
                          f"{len(b_axes)}.")
@@ -437,7 +444,8 @@ def band_part(input, num_lower, num_upper, name=None):  # noqa: A002 - TF's name
     if x.ndim < 2:
         raise _invalid(f"input must be at least 2-dim, received shape: {dims_str(x)}",
                        "MatrixBandPart")
-    num_lower, num_upper = int(num_lower), int(num_upper)
+    num_lower = static_int(num_lower, "num_lower", "int32")
+    num_upper = static_int(num_upper, "num_upper", "int32")
     for what, n, limit, dim in (("num_lower", num_lower, x.shape[-2], "rows"),
                                 ("num_upper", num_upper, x.shape[-1], "columns")):
         if n > limit:

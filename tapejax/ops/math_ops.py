@@ -15,9 +15,9 @@ from jax import lax
 
 from .. import dtypes, errors
 from ..tensor import Tensor, TensorLike
-from .core import (apply, attrs, binary, dims_str, dtype_of, match, normalize_axis, reduction,
-                   register, require_inexact, require_numeric, static_int, tf_type_name,
-                   to_tensor, unary)
+from .core import (apply, as_dtype, attrs, binary, dims_str, dtype_of, match, normalize_axis,
+                   reduction, register, require_inexact, require_numeric, static_int,
+                   tf_type_name, to_tensor, unary)
 
 # TF's lists of allowed kernel types, quoted in its error for an integer input.
 _REAL = "bfloat16, half, float, double"
@@ -414,7 +414,7 @@ def _count_nonzero(x, *, axis, keepdims, dtype):
 def _real_or_complex(x):
     if not x.dtype.is_inexact:
         raise TypeError(f"Input must be either real or complex. Received integer type "
-                        f"{x.dtype!r}.")
+                        f"{x.dtype!r}. (argument `input_tensor`)")
 
 
 def _float_input(x):
@@ -456,10 +456,23 @@ def _argmin(x, *, axis, output_type):
     return jnp.argmin(x, axis=axis).astype(output_type)
 
 
+_ARGMAX_AXIS_TYPES = ("int8", "uint8", "int16", "uint16", "int32", "int64")
+
+
+def _argmax_axis(axis):
+    """``tf.math.argmax``'s Python check of ``axis``: an int, or a Tensor of a small integer
+    dtype (a NumPy value's dtype is not one of TF's, so it fails too)."""
+    kind = getattr(axis, "dtype", None)
+    if kind is None and not isinstance(axis, int):
+        raise TypeError("axis must be int or Tensor with integer datatype (argument `axis`)")
+    if kind is not None and not (isinstance(axis, TensorLike) and kind.name in _ARGMAX_AXIS_TYPES):
+        raise TypeError(f"axis tensor dtypes {kind!r} is not supported (argument `axis`)")
+
+
 def _arg_reduction(name, fn, tf_name, python_check=False):
     def api(input, axis=None, output_type=dtypes.int64, name=None):  # noqa: A002
-        if python_check and not (axis is None or hasattr(axis, "dtype") or isinstance(axis, int)):
-            raise TypeError("axis must be int or Tensor with integer datatype (tf.math.argmax)")
+        if python_check and axis is not None:
+            _argmax_axis(axis)
         x = to_tensor(input)
         out = dtypes.as_dtype(output_type)
         if out.name not in ("int16", "uint16", "int32", "int64"):
@@ -572,7 +585,7 @@ def add_n(inputs, name=None):
     inputs = list(inputs) if isinstance(inputs, (list, tuple)) else None
     if not inputs:
         raise ValueError("Inputs must be an iterable of at least one Tensor/IndexedSlices with "
-                         "the same dtype and shape.")
+                         f"the same dtype and shape. Received: inputs={inputs!r}")
     first = next((x for x in inputs if isinstance(x, TensorLike)), None)
     first = to_tensor(inputs[0]) if first is None else first
     xs = []
@@ -650,6 +663,7 @@ def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
         raise errors.InvalidArgumentError(None, None, (
             f"data.shape = {dims_str(data)} does not start with segment_ids.shape = "
             f"{dims_str(values.shape)} [Op:UnsortedSegmentSum] name: "))
+    num = int(np.int64(num).astype(np.int32))  # TF's kernel reads it as int32: 2**40 wraps to 0
     bad = np.flatnonzero(values.reshape(-1) >= num)
     if bad.size:
         raise errors.InvalidArgumentError(None, None, (
@@ -692,7 +706,7 @@ def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=dtypes.int
         length = min(length, int(maxlength))
     if axis is not None and axis not in (0, -1):  # TF's Python check
         raise ValueError(f"Unsupported value for argument axis={axis}. Only 0 and -1 are "
-                         f"currently supported. (tf.math.bincount)")
+                         "currently supported.")
     axis = None if axis in (None, 0) else -1
     inputs = (x,)
     if weights is not None:
@@ -717,7 +731,8 @@ def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
     axis = dim if axis is None else axis
     require_numeric(x, "Square")
     if not x.dtype.is_inexact:
-        raise TypeError(errors.CANNOT_CONVERT.format(value=epsilon, dtype=x.dtype.name))
+        raise TypeError(errors.CANNOT_CONVERT.format(value=epsilon, dtype=x.dtype.name)
+                        + f" (argument `x` of tf.math.l2_normalize has dtype {x.dtype.name})")
     static = attrs(axis=normalize_axis(axis, x.ndim, "Sum"), epsilon=float(epsilon))
     return apply(_l2_normalize, (x,), static, "L2Normalize")
 
@@ -770,10 +785,7 @@ def _cast(x, *, dtype):
 def cast(x, dtype, name=None):
     """``tf.cast``: float to int truncates toward zero; complex to real keeps the real part."""
     x = to_tensor(x)
-    if dtype is None:
-        raise TypeError("Cannot convert the argument `type_value`: None to a TensorFlow DType "
-                        "(argument `dtype` of tf.cast).")
-    dtype = dtypes.as_dtype(dtype)
+    dtype = as_dtype(dtype)
     if x.dtype == dtype:
         return x if isinstance(x, Tensor) else identity(x)
     differentiable = x.dtype.is_inexact and dtype.is_inexact

@@ -18,8 +18,9 @@ from . import random_ops
 from .array_ops import concat, concrete, gather, invalid, require_dtype, reshape
 from .clip_ops import _clip_by_norm
 from ._fuse import fused
-from .core import (apply, attr_int, attrs, dims_str, match, normalize_axis, register,
-                   require_inexact, require_numeric, to_tensor, unary)
+from .core import (apply, attr_int, attrs, broadcast_shapes, dims_str, int_array, match,
+                   normalize_axis, register, require_inexact, require_numeric, static_float,
+                   static_int, to_tensor, unary)
 from .math_ops import _mean, cast, sigmoid, softplus  # noqa: F401 - tf.nn names of tf.math ops
 
 # --- activations ----------------------------------------------------------------------------
@@ -123,7 +124,7 @@ def _softmax_api(name, fn, tf_name):
     def api(logits, axis=None, name=None):
         x = to_tensor(logits)
         require_inexact(x, tf_name)
-        axis = -1 if axis is None else int(axis)
+        axis = -1 if axis is None else attr_int(axis, "axis", tf_name)
         if not -x.ndim <= axis < max(x.ndim, 1):
             raise errors.InvalidArgumentError(None, None, (
                 f"`axis` {axis} is out of range for a tensor of rank {x.ndim} [Op:{tf_name}]"))
@@ -177,7 +178,7 @@ def dropout(x, rate, noise_shape=None, seed=None, name=None):
             given = [s if g is None else int(g) for g, s in zip(given, shape)]
         shape = given
     try:
-        np.broadcast_shapes(tuple(shape), tuple(x.shape))
+        broadcast_shapes(tuple(shape), tuple(x.shape))
     except ValueError:
         raise invalid(f"condition {dims_str(shape)}, then {dims_str(x.shape)}, and else [] must be "
                       "broadcastable", "SelectV2") from None
@@ -253,8 +254,8 @@ def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name
     for value in (mean, variance, offset, scale):
         if value is not None:
             inputs.append(match(x, value, "Mul")[1])
-    static = attrs(epsilon=float(variance_epsilon), has_offset=offset is not None,
-                   has_scale=scale is not None)
+    static = attrs(epsilon=static_float(variance_epsilon, "variance_epsilon"),
+                   has_offset=offset is not None, has_scale=scale is not None)
     return apply(_batch_norm, tuple(inputs), static, "BatchNormalization")
 
 
@@ -357,11 +358,14 @@ def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
     require_inexact(logits, op_name)
     if labels.dtype != logits.dtype:
         labels = cast(labels, logits.dtype)
-    axis = -1 if axis is None else int(axis)
+    if axis is None:
+        axis = -1
+    elif not isinstance(axis, (int, np.integer)):  # TF's kernel takes a float axis, and fails
+        axis = static_int(to_tensor(axis), "axis", op_name=op_name)
     if not -logits.ndim <= axis < max(logits.ndim, 1):
         raise invalid(f"axis {axis} is out of range for rank {logits.ndim}", op_name)
     try:
-        np.broadcast_shapes(tuple(labels.shape), tuple(logits.shape))
+        broadcast_shapes(tuple(labels.shape), tuple(logits.shape))
     except ValueError:
         raise invalid(f"logits and labels must be broadcastable: logits_size="
                       f"{dims_str(_2d(logits.shape))} labels_size={dims_str(_2d(labels.shape))}",
@@ -440,12 +444,13 @@ def _window(value, n, channel_axis, what, op_name, lengths=None):
     """TF's ``strides``/``ksize``/``dilations`` (int, or list of 1, N or N+2) as N ints."""
     if value is None:
         return (1,) * n
-    values = [int(v) for v in (value if isinstance(value, (list, tuple)) else [value])]
+    values = list(value) if isinstance(value, (list, tuple, str)) else [value]
     lengths = lengths or (1, n, n + 2)
     if len(values) not in lengths:
         allowed = ", ".join(str(k) for k in sorted(set(lengths))[:-1]) + f" or {max(lengths)}"
         raise ValueError(f"{what} should be of length {allowed}. Received: {what}={values} of "
                          f"length {len(values)}")
+    values = [attr_int(v, what, op_name) for v in values]
     if len(values) == 1:
         return tuple(values) * n
     if len(values) == n:
@@ -465,8 +470,16 @@ def _padding(padding, n, channel_axis, op_name):
             raise invalid(f"Value for attr 'padding' of \"{padding}\" is not in the list of "
                           "allowed values: \"SAME\", \"VALID\", \"EXPLICIT\"", op_name)
         return padding
-    pairs = [tuple(int(v) for v in p) for p in padding]
-    if len(pairs) != n + 2 or any(len(p) != 2 for p in pairs):
+    if not isinstance(padding, (list, tuple)) or not (n == 2 or op_name == "MaxPool"):
+        # TF takes explicit pairs only in its 2-D convolutions and 1-/2-D max pooling
+        raise TypeError(f"Expected string for argument 'padding' not {padding!r}.")
+    for k, pair in enumerate(padding):
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            raise ValueError("When `padding` is a list, each element of `padding` must be a "
+                             f"list/tuple of size 2. Received: padding={padding} with element "
+                             f"at index {k} of type {type(pair)}")
+    pairs = [tuple(attr_int(v, "explicit_paddings", op_name) for v in p) for p in padding]
+    if len(pairs) != n + 2:
         raise ValueError(f"When `padding` is a list, it must have {n + 2} pairs of integers. "
                          f"Received: padding={padding}")
     if pairs[0] != (0, 0) or pairs[channel_axis] != (0, 0):
@@ -587,8 +600,7 @@ def _transposed(input, filters, output_shape, strides, padding, data_format, dil
     strides = _window(strides, n, channel, "strides", op_name, stride_lengths)
     dilations = _window(dilations, n, channel, "dilations", op_name)
     padding = _padding(padding, n, channel, op_name)
-    output_shape = [int(d) for d in (output_shape.numpy() if isinstance(output_shape, TensorLike)
-                                     else output_shape)]
+    output_shape = int_array(output_shape, "output_shape", "int32").reshape(-1).tolist()
     if len(output_shape) != n + 2 or x.ndim != n + 2 or w.ndim != n + 2:
         raise ValueError(f"`output_shape` must be of length {n + 2}, and input and filters of "
                          f"rank {n + 2}. Received: output_shape={output_shape}, input.shape="

@@ -331,7 +331,7 @@ def uniform(shape, minval=0, maxval=None, dtype=dtypes.float32, seed=None, name=
 def categorical(logits, num_samples, dtype=None, seed=None, name=None):
     """``tf.random.categorical``: ``[batch, num_samples]`` class indices (int64 by default)."""
     logits = to_tensor(logits)
-    num_samples = static_int(num_samples, "num_samples", "int32")
+    num_samples = static_int(num_samples, "num_samples", "int32", op_name="Multinomial")
     dtype = _checked_dtype(dtypes.int64 if dtype is None else dtype, (dtypes.int32, dtypes.int64))
     if logits.ndim != 2:
         raise invalid(f"logits should be a matrix, got shape {logits.shape.as_list()}",
@@ -454,7 +454,7 @@ def poisson(shape, lam, dtype=dtypes.float32, seed=None, name=None):
 def stateless_categorical(logits, num_samples, seed, dtype=dtypes.int64, name=None):
     """``tf.random.stateless_categorical``: :func:`categorical` as a function of ``seed``."""
     logits = to_tensor(logits)
-    num_samples = static_int(num_samples, "num_samples", "int32")
+    num_samples = static_int(num_samples, "num_samples", "int32", op_name="StatelessMultinomial")
     dtype = _checked_dtype(dtype, (dtypes.int32, dtypes.int64))
     if logits.ndim != 2:
         raise invalid(f"logits should be a matrix, got shape {logits.shape.as_list()}",

@@ -1,0 +1,334 @@
+"""Lazy recording: inside a recording tape, ops on watched or pending values do not run.
+
+Such an op gets its output's shape and dtype from an abstract evaluation (``jax.eval_shape``,
+cached per function, attributes and input types), and its output is a ``LazyTensor`` whose
+value is *pending*. The tapes record the op as in eager mode. A pending value is computed when
+it is first needed: ``gradient`` computes its targets in the same compiled call as the
+gradients (``_backprop``), and reading ``_value`` (``numpy()``, ``print``, ``bool``, passing it
+to JAX or NumPy, an op outside any tape) compiles the pending ops it depends on as one function,
+cached by structure.
+
+Errors stay eager: an op whose abstract evaluation raises is run eagerly on materialised
+inputs, so it raises the eager error at the same line; an op that needs concrete values (its
+abstract evaluation cannot run) is always run eagerly.
+"""
+import collections
+import os
+import threading
+import weakref
+from typing import Callable, NamedTuple
+
+import jax
+
+from . import dtypes
+from ._recording import STACK
+from .tensor import Tensor, raw_value, set_raw_value
+from .tensor_shape import TensorShape
+
+_SCALARS = (bool, int, float, complex)
+_Tracer = jax.core.Tracer
+_NEEDS_VALUES = (jax.errors.JAXTypeError, jax.errors.JAXIndexError,
+                 jax.errors.UnexpectedTracerError)
+_weakref = weakref.ref
+_EAGER = object()  # abstract-evaluation cache entry of an op that needs concrete values
+
+
+class _Settings:
+    __slots__ = ("enabled", "max_depth")
+
+    def __init__(self):
+        self.enabled = os.environ.get("TAPEJAX_LAZY_TAPE", "1").strip().lower() not in (
+            "0", "false", "off", "no")
+        self.max_depth = 1000
+
+
+SETTINGS = _Settings()
+
+
+class Pending(NamedTuple):
+    """The stand-in value of a LazyTensor: which output of which pending op, and its type."""
+
+    node: "PendingOp"
+    index: int
+    aval: jax.core.ShapedArray
+    dtype: object  # the aval's NumPy dtype, read on every op
+
+
+class PendingOp(NamedTuple):
+    """One op recorded without running: its function, attributes and inputs (Tensors,
+    LazyTensors or Python constants, Variables already read). ``depth``: the longest chain of
+    pending ops ending here (a node comes after every pending node it reads)."""
+
+    fn: Callable
+    static: tuple
+    inputs: tuple
+    n_outputs: int
+    multi: bool
+    depth: int
+
+
+_tuple_new = tuple.__new__  # builds a PendingOp without NamedTuple's Python-level __new__
+
+
+class LazyTensor(Tensor):
+    """A Tensor whose value is pending. Reading ``_value`` computes it; the object then
+    becomes a plain ``Tensor`` (same identity, so tapes and caches still know it)."""
+
+    __slots__ = ()
+
+    @property
+    def _value(self):
+        if type(raw_value(self)) is Pending:
+            materialize((self,))
+        return raw_value(self)
+
+    @property
+    def dtype(self):
+        return dtypes.from_numpy(raw_value(self).dtype)
+
+    @property
+    def shape(self):
+        return TensorShape(raw_value(self).aval.shape)
+
+    @property
+    def ndim(self):
+        return raw_value(self).aval.ndim
+
+    @property
+    def _tensor(self):
+        return self
+
+    def _tapejax_read(self):
+        return self
+
+
+jax.tree_util.register_pytree_node(
+    LazyTensor, lambda t: ((t._value,), None), lambda _, children: Tensor(children[0]))
+
+
+def _lazy(node, index, aval):
+    tensor = _new(LazyTensor)
+    set_raw_value(tensor, _tuple_new(Pending, (node, index, aval, aval.dtype)))
+    return tensor
+
+
+_new = object.__new__
+
+
+def is_pending(x):
+    return type(x) is LazyTensor and type(raw_value(x)) is Pending
+
+
+def _set_value(tensor, value):
+    set_raw_value(tensor, value)
+    tensor.__class__ = Tensor
+
+
+# --- recording without running ------------------------------------------------------------
+class _Stats:
+    def __init__(self):
+        self.deferred = self.eager_fallbacks = 0
+        self.fused_gradients = self.materializations = 0
+
+
+STATS = _Stats()
+_AVALS = {}  # (fn, static, input types) -> output aval(s), or _EAGER
+_AVALS_LIMIT = 8192
+
+
+def defer(fn, static, inputs, tapes):
+    """The pending output(s) of ``fn`` on ``inputs``, or None when the op must run now.
+
+    ``inputs`` are Tensors, LazyTensors or Python scalars (Variables already read). An op is
+    deferred when a tape is recording, no trace is running, one input is pending or watched,
+    and every concrete input is a concrete JAX array.
+    """
+    stack = STACK
+    if stack.capture is not None or stack.no_lazy:
+        return None
+    involved = False
+    depth = 0
+    types = []
+    for x in inputs:
+        kind = type(x)
+        if kind is LazyTensor:
+            value = raw_value(x)
+            if type(value) is Pending:
+                involved = True
+                if value.node.depth > depth:
+                    depth = value.node.depth
+                types.append(value.aval)
+                continue
+            kind = Tensor
+        if kind is Tensor:
+            value = raw_value(x)
+            if isinstance(value, _Tracer):
+                return None  # JAX is tracing this op already
+            types.append(value.aval)
+            if not involved:
+                key = id(x)
+                for tape in tapes:
+                    if key in tape.watched:
+                        involved = True
+                        break
+        elif kind in _SCALARS:
+            types.append(kind)
+        else:
+            return None
+    if not involved or depth >= SETTINGS.max_depth:
+        return None
+    akey = (fn, static, tuple(types))
+    avals = _AVALS.get(akey)
+    if avals is None:
+        avals = _abstract_eval(fn, static, inputs, types)
+        if avals is None:
+            return None
+        if len(_AVALS) >= _AVALS_LIMIT:
+            _AVALS.clear()
+        _AVALS[akey] = avals
+    if avals is _EAGER:
+        STATS.eager_fallbacks += 1
+        return None
+    STATS.deferred += 1
+    if type(avals) is tuple:
+        node = _tuple_new(PendingOp, (fn, static, tuple(inputs), len(avals), True, depth + 1))
+        outputs = tuple([_lazy(node, k, a) for k, a in enumerate(avals)])
+        stack.lazy_current.extend([_weakref(t) for t in outputs])
+        return outputs
+    node = _tuple_new(PendingOp, (fn, static, tuple(inputs), 1, False, depth + 1))
+    output = _new(LazyTensor)
+    set_raw_value(output, _tuple_new(Pending, (node, 0, avals, avals.dtype)))
+    stack.lazy_current.append(_weakref(output))
+    return output
+
+
+def next_generation():
+    """Called after each ``gradient``: pending values made before the previous ``gradient``
+    that are still held (kept across training steps, say) are computed now, so that what they
+    were computed from (old Variable values, old batches) is not kept alive with them."""
+    stack = STACK
+    old = stack.lazy_previous
+    stack.lazy_previous, stack.lazy_current = stack.lazy_current, []
+    kept = [t for t in (r() for r in old) if t is not None and is_pending(t)]
+    if kept:
+        read = {id(x) for t in kept for x in raw_value(t).node.inputs}
+        materialize([t for t in kept if id(t) not in read])
+
+
+def _abstract_eval(fn, static, inputs, types):
+    """Output aval(s) of ``fn``; ``_EAGER`` when it needs concrete values, None on any other
+    error (the op then runs eagerly and raises it as eager mode does)."""
+    args = [jax.ShapeDtypeStruct(t.shape, t.dtype, weak_type=t.weak_type)
+            if isinstance(t, jax.core.ShapedArray) else x for t, x in zip(types, inputs)]
+    kwargs = dict(static)
+    try:
+        out = jax.eval_shape(lambda *a: fn(*a, **kwargs), *args)
+    except _NEEDS_VALUES:
+        return _EAGER
+    except Exception:  # noqa: BLE001 - the eager run raises it at the user's line
+        return None
+    if isinstance(out, (tuple, list)):
+        if not all(isinstance(o, jax.ShapeDtypeStruct) for o in out):
+            return _EAGER
+        return tuple(_shaped(o) for o in out)
+    if not isinstance(out, jax.ShapeDtypeStruct):
+        return _EAGER
+    return _shaped(out)
+
+
+def _shaped(struct):
+    return jax.core.ShapedArray(struct.shape, struct.dtype, weak_type=struct.weak_type)
+
+
+# --- materialising ------------------------------------------------------------------------
+_GRAPHS = collections.OrderedDict()  # structure key -> jitted function of the leaves
+_GRAPHS_LIMIT = 512
+_graph_hits = _graph_misses = 0
+_LOCK = threading.RLock()
+
+
+def materialize(tensors):
+    """Computes the pending values of ``tensors`` in one compiled call (cached by structure)."""
+    global _graph_hits, _graph_misses
+    with _LOCK:
+        targets = [t for t in tensors if is_pending(t)]
+        if not targets:
+            return
+        nodes = {}
+        stack = [raw_value(t).node for t in targets]
+        while stack:
+            node = stack.pop()
+            if id(node) in nodes:
+                continue
+            nodes[id(node)] = node
+            for x in node.inputs:
+                if type(x) is LazyTensor:
+                    value = raw_value(x)
+                    if type(value) is Pending and id(value.node) not in nodes:
+                        stack.append(value.node)
+        position = {}
+        leaves, leaf_ref, wiring = [], {}, []
+        count = 0
+        for node in sorted(nodes.values(), key=lambda n: n.depth):
+            refs = []
+            for x in node.inputs:
+                value = raw_value(x) if type(x) is LazyTensor else None
+                if type(value) is Pending:
+                    refs.append(position[id(value.node), value.index])
+                    continue
+                r = leaf_ref.get(id(x))
+                if r is None:
+                    r = leaf_ref[id(x)] = -len(leaves) - 1
+                    leaves.append(x)
+                refs.append(r)
+            wiring.append((node.fn, node.static, tuple(refs), node.multi))
+            for k in range(node.n_outputs):
+                position[id(node), k] = count
+                count += 1
+        wanted = tuple(position[id(raw_value(t).node), raw_value(t).index] for t in targets)
+        key = (tuple(wiring), len(leaves), wanted)
+        run = _GRAPHS.get(key)
+        if run is None:
+            _graph_misses += 1
+            run = _GRAPHS[key] = jax.jit(_graph_fn(key))
+            if len(_GRAPHS) > _GRAPHS_LIMIT:
+                _GRAPHS.popitem(last=False)
+        else:
+            _graph_hits += 1
+            _GRAPHS.move_to_end(key)
+        STATS.materializations += 1
+        values = run([x._value if isinstance(x, Tensor) else x for x in leaves])
+        for t, v in zip(targets, values):
+            _set_value(t, v)
+
+
+def _graph_fn(key):
+    wiring, _, wanted = key
+
+    def run(leaves):
+        env = []
+        for fn, static, refs, multi in wiring:
+            args = [env[r] if r >= 0 else leaves[-r - 1] for r in refs]
+            out = fn(*args, **dict(static)) if static else fn(*args)
+            if multi:
+                env.extend(out)
+            else:
+                env.append(out)
+        return [env[r] for r in wanted]
+    return run
+
+
+def set_values(tensors, values):
+    """Gives pending ``tensors`` the values a compiled gradient computed for them."""
+    STATS.fused_gradients += 1
+    for t, v in zip(tensors, values):
+        if is_pending(t):
+            _set_value(t, v)
+
+
+def info():
+    return {"enabled": SETTINGS.enabled, "max_pending_depth": SETTINGS.max_depth,
+            "deferred_ops": STATS.deferred, "eager_fallbacks": STATS.eager_fallbacks,
+            "abstract_eval_cache_size": len(_AVALS), "fused_gradients": STATS.fused_gradients,
+            "materializations": STATS.materializations, "graph_cache_hits": _graph_hits,
+            "graph_cache_misses": _graph_misses, "graph_cache_size": len(_GRAPHS)}
