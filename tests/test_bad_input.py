@@ -406,6 +406,33 @@ def test_operand_conversion_raises_tensorflows_class(real_tf, program):
     assert run(tapejax) == run(real_tf)
 
 
+
+# --- integer arguments and attributes, beyond the sweep's values --------------------------
+_INTEGER_PROGRAMS = [
+    "tf.nn.depth_to_space(x4, b'2')", "tf.nn.depth_to_space(x4, np.array([2]))",
+    "tf.nn.depth_to_space(x4, 2.7)", "tf.one_hot([0, 1], 3, axis=np.array([0]))",
+    "tf.argmax(m, axis=np.int64(0))", "tf.argmax(m, axis=tf.constant(0.0))",
+    "tf.argmax(m, axis=tf.constant(0))", "tf.argmin(m, axis=[0])",
+    "tf.repeat([1, 2], tf.constant([1.0, 2.0]))", "tf.repeat([1, 2], ['a', 'b'])",
+    "tf.repeat([1, 2], 2**40)", "tf.random.categorical(tf.ones((1, 3)), [2])",
+    "tf.random.categorical(tf.ones((1, 3)), b'2')", "tf.cast(m, None)",
+    "tf.math.unsorted_segment_sum(m, [0, 1], [2])", "tf.linalg.band_part(m, 0, 'a')",
+]
+
+
+@pytest.mark.parametrize("program", _INTEGER_PROGRAMS)
+def test_integer_arguments_raise_tensorflows_class(real_tf, program):
+    """Integer arguments converted as TF converts them (to an int32 tensor, or as an op
+    attribute), each with the class TF raises."""
+    def run(lib):
+        scope = {"tf": lib, "np": np, "m": lib.ones((2, 2)), "x4": lib.ones((1, 1, 1, 4))}
+        try:
+            eval(program, scope)  # noqa: S307 - fixed test programs
+        except Exception as error:  # noqa: BLE001 - the class is what is compared
+            return type(error).__name__
+        return "ok"
+    assert run(tapejax) == run(real_tf)
+
 if __name__ == "__main__":  # the figures for the reliability report
     import tensorflow
 
