@@ -21,6 +21,8 @@ def check_numerics(tensor, message, name=None):
     """Raises ``InvalidArgumentError`` if ``tensor`` has NaN or Inf; else passes it through
     (the gradient too). Inside a trace the check is skipped."""
     x = to_tensor(tensor)
+    if not isinstance(message, (str, bytes)):  # TF's conversion of the string attr
+        raise TypeError(f"Expected string for argument 'message' not {message!r}.")
     if not x.dtype.is_floating:
         raise errors.InvalidArgumentError(None, None, (
             f"Value for attr 'T' of {tf_type_name(x.dtype)} is not in the list of allowed "

@@ -381,6 +381,58 @@ def test_drawn_bad_input(real_tf, case, data):
     assert next_tape_works()
 
 
+# --- operand conversion, beyond the sweep's float32 operands ------------------------------
+_OPERAND_PROGRAMS = [
+    "i - 1.5", "1.5 * i", "i // 1.5", "i < 1.5", "i == 1.5", "tf.maximum(i, 1.5)",
+    "i + 1.5", "tf.add(i, 1.5)", "f + 'abc'", "tf.add('abc', 1.0)",  # tf.add converts alone
+    "f - 'abc'", "'abc' * f", "tf.subtract('abc', 1.0)", "tf.subtract(1.0, 'abc')",
+    "tf.subtract('abc', 'd')", "f - [1, 'a']", "f - ['a', 'b']", "f ** 'a'",
+    "i / 1.5", "i / f", "f / i", "tf.math.divide_no_nan(i, f)", "b / b", "i / 2", "2 / i",
+]
+
+
+@pytest.mark.parametrize("program", _OPERAND_PROGRAMS)
+def test_operand_conversion_raises_tensorflows_class(real_tf, program):
+    """A Python operand is converted to the other operand's dtype (``TypeError`` when it
+    cannot be) except by ``tf.add``, which converts it alone (the kernel's error)."""
+    def run(lib):
+        scope = {"tf": lib, "i": lib.constant([1, 2]), "f": lib.constant([1.0, 2.0]),
+                 "b": lib.constant([True, False])}
+        try:
+            eval(program, scope)  # noqa: S307 - fixed test programs
+        except Exception as error:  # noqa: BLE001 - the class is what is compared
+            return type(error).__name__
+        return "ok"
+    assert run(tapejax) == run(real_tf)
+
+
+
+# --- integer arguments and attributes, beyond the sweep's values --------------------------
+_INTEGER_PROGRAMS = [
+    "tf.nn.depth_to_space(x4, b'2')", "tf.nn.depth_to_space(x4, np.array([2]))",
+    "tf.nn.depth_to_space(x4, 2.7)", "tf.one_hot([0, 1], 3, axis=np.array([0]))",
+    "tf.argmax(m, axis=np.int64(0))", "tf.argmax(m, axis=tf.constant(0.0))",
+    "tf.argmax(m, axis=tf.constant(0))", "tf.argmin(m, axis=[0])",
+    "tf.repeat([1, 2], tf.constant([1.0, 2.0]))", "tf.repeat([1, 2], ['a', 'b'])",
+    "tf.repeat([1, 2], 2**40)", "tf.random.categorical(tf.ones((1, 3)), [2])",
+    "tf.random.categorical(tf.ones((1, 3)), b'2')", "tf.cast(m, None)",
+    "tf.math.unsorted_segment_sum(m, [0, 1], [2])", "tf.linalg.band_part(m, 0, 'a')",
+]
+
+
+@pytest.mark.parametrize("program", _INTEGER_PROGRAMS)
+def test_integer_arguments_raise_tensorflows_class(real_tf, program):
+    """Integer arguments converted as TF converts them (to an int32 tensor, or as an op
+    attribute), each with the class TF raises."""
+    def run(lib):
+        scope = {"tf": lib, "np": np, "m": lib.ones((2, 2)), "x4": lib.ones((1, 1, 1, 4))}
+        try:
+            eval(program, scope)  # noqa: S307 - fixed test programs
+        except Exception as error:  # noqa: BLE001 - the class is what is compared
+            return type(error).__name__
+        return "ok"
+    assert run(tapejax) == run(real_tf)
+
 if __name__ == "__main__":  # the figures for the reliability report
     import tensorflow
 

@@ -3,6 +3,7 @@ import builtins
 import collections
 import functools
 import math
+import operator
 
 import jax
 import jax.numpy as jnp
@@ -10,18 +11,19 @@ import numpy as np
 from jax import lax
 
 from .. import dtypes, errors
-from ..tensor import Tensor, TensorLike, constant
+from ..tensor import Tensor, TensorLike, _is_text, constant
 from ..tensor_shape import TensorShape
 from ._fuse import fused
-from .core import (apply, attrs, dims_str, int_array, match, register, static_int, tf_type_name,
-                   to_tensor)
+from .core import (apply, attr_int, attrs, dims_str, int_array, match, register, static_int,
+                   tf_type_name, to_tensor)
 
 
-def _static_ints(value, what):
-    """A static shape/index argument (list, tuple, TensorShape or concrete Tensor) as ints."""
+def _static_ints(value, what, dtype=None):
+    """A static shape/index argument (list, tuple, TensorShape or concrete Tensor) as ints;
+    ``dtype`` as for :func:`int_array`."""
     if isinstance(value, TensorShape) and value.rank is not None and None in value.as_list():
         raise TypeError(f"`{what}` must be fully defined, got {value!r}")
-    return tuple(int_array(value, what).reshape(-1).tolist())
+    return tuple(int_array(value, what, dtype).reshape(-1).tolist())
 
 
 # --- shape --------------------------------------------------------------------------------
@@ -90,7 +92,7 @@ def concat(values, axis, name="concat"):
     """``tf.concat`` along ``axis``."""
     values = _same_dtype_list(values, "ConcatV2")
     rank = values[0].ndim
-    axis = static_int(axis, "axis")
+    axis = static_int(axis, "axis", op_name="ConcatV2")
     if not -rank <= axis < rank:
         raise errors.InvalidArgumentError(None, None, (
             f"ConcatOp : Expected concatenating dimensions in the range [{-rank}, {rank}), but "
@@ -112,7 +114,23 @@ def stack(values, axis=0, name="stack"):
         raise errors.InvalidArgumentError(None, None, (
             f"Shapes of all inputs must match: values[0].shape = {list(first)} != values[1].shape"
             f" = {list(other)} [Op:Pack] name: stack"))
-    return apply(_stack, tuple(values), attrs(axis=static_int(axis, "axis")), "Pack")
+    axis = _axis_attr(axis, values[0].ndim + 1, "Pack")
+    return apply(_stack, tuple(values), attrs(axis=axis), "Pack")
+
+
+def _axis_attr(axis, rank, op_name, index=False):
+    """``tf.stack``/``tf.unstack``'s ``axis``: TF's Python range check (``ValueError``; a list
+    or, with ``index``, a float used as an index is Python's ``TypeError`` there), then its
+    conversion as an op attribute."""
+    try:
+        if index:
+            operator.index(axis)
+        out_of_range = axis < -rank or axis >= rank
+    except TypeError as error:
+        raise TypeError(f"{error} (argument `axis`)") from None
+    if out_of_range:
+        raise ValueError(f"Argument `axis` = {axis} not in range [{-rank}, {rank})")
+    return attr_int(axis, "axis", op_name)
 
 
 def _unstack(x, *, axis):
@@ -125,7 +143,7 @@ def unstack(value, num=None, axis=0, name="unstack"):
     x = to_tensor(value)
     if x.ndim == 0:
         raise ValueError("Input shape axis 0 must equal 0, got shape []")
-    axis = static_int(axis, "axis") % x.ndim
+    axis = _axis_attr(axis, x.ndim, "Unpack", index=num is None) % x.ndim
     if num is not None and num != x.shape[axis]:
         raise ValueError(f"Cannot infer argument `num` from shape {x.shape}")
     return list(apply(_unstack, (x,), attrs(axis=axis), "Unpack"))
@@ -139,7 +157,7 @@ def _expand_dims(x, *, axis):
 def expand_dims(input, axis, name=None):  # noqa: A002 - TF's name
     """``tf.expand_dims``: inserts a length-1 axis at ``axis``."""
     x = to_tensor(input)
-    axis = static_int(axis, "axis")
+    axis = static_int(axis, "axis", op_name="ExpandDims")
     if not -x.ndim - 1 <= axis <= x.ndim:
         raise errors.InvalidArgumentError(None, None, (
             f"Tried to expand dim index {axis} for tensor with {x.ndim} dimensions. "
@@ -506,11 +524,20 @@ def _check_scatter(indices, updates, shape, op_name):
                       "indices{pos} = [{index}] does not index into shape [{shape}]")
 
 
+def _string_first(first, other, what):
+    """TF's ``TypeError`` when a string ``first`` makes a string tensor whose dtype ``other``
+    (numbers) is then converted to."""
+    if _is_text(first) and not _is_text(other):
+        raise TypeError(errors.CANNOT_CONVERT.format(value=other, dtype="string")
+                        + f" (argument `{what}` is a string)")
+
+
 @register("scatter_nd", _scatter_nd, tf_name="ScatterNd")
 def scatter_nd(indices, updates, shape, bad_indices_policy="", name=None):
     """``tf.scatter_nd``: ``updates`` summed into zeros of ``shape`` (duplicates add up)."""
+    _string_first(indices, shape, "indices")  # TF converts shape to indices' dtype
     indices, updates = to_tensor(indices), to_tensor(updates)
-    shape = _static_ints(shape, "shape")
+    shape = _static_ints(shape, "shape", "int32")
     _check_scatter(indices, updates, shape, "ScatterNd")
     return apply(_scatter_nd, (indices, updates), attrs(shape=shape), "ScatterNd")
 
@@ -571,7 +598,7 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
         raise ValueError('Value of argument `mode` expected to be one of "CONSTANT", "REFLECT", '
                          f'or "SYMMETRIC". Received `mode` = {mode}')
     op_name = "Pad" if mode == "CONSTANT" else "MirrorPad"
-    rows = np.asarray(concrete(paddings) if isinstance(paddings, TensorLike) else paddings)
+    rows = int_array(paddings, "paddings")
     if rows.ndim != 2 or rows.shape != (x.ndim, 2):
         raise invalid(f"The first dimension of paddings must be the rank of inputs"
                       f"{dims_str(rows.shape)} {dims_str(x.shape)}", op_name)
@@ -601,7 +628,7 @@ def split(value, num_or_size_splits, axis=0, num=None, name="split"):
     """``tf.split``: a list of ``num_or_size_splits`` equal parts, or parts of the given sizes
     (one size may be -1)."""
     x = to_tensor(value)
-    axis = static_int(axis, "axis")
+    axis = static_int(axis, "axis", op_name="Split")
     if isinstance(num_or_size_splits, (int, np.integer)) and not isinstance(
             num_or_size_splits, bool):
         op_name, count = "Split", static_int(num_or_size_splits, "num_or_size_splits")
@@ -674,10 +701,10 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
         dtype = next(iter(given.values())).dtype if given else dtypes.float32
     on = given.get("on_value", constant(1, dtype))
     off = given.get("off_value", constant(0, dtype))
-    depth = static_int(depth, "depth")
+    depth = static_int(depth, "depth", "int32")
     if depth < 0:
         raise invalid(f"depth must be non-negative, got: {depth}", "OneHot")
-    axis = -1 if axis is None else static_int(axis, "axis")
+    axis = -1 if axis is None else attr_int(axis, "axis", "OneHot")
     if axis != -1 and not 0 <= axis <= indices.ndim:
         raise invalid(f"Expected axis to be -1 or between [0, {indices.ndim + 1}).  But "
                       f"received: {axis}", "OneHot")
@@ -744,7 +771,8 @@ def _slice(x, *, begin, size):
 def slice(input_, begin, size, name=None):  # noqa: A001 - TF's name
     """``tf.slice``: ``size[i]`` entries from ``begin[i]`` (``-1``: all remaining)."""
     x = to_tensor(input_)
-    begin, size = _static_ints(begin, "begin"), _static_ints(size, "size")
+    _string_first(begin, size, "begin")  # TF converts size to begin's dtype
+    begin, size = _static_ints(begin, "begin"), _static_ints(size, "size", "int32")
     if len(begin) != x.ndim or len(size) != x.ndim:
         raise invalid(f"Expected begin and size arguments to be 1-D tensors of size {x.ndim}, "
                       f"but got shapes [{len(begin)}] and [{len(size)}] instead.", "Slice")
@@ -815,7 +843,7 @@ def _roll(x, *, shift, axis):
 def roll(input, shift, axis, name=None):  # noqa: A002 - TF's name
     """``tf.roll``: elements shifted cyclically by ``shift`` along ``axis``."""
     x = to_tensor(input)
-    shift, axis = _static_ints(shift, "shift"), _static_ints(axis, "axis")
+    shift, axis = _static_ints(to_tensor(shift), "shift"), _static_ints(to_tensor(axis), "axis")
     if len(shift) != len(axis):
         raise invalid("shift and axis must have the same size", "Roll")
     for a in axis:
@@ -982,12 +1010,16 @@ def repeat(input, repeats, axis=None, name=None):  # noqa: A002 - TF's name
     x = to_tensor(input)
     if axis is None:
         x, axis = reshape(x, [-1]), 0
-    axis = static_int(axis, "axis")
+    if not isinstance(axis, int):  # TF's Python check
+        raise TypeError(f"Argument `axis` must be an int. Received `axis` = {axis} of type "
+                        f"{type(axis).__name__} (tf.repeat)")
     if not -x.ndim <= axis < x.ndim:
         raise ValueError(f"axis={axis} out of bounds: expected {-x.ndim}<=axis<{x.ndim}")
     axis %= x.ndim
-    counts = (np.asarray(concrete(repeats)) if isinstance(repeats, TensorLike)
-              else int_array(repeats, "repeats", strict=True))
+    if isinstance(repeats, TensorLike) and not repeats.dtype.is_integer:  # TF's Python check
+        raise TypeError(f"Argument `tensor` (name: repeats) must be of type integer. Received "
+                        f"`tensor` = {repeats.numpy()} of dtype: {repeats.dtype!r}")
+    counts = int_array(repeats, "repeats", "int32")
     counts = counts.astype(np.int64).astype(np.int32)  # TF's int32 counts: 2**40 wraps to 0
     if counts.ndim > 1:
         raise ValueError(f"Shape {counts.shape} must have rank at most 1")

@@ -8,7 +8,8 @@ import numpy as np
 
 from .. import errors
 from ..tensor import TensorLike
-from .core import apply, attrs, match, normalize_axis, register, require_inexact, to_tensor
+from .core import (apply, attrs, match, normalize_axis, register, require_inexact, require_numeric,
+                   to_tensor)
 from .math_ops import _maximum, _minimum, _sqrt, tf_type_name
 
 
@@ -49,8 +50,9 @@ def clip_by_norm(t, clip_norm, axes=None, name=None):
     """``tf.clip_by_norm``: scales ``t`` so its L2 norm over ``axes`` is at most ``clip_norm``
     (a negative ``clip_norm`` counts as 0)."""
     t = to_tensor(t)
+    require_numeric(t, "Mul")
+    require_inexact(t, "Sqrt")  # TF takes the norm before it converts clip_norm
     t, clip_norm = match(t, clip_norm, "Mul", strict=True)
-    require_inexact(t, "Sqrt")
     static = attrs(axes=normalize_axis(axes, t.ndim, "Sum"))
     return apply(_clip_by_norm, (t, clip_norm), static, "ClipByNorm")
 

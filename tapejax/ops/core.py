@@ -13,8 +13,8 @@ import numpy as np
 from .. import _lazy, dtypes, errors
 from .._recording import STACK, record
 from .._registry import OpDef, register as _register
-from ..tensor import (Tensor, TensorLike, _argument_hint, _plain, constant, infer_dtype,
-                      raw_value)
+from ..tensor import (Tensor, TensorLike, _argument_hint, _is_text, _plain, constant,
+                      infer_dtype, raw_value)
 from ..tensor_shape import TensorShape
 
 _NO_ATTRS = ()
@@ -24,6 +24,8 @@ _LazyTensor = _lazy.LazyTensor
 # TF's kernel type names, used in its dtype-mismatch messages.
 _TF_TYPE_NAMES = {"float16": "half", "float32": "float", "float64": "double"}
 _FLOAT_TYPES = "bfloat16, half, float, double, complex64, complex128"
+_NUMERIC_TYPES = ("bfloat16, half, float, double, int8, int16, int32, int64, uint8, uint16, "
+                  "uint32, uint64, complex64, complex128")
 
 
 def tf_type_name(dtype):
@@ -165,7 +167,14 @@ def dtype_of(x):
 
 
 def _adopt(value, dtype, op_name, index, strict):
-    """A Python value taking the dtype of the other operand (TF's binary-op conversion)."""
+    """A Python value taking the dtype of the other operand (TF's binary-op conversion).
+
+    ``strict``: TF converts the value to that dtype (a ``TypeError`` when it cannot, as for a
+    string), instead of converting it alone and failing in the kernel (``tf.add``).
+    """
+    if strict and _is_text(value):
+        raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype=tf_type_name(dtype))
+                        + _argument_hint(value))
     if type(value) in _SCALARS:
         kind = infer_dtype(value)
         if (kind.is_inexact and not dtype.is_inexact) or (kind.is_complex and not dtype.is_complex) \
@@ -196,17 +205,29 @@ def match(x, y, op_name, strict=False):
         return to_tensor(x), _adopt(y, dx, op_name, 1, strict)
     if dy is not None:
         return _adopt(x, dy, op_name, 0, strict), to_tensor(y)
+    if strict and _is_text(x) and not _is_text(y):  # x would be a string tensor
+        raise TypeError(errors.CANNOT_CONVERT.format(value=y, dtype="string")
+                        + _argument_hint(x))
     x = constant(x)
     return x, _adopt(y, x.dtype, op_name, 1, strict)
 
 
 def require_inexact(x, op_name, allowed=_FLOAT_TYPES):
     """TF's kernel-type error for an integer or bool input; ``allowed`` is TF's list for the op."""
-    dtype = x.dtype
-    if not dtype.is_inexact:
-        raise errors.InvalidArgumentError(None, None, (
-            f"Value for attr 'T' of {tf_type_name(dtype)} is not in the list of allowed values: "
-            f"{allowed} [Op:{op_name}] name: "))
+    if not x.dtype.is_inexact:
+        raise _type_not_allowed(x.dtype, op_name, allowed)
+
+
+def require_numeric(x, op_name, allowed=_NUMERIC_TYPES):
+    """TF's kernel-type error for a bool input to a numeric op (``tf.abs``, ``tf.reduce_sum``)."""
+    if x.dtype.is_bool:
+        raise _type_not_allowed(x.dtype, op_name, allowed)
+
+
+def _type_not_allowed(dtype, op_name, allowed):
+    return errors.InvalidArgumentError(None, None, (
+        f"Value for attr 'T' of {tf_type_name(dtype)} is not in the list of allowed values: "
+        f"{allowed} [Op:{op_name}] name: "))
 
 
 # --- registration -------------------------------------------------------------------------
@@ -231,23 +252,30 @@ def _fast(fn):
 
 
 def unary(name, fn, *, float_only=False, domain=None, tf_name=None, differentiable=True,
-          doc=None):
+          bool_ok=False, doc=None):
     """A one-input elementwise op ``name(x, name=None)``.
 
     ``float_only`` is True, or TF's list of allowed types where it differs from the default.
+    Other ops take any number but bool, as TF's kernels, unless ``bool_ok``.
     """
     tf_name = tf_name or name.title().replace("_", "")
     fn = _fast(fn)
     allowed = float_only if isinstance(float_only, str) else _FLOAT_TYPES
+    fast_kinds = _FLOAT_KINDS if float_only else "fciuVb" if bool_ok else "fciuV"
+
+    def check(x):
+        if float_only:
+            require_inexact(x, tf_name, allowed)
+        elif not bool_ok:
+            require_numeric(x, tf_name)
 
     def api(x, name=None):
         if type(x) is Tensor or type(x) is _LazyTensor:
-            if float_only and raw_value(x).dtype.kind not in _FLOAT_KINDS:
-                require_inexact(x, tf_name, allowed)
+            if raw_value(x).dtype.kind not in fast_kinds:
+                check(x)
             return _apply_fast(fn, (x,), tf_name, differentiable)
         x = to_tensor(x)
-        if float_only:
-            require_inexact(x, tf_name, allowed)
+        check(x)
         return apply(fn, (x,), _NO_ATTRS, tf_name, differentiable)
     api.__doc__ = doc or f"Elementwise ``tf.math.{name}`` on JAX."
     return register(name, fn, kind="unary", differentiable=differentiable, domain=domain,
@@ -275,8 +303,12 @@ def _same_dtype_fast(x, y, float_only):
 
 
 def binary(name, fn, *, tf_name=None, differentiable=True, domain=None, float_only=False,
-           strict=False, doc=None):
-    """A two-input broadcasting op ``name(x, y, name=None)`` with TF's dtype rule."""
+           strict=True, doc=None):
+    """A two-input broadcasting op ``name(x, y, name=None)`` with TF's dtype rule.
+
+    ``strict=False`` for ``tf.add``, which converts a Python operand alone (TF's kernel error,
+    ``InvalidArgumentError``, instead of a ``TypeError`` from converting it to the other dtype).
+    """
     tf_name = tf_name or name.title().replace("_", "")
     fn = _fast(fn)
     allowed = float_only if isinstance(float_only, str) else _FLOAT_TYPES
@@ -293,16 +325,16 @@ def binary(name, fn, *, tf_name=None, differentiable=True, domain=None, float_on
                     float_only=bool(float_only), tf_name=tf_name)(api)
 
 
-def int_array(value, what, strict=False):
+def int_array(value, what, dtype=None):
     """An integer argument (axis, shape, count) as a NumPy array, converted as TF converts it.
 
     None, objects and mixed lists raise TF's ``ValueError``, strings ``InvalidArgumentError``
-    (``TypeError`` when ``strict``: TF converts the argument with an integer dtype), all naming
-    the argument; a Python float is TF's ``TypeError``, a float Tensor its
-    ``InvalidArgumentError``.
+    (all naming the argument); a Python float is TF's ``TypeError``, a float Tensor its
+    ``InvalidArgumentError``. ``dtype`` names the integer dtype TF converts the value to
+    (``"int32"``) where it does: a string is then its ``TypeError``.
     """
-    if strict and isinstance(value, (str, bytes)):
-        raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype="int32")
+    if dtype is not None and _is_text(value):
+        raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype=dtype)
                         + (_argument_hint(value) or f" (argument `{what}`)"))
     if isinstance(value, TensorShape):
         value = value.as_list()
@@ -315,15 +347,15 @@ def int_array(value, what, strict=False):
     if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "iu":
         return np.asarray(value)
     try:
-        dtype = infer_dtype(value)
+        inferred = infer_dtype(value)
     except (TypeError, ValueError, errors.InvalidArgumentError) as error:
         if "argument" in str(error):
             raise
         raise _naming(error, what) from None
-    if not dtype.is_integer and np.size(_plain(value)):
-        raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype="int32")
+    if not inferred.is_integer and np.size(_plain(value)):
+        raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype=dtype or "int32")
                         + (_argument_hint(value) or f" (argument `{what}`)"))
-    return np.asarray(_plain(value), np.int64 if dtype.is_inexact else None)
+    return np.asarray(_plain(value), np.int64 if inferred.is_inexact else None)
 
 
 def _naming(error, what):
@@ -334,24 +366,30 @@ def _naming(error, what):
     return type(error)(message)
 
 
-def static_int(value, what, strict=False, op_name=None):
-    """A scalar integer argument (``axis``, ``depth``, ...) as a Python int, as TF converts it.
+def static_int(value, what, dtype=None, op_name=None):
+    """A scalar integer argument (``axis``, ``depth``, ...) as a Python int, as TF converts it
+    (``dtype`` as for :func:`int_array`).
 
-    A non-scalar is TF's Python ``ValueError``, or with ``op_name`` that kernel's
-    ``InvalidArgumentError`` (where TF hands the argument to the kernel unchecked).
+    A non-scalar is TF's ``ValueError`` from its Python check, or, with ``op_name`` (the kernel
+    that takes the value as a tensor), that kernel's ``InvalidArgumentError``.
     """
-    array = int_array(value, what, strict)
-    if array.ndim and op_name:
-        raise errors.InvalidArgumentError(None, None, (
-            f"{what} must be a scalar, not {dims_str(array.shape)} [Op:{op_name}] name: "))
+    array = int_array(value, what, dtype)
     if array.ndim:
+        if op_name is not None:
+            raise errors.InvalidArgumentError(None, None, (
+                f"`{what}` must be a scalar, but received a tensor of shape "
+                f"{dims_str(array.shape)} [Op:{op_name}] name: "))
         raise ValueError(f"Argument `{what}` must be a scalar. Received: {what}={value!r}"
                          f"{_argument_hint(value)}")
     return int(array)
 
 
 def as_dtype(value, what="dtype"):
-    """``dtypes.as_dtype`` for an op's dtype argument: TF's ``TypeError`` names the argument."""
+    """``dtypes.as_dtype`` for an op's dtype argument: TF's ``TypeError`` (None too) names the
+    argument."""
+    if value is None:
+        raise TypeError("Cannot convert the argument `type_value`: None to a TensorFlow DType. "
+                        f"(argument `{what}`)")
     try:
         return dtypes.as_dtype(value)
     except TypeError as error:
@@ -373,11 +411,12 @@ def static_float(value, what):
 
 
 def attr_int(value, what, op_name):
-    """An int op attribute (``ksize``, ``strides``, ``block_size``) converted as TF converts
-    attributes: ``int(value)``; a string or anything ``int`` rejects is TF's ``TypeError``
-    naming the argument, a value beyond int32 its ``InvalidArgumentError``."""
+    """An int op attribute (``ksize``, ``block_size``, an ``axis`` attr) converted as TF converts
+    attributes, ``int(value)`` (a float is truncated, bytes parsed); a string, a non-scalar or
+    anything ``int`` rejects is TF's ``TypeError`` naming the argument, a value beyond int32 its
+    kernel's ``InvalidArgumentError``."""
     number = None
-    if not isinstance(value, str):
+    if not isinstance(value, (str, list, tuple)) and np.ndim(value) == 0:
         try:
             number = int(value)
         except (TypeError, ValueError):
@@ -414,6 +453,8 @@ def reduction(name, fn, *, tf_name, differentiable=True, bool_only=False, check=
         if bool_only and not x.dtype.is_bool:
             raise errors.InvalidArgumentError(None, None, errors.DTYPE_MISMATCH.format(
                 op=tf_name, index=0, expected="bool", got=tf_type_name(x.dtype)))
+        if not bool_only:
+            require_numeric(x, tf_name)
         if check is not None:
             check(x)
         static = attrs(axis=normalize_axis(axis, x.ndim, tf_name), keepdims=bool(keepdims))

@@ -14,7 +14,7 @@ from jax import lax
 from .. import dtypes, errors
 from ..tensor import Tensor, TensorLike
 from .core import (apply, attrs, dims_str, int_array, match, register, require_inexact,
-                   static_int, to_tensor)
+                   require_numeric, static_int, to_tensor)
 from .math_ops import _abs, _max, _pow, _sqrt, matmul_shapes
 
 # TF's lists of allowed kernel types, quoted in its error for an integer input.
@@ -140,7 +140,7 @@ def _tensordot_axes(axes, a_rank):
     if isinstance(axes, TensorLike):
         axes = axes.numpy().tolist()
     elif not isinstance(axes, (int, np.integer, list, tuple)):
-        axes = int_array(axes, "axes", strict=True).tolist()
+        axes = int_array(axes, "axes", "int32").tolist()
     if isinstance(axes, (int, np.integer)):
         n = int(axes)
         if n < 0:
@@ -444,8 +444,8 @@ def band_part(input, num_lower, num_upper, name=None):  # noqa: A002 - TF's name
     if x.ndim < 2:
         raise _invalid(f"input must be at least 2-dim, received shape: {dims_str(x)}",
                        "MatrixBandPart")
-    num_lower = static_int(num_lower, "num_lower", strict=True)
-    num_upper = static_int(num_upper, "num_upper", strict=True)
+    num_lower = static_int(num_lower, "num_lower", "int32")
+    num_upper = static_int(num_upper, "num_upper", "int32")
     for what, n, limit, dim in (("num_lower", num_lower, x.shape[-2], "rows"),
                                 ("num_upper", num_upper, x.shape[-1], "columns")):
         if n > limit:
@@ -466,6 +466,7 @@ def trace(x, name=None):
     if x.ndim < 2:
         raise _invalid(f"input must be at least 2-dim, received shape: {dims_str(x)}",
                        "MatrixDiagPartV3")
+    require_numeric(x, "Sum")
     return apply(_trace, (x,), (), "MatrixDiagPartV3")
 
 
@@ -520,6 +521,7 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):  # noqa:
     with a 2-axis ``axis``, matrix norms (``'fro'``, ``'euclidean'``, 1, 2, inf)."""
     x = to_tensor(tensor)
     axis = _norm_axis(axis, x.ndim)
+    axis_count = x.ndim if axis is None else len(axis)
     if axis is not None and len(axis) == 2:
         supported = ["euclidean", "fro", 1, 2, np.inf]
         if ord not in supported:
@@ -527,6 +529,9 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):  # noqa:
     elif (isinstance(ord, str) or not np.isreal(ord) or ord <= 0) and ord not in (
             "euclidean", 1, 2, np.inf):
         raise ValueError(f"'ord' must be a supported vector norm, got {ord}")
+    if x.dtype.is_bool and (ord in ("fro", "euclidean") or (ord == 2 and axis_count < 2)):
+        raise TypeError("Expected numeric or variant tensor, got dtype tf.bool. (tf.norm)")
+    require_numeric(x, "Abs")
     if ord not in (1, np.inf):
         require_inexact(x, "Sqrt" if ord in ("fro", "euclidean", 2) else "Pow")
     static = attrs(ord=ord if isinstance(ord, str) else float(ord), axis=axis,

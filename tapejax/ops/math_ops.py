@@ -16,13 +16,15 @@ from jax import lax
 from .. import dtypes, errors
 from ..tensor import Tensor, TensorLike
 from .core import (apply, as_dtype, attrs, binary, dims_str, dtype_of, match, normalize_axis,
-                   reduction, register, require_inexact, static_int, tf_type_name, to_tensor,
-                   unary)
+                   reduction, register, require_inexact, require_numeric, static_int,
+                   tf_type_name, to_tensor, unary)
 
 # TF's lists of allowed kernel types, quoted in its error for an integer input.
 _REAL = "bfloat16, half, float, double"
 _SOFTPLUS_TYPES = "half, bfloat16, float, double"
 _XLOGY_TYPES = "half, bfloat16, float, double, complex64, complex128"
+_REAL_NUMBERS = ("float, double, int32, uint8, int16, int8, int64, bfloat16, uint16, half, uint32, "
+                 "uint64")
 
 
 # --- TF's gradients where they differ from JAX's -------------------------------------------
@@ -189,13 +191,13 @@ round = unary("round", jnp.round, differentiable=False,  # noqa: A001 - TF's nam
 is_finite = unary("is_finite", jnp.isfinite, float_only=_REAL, differentiable=False)
 is_inf = unary("is_inf", jnp.isinf, float_only=_REAL, tf_name="IsInf", differentiable=False)
 is_nan = unary("is_nan", jnp.isnan, float_only=_REAL, tf_name="IsNan", differentiable=False)
-identity = unary("identity", lambda x: x, tf_name="Identity",
+identity = unary("identity", lambda x: x, tf_name="Identity", bool_ok=True,
                  doc="``tf.identity``: the same value as a new Tensor (gradient passes through).")
 stop_gradient = unary("stop_gradient", lax.stop_gradient, tf_name="StopGradient",
-                      differentiable=False,
+                      differentiable=False, bool_ok=True,
                       doc="``tf.stop_gradient``: not recorded, so gradients through it are None.")
 invert_op = unary("invert_op", jnp.invert, tf_name="Invert", differentiable=False,
-                  domain="bool",
+                  domain="bool", bool_ok=True,
                   doc="``~x``: logical not for bool, bitwise invert for integers (TF's rule).")
 
 
@@ -204,6 +206,7 @@ invert_op = unary("invert_op", jnp.invert, tf_name="Invert", differentiable=Fals
 def reciprocal(x, name=None):
     """``tf.math.reciprocal``; a zero incoming gradient gives 0 even at x == 0, as in TF."""
     x = to_tensor(x)
+    require_numeric(x, "Reciprocal")
     if not x.dtype.is_inexact:  # TF has no integer kernel: NotFoundError, not a type error
         raise errors.NotFoundError(None, None, (
             f"Could not find device for node: {{{{node Reciprocal}}}} = "
@@ -236,7 +239,7 @@ logical_or = _logical("logical_or", jnp.logical_or, "LogicalOr", 2)
 logical_xor = _logical("logical_xor", jnp.logical_xor, "LogicalOr", 2)  # TF builds it from Or
 
 # --- binary -------------------------------------------------------------------------------
-add = binary("add", jnp.add, tf_name="AddV2")
+add = binary("add", jnp.add, tf_name="AddV2", strict=False)
 subtract = binary("subtract", jnp.subtract, tf_name="Sub")
 multiply = binary("multiply", jnp.multiply, tf_name="Mul")
 maximum = binary("maximum", _maximum,
@@ -292,8 +295,17 @@ def _int_divide_no_nan(x, y):
 
 
 def _division(name, float_fn, int_fn, tf_name, doc):
+    op = f"tf.math.{name}"
+
     def api(x, y, name=None):
-        x, y = match(x, y, tf_name)
+        dx, dy = dtype_of(x), dtype_of(y)
+        if dx is not None and dy is not None and dx != dy:  # TF checks these two in Python
+            raise TypeError(f"`x` and `y` must have the same dtype, got {dx!r} != {dy!r}. "
+                            f"({op})")
+        x, y = match(x, y, tf_name, strict=True)
+        if (dtype_of(x) or dtype_of(y)).is_bool:
+            raise TypeError(f"Invalid dtype tf.bool in {op}: TF divides integer, float and "
+                            f"complex tensors only.")
         if (dtype_of(x) or dtype_of(y)).is_integer:
             return apply(int_fn, (x, y), (), tf_name, differentiable=False)
         return apply(float_fn, (x, y), (), tf_name)
@@ -444,17 +456,29 @@ def _argmin(x, *, axis, output_type):
     return jnp.argmin(x, axis=axis).astype(output_type)
 
 
-def _arg_reduction(name, fn, tf_name):
+_ARGMAX_AXIS_TYPES = ("int8", "uint8", "int16", "uint16", "int32", "int64")
+
+
+def _argmax_axis(axis):
+    """``tf.math.argmax``'s Python check of ``axis``: an int, or a Tensor of a small integer
+    dtype (a NumPy value's dtype is not one of TF's, so it fails too)."""
+    kind = getattr(axis, "dtype", None)
+    if kind is None and not isinstance(axis, int):
+        raise TypeError("axis must be int or Tensor with integer datatype (argument `axis`)")
+    if kind is not None and not (isinstance(axis, TensorLike) and kind.name in _ARGMAX_AXIS_TYPES):
+        raise TypeError(f"axis tensor dtypes {kind!r} is not supported (argument `axis`)")
+
+
+def _arg_reduction(name, fn, tf_name, python_check=False):
     def api(input, axis=None, output_type=dtypes.int64, name=None):  # noqa: A002
+        if python_check and axis is not None:
+            _argmax_axis(axis)
         x = to_tensor(input)
         out = dtypes.as_dtype(output_type)
         if out.name not in ("int16", "uint16", "int32", "int64"):
             raise errors.InvalidArgumentError(None, None, (
                 f"Value for attr 'output_type' of {tf_type_name(out)} is not in the list of "
                 f"allowed values: int16, uint16, int32, int64 [Op:{tf_name}] name: "))
-        if tf_name == "ArgMax" and not isinstance(axis, (type(None), int, np.integer,
-                                                         TensorLike)):
-            raise TypeError("axis must be int or Tensor with integer datatype (argument `axis`)")
         axis = 0 if axis is None else static_int(axis, "axis", op_name=tf_name)
         if not -x.ndim <= axis < x.ndim:
             raise errors.InvalidArgumentError(None, None, (
@@ -472,7 +496,7 @@ def _arg_reduction(name, fn, tf_name):
     return register(name, fn, differentiable=False, tf_name=tf_name)(api)
 
 
-argmax = _arg_reduction("argmax", _argmax, "ArgMax")
+argmax = _arg_reduction("argmax", _argmax, "ArgMax", python_check=True)  # TF checks in Python
 argmin = _arg_reduction("argmin", _argmin, "ArgMin")
 
 
@@ -533,6 +557,7 @@ def top_k(input, k=1, sorted=True, index_type=dtypes.int32, name=None):  # noqa:
     Ties keep the lower index first, as in TF; the gradient flows to the chosen entries.
     """
     x = to_tensor(input)
+    require_numeric(x, "TopKV2", _REAL_NUMBERS)
     k = int(k)
     if x.ndim < 1:
         raise errors.InvalidArgumentError(None, None, (
@@ -632,13 +657,13 @@ def segment_sum(data, segment_ids, name=None):
 def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
     """``tf.math.unsorted_segment_sum``; negative ids are dropped, as in TF."""
     data = to_tensor(data)
+    num = static_int(num_segments, "num_segments", op_name="UnsortedSegmentSum")
     ids, values = _segment_ids(segment_ids, "UnsortedSegmentSum")
     if tuple(data.shape[:values.ndim]) != values.shape:
         raise errors.InvalidArgumentError(None, None, (
             f"data.shape = {dims_str(data)} does not start with segment_ids.shape = "
             f"{dims_str(values.shape)} [Op:UnsortedSegmentSum] name: "))
-    # TF's kernel reads num_segments as int32: 2**40 wraps to 0
-    num = int(np.int64(static_int(num_segments, "num_segments")).astype(np.int32))
+    num = int(np.int64(num).astype(np.int32))  # TF's kernel reads it as int32: 2**40 wraps to 0
     bad = np.flatnonzero(values.reshape(-1) >= num)
     if bad.size:
         raise errors.InvalidArgumentError(None, None, (
@@ -679,7 +704,7 @@ def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=dtypes.int
         length = max(length, int(minlength))
     if maxlength is not None:
         length = min(length, int(maxlength))
-    if axis is not None and axis not in (0, -1):
+    if axis is not None and axis not in (0, -1):  # TF's Python check
         raise ValueError(f"Unsupported value for argument axis={axis}. Only 0 and -1 are "
                          "currently supported.")
     axis = None if axis in (None, 0) else -1
@@ -704,6 +729,7 @@ def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
     """``tf.math.l2_normalize``: ``x / sqrt(max(sum(x**2, axis), epsilon))``, as TF."""
     x = to_tensor(x)
     axis = dim if axis is None else axis
+    require_numeric(x, "Square")
     if not x.dtype.is_inexact:
         raise TypeError(errors.CANNOT_CONVERT.format(value=epsilon, dtype=x.dtype.name)
                         + f" (argument `x` of tf.math.l2_normalize has dtype {x.dtype.name})")

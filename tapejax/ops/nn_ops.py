@@ -19,8 +19,8 @@ from .array_ops import concat, concrete, gather, invalid, require_dtype, reshape
 from .clip_ops import _clip_by_norm
 from ._fuse import fused
 from .core import (apply, attr_int, attrs, broadcast_shapes, dims_str, int_array, match,
-                   normalize_axis, register, require_inexact, static_float, static_int,
-                   to_tensor, unary)
+                   normalize_axis, register, require_inexact, require_numeric, static_float,
+                   static_int, to_tensor, unary)
 from .math_ops import _mean, cast, sigmoid, softplus  # noqa: F401 - tf.nn names of tf.math ops
 
 # --- activations ----------------------------------------------------------------------------
@@ -73,6 +73,7 @@ def leaky_relu(features, alpha=0.2, name=None):
     """``tf.nn.leaky_relu``: x for x > 0, ``alpha * x`` otherwise (gradient ``alpha`` at 0);
     integer input is computed in float32, as in TF."""
     x = to_tensor(features)
+    require_numeric(x, "LeakyRelu", "half, bfloat16, float, double")
     if x.dtype.is_integer:
         x = cast(x, dtypes.float32)
     return apply(_leaky_relu, (x,), attrs(alpha=float(alpha)), "LeakyRelu")
@@ -228,6 +229,7 @@ def moments(x, axes, shift=None, keepdims=False, name=None):
     """``tf.nn.moments``: ``(mean, variance)`` over ``axes``, computed as TF (float16 in
     float32, no gradient through the mean inside the variance)."""
     x = to_tensor(x)
+    require_numeric(x, "Mean")
     axes = normalize_axis(axes, x.ndim, "Mean")
     return apply(_moments, (x,), attrs(axes=axes, keepdims=bool(keepdims)), "Moments")
 
@@ -598,7 +600,7 @@ def _transposed(input, filters, output_shape, strides, padding, data_format, dil
     strides = _window(strides, n, channel, "strides", op_name, stride_lengths)
     dilations = _window(dilations, n, channel, "dilations", op_name)
     padding = _padding(padding, n, channel, op_name)
-    output_shape = int_array(output_shape, "output_shape", strict=True).reshape(-1).tolist()
+    output_shape = int_array(output_shape, "output_shape", "int32").reshape(-1).tolist()
     if len(output_shape) != n + 2 or x.ndim != n + 2 or w.ndim != n + 2:
         raise ValueError(f"`output_shape` must be of length {n + 2}, and input and filters of "
                          f"rank {n + 2}. Received: output_shape={output_shape}, input.shape="

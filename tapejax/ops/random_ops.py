@@ -104,8 +104,8 @@ def _stateless_key(seed):
 _SAMPLERS = {"normal": _normal, "uniform": _uniform, "truncated_normal": _truncated_normal}
 
 
-def _shape(shape):
-    shape = _static_ints(shape, "shape")
+def _shape(shape, dtype=None):
+    shape = _static_ints(shape, "shape", dtype)
     for d in shape:
         if d < 0:
             raise invalid(f"Dimension {d} must be >= 0", "RandomStandardNormal")
@@ -331,12 +331,13 @@ def uniform(shape, minval=0, maxval=None, dtype=dtypes.float32, seed=None, name=
 def categorical(logits, num_samples, dtype=None, seed=None, name=None):
     """``tf.random.categorical``: ``[batch, num_samples]`` class indices (int64 by default)."""
     logits = to_tensor(logits)
+    num_samples = static_int(num_samples, "num_samples", "int32", op_name="Multinomial")
     dtype = _checked_dtype(dtypes.int64 if dtype is None else dtype, (dtypes.int32, dtypes.int64))
     if logits.ndim != 2:
         raise invalid(f"logits should be a matrix, got shape {logits.shape.as_list()}",
                       "Multinomial")
     return apply(_categorical, (STATE.key(seed), logits),
-                 attrs(num_samples=static_int(num_samples, "num_samples", strict=True), dtype=dtype.as_numpy_dtype), "Multinomial",
+                 attrs(num_samples=num_samples, dtype=dtype.as_numpy_dtype), "Multinomial",
                  differentiable=False)
 
 
@@ -415,7 +416,7 @@ def _gamma_like(key, shape, alpha, beta, dtype, stateless=False):
         beta = convert_to_tensor(beta, dtype)
         params = np.broadcast_shapes(params, tuple(beta.shape))
     # Gamma samples carry a gradient to alpha (implicit reparameterization, as TF).
-    full = _shape(shape) if stateless else _shape(shape) + tuple(params)  # TF's two rules
+    full = _shape(shape) if stateless else _shape(shape, "int32") + tuple(params)  # TF's rules
     sample = apply(_gamma, (key(), alpha), attrs(shape=full, dtype=dtype.as_numpy_dtype),
                    "RandomGamma")
     if beta is not None:
@@ -430,7 +431,7 @@ _POISSON_DTYPES = (dtypes.float16, dtypes.float32, dtypes.float64, dtypes.int32,
 def _poisson_like(key, shape, lam, dtype, stateless=False):
     dtype = _checked_dtype(dtype, _POISSON_DTYPES)
     lam = to_tensor(lam)
-    full = _shape(shape) if stateless else _shape(shape) + tuple(lam.shape)
+    full = _shape(shape) if stateless else _shape(shape, "int32") + tuple(lam.shape)
     return apply(_poisson, (key(), lam), attrs(shape=full, dtype=dtype.as_numpy_dtype),
                  "RandomPoissonV2", differentiable=False)
 
@@ -453,12 +454,13 @@ def poisson(shape, lam, dtype=dtypes.float32, seed=None, name=None):
 def stateless_categorical(logits, num_samples, seed, dtype=dtypes.int64, name=None):
     """``tf.random.stateless_categorical``: :func:`categorical` as a function of ``seed``."""
     logits = to_tensor(logits)
+    num_samples = static_int(num_samples, "num_samples", "int32", op_name="StatelessMultinomial")
     dtype = _checked_dtype(dtype, (dtypes.int32, dtypes.int64))
     if logits.ndim != 2:
         raise invalid(f"logits should be a matrix, got shape {logits.shape.as_list()}",
                       "StatelessMultinomial")
     return apply(_categorical, (_stateless(seed)(), logits),
-                 attrs(num_samples=static_int(num_samples, "num_samples", strict=True), dtype=dtype.as_numpy_dtype),
+                 attrs(num_samples=num_samples, dtype=dtype.as_numpy_dtype),
                  "StatelessMultinomial", differentiable=False)
 
 
