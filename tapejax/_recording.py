@@ -142,25 +142,39 @@ def record(fn, static, inputs, outputs, multi, differentiable=True):
         index = len(tape.nodes)
         tape.nodes.append(_tuple_new(Node, (fn, static, inputs, outputs, multi)))
         producer = tape.producer
-        leaf_index = tape.leaf_index
-        codes = []
-        for x in inputs:
-            code = producer.get(id(x))
-            if code is None:
-                code = leaf_index.get(id(x))
-                if code is None:
-                    code = leaf_index[id(x)] = len(tape.leaves)
-                    tape.leaves.append(x)
-            codes.append(code)
-        floats = []
-        for k, out in enumerate(outputs):
+        codes = tuple([producer.get(id(x)) or _leaf_code(tape, x) for x in inputs])
+        if multi:
+            floats = []
+            for k, out in enumerate(outputs):
+                if raw_value(out).dtype.kind in "fcV":
+                    watched[id(out)] = out
+                    producer[id(out)] = (index, k)
+                    floats.append(k)
+                else:
+                    _note(tape, "non-floating output", fn, (out,))
+            floats = tuple(floats)
+        else:
+            out = outputs[0]
             if raw_value(out).dtype.kind in "fcV":
                 watched[id(out)] = out
-                producer[id(out)] = (index, k)
-                floats.append(k)
+                producer[id(out)] = (index, 0)
+                floats = _FIRST
             else:
-                _note(tape, "non-floating output", fn, (out,))
-        tape.structure.append((fn, static, tuple(codes), multi, tuple(floats)))
+                _note(tape, "non-floating output", fn, outputs)
+                floats = ()
+        tape.structure.append((fn, static, codes, multi, floats))
+
+
+_FIRST = (0,)
+
+
+def _leaf_code(tape, x):
+    """The index of ``x`` among the inputs ``tape`` did not produce (added on first use)."""
+    code = tape.leaf_index.get(id(x))
+    if code is None:
+        code = tape.leaf_index[id(x)] = len(tape.leaves)
+        tape.leaves.append(x)
+    return code
 
 
 def variable_accessed(variable, read):
