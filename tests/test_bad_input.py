@@ -453,3 +453,28 @@ if __name__ == "__main__":  # the figures for the reliability report
     print(dict(counts), "skipped ops:", skipped)
     print("GAPS", gaps)
     print("MESSAGES", messages)
+
+
+# --- non-finite and singular matrices, beyond the sweep's one NaN/inf matrix --------------
+_MATRICES = ["[[n, 1.], [1., 1.]]", "[[i, 0.], [0., 1.]]", "[[1., n], [3., 4.]]",
+             "[[1., 2.], [n, 4.]]", "[[2., 0.], [0., n]]", "[[1., 0.], [i, 4.]]",
+             "[[1., 2.], [2., 4.]]", "[[n, n], [n, n]]", "[[1e-45, 0.], [0., 1.]]",
+             "[[n, 0.], [0., 1.]]", "[[[1., 0.], [0., 1.]], [[n, 0.], [0., 1.]]]"]
+_MATRIX_OPS = ["tf.linalg.inv(a)", "tf.linalg.solve(a, tf.ones_like(a[..., :1]))",
+               "tf.linalg.eigh(a)"]
+
+
+@pytest.mark.parametrize("matrix", _MATRICES)
+@pytest.mark.parametrize("program", _MATRIX_OPS)
+def test_singular_or_nan_matrices_raise_as_tensorflow(real_tf, program, matrix):
+    """TF's LU kernels call a matrix singular by its pivots, NaN included; its eigen solver
+    fails where a NaN reaches the iteration."""
+    def run(lib):
+        scope = {"tf": lib, "a": lib.constant(eval(matrix, {"n": np.nan, "i": np.inf}),  # noqa: S307
+                                              lib.float32)}
+        try:
+            eval(program, scope)  # noqa: S307 - fixed test programs
+        except Exception as error:  # noqa: BLE001 - the class is what is compared
+            return type(error).__name__
+        return "ok"
+    assert run(tapejax) == run(real_tf)

@@ -212,6 +212,26 @@ def match(x, y, op_name, strict=False):
     return x, _adopt(y, x.dtype, op_name, 1, strict)
 
 
+def reject_text(value, dtype="float", converted=None):
+    """TF's ``TypeError`` for a string argument that TF converts to ``dtype`` (the dtype of a
+    Tensor input beside it) or, with ``converted``, that TF converts alone while another input
+    (``converted``, a number) is then converted to string; the message names the argument."""
+    if _is_text(value):
+        shown, dtype = (value, dtype) if converted is None else (converted, "string")
+        raise TypeError(errors.CANNOT_CONVERT.format(value=shown, dtype=dtype)
+                        + _argument_hint(value))
+
+
+def no_kernel(dtype, op_name, missing):
+    """TF's ``NotFoundError`` where its op has no CPU kernel for ``dtype`` (a ``DType`` or
+    ``"string"``); ``missing`` names the dtypes without one."""
+    name = dtype if isinstance(dtype, str) else dtype.name
+    if name in missing:
+        raise errors.NotFoundError(None, None, (
+            f"Could not find device for node: {{{{node {op_name}}}}} = {op_name}"
+            f"[T=DT_{name.upper()}]: no {op_name} kernel for {name} [Op:{op_name}] name: "))
+
+
 def require_inexact(x, op_name, allowed=_FLOAT_TYPES):
     """TF's kernel-type error for an integer or bool input; ``allowed`` is TF's list for the op."""
     if not x.dtype.is_inexact:

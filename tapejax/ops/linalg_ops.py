@@ -12,9 +12,9 @@ import numpy as np
 from jax import lax
 
 from .. import dtypes, errors
-from ..tensor import Tensor, TensorLike
-from .core import (apply, attrs, dims_str, int_array, match, register, require_inexact,
-                   require_numeric, static_int, to_tensor)
+from ..tensor import Tensor, TensorLike, _is_text
+from .core import (apply, attrs, dims_str, int_array, match, register, reject_text,
+                   require_inexact, require_numeric, static_int, to_tensor)
 from .math_ops import _abs, _max, _pow, _sqrt, matmul_shapes
 
 # TF's lists of allowed kernel types, quoted in its error for an integer input.
@@ -41,13 +41,33 @@ def _matrix_input(x, op_name, allowed=_LINALG_TYPES, square=True):
     return x
 
 
-def _require_finite(out, x, message, op_name):
-    """TF's error for a singular matrix: finite input, non-finite result (eager only)."""
-    values = out._value
-    if isinstance(values, jax.core.Tracer):
+def _require_invertible(x, message, op_name):
+    """TF's error for a matrix its LU kernel calls singular (eager only): the smallest pivot
+    magnitude is not positive, taken as Eigen's ``minCoeff`` takes it (a NaN pivot counts only
+    in first place, so a NaN first pivot is an error and a later one is not)."""
+    values = x._value
+    if isinstance(values, jax.core.Tracer) or not values.shape[-1]:
         return
-    if bool(jnp.all(jnp.isfinite(x._value))) and not bool(jnp.all(jnp.isfinite(values))):
+    pivots = jnp.abs(jnp.diagonal(lax.linalg.lu(values)[0], axis1=-2, axis2=-1))
+    if bool(jnp.any(jnp.isnan(pivots[..., 0]) | jnp.any(pivots == 0, axis=-1))):
         raise _invalid(message, op_name)
+
+
+def _require_eigh_converges(x):
+    """TF's error where its eigen solver does not converge (eager only): Eigen scales the lower
+    triangle by its largest magnitude (NaN only when the first entry is NaN, as ``maxCoeff``
+    reads it; an inf turns into NaN), and a NaN then fails unless the matrix is diagonal."""
+    values = x._value
+    if isinstance(values, jax.core.Tracer) or not values.size:
+        return
+    lower = jnp.abs(jnp.tril(values))
+    scale = jnp.where(jnp.isnan(lower[..., :1, :1]), lower[..., :1, :1],
+                      jnp.nanmax(lower, axis=(-2, -1), keepdims=True))
+    scaled = lower / jnp.where(scale == 0, jnp.ones_like(scale), scale)
+    off_diagonal = jnp.any(jnp.tril(scaled, -1) != 0, axis=(-2, -1))
+    if bool(jnp.any(jnp.any(jnp.isnan(scaled), axis=(-2, -1)) & off_diagonal)):
+        raise _invalid("Self-adjoint eigen decomposition was not successful. The input might "
+                       "not be valid.", "SelfAdjointEigV2")
 
 
 def _transpose_last(x):
@@ -69,6 +89,9 @@ def _matrix_transpose(x, *, conjugate):
 
 
 def _rank2(x):
+    if _is_text(x) and np.ndim(x) < 2:
+        raise ValueError(f"Argument `a` should be a (batch) matrix with rank >= 2.  Received "
+                         f"`a` = {x!r} with shape: {np.shape(x)}")
     x = to_tensor(x)
     if x.ndim < 2:
         raise ValueError(f"Argument `a` should be a (batch) matrix with rank >= 2.  Received "
@@ -185,9 +208,8 @@ def _inv(x, *, adjoint):
 def inv(input, adjoint=False, name=None):  # noqa: A002 - TF's name
     """``tf.linalg.inv``; a singular matrix raises ``InvalidArgumentError`` as in TF."""
     x = _matrix_input(input, "MatrixInverse")
-    out = apply(_inv, (x,), attrs(adjoint=bool(adjoint)), "MatrixInverse")
-    _require_finite(out, x, "Input is not invertible.", "MatrixInverse")
-    return out
+    _require_invertible(x, "Input is not invertible.", "MatrixInverse")
+    return apply(_inv, (x,), attrs(adjoint=bool(adjoint)), "MatrixInverse")
 
 
 @register("det", jnp.linalg.det, tf_name="MatrixDeterminant")
@@ -284,6 +306,7 @@ def eigh(tensor, name=None):
     ``jnp.linalg.eigh`` symmetrizes the input.
     """
     x = _matrix_input(tensor, "SelfAdjointEigV2")
+    _require_eigh_converges(x)
     return apply(_eigh, (x,), (), "SelfAdjointEigV2")
 
 
@@ -295,15 +318,16 @@ def _solve(a, b, *, adjoint):
 @register("solve", _solve, tf_name="MatrixSolve")
 def solve(matrix, rhs, adjoint=False, name=None):
     """``tf.linalg.solve``: ``matrix @ x = rhs``; equal batch shapes, as TF requires."""
+    reject_text(matrix)
+    reject_text(rhs)
     a = _matrix_input(matrix, "MatrixSolve")
     a, b = match(a, rhs, "MatrixSolve")
     if b.ndim != a.ndim:
         raise _invalid("All input tensors must have the same rank.", "MatrixSolve")
     if b.shape[:-2] != a.shape[:-2] or b.shape[-2] != a.shape[-1]:
         raise _invalid("Input matrix and rhs are incompatible.", "MatrixSolve")
-    out = apply(_solve, (a, b), attrs(adjoint=bool(adjoint)), "MatrixSolve")
-    _require_finite(out, a, "Input matrix is not invertible.", "MatrixSolve")
-    return out
+    _require_invertible(a, "Input matrix is not invertible.", "MatrixSolve")
+    return apply(_solve, (a, b), attrs(adjoint=bool(adjoint)), "MatrixSolve")
 
 
 def _triangular_solve(a, b, *, lower, adjoint):
@@ -317,6 +341,8 @@ def _triangular_solve(a, b, *, lower, adjoint):
 @register("triangular_solve", _triangular_solve, tf_name="MatrixTriangularSolve")
 def triangular_solve(matrix, rhs, lower=True, adjoint=False, name=None):
     """``tf.linalg.triangular_solve``: reads one triangle; batch axes broadcast."""
+    reject_text(matrix)
+    reject_text(rhs)
     a = _matrix_input(matrix, "MatrixTriangularSolve")
     a, b = match(a, rhs, "MatrixTriangularSolve")
     if b.ndim < 2 or b.shape[-2] != a.shape[-1]:
@@ -370,6 +396,7 @@ def _diag_part(x, padding, *, lo, hi, align, single):
 def diag_part(input, name="diag_part", k=0, padding_value=0,  # noqa: A002 - TF's name
               align="RIGHT_LEFT"):
     """``tf.linalg.diag_part``: diagonal ``k``, or the band ``k = (lo, hi)`` packed as TF."""
+    reject_text(input, converted=padding_value)
     x = to_tensor(input)
     if x.ndim < 2:
         raise _invalid(f"input must be at least 2-dim, received shape: {dims_str(x)}",
@@ -394,7 +421,7 @@ def _diag(diagonal, padding, *, lo, hi, rows, cols, align, single):
     source = np.full((rows, cols), -1, np.int64)
     source[i_idx[valid], j_idx[valid]] = np.flatnonzero(valid.reshape(-1))
     flat = packed.reshape(packed.shape[:-2] + (-1,))
-    picked = jnp.take(flat, np.maximum(source, 0), axis=-1)
+    picked = flat[..., np.maximum(source, 0)]  # jnp.take drops an empty index's shape
     return jnp.where(source >= 0, picked, padding)
 
 
@@ -405,6 +432,7 @@ def diag(diagonal, name="diag", k=0, num_rows=-1, num_cols=-1, padding_value=0,
 
     The size is inferred as TF does: square unless ``num_rows`` / ``num_cols`` are given.
     """
+    reject_text(diagonal, converted=padding_value)
     d = to_tensor(diagonal)
     (lo, hi), single = _diag_k(k)
     if d.ndim < (1 if single else 2):
@@ -440,6 +468,11 @@ def _band_part(x, *, num_lower, num_upper):
 def band_part(input, num_lower, num_upper, name=None):  # noqa: A002 - TF's name
     """``tf.linalg.band_part``: keeps ``num_lower`` sub- and ``num_upper`` superdiagonals
     (negative: all of them)."""
+    if _is_text(input):
+        raise errors.NotFoundError(None, None, (
+            "Could not find device for node: {{node MatrixBandPart}} = MatrixBandPart"
+            "[T=DT_STRING]: no kernel for string (argument `input` of tf.linalg.band_part) "
+            "[Op:MatrixBandPart] name: "))
     x = to_tensor(input)
     if x.ndim < 2:
         raise _invalid(f"input must be at least 2-dim, received shape: {dims_str(x)}",
@@ -462,6 +495,7 @@ def _trace(x):
 @register("trace", _trace, tf_name="MatrixDiagPartV3")
 def trace(x, name=None):
     """``tf.linalg.trace``: the sum of the main diagonal of each (possibly non-square) matrix."""
+    reject_text(x, converted=0)
     x = to_tensor(x)
     if x.ndim < 2:
         raise _invalid(f"input must be at least 2-dim, received shape: {dims_str(x)}",
@@ -519,6 +553,8 @@ def _norm_axis(axis, rank):
 def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):  # noqa: A002
     """``tf.norm`` / ``tf.linalg.norm``: vector norms (``'euclidean'``, 1, 2, inf, p > 0) or,
     with a 2-axis ``axis``, matrix norms (``'fro'``, ``'euclidean'``, 1, 2, inf)."""
+    if _is_text(tensor):
+        raise TypeError("Expected numeric or variant tensor, got dtype tf.string. (tf.norm)")
     x = to_tensor(tensor)
     axis = _norm_axis(axis, x.ndim)
     axis_count = x.ndim if axis is None else len(axis)
