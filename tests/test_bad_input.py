@@ -478,3 +478,34 @@ def test_singular_or_nan_matrices_raise_as_tensorflow(real_tf, program, matrix):
             return type(error).__name__
         return "ok"
     assert run(tapejax) == run(real_tf)
+
+
+# --- dtypes without a TF kernel -------------------------------------------------------------
+_KERNEL_PROGRAMS = {
+    "AvgPool3D": "tf.nn.avg_pool3d(tf.cast(tf.ones((1, 2, 2, 2, 1)), d), 1, 1, 'VALID')",
+    "Multinomial": "tf.random.categorical(tf.cast(tf.ones((1, 3)), d), 2)",
+    "StatelessMultinomial": "tf.random.stateless_categorical(tf.cast(tf.ones((1, 3)), d), 2, "
+                            "[1, 2])",
+    "TensorScatterAdd": "tf.tensor_scatter_nd_add(tf.cast(tf.ones((2, 2)), d), [[0]], "
+                        "tf.cast(tf.ones((1, 2)), d))",
+    "TensorScatterSub": "tf.tensor_scatter_nd_sub(tf.cast(tf.ones((2, 2)), d), [[0]], "
+                        "tf.cast(tf.ones((1, 2)), d))",
+    "LowerBound": "tf.searchsorted(tf.cast(tf.ones((2, 2)), d), tf.cast(tf.ones((2, 2)), d))",
+    "UpperBound": "tf.searchsorted(tf.cast(tf.ones((2, 2)), d), tf.cast(tf.ones((2, 2)), d), "
+                  "side='right')",
+    "ScatterNd": "tf.scatter_nd([[0], [0], [1]], tf.cast([1, 1, 0], d), [3])",
+}
+_KERNEL_DTYPES = ["bfloat16", "float16", "float32", "float64", "int8", "int32", "int64",
+                  "uint8", "uint32", "complex64", "complex128", "bool"]
+
+
+@pytest.mark.parametrize("op", sorted(_KERNEL_PROGRAMS))
+def test_dtypes_without_a_kernel_raise_not_found(real_tf, op):
+    """Each dtype gives TF's outcome: ``NotFoundError`` where TF's CPU build has no kernel."""
+    def run(lib, dtype):
+        try:
+            out = eval(_KERNEL_PROGRAMS[op], {"tf": lib, "d": dtype})  # noqa: S307
+        except Exception as error:  # noqa: BLE001 - the class is what is compared
+            return type(error).__name__
+        return "ok" if op != "ScatterNd" else np.asarray(out).tolist()
+    assert [run(tapejax, d) for d in _KERNEL_DTYPES] == [run(real_tf, d) for d in _KERNEL_DTYPES]

@@ -14,8 +14,8 @@ from .. import dtypes, errors
 from ..tensor import Tensor, TensorLike, _is_text, constant
 from ..tensor_shape import TensorShape
 from ._fuse import fused
-from .core import (apply, attr_int, attrs, dims_str, int_array, match, register, static_int,
-                   tf_type_name, to_tensor)
+from .core import (apply, attr_int, attrs, dims_str, dtype_of, int_array, match, no_kernel,
+                   register, static_int, tf_type_name, to_tensor)
 
 
 def _static_ints(value, what, dtype=None):
@@ -493,6 +493,8 @@ def gather_nd(params, indices, batch_dims=0, name=None, bad_indices_policy=""):
 @fused
 def _scatter_nd(indices, updates, *, shape):
     zeros = jnp.zeros(shape, updates.dtype)
+    if updates.dtype == jnp.bool_:  # TF's bool "sum" of duplicates is their OR
+        return zeros.at[_nd_index(indices, shape)].max(updates, mode="drop")
     return zeros.at[_nd_index(indices, shape)].add(updates, mode="drop")
 
 
@@ -543,6 +545,8 @@ def scatter_nd(indices, updates, shape, bad_indices_policy="", name=None):
 
 
 def _tensor_scatter(fn, op_name, tensor, indices, updates):
+    if dtype_of(tensor) is not None:
+        no_kernel(dtype_of(tensor), op_name)
     tensor, updates = match(tensor, updates, op_name, strict=True)
     indices = to_tensor(indices)
     _check_scatter(indices, updates, tensor.shape.as_list(), op_name)
@@ -1106,8 +1110,10 @@ def searchsorted(sorted_sequence, values, side="left", out_type=dtypes.int32, na
     if side not in ("left", "right"):
         raise ValueError(f"Argument `side` must be either 'right' or 'left'. Received: "
                          f"`side` = '{side}'.")
-    sorted_sequence, values = match(sorted_sequence, values, "LowerBound")
     op_name = "LowerBound" if side == "left" else "UpperBound"
+    if dtype_of(sorted_sequence) is not None:
+        no_kernel(dtype_of(sorted_sequence), op_name)
+    sorted_sequence, values = match(sorted_sequence, values, op_name)
     if sorted_sequence.shape.as_list()[:-1] != values.shape.as_list()[:-1]:
         raise invalid("Leading dim_size of both tensors must match.", op_name)
     out_type = dtypes.as_dtype(out_type)

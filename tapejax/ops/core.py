@@ -222,19 +222,33 @@ def reject_text(value, dtype="float", converted=None):
                         + _argument_hint(value))
 
 
-def no_kernel(dtype, op_name, missing):
-    """TF's ``NotFoundError`` where its op has no CPU kernel for ``dtype`` (a ``DType`` or
-    ``"string"``); ``missing`` names the dtypes without one."""
-    name = dtype if isinstance(dtype, str) else dtype.name
-    if name in missing:
+# TF kernels missing for some dtypes on CPU: TF raises ``NotFoundError`` before any other check.
+_INTEGER_NAMES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
+MISSING_KERNELS = {
+    "AvgPool3D": ("float16", "float64"),
+    "Multinomial": _INTEGER_NAMES, "StatelessMultinomial": _INTEGER_NAMES,
+    "TensorScatterAdd": ("bool",), "TensorScatterSub": ("bool",),
+    "LowerBound": ("complex64", "complex128", "bool"), "MatrixBandPart": ("string",),
+    "UpperBound": ("complex64", "complex128", "bool"),
+}
+
+
+def no_kernel(dtype, op_name):
+    """TF's ``NotFoundError`` where ``op_name`` has no CPU kernel for ``dtype`` (a ``DType``
+    or ``"string"``), as listed in :data:`MISSING_KERNELS`."""
+    name, kernel_name = (dtype, dtype) if isinstance(dtype, str) else (dtype.name,
+                                                                         tf_type_name(dtype))
+    if name in MISSING_KERNELS.get(op_name, ()):
         raise errors.NotFoundError(None, None, (
             f"Could not find device for node: {{{{node {op_name}}}}} = {op_name}"
-            f"[T=DT_{name.upper()}]: no {op_name} kernel for {name} [Op:{op_name}] name: "))
+            f"[T=DT_{kernel_name.upper()}]: no {op_name} kernel for {name} [Op:{op_name}] "
+            "name: "))
 
 
 def require_inexact(x, op_name, allowed=_FLOAT_TYPES):
-    """TF's kernel-type error for an integer or bool input; ``allowed`` is TF's list for the op."""
-    if not x.dtype.is_inexact:
+    """TF's kernel-type error for an integer or bool input (or a complex one where ``allowed``,
+    TF's list for the op, has no complex type)."""
+    if not x.dtype.is_inexact or (x.dtype.is_complex and "complex" not in allowed):
         raise _type_not_allowed(x.dtype, op_name, allowed)
 
 

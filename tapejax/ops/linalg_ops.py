@@ -13,8 +13,8 @@ from jax import lax
 
 from .. import dtypes, errors
 from ..tensor import Tensor, TensorLike, _is_text
-from .core import (apply, attrs, dims_str, int_array, match, register, reject_text,
-                   require_inexact, require_numeric, static_int, to_tensor)
+from .core import (apply, attrs, dims_str, int_array, match, no_kernel, register,
+                   reject_text, require_inexact, require_numeric, static_int, to_tensor)
 from .math_ops import _abs, _max, _pow, _sqrt, matmul_shapes
 
 # TF's lists of allowed kernel types, quoted in its error for an integer input.
@@ -469,10 +469,7 @@ def band_part(input, num_lower, num_upper, name=None):  # noqa: A002 - TF's name
     """``tf.linalg.band_part``: keeps ``num_lower`` sub- and ``num_upper`` superdiagonals
     (negative: all of them)."""
     if _is_text(input):
-        raise errors.NotFoundError(None, None, (
-            "Could not find device for node: {{node MatrixBandPart}} = MatrixBandPart"
-            "[T=DT_STRING]: no kernel for string (argument `input` of tf.linalg.band_part) "
-            "[Op:MatrixBandPart] name: "))
+        no_kernel("string", "MatrixBandPart")
     x = to_tensor(input)
     if x.ndim < 2:
         raise _invalid(f"input must be at least 2-dim, received shape: {dims_str(x)}",

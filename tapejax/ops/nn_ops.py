@@ -19,8 +19,8 @@ from .array_ops import concat, concrete, gather, invalid, require_dtype, reshape
 from .clip_ops import _clip_by_norm
 from ._fuse import fused
 from .core import (apply, attr_int, attrs, broadcast_shapes, dims_str, int_array, match,
-                   normalize_axis, register, require_inexact, require_numeric, static_float,
-                   static_int, to_tensor, unary)
+                   no_kernel, normalize_axis, register, reject_text, require_inexact,
+                   require_numeric, static_float, static_int, to_tensor, unary)
 from .math_ops import _mean, cast, sigmoid, softplus  # noqa: F401 - tf.nn names of tf.math ops
 
 # --- activations ----------------------------------------------------------------------------
@@ -425,6 +425,7 @@ def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None):
 
 # --- convolution ----------------------------------------------------------------------------
 _SPATIAL = {1: "W", 2: "HW", 3: "DHW"}
+_AVG_POOL_TYPES = "half, bfloat16, float, double"
 
 
 def _layout(data_format, n, op_name):
@@ -735,8 +736,9 @@ def _pooling(kind, x, ksize, strides, padding, data_format, n, op_name, dilation
             raise ValueError(f"`input.shape.rank` must be 3-5. Received: input.shape={x.shape} "
                              f"of rank {x.ndim}")
     layout, channel = _layout(data_format, n, op_name)
+    no_kernel(x.dtype, op_name)
     if kind == "avg":
-        require_inexact(x, op_name)
+        require_inexact(x, op_name, _AVG_POOL_TYPES)
     if x.ndim != n + 2:
         raise invalid(f"tensor_in_shape must have {n} spatial dimensions. {x.ndim} 0", op_name)
     window = _window(ksize, n, channel, "ksize", op_name)

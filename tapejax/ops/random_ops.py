@@ -23,7 +23,7 @@ from ..tensor import Tensor, TensorLike, constant, convert_to_tensor
 from ..variables import Variable
 from .array_ops import _static_ints, concrete, invalid, require_dtype
 from ._fuse import fused
-from .core import apply, attrs, register, static_int, to_tensor
+from .core import apply, attrs, no_kernel, register, static_int, to_tensor
 from .math_ops import add, divide, maximum, multiply, subtract
 
 _DEFAULT_GRAPH_SEED = 87654321  # TF's seed when only an op-level seed is given
@@ -331,6 +331,7 @@ def uniform(shape, minval=0, maxval=None, dtype=dtypes.float32, seed=None, name=
 def categorical(logits, num_samples, dtype=None, seed=None, name=None):
     """``tf.random.categorical``: ``[batch, num_samples]`` class indices (int64 by default)."""
     logits = to_tensor(logits)
+    no_kernel(logits.dtype, "Multinomial")
     num_samples = static_int(num_samples, "num_samples", "int32", op_name="Multinomial")
     dtype = _checked_dtype(dtypes.int64 if dtype is None else dtype, (dtypes.int32, dtypes.int64))
     if logits.ndim != 2:
@@ -454,6 +455,7 @@ def poisson(shape, lam, dtype=dtypes.float32, seed=None, name=None):
 def stateless_categorical(logits, num_samples, seed, dtype=dtypes.int64, name=None):
     """``tf.random.stateless_categorical``: :func:`categorical` as a function of ``seed``."""
     logits = to_tensor(logits)
+    no_kernel(logits.dtype, "StatelessMultinomial")
     num_samples = static_int(num_samples, "num_samples", "int32", op_name="StatelessMultinomial")
     dtype = _checked_dtype(dtype, (dtypes.int32, dtypes.int64))
     if logits.ndim != 2:
