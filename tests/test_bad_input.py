@@ -509,3 +509,49 @@ def test_dtypes_without_a_kernel_raise_not_found(real_tf, op):
             return type(error).__name__
         return "ok" if op != "ScatterNd" else np.asarray(out).tolist()
     assert [run(tapejax, d) for d in _KERNEL_DTYPES] == [run(real_tf, d) for d in _KERNEL_DTYPES]
+
+
+# --- TF's rank limits -----------------------------------------------------------------------
+_RANK_PROGRAMS = [
+    'tf.argmax(x, axis=20)',
+    'tf.argmin(tf.ones((1,)*8+(0,)), axis=8)',
+    'tf.argmax(tf.ones((1,)*8))',
+    'tf.argmin(tf.ones((1,)*7))',
+    'tf.reverse(x, [20])',
+    'tf.reverse(tf.ones((1,)*9, tf.bool), [0])',
+    'tf.reverse(tf.ones((1,)*8), [0])',
+    'tf.reverse(x, [0, 0])',
+    'tf.pad(x, [[0,-1]]*9)',
+    'tf.pad(tf.ones((1,)*8), [[0,1]]*8)',
+    "tf.pad(tf.ones((2,)*6), [[0,5]]*6, mode='REFLECT')",
+    "tf.pad(tf.ones((2,)*5), [[0,1]]*5, mode='SYMMETRIC')",
+    'tf.where(tf.ones((1,)*9, tf.bool), 1., 2.)',
+    'tf.where(True, tf.ones((1,)*9), 2.)',
+    'tf.where(tf.ones((2,)*9) > 0, tf.ones((2,)*9), tf.ones((3,)))',
+    'tf.where(tf.ones((2,)*8) > 0, tf.ones((2,)*8), 1.)',
+    'tf.reduce_logsumexp(tf.ones((1,)*9, tf.int32))',
+    'tf.reduce_logsumexp(x, axis=20)',
+    'tf.reduce_logsumexp(x, axis=0, keepdims=True)',
+    'tf.reduce_logsumexp(tf.ones((1,)*8))',
+    'tf.nn.dropout(x, 0.)',
+    'tf.nn.dropout(tf.ones((1,)*9, tf.int32), 0.5)',
+    'tf.nn.dropout(x, 0.5, noise_shape=[1])',
+    'tf.nn.dropout(tf.ones((1,)*8), 0.5)',
+    'tf.reduce_logsumexp(tf.ones((1,)*9+(0,)))',
+    'tf.pad(tf.ones((1,) * 7), [[0, 1], [0, 0]] * 3 + [[0, 1]])',
+    'tf.pad(tf.ones((1,) * 8), [[1, 1]] + [[0, 0]] * 7)',
+]
+
+
+@pytest.mark.parametrize("program", _RANK_PROGRAMS)
+def test_rank_limits_raise_tensorflows_class(real_tf, program):
+    """TF's kernels handle a bounded rank: ArgMax 7, Pad 8 (6 after merging unpadded
+    dimensions), MirrorPad 5, ReverseV2 8, SelectV2 (``where``, ``dropout``,
+    ``reduce_logsumexp``) 8; each limit raises TF's class after the checks TF makes first."""
+    def run(lib):
+        try:
+            eval(program, {"tf": lib, "x": lib.ones((1,) * 9)})  # noqa: S307 - fixed programs
+        except Exception as error:  # noqa: BLE001 - the class is what is compared
+            return type(error).__name__
+        return "ok"
+    assert run(tapejax) == run(real_tf)

@@ -14,8 +14,9 @@ from .. import dtypes, errors
 from ..tensor import Tensor, TensorLike, _is_text, constant
 from ..tensor_shape import TensorShape
 from ._fuse import fused
-from .core import (apply, attr_int, attrs, dims_str, dtype_of, int_array, match, no_kernel,
-                   register, static_int, tf_type_name, to_tensor)
+from .core import (apply, attr_int, attrs, broadcast_shapes, dims_str, dtype_of, int_array,
+                   match, no_kernel, register, select_rank_limit, static_int, tf_type_name,
+                   to_tensor)
 
 
 def _static_ints(value, what, dtype=None):
@@ -249,6 +250,14 @@ def where(condition, x=None, y=None, name=None):
     if x is None or y is None:
         raise ValueError("x and y must both be non-None or both be None.")
     x, y = match(x, y, "SelectV2")
+    shapes = [tuple(getattr(v, "shape", ())) for v in (condition, x, y)]
+    if max(len(shape) for shape in shapes) > 8:
+        try:
+            broadcast_shapes(*shapes)
+        except ValueError:
+            pass  # the kernel's error, from apply
+        else:
+            select_rank_limit(shapes[0], shapes[1])
     return apply(_where, (condition, x, y), (), "SelectV2")
 
 
@@ -592,6 +601,18 @@ def _pad(x, *, paddings, mode, constant_values):
     return jnp.pad(x, paddings, mode=mode)
 
 
+def _require_collapsed_rank(paddings, shape):
+    """TF's Pad kernel merges each run of unpadded dimensions into one and handles at most 6."""
+    collapsed = []
+    for k, (pads, size) in enumerate(zip(paddings, shape)):
+        if any(pads) or k == 0 or any(paddings[k - 1]):
+            collapsed.append(size)
+        else:
+            collapsed[-1] *= size
+    if len(collapsed) > 6:
+        raise invalid(f"Only ranks up to 6 supported: {dims_str(collapsed)}", "Pad")
+
+
 @register("pad", _pad, tf_name="Pad")
 def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
     """``tf.pad`` with TF's ``CONSTANT``, ``REFLECT`` (edge not repeated) and ``SYMMETRIC``
@@ -602,6 +623,10 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
         raise ValueError('Value of argument `mode` expected to be one of "CONSTANT", "REFLECT", '
                          f'or "SYMMETRIC". Received `mode` = {mode}')
     op_name = "Pad" if mode == "CONSTANT" else "MirrorPad"
+    limit = 8 if mode == "CONSTANT" else 5
+    if x.ndim > limit:
+        raise errors.UnimplementedError(None, None, (
+            f"inputs rank not in [0,{limit}]: {x.ndim} [Op:{op_name}] name: "))
     rows = int_array(paddings, "paddings")
     if rows.ndim != 2 or rows.shape != (x.ndim, 2):
         raise invalid(f"The first dimension of paddings must be the rank of inputs"
@@ -616,6 +641,8 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
         if mode == "SYMMETRIC" and (before > size or after > size):
             raise invalid(f"paddings must be no greater than the dimension size: {before}, "
                           f"{after} greater than {size}", op_name)
+    if mode == "CONSTANT":
+        _require_collapsed_rank(paddings, x.shape.as_list())
     fill = constant(constant_values, x.dtype).numpy().item()
     return apply(_pad, (x,), attrs(paddings=paddings, mode=mode.lower(), constant_values=fill),
                  op_name)
@@ -835,6 +862,9 @@ def reverse(tensor, axis, name=None):
         if a % x.ndim in axes:
             raise invalid(f"axis {a % x.ndim} specified more than once.", "ReverseV2")
         axes.append(a % x.ndim)
+    if x.ndim > 8:
+        raise errors.UnimplementedError(None, None, (
+            "reverse is not implemented for tensors of rank > 8. [Op:ReverseV2] name: "))
     return apply(_reverse, (x,), attrs(axis=tuple(axes)), "ReverseV2")
 
 

@@ -245,6 +245,15 @@ def no_kernel(dtype, op_name):
             "name: "))
 
 
+def select_rank_limit(shape, other):
+    """TF's ``UnimplementedError`` where its SelectV2 kernel (``tf.where``, and ops built on it:
+    ``dropout``, ``reduce_logsumexp``) would broadcast beyond 8 dimensions."""
+    if max(len(shape), len(other)) > 8:
+        raise errors.UnimplementedError(None, None, (
+            f"Broadcast between {dims_str(shape)} and {dims_str(other)} is not supported yet. "
+            "[Op:SelectV2] name: "))
+
+
 def require_inexact(x, op_name, allowed=_FLOAT_TYPES):
     """TF's kernel-type error for an integer or bool input (or a complex one where ``allowed``,
     TF's list for the op, has no complex type)."""
@@ -480,7 +489,7 @@ def normalize_axis(axis, rank, op_name):
 def reduction(name, fn, *, tf_name, differentiable=True, bool_only=False, check=None, doc=None):
     """A reduction ``name(input_tensor, axis=None, keepdims=False, name=None)``.
 
-    ``check``, when given, validates the input Tensor (raising TF's error) before the op runs.
+    ``check``, when given, validates the input Tensor (raising TF's error) after ``axis``.
     """
     def api(input_tensor, axis=None, keepdims=False, name=None):
         x = to_tensor(input_tensor)
@@ -489,9 +498,9 @@ def reduction(name, fn, *, tf_name, differentiable=True, bool_only=False, check=
                 op=tf_name, index=0, expected="bool", got=tf_type_name(x.dtype)))
         if not bool_only:
             require_numeric(x, tf_name)
+        static = attrs(axis=normalize_axis(axis, x.ndim, tf_name), keepdims=bool(keepdims))
         if check is not None:
             check(x)
-        static = attrs(axis=normalize_axis(axis, x.ndim, tf_name), keepdims=bool(keepdims))
         return apply(fn, (x,), static, tf_name, differentiable)
     api.__doc__ = doc or f"``tf.math.{name}`` on JAX: reduces ``axis`` (all axes when None)."
     return register(name, fn, kind="reduction", differentiable=differentiable,

@@ -16,8 +16,8 @@ from jax import lax
 from .. import dtypes, errors
 from ..tensor import Tensor, TensorLike
 from .core import (apply, as_dtype, attrs, binary, dims_str, dtype_of, match, normalize_axis,
-                   reduction, register, require_inexact, require_numeric, static_int,
-                   tf_type_name, to_tensor, unary)
+                   reduction, register, require_inexact, require_numeric, select_rank_limit,
+                   static_int, tf_type_name, to_tensor, unary)
 
 # TF's lists of allowed kernel types, quoted in its error for an integer input.
 _REAL = "bfloat16, half, float, double"
@@ -419,6 +419,7 @@ def _real_or_complex(x):
 
 def _float_input(x):
     require_inexact(x, "IsFinite", _REAL)  # TF's first kernel that rejects integers
+    select_rank_limit(x.shape, x.shape)  # TF shifts by the max with tf.where
 
 
 reduce_sum = reduction("reduce_sum", _sum, tf_name="Sum")
@@ -489,6 +490,10 @@ def _arg_reduction(name, fn, tf_name, python_check=False):
             shape = ",".join(str(d) for d in x.shape.as_list())
             raise errors.InvalidArgumentError(None, None, (
                 f"Reduction axis {axis} is empty in shape [{shape}] [Op:{tf_name}] name: "))
+        if x.ndim > 7:
+            raise errors.InvalidArgumentError(None, None, (
+                f"Argmax and Argmin only support up to 7 input dimensions, but got {x.ndim}. "
+                f"Inputs shape: {dims_str(x.shape)} [Op:{tf_name}] name: "))
         return apply(fn, (x,), attrs(axis=axis, output_type=out.as_numpy_dtype), tf_name,
                      differentiable=False)
     api.__doc__ = (f"``tf.math.{name}``: the index along ``axis`` (default 0) as "

@@ -20,7 +20,8 @@ from .clip_ops import _clip_by_norm
 from ._fuse import fused
 from .core import (apply, attr_int, attrs, broadcast_shapes, dims_str, int_array, match,
                    no_kernel, normalize_axis, register, reject_text, require_inexact,
-                   require_numeric, static_float, static_int, to_tensor, unary)
+                   require_numeric, select_rank_limit, static_float, static_int, to_tensor,
+                   unary)
 from .math_ops import _mean, cast, sigmoid, softplus  # noqa: F401 - tf.nn names of tf.math ops
 
 # --- activations ----------------------------------------------------------------------------
@@ -182,6 +183,7 @@ def dropout(x, rate, noise_shape=None, seed=None, name=None):
     except ValueError:
         raise invalid(f"condition {dims_str(shape)}, then {dims_str(x.shape)}, and else [] must be "
                       "broadcastable", "SelectV2") from None
+    select_rank_limit(shape, x.shape)
     keep = random_ops.uniform(shape, dtype=x.dtype, seed=seed) >= rate
     if is_number:
         return apply(_dropout, (x, keep), attrs(scale=1 / (1 - rate)), "Dropout")
