@@ -77,6 +77,9 @@ NN = {
         x, m, v, None, None, 0.01), LOGITS, f32(5), np.abs(f32(5))),
     "batch_norm_python_stats": (lambda tf, x: tf.nn.batch_normalization(
         x, 0.5, 2.0, 0.1, 3.0, 1e-3), LOGITS),
+    "batch_norm_float64_input": (lambda tf, x, m, v, o, s: tf.nn.batch_normalization(
+        tf.cast(x, tf.float64), m, v, o, s, 1e-3), LOGITS, f32(5), np.abs(f32(5)), f32(5),
+        f32(5)),  # the statistics stay float32; the result is cast to x's dtype
     "embedding": (lambda tf, p: tf.nn.embedding_lookup(p, [[0, 3], [1, 1]]), f32(4, 3)),
     "embedding_shards": (lambda tf, a, b: tf.nn.embedding_lookup([a, b], [4, 0, 2, 3]),
                          f32(3, 2), f32(2, 2)),

@@ -141,6 +141,9 @@ def _unstack(x, *, axis):
 @register("unstack", _unstack, tf_name="Unpack")
 def unstack(value, num=None, axis=0, name="unstack"):
     """``tf.unstack``: a list of tensors along ``axis``."""
+    if _is_text(value) and not np.ndim(value):
+        raise ValueError(f"Argument `axis` = {axis} not in range [0, 0) (argument `value` of "
+                         "tf.unstack)")
     x = to_tensor(value)
     if x.ndim == 0:
         raise ValueError("Input shape axis 0 must equal 0, got shape []")

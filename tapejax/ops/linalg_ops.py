@@ -186,7 +186,9 @@ def _tensordot_axes(axes, a_rank):
 @register("tensordot", _tensordot, tf_name="MatMul")
 def tensordot(a, b, axes, name=None):
     """``tf.tensordot``: contracts ``axes`` (an int N: the last N of ``a``, first N of ``b``)."""
-    a, b = match(a, b, "MatMul")
+    if _is_text(a):  # TF checks ``axes`` against the string tensor's rank first
+        _tensordot_axes(axes, np.ndim(a))
+    a, b = match(a, b, "MatMul", strict=True)
     a_axes, b_axes = _tensordot_axes(axes, a.ndim)
     if any(a.shape[i] != b.shape[j] for i, j in zip(a_axes, b_axes)):
         a_shape, b_shape = a.shape.as_list(), b.shape.as_list()

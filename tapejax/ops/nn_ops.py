@@ -13,13 +13,14 @@ import numpy as np
 from jax import lax
 
 from .. import dtypes, errors
-from ..tensor import Tensor, TensorLike
+from ..tensor import Tensor, TensorLike, _is_text
+from ..tensor_shape import TensorShape
 from . import random_ops
 from .array_ops import concat, concrete, gather, invalid, require_dtype, reshape
 from .clip_ops import _clip_by_norm
 from ._fuse import fused
-from .core import (apply, attr_int, attrs, broadcast_shapes, dims_str, int_array, match,
-                   no_kernel, normalize_axis, register, reject_text, require_inexact,
+from .core import (apply, attr_int, attrs, broadcast_shapes, dims_str, dtype_of, int_array,
+                   match, no_kernel, normalize_axis, register, reject_text, require_inexact,
                    require_numeric, select_rank_limit, static_float, static_int, to_tensor,
                    unary)
 from .math_ops import _mean, cast, sigmoid, softplus  # noqa: F401 - tf.nn names of tf.math ops
@@ -88,6 +89,9 @@ def _gelu(x, *, approximate):
 @register("gelu", _gelu, tf_name="Gelu")
 def gelu(features, approximate=False, name=None):
     """``tf.nn.gelu``: x * Phi(x), exact (erf) or with TF's tanh approximation."""
+    if _is_text(features):
+        raise ValueError("`features.dtype` must be a floating point tensor.Received:"
+                         "features.dtype=<dtype: 'string'> (argument `features` of tf.nn.gelu)")
     x = to_tensor(features)
     if not x.dtype.is_floating:
         raise ValueError("`features.dtype` must be a floating point tensor.Received:"
@@ -103,6 +107,10 @@ def _silu(x, beta):
 @register("silu", _silu, tf_name="Silu")
 def silu(features, beta=1.0):
     """``tf.nn.silu`` (``tf.nn.swish``): x * sigmoid(beta * x); ``beta`` may be a Tensor."""
+    if _is_text(features):  # TF casts ``beta`` to the string dtype
+        raise errors.UnimplementedError(None, None, (
+            "Cast float to string is not supported (argument `features` of tf.nn.silu) "
+            "[Op:Cast] name: "))
     x = to_tensor(features)
     require_inexact(x, "Sigmoid")
     if isinstance(beta, TensorLike):
@@ -158,6 +166,12 @@ def dropout(x, rate, noise_shape=None, seed=None, name=None):
     if is_number and not 0 <= rate < 1:
         raise ValueError("`rate` must be a scalar tensor or a float in the range [0, 1). "
                          f"Received: rate={rate}")
+    if not is_number and _is_text(rate):
+        raise ValueError(f"`rate` must be a scalar or scalar tensor. Received: rate={rate} "
+                         "(argument `rate` of tf.nn.dropout)")
+    if _is_text(x):
+        raise ValueError("`x.dtype` must be a floating point tensor as `x` will be scaled. "
+                         "Received: x_dtype=<dtype: 'string'> (argument `x` of tf.nn.dropout)")
     x = to_tensor(x)
     if not x.dtype.is_floating:
         raise ValueError("`x.dtype` must be a floating point tensor as `x` will be scaled. "
@@ -201,7 +215,7 @@ def _bias_add(x, bias, *, axis):
 def bias_add(value, bias, data_format=None, name=None):
     """``tf.nn.bias_add``: adds the 1-D ``bias`` along the channel axis (last, or 1 for
     ``data_format='NC...'``)."""
-    x, bias = match(value, bias, "BiasAdd")
+    x, bias = match(value, bias, "BiasAdd", strict=True)
     if x.ndim < 2:
         raise invalid(f"Input tensor must be at least 2D: {dims_str(x.shape)}", "BiasAdd")
     if bias.ndim != 1:
@@ -250,12 +264,21 @@ def _batch_norm(x, mean, variance, *rest, epsilon, has_offset, has_scale):
 @register("batch_normalization", _batch_norm, tf_name="BatchNormalization")
 def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name=None):
     """``tf.nn.batch_normalization``: ``(x - mean) * scale / sqrt(variance + eps) + offset``
-    with TF's order of operations."""
+    with TF's order of operations: the statistics share ``variance``'s dtype, and the result
+    is cast to ``x``'s."""
     x = to_tensor(x)
-    inputs = [x]
-    for value in (mean, variance, offset, scale):
+    if not isinstance(variance, (TensorLike, np.ndarray, np.generic, int, float)):
+        raise TypeError(f"unsupported operand type(s) for +: '{type(variance).__name__}' and "
+                        "'float' (argument `variance` of tf.nn.batch_normalization)")
+    if mean is None:  # TF multiplies it
+        raise ValueError("Attempt to convert a value (None) with an unsupported type "
+                         "(<class 'NoneType'>) to a Tensor. (argument `mean` of "
+                         "tf.nn.batch_normalization)")
+    variance = to_tensor(variance)
+    inputs = [x, match(variance, mean, "Mul", strict=True)[1], variance]
+    for value in (offset, scale):
         if value is not None:
-            inputs.append(match(x, value, "Mul")[1])
+            inputs.append(match(variance, value, "Mul", strict=True)[1])
     static = attrs(epsilon=static_float(variance_epsilon, "variance_epsilon"),
                    has_offset=offset is not None, has_scale=scale is not None)
     return apply(_batch_norm, tuple(inputs), static, "BatchNormalization")
@@ -291,11 +314,21 @@ def _xent_args(name, labels, logits):
     if labels is None or logits is None:
         raise ValueError(f"Both `labels` and `logits` must be provided for {name}"
                          f"Received: labels={labels} and logits={logits}")
-    logits, labels = to_tensor(logits), to_tensor(labels)
-    if not labels.shape.is_compatible_with(logits.shape):
+    logits, labels = _tensor_or_text(logits), _tensor_or_text(labels)
+    if not _shape(labels).is_compatible_with(_shape(logits)):
         raise ValueError("`logits` and `labels` must have the same shape, received "
-                         f"({logits.shape} vs {labels.shape}).")
-    return match(logits, labels, "Mul")
+                         f"({_shape(logits)} vs {_shape(labels)}).")
+    return logits, labels
+
+
+def _tensor_or_text(value):
+    """``value`` as a Tensor, or left as it is when it is a string (tapejax has no string
+    tensors) so that TF's Python checks of its shape can run first."""
+    return value if _is_text(value) else to_tensor(value)
+
+
+def _shape(value):
+    return TensorShape(np.shape(value)) if _is_text(value) else value.shape
 
 
 @fused
@@ -310,6 +343,7 @@ def _sigmoid_xent(labels, logits):
 def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
     """``tf.nn.sigmoid_cross_entropy_with_logits``: max(x, 0) - x * z + log(1 + exp(-|x|))."""
     logits, labels = _xent_args("sigmoid_cross_entropy_with_logits", labels, logits)
+    logits, labels = match(logits, labels, "Mul")
     return apply(_sigmoid_xent, (labels, logits), (), "LogisticLoss")
 
 
@@ -326,6 +360,13 @@ def weighted_cross_entropy_with_logits(labels, logits, pos_weight, name=None):
     """``tf.nn.weighted_cross_entropy_with_logits``: the logistic loss with positive examples
     weighted by ``pos_weight``."""
     logits, labels = _xent_args("weighted_cross_entropy_with_logits", labels, logits)
+    if not isinstance(pos_weight, (TensorLike, np.ndarray, np.generic, int, float, complex)):
+        raise TypeError(f"unsupported operand type(s) for -: '{type(pos_weight).__name__}' and "
+                        "'int' (argument `pos_weight` of tf.nn.weighted_cross_entropy_with_logits)")
+    if dtype_of(labels) == dtypes.bool:  # TF computes ``1 + (pos_weight - 1) * labels``
+        raise TypeError(errors.CANNOT_CONVERT.format(value=1, dtype="bool")
+                        + " (argument `labels` of tf.nn.weighted_cross_entropy_with_logits)")
+    logits, labels = match(logits, labels, "Mul")
     _, pos_weight = match(logits, pos_weight, "Mul")
     return apply(_weighted_xent, (labels, logits, pos_weight), (), "LogisticLoss")
 
@@ -356,6 +397,12 @@ def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
     """``tf.nn.softmax_cross_entropy_with_logits``: -sum(labels * log_softmax(logits)) over
     ``axis``; gradients as TF's kernel (logits: softmax - labels; labels: -log_softmax)."""
     op_name = "SoftmaxCrossEntropyWithLogits"
+    for value, cast_text in ((labels, "string to float"), (logits, "float to string")):
+        if _is_text(value):  # TF casts labels to the logits' dtype
+            raise errors.UnimplementedError(None, None, (
+                f"Cast {cast_text} is not supported (argument "
+                f"`{'labels' if value is labels else 'logits'}` of "
+                f"tf.nn.softmax_cross_entropy_with_logits) [Op:Cast] name: "))
     logits, labels = to_tensor(logits), to_tensor(labels)
     require_inexact(logits, op_name)
     if labels.dtype != logits.dtype:
@@ -403,11 +450,13 @@ def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None):
     Out-of-range labels raise ``InvalidArgumentError`` eagerly (TF on CPU) and give NaN when
     traced (TF on GPU)."""
     op_name = "SparseSoftmaxCrossEntropyWithLogits"
-    labels, logits = to_tensor(labels), to_tensor(logits)
-    if labels.ndim != logits.ndim - 1:
+    labels, logits = _tensor_or_text(labels), _tensor_or_text(logits)
+    label_shape, logit_shape = _shape(labels), _shape(logits)
+    if label_shape.rank != logit_shape.rank - 1:
         raise ValueError("`labels.shape.rank` must equal `logits.shape.rank - 1`. Received: "
-                         f"labels.shape={labels.shape} of rank {labels.ndim} and logits.shape="
-                         f"{logits.shape} of rank {logits.ndim}")
+                         f"labels.shape={label_shape} of rank {label_shape.rank} and "
+                         f"logits.shape={logit_shape} of rank {logit_shape.rank}")
+    labels, logits = to_tensor(labels), to_tensor(logits)
     if labels.shape.as_list() != logits.shape.as_list()[:-1]:
         raise ValueError("`labels.shape` must equal `logits.shape` except for the last "
                          f"dimension. Received: labels.shape={labels.shape} and logits.shape="
@@ -521,6 +570,7 @@ def _conv(x, w, *, strides, padding, dilations, layout, groups):
 
 def _convolve(x, filters, strides, padding, data_format, dilations, n, op_name,
               depthwise=False, stride_lengths=None):
+    reject_text(filters)
     x, w = match(x, filters, op_name)
     layout, channel = _layout(data_format, n, op_name)
     if x.ndim != n + 2 or w.ndim != n + 2:
@@ -598,6 +648,8 @@ def _conv_transpose(x, w, *, strides, padding, dilations, layout):
 
 def _transposed(input, filters, output_shape, strides, padding, data_format, dilations, n,
                 op_name, stride_lengths=None):
+    reject_text(input)
+    reject_text(filters)
     x, w = match(input, filters, op_name)
     layout, channel = _layout(data_format, n, op_name)
     strides = _window(strides, n, channel, "strides", op_name, stride_lengths)
@@ -894,10 +946,11 @@ def _log_poisson(targets, log_input, *, full):
 def log_poisson_loss(targets, log_input, compute_full_loss=False, name=None):
     """``tf.nn.log_poisson_loss``: ``exp(log_input) - log_input * targets`` (plus TF's
     Stirling term for targets above 1 with ``compute_full_loss``)."""
-    log_input, targets = match(log_input, targets, "Mul")
-    if not log_input.shape.is_compatible_with(targets.shape):
+    log_input, targets = _tensor_or_text(log_input), _tensor_or_text(targets)
+    if not _shape(log_input).is_compatible_with(_shape(targets)):
         raise ValueError(f"`log_input` and `targets` must have the same shape, received "
-                         f"({log_input.shape} vs {targets.shape}).")
+                         f"({_shape(log_input)} vs {_shape(targets)}).")
+    log_input, targets = match(log_input, targets, "Mul", strict=True)
     return apply(_log_poisson, (targets, log_input), attrs(full=bool(compute_full_loss)),
                  "LogPoissonLoss")
 
