@@ -555,3 +555,26 @@ def test_rank_limits_raise_tensorflows_class(real_tf, program):
             return type(error).__name__
         return "ok"
     assert run(tapejax) == run(real_tf)
+
+
+# --- float axes ---------------------------------------------------------------------------
+_FLOAT_AXES = ["0.0", "1.0", "1.5", "-1.0", "0.5", "-0.5", "np.float32(1.5)", "-2.5", "[1.5]"]
+_AXIS_OPS = ["tf.nn.softmax(m, axis=a)", "tf.nn.log_softmax(m, axis=a)", "tf.sort(m, axis=a)",
+             "tf.argsort(m, axis=a)", "tf.squeeze(tf.ones((2, 1, 1)), axis=a)",
+             "tf.sort(m, axis=tf.constant(a))"]
+
+
+@pytest.mark.parametrize("axis", _FLOAT_AXES)
+@pytest.mark.parametrize("program", _AXIS_OPS)
+def test_float_axes_as_tensorflow(real_tf, program, axis):
+    """``tf.sort``/``tf.argsort`` and ``tf.squeeze`` truncate a float axis with ``int()``;
+    softmax takes one equal to the last axis and fails on the others."""
+    def run(lib):
+        scope = {"tf": lib, "np": np, "m": lib.constant([[3.0, 1.0], [2.0, 4.0]]),
+                 "a": eval(axis, {"np": np})}  # noqa: S307 - fixed test values
+        try:
+            out = eval(program, scope)  # noqa: S307 - fixed test programs
+        except Exception as error:  # noqa: BLE001 - the class is what is compared
+            return type(error).__name__
+        return np.asarray(out).tolist()
+    assert run(tapejax) == run(real_tf)

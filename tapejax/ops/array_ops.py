@@ -19,6 +19,14 @@ from .core import (apply, attr_int, attrs, broadcast_shapes, dims_str, dtype_of,
                    to_tensor)
 
 
+def _truncated(value):
+    """An integer argument TF converts with ``int()`` (an op attribute, ``tf.sort``'s axis):
+    a float, or a list's float entries, truncated."""
+    if isinstance(value, (list, tuple)):
+        return [_truncated(v) for v in value]
+    return int(value) if isinstance(value, (float, np.floating)) else value
+
+
 def _static_ints(value, what, dtype=None):
     """A static shape/index argument (list, tuple, TensorShape or concrete Tensor) as ints;
     ``dtype`` as for :func:`int_array`."""
@@ -178,7 +186,7 @@ def squeeze(input, axis=None, name=None):  # noqa: A002 - TF's name
     """``tf.squeeze``: removes length-1 axes (only those in ``axis`` when given)."""
     x = to_tensor(input)
     if axis is not None:
-        axis = tuple(a % x.ndim for a in _static_ints(axis, "axis"))
+        axis = tuple(a % x.ndim for a in _static_ints(_truncated(axis), "axis"))
         for a in axis:
             if x.shape[a] != 1:
                 raise errors.InvalidArgumentError(None, None, (
@@ -990,7 +998,9 @@ def _sort_args(values, axis, direction, op_name):
     if x.dtype.is_bool:
         raise invalid(f"Value for attr 'T' of bool is not in the list of allowed values for "
                       f"{op_name}", op_name)
-    axis = static_int(axis, "axis")
+    if isinstance(axis, TensorLike) and axis.dtype.is_floating:  # TF takes int() of its value
+        axis = axis.numpy().tolist()
+    axis = static_int(_truncated(axis), "axis")
     if not -x.ndim <= axis < x.ndim:
         raise invalid(f"slice index {axis} of dimension 0 out of bounds.", "StridedSlice")
     return x, attrs(axis=axis % x.ndim, descending=direction == "DESCENDING")

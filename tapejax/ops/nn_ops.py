@@ -129,10 +129,23 @@ def _log_softmax(x, *, axis):
     return jax.nn.log_softmax(x, axis=axis)
 
 
+def _float_axis(axis, rank, op_name):
+    """TF's softmax moves a float ``axis`` (other than the last) with ``tf.range`` and
+    ``tf.transpose``, which fail: ``InvalidArgumentError``, or ``TypeError`` when a negative
+    one is added to the int32 rank first."""
+    if -rank <= axis < 0:
+        raise TypeError(errors.CANNOT_CONVERT.format(value=axis, dtype="int32")
+                        + f" (argument `axis` of {op_name})")
+    raise errors.InvalidArgumentError(None, None, (
+        f"A float `axis` ({axis}) is not a dimension index (argument `axis`) [Op:Range] name: "))
+
+
 def _softmax_api(name, fn, tf_name):
     def api(logits, axis=None, name=None):
         x = to_tensor(logits)
         require_inexact(x, tf_name)
+        if isinstance(axis, (float, np.floating)) and axis not in (-1, x.ndim - 1):
+            _float_axis(axis, x.ndim, tf_name)
         axis = -1 if axis is None else attr_int(axis, "axis", tf_name)
         if not -x.ndim <= axis < max(x.ndim, 1):
             raise errors.InvalidArgumentError(None, None, (
