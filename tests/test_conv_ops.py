@@ -26,6 +26,9 @@ CONV = {
         x, w, 1, [[0, 0], [1, 2], [0, 1], [0, 0]]), IMG, W33),
     "conv2d_even_kernel": (lambda tf, x, w: tf.nn.conv2d(x, w, 2, "SAME"), IMG, f32(2, 4, 3, 2)),
     "conv1d": (lambda tf, x, w: tf.nn.conv1d(x, w, 2, "SAME"), IMG[:, 0], W33[0]),
+    "conv2d_batch_dims": (lambda tf, x, w: tf.nn.conv2d(x, w, [2, 2], "SAME"),
+                          IMG.reshape((1,) + IMG.shape), W33),  # extra leading batch axes
+    "conv1d_batch_dims": (lambda tf, x, w: tf.nn.conv1d(x, w, 2, "SAME"), IMG, W33[0]),
     "conv1d_valid_list_stride": (lambda tf, x, w: tf.nn.conv1d(x, w, [1, 1, 1], "VALID"),
                                  IMG[:, 0], W33[0]),
     "conv3d": (lambda tf, x, w: tf.nn.conv3d(x, w, [1, 1, 2, 1, 1], "SAME"),
@@ -163,6 +166,13 @@ ERRORS = {
     "pool_dilated_same": lambda tf: tf.nn.pool(IMG, [2, 2], "MAX", padding="SAME",
                                                dilations=[2, 2]),
     "lrn_int": (lambda tf: tf.nn.lrn(tf.zeros([1, 1, 1, 2], tf.int32)), False),
+    "conv_filter_rank": (lambda tf: tf.nn.conv2d(IMG, W33[0], 1, "SAME"), False),
+    "conv1d_filter_rank": (lambda tf: tf.nn.conv1d(IMG[:, 0], W33[0, 0], 1, "SAME"), False),
+    "conv1d_input_rank_1": (lambda tf: tf.nn.conv1d(IMG[0, 0, 0], W33[0], 1, "SAME"), False),
+    "conv_transpose_input_rank": (lambda tf: tf.nn.conv2d_transpose(
+        IMG[0], W33, [2, 7, 6, 4], 1), False),
+    "conv_transpose_filter_rank": (lambda tf: tf.nn.conv2d_transpose(
+        IMG, W33[0], [2, 7, 6, 4], 1), False),
 }
 
 

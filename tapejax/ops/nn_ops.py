@@ -581,11 +581,31 @@ def _conv(x, w, *, strides, padding, dilations, layout, groups):
                                     feature_group_count=groups)
 
 
+def _check_conv_ranks(x, w, n, op_name):
+    """TF's kernel errors for a filter of the wrong rank or an input of too low a rank
+    (``conv1d`` expands both by one dimension first)."""
+    rank = max(n, 2) + 2
+    if w.ndim != n + 2:
+        shape = ([1] if n == 1 else []) + w.shape.as_list()
+        raise invalid(f"filter must be {rank}-dimensional: {dims_str(shape)}", op_name)
+    if n == 1 and x.ndim < 2:
+        raise invalid(f"Tried to expand dim index -3 for tensor with {x.ndim} dimensions.",
+                      "ExpandDims")
+    if x.ndim < n + 2:
+        raise invalid(f"input must be {rank}-dimensional{dims_str(x.shape)}", op_name)
+
+
 def _convolve(x, filters, strides, padding, data_format, dilations, n, op_name,
               depthwise=False, stride_lengths=None):
     reject_text(filters)
     x, w = match(x, filters, op_name)
     layout, channel = _layout(data_format, n, op_name)
+    _check_conv_ranks(x, w, n, op_name)
+    if x.ndim > n + 2 and not depthwise:  # TF folds extra leading batch dimensions
+        batch = x.shape.as_list()[:x.ndim - n - 1]
+        out = _convolve(reshape(x, [-1] + x.shape.as_list()[-(n + 1):]), w, strides, padding,
+                        data_format, dilations, n, op_name, stride_lengths=stride_lengths)
+        return reshape(out, batch + out.shape.as_list()[1:])
     if x.ndim != n + 2 or w.ndim != n + 2:
         raise ValueError(f"input must be {n + 2}-dimensional and filter must be "
                          f"{n + 2}-dimensional for {op_name}. Received: input.shape={x.shape}, "
@@ -665,6 +685,11 @@ def _transposed(input, filters, output_shape, strides, padding, data_format, dil
     reject_text(filters)
     x, w = match(input, filters, op_name)
     layout, channel = _layout(data_format, n, op_name)
+    if w.ndim != n + 2:
+        raise invalid(f"filter must be {n + 2}-dimensional: {dims_str(w.shape)}", op_name)
+    if x.ndim not in (n + 2, n + 3):
+        raise invalid(f"input_sizes must be {n + 2} or {n + 3}-dimensional, got: {x.ndim}",
+                      op_name)
     strides = _window(strides, n, channel, "strides", op_name, stride_lengths)
     dilations = _window(dilations, n, channel, "dilations", op_name)
     padding = _padding(padding, n, channel, op_name)
