@@ -388,13 +388,19 @@ _OPERAND_PROGRAMS = [
     "f - 'abc'", "'abc' * f", "tf.subtract('abc', 1.0)", "tf.subtract(1.0, 'abc')",
     "tf.subtract('abc', 'd')", "f - [1, 'a']", "f - ['a', 'b']", "f ** 'a'",
     "i / 1.5", "i / f", "f / i", "tf.math.divide_no_nan(i, f)", "b / b", "i / 2", "2 / i",
+    "tf.math.multiply_no_nan(i, f)", "tf.math.multiply_no_nan(f, tf.cast(f, tf.float64))",
+    "tf.math.multiply_no_nan(2, f)", "tf.math.multiply_no_nan(f, 'a')",
+    "tf.math.multiply_no_nan(2.5, i)", "tf.math.multiply_no_nan(i, 2.5)",
+    "tf.math.multiply_no_nan('a', f)", "tf.math.multiply_no_nan('a', 2.0)",
+    "tf.math.multiply_no_nan(i, 2)", "tf.math.multiply_no_nan(f, 2)",
 ]
 
 
 @pytest.mark.parametrize("program", _OPERAND_PROGRAMS)
 def test_operand_conversion_raises_tensorflows_class(real_tf, program):
     """A Python operand is converted to the other operand's dtype (``TypeError`` when it
-    cannot be) except by ``tf.add``, which converts it alone (the kernel's error)."""
+    cannot be) except by ``tf.add``, which converts it alone (the kernel's error);
+    ``multiply_no_nan`` converts ``y`` to ``x``'s dtype (``ValueError`` for a Tensor)."""
     def run(lib):
         scope = {"tf": lib, "i": lib.constant([1, 2]), "f": lib.constant([1.0, 2.0]),
                  "b": lib.constant([True, False])}
@@ -574,6 +580,47 @@ def test_float_axes_as_tensorflow(real_tf, program, axis):
                  "a": eval(axis, {"np": np})}  # noqa: S307 - fixed test values
         try:
             out = eval(program, scope)  # noqa: S307 - fixed test programs
+        except Exception as error:  # noqa: BLE001 - the class is what is compared
+            return type(error).__name__
+        return np.asarray(out).tolist()
+    assert run(tapejax) == run(real_tf)
+
+
+# --- add_n's inputs -------------------------------------------------------------------------
+_ADD_N_PROGRAMS = [
+    'tf.add_n([tf.ones(2), [1, 2]])',
+    'tf.add_n([tf.ones(2), [1., 2.]])',
+    'tf.add_n(tf.ones((2, 2)))',
+    'tf.add_n(x for x in [tf.ones(2), tf.ones(2)])',
+    'tf.add_n([[1, 2], tf.ones(2)])',
+    'tf.add_n(None)',
+    'tf.add_n(object())',
+    "tf.add_n('abc')",
+    "tf.add_n([1, 'a'])",
+    "tf.add_n(['a', 1])",
+    "tf.add_n([tf.ones(2), 'a'])",
+    'tf.add_n([])',
+    'tf.add_n(())',
+    'tf.add_n(5)',
+    'tf.add_n([1, 2.5])',
+    'tf.add_n([2.5, 1])',
+    'tf.add_n([None, 1])',
+    'tf.add_n([tf.ones(2), None])',
+    'tf.add_n((tf.ones(2), tf.ones(3)))',
+    'tf.add_n([tf.ones(2)])',
+    "tf.add_n([[1, 'a']])",
+    "tf.add_n({'a': 1, 'b': 2})",
+    'tf.add_n(np.ones((2, 2)))',
+]
+
+
+@pytest.mark.parametrize("program", _ADD_N_PROGRAMS)
+def test_add_n_converts_each_input_alone(real_tf, program):
+    """``tf.add_n`` iterates ``inputs`` and converts each item alone; the kernel then wants
+    one dtype and shape (strings included: its ``InvalidArgumentError``)."""
+    def run(lib):
+        try:
+            out = eval(program, {"tf": lib, "np": np})  # noqa: S307 - fixed test programs
         except Exception as error:  # noqa: BLE001 - the class is what is compared
             return type(error).__name__
         return np.asarray(out).tolist()

@@ -14,10 +14,10 @@ import numpy as np
 from jax import lax
 
 from .. import dtypes, errors
-from ..tensor import Tensor, TensorLike
+from ..tensor import Tensor, TensorLike, _is_text
 from .core import (apply, as_dtype, attrs, binary, dims_str, dtype_of, match, normalize_axis,
-                   reduction, register, require_inexact, require_numeric, select_rank_limit,
-                   static_int, tf_type_name, to_tensor, unary)
+                   reduction, register, reject_text, require_inexact, require_numeric,
+                   select_rank_limit, static_int, tf_type_name, to_tensor, unary)
 
 # TF's lists of allowed kernel types, quoted in its error for an integer input.
 _REAL = "bfloat16, half, float, double"
@@ -252,9 +252,28 @@ xlogy = binary("xlogy", _xlogy, float_only=_XLOGY_TYPES, domain=(0.1, 4.0),
                doc="``tf.math.xlogy``: 0 where x == 0, with TF's zero gradients there.")
 xdivy = binary("xdivy", _xdivy, float_only=_XLOGY_TYPES, domain=(0.5, 2.0),
                doc="``tf.math.xdivy``: 0 where x == 0, with TF's zero gradients there.")
-multiply_no_nan = binary(
-    "multiply_no_nan", _multiply_no_nan, tf_name="MulNoNan", float_only=True,
-    doc="``tf.math.multiply_no_nan``: 0 where y == 0 even for inf/nan x; TF's gradients.")
+
+
+@register("multiply_no_nan", _multiply_no_nan, kind="binary", float_only=True, tf_name="MulNoNan")
+def multiply_no_nan(x, y, name=None):
+    """``tf.math.multiply_no_nan``: 0 where y == 0 even for inf/nan x; TF's gradients. As TF,
+    ``x`` is converted alone and ``y`` to its dtype (``ValueError`` for a Tensor of another)."""
+    if _is_text(x):
+        if dtype_of(y) is None:
+            reject_text(x, converted=y)
+        x_dtype = "string"
+    else:
+        x = to_tensor(x)
+        x_dtype = x.dtype.name
+    if dtype_of(y) is not None and dtype_of(y).name != x_dtype:
+        raise ValueError("y: " + errors.CONVERSION_DTYPE.format(
+            requested=x_dtype, actual=dtype_of(y).name, value=y)
+            + " (argument `y` of tf.math.multiply_no_nan)")
+    x, y = match(x, y, "MulNoNan", strict=True)
+    require_inexact(x, "MulNoNan")
+    return apply(_multiply_no_nan, (x, y), (), "MulNoNan")
+
+
 floordiv = binary("floordiv", jnp.floor_divide, tf_name="FloorDiv", differentiable=False)
 floormod = binary("floormod", jnp.mod, tf_name="FloorMod", domain=(0.5, 2.0))
 equal = binary("equal", jnp.equal, differentiable=False)
@@ -586,16 +605,23 @@ def _add_n(*xs):
 
 @register("add_n", _add_n, tf_name="AddN")
 def add_n(inputs, name=None):
-    """``tf.math.add_n``: the sum of same-shaped, same-dtype tensors (no broadcasting)."""
-    inputs = list(inputs) if isinstance(inputs, (list, tuple)) else None
+    """``tf.math.add_n``: the sum of same-shaped, same-dtype tensors (no broadcasting). As TF,
+    ``inputs`` is iterated (``TypeError`` when it cannot be) and each item converted alone."""
+    try:
+        inputs = list(inputs)
+    except TypeError as error:
+        raise TypeError(f"{error} (argument `inputs` of tf.math.add_n)") from None
     if not inputs:
         raise ValueError("Inputs must be an iterable of at least one Tensor/IndexedSlices with "
                          f"the same dtype and shape. Received: inputs={inputs!r}")
-    first = next((x for x in inputs if isinstance(x, TensorLike)), None)
-    first = to_tensor(inputs[0]) if first is None else first
-    xs = []
-    for k, x in enumerate(inputs):
-        x = to_tensor(x, None if isinstance(x, TensorLike) else first.dtype)
+    xs = [x if _is_text(x) else to_tensor(x) for x in inputs]
+    texts = [k for k, x in enumerate(xs) if _is_text(x)]
+    if texts:  # TF makes string tensors, which its kernel rejects
+        raise errors.InvalidArgumentError(None, None, (
+            f"Value for attr 'T' of string is not in the list of allowed values (input "
+            f"#{texts[0]} of AddN: {inputs[texts[0]]!r}) [Op:AddN] name: "))
+    first = xs[0]
+    for k, x in enumerate(xs):
         if x.dtype != first.dtype:
             raise errors.InvalidArgumentError(None, None, errors.DTYPE_MISMATCH.format(
                 op="AddN", index=k, expected=tf_type_name(first.dtype),
@@ -604,7 +630,6 @@ def add_n(inputs, name=None):
             raise errors.InvalidArgumentError(None, None, (
                 f"Inputs to operation AddN of type AddN must have the same size and shape.  "
                 f"Input 0: {dims_str(first)} != input {k}: {dims_str(x)} [Op:AddN] name: "))
-        xs.append(x)
     return apply(_add_n, tuple(xs), (), "AddN")
 
 
