@@ -625,3 +625,43 @@ def test_add_n_converts_each_input_alone(real_tf, program):
             return type(error).__name__
         return np.asarray(out).tolist()
     assert run(tapejax) == run(real_tf)
+
+
+# --- inputs TF converts to a fixed dtype (bool ops) or casts (strings) ----------------------
+_CONVERSION_PROGRAMS = [
+    'tf.reduce_all(np.array([1.5]))',
+    'tf.reduce_all(np.array([0, 2]))',
+    'tf.reduce_all(np.float64(2.0))',
+    'tf.reduce_all([])',
+    'tf.reduce_any([[True], [False]])',
+    'tf.reduce_all(np.array([1]))',
+    'tf.reduce_all(tf.constant(1))',
+    'tf.math.logical_not([1, 0])',
+    "tf.reduce_all('abc')",
+    "tf.reduce_any(['a', 'b'])",
+    'tf.reduce_all([True, False])',
+    "tf.math.logical_not('abc')",
+    'tf.math.logical_not([True])',
+    "tf.cast('abc', tf.int32)",
+    "tf.cast(['a'], tf.bool)",
+    "tf.cast('1', tf.float32)",
+    "tf.math.bincount('abc')",
+    "tf.math.bincount(['1', '2'])",
+    "tf.cast([1, 'a'], tf.int32)",
+    "tf.reduce_any([1, 'a'])",
+    'tf.math.logical_not(1)',
+    'tf.reduce_all(1.5)',
+]
+
+
+@pytest.mark.parametrize("program", _CONVERSION_PROGRAMS)
+def test_fixed_dtype_conversions_as_tensorflow(real_tf, program):
+    """Bool ops convert a Python input to bool (``TypeError`` for numbers and strings), cast a
+    NumPy one; a string cast to a number is TF's ``UnimplementedError``."""
+    def run(lib):
+        try:
+            out = eval(program, {"tf": lib, "np": np})  # noqa: S307 - fixed test programs
+        except Exception as error:  # noqa: BLE001 - the class is what is compared
+            return type(error).__name__
+        return np.asarray(out).tolist()
+    assert run(tapejax) == run(real_tf)

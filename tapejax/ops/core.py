@@ -233,6 +233,19 @@ MISSING_KERNELS = {
 }
 
 
+def bool_input(value):
+    """An input TF converts to bool: a Python value that is not bool (a string, a number) is
+    its ``TypeError``, a NumPy value is cast; Tensors are left to the op's dtype check."""
+    if isinstance(value, TensorLike):
+        return to_tensor(value)
+    reject_text(value, "bool")
+    if type(value) in _SCALARS or (isinstance(value, (list, tuple)) and np.size(_plain(value))):
+        if not infer_dtype(value).is_bool:
+            raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype="bool")
+                            + _argument_hint(value))
+    return to_tensor(value, dtypes.bool)
+
+
 def no_kernel(dtype, op_name):
     """TF's ``NotFoundError`` where ``op_name`` has no CPU kernel for ``dtype`` (a ``DType``
     or ``"string"``), as listed in :data:`MISSING_KERNELS`."""
@@ -492,7 +505,7 @@ def reduction(name, fn, *, tf_name, differentiable=True, bool_only=False, check=
     ``check``, when given, validates the input Tensor (raising TF's error) after ``axis``.
     """
     def api(input_tensor, axis=None, keepdims=False, name=None):
-        x = to_tensor(input_tensor)
+        x = bool_input(input_tensor) if bool_only else to_tensor(input_tensor)
         if bool_only and not x.dtype.is_bool:
             raise errors.InvalidArgumentError(None, None, errors.DTYPE_MISMATCH.format(
                 op=tf_name, index=0, expected="bool", got=tf_type_name(x.dtype)))

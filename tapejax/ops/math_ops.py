@@ -15,9 +15,10 @@ from jax import lax
 
 from .. import dtypes, errors
 from ..tensor import Tensor, TensorLike, _is_text
-from .core import (apply, as_dtype, attrs, binary, dims_str, dtype_of, match, normalize_axis,
-                   reduction, register, reject_text, require_inexact, require_numeric,
-                   select_rank_limit, static_int, tf_type_name, to_tensor, unary)
+from .core import (apply, as_dtype, attrs, binary, bool_input, dims_str, dtype_of, match,
+                   normalize_axis, reduction, register, reject_text, require_inexact,
+                   require_numeric, select_rank_limit, static_int, tf_type_name, to_tensor,
+                   unary)
 
 # TF's lists of allowed kernel types, quoted in its error for an integer input.
 _REAL = "bfloat16, half, float, double"
@@ -216,7 +217,7 @@ def reciprocal(x, name=None):
 
 def _logical(name, fn, tf_name, n_inputs):
     def api(x, y=None, name=None):
-        xs = (to_tensor(x),) if n_inputs == 1 else match(x, y, tf_name)
+        xs = (bool_input(x),) if n_inputs == 1 else match(x, y, tf_name)
         for k, t in enumerate(xs):
             if not t.dtype.is_bool:
                 raise errors.InvalidArgumentError(None, None, errors.DTYPE_MISMATCH.format(
@@ -721,6 +722,7 @@ def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=dtypes.int
     The output length is ``max(arr) + 1``, raised to ``minlength`` and cut at ``maxlength``;
     TF defines no gradient (None here).
     """
+    _cast_text(arr, "int32")
     x = to_tensor(arr)
     values = _concrete(arr, x, "DenseBincount", "arr")
     if x.dtype.is_inexact:
@@ -811,11 +813,19 @@ def _cast(x, *, dtype):
     return x.astype(dtype)
 
 
+def _cast_text(value, dtype):
+    """TF's kernel error for a string cast to a number (tapejax has no string tensors)."""
+    if _is_text(value):
+        raise errors.UnimplementedError(None, None, (
+            f"Cast string to {dtype} is not supported (got {value!r}) [Op:Cast] name: "))
+
+
 @register("cast", _cast, kind="other", tf_name="Cast")
 def cast(x, dtype, name=None):
     """``tf.cast``: float to int truncates toward zero; complex to real keeps the real part."""
-    x = to_tensor(x)
     dtype = as_dtype(dtype)
+    _cast_text(x, dtype.name)
+    x = to_tensor(x)
     if x.dtype == dtype:
         return x if isinstance(x, Tensor) else identity(x)
     differentiable = x.dtype.is_inexact and dtype.is_inexact
