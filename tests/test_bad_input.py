@@ -665,3 +665,35 @@ def test_fixed_dtype_conversions_as_tensorflow(real_tf, program):
             return type(error).__name__
         return np.asarray(out).tolist()
     assert run(tapejax) == run(real_tf)
+
+
+# --- concat's values ------------------------------------------------------------------------
+_CONCAT_PROGRAMS = [
+    'tf.concat(None, 0)',
+    'tf.concat(tf.ones((2,2)), 0)',
+    "tf.concat({'a': 1}, 0)",
+    'tf.concat(3, 0)',
+    'tf.concat(object(), 0)',
+    'tf.concat([tf.ones(2)], 5)',
+    'tf.concat([tf.ones(2)], [0])',
+    'tf.concat([tf.ones(2)], 1.5)',
+    'tf.concat([3], 0)',
+    'tf.concat((tf.ones(2), tf.ones(3)), 0)',
+    'tf.concat([[1, 2], [3]], 0)',
+    'tf.concat([tf.ones(2), [1, 2]], 0)',
+    'tf.concat(x for x in [tf.ones(2)])',
+    "tf.concat([tf.ones(2)], 'a')",
+]
+
+
+@pytest.mark.parametrize("program", _CONCAT_PROGRAMS)
+def test_concat_values_as_tensorflow(real_tf, program):
+    """``tf.concat`` takes a non-list as a one-item list and returns one item through
+    ``tf.identity`` (converting it: ``ValueError`` for None or objects)."""
+    def run(lib):
+        try:
+            out = eval(program, {"tf": lib, "np": np})  # noqa: S307 - fixed test programs
+        except Exception as error:  # noqa: BLE001 - the class is what is compared
+            return type(error).__name__
+        return np.asarray(out).tolist()
+    assert run(tapejax) == run(real_tf)

@@ -14,6 +14,7 @@ from .. import dtypes, errors
 from ..tensor import Tensor, TensorLike, _is_text, constant
 from ..tensor_shape import TensorShape
 from ._fuse import fused
+from .math_ops import identity
 from .core import (apply, attr_int, attrs, broadcast_shapes, dims_str, dtype_of, int_array,
                    match, no_kernel, register, select_rank_limit, static_int, tf_type_name,
                    to_tensor)
@@ -98,7 +99,13 @@ def _same_dtype_list(values, op_name):
 
 @register("concat", _concat, tf_name="ConcatV2")
 def concat(values, axis, name="concat"):
-    """``tf.concat`` along ``axis``."""
+    """``tf.concat`` along ``axis``; as TF, a single value (or a non-list, taken as one) is
+    returned through ``tf.identity`` with only ``axis`` checked."""
+    if not isinstance(values, (list, tuple)):
+        values = [values]
+    if len(values) == 1:
+        static_int(axis, "axis", "int32")
+        return identity(values[0])
     values = _same_dtype_list(values, "ConcatV2")
     rank = values[0].ndim
     axis = static_int(axis, "axis", op_name="ConcatV2")

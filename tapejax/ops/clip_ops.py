@@ -8,8 +8,8 @@ import numpy as np
 
 from .. import errors
 from ..tensor import TensorLike
-from .core import (apply, attrs, match, normalize_axis, register, require_inexact, require_numeric,
-                   to_tensor)
+from .core import (apply, attrs, broadcast_shapes, dtype_of, match, normalize_axis, register,
+                   reject_text, require_inexact, require_numeric, to_tensor)
 from .math_ops import _maximum, _minimum, _sqrt, tf_type_name
 
 
@@ -20,12 +20,14 @@ def _clip_by_value(t, lo, hi):
 @register("clip_by_value", _clip_by_value, tf_name="ClipByValue")
 def clip_by_value(t, clip_value_min, clip_value_max, name=None):
     """``tf.clip_by_value``: ``maximum(minimum(t, max), min)``, as TF computes it."""
+    if dtype_of(clip_value_max) is None:
+        reject_text(t, converted=clip_value_max)  # TF converts t alone, then max to its dtype
     t = to_tensor(t)
     t, hi = match(t, clip_value_max, "Minimum", strict=True)
     t, lo = match(t, clip_value_min, "Maximum", strict=True)
     shape = tuple(t.shape)
     try:
-        out_shape = np.broadcast_shapes(shape, _shape(lo), _shape(hi))
+        out_shape = broadcast_shapes(shape, _shape(lo), _shape(hi))
     except ValueError:  # incompatible: the op itself raises TF's InvalidArgumentError
         out_shape = shape
     if out_shape != shape:
