@@ -697,3 +697,72 @@ def test_concat_values_as_tensorflow(real_tf, program):
             return type(error).__name__
         return np.asarray(out).tolist()
     assert run(tapejax) == run(real_tf)
+
+
+# --- linspace's arguments -------------------------------------------------------------------
+_LINSPACE_PROGRAMS = [
+    'tf.linspace(0., 1., 3, axis=[0, 0])',
+    'tf.linspace(0., 1., 3, axis=[0])',
+    'tf.linspace(0., 1., 3.0)',
+    'tf.linspace(0., 1., np.int64(3))',
+    'tf.linspace(0., 1., tf.constant(3.))',
+    "tf.linspace(0., 1., 'abc')",
+    "tf.linspace('abc', 1., 3)",
+    "tf.linspace(0., 'abc', 3)",
+    'tf.linspace(0., 1., tf.constant(3))',
+    'tf.linspace(0., 1., 1.5)',
+    'tf.linspace(0., 1., 3, axis=(0,))',
+    'tf.linspace([0., 1.], [1., 2.], 3, axis=1)',
+    'tf.linspace(0., 1., None)',
+    'tf.linspace(0., 1., [3])',
+]
+
+
+@pytest.mark.parametrize("program", _LINSPACE_PROGRAMS)
+def test_linspace_arguments_as_tensorflow(real_tf, program):
+    """``num`` must convert to an integer tensor (``TypeError``); ``stop`` converts to
+    ``start``'s dtype; a list ``axis`` fails in ``expand_dims`` or TF's Python compare."""
+    def run(lib):
+        try:
+            out = eval(program, {"tf": lib, "np": np})  # noqa: S307 - fixed test programs
+        except Exception as error:  # noqa: BLE001 - the class is what is compared
+            return type(error).__name__
+        return np.asarray(out).tolist()
+    assert run(tapejax) == run(real_tf)
+
+
+# --- softmax_cross_entropy_with_logits: TF's 2-D flattening ------------------------------
+_XENT_R = np.random.RandomState(0)
+_XENT_L = _XENT_R.normal(size=(2, 3)).astype(np.float32)
+_XENT_P = np.abs(_XENT_R.normal(size=(2, 3))).astype(np.float32)
+_XENT_PROGRAMS = [
+    'tf.nn.softmax_cross_entropy_with_logits(tf.ones((1,)*40), tf.ones((2,2)))',
+    'tf.nn.softmax_cross_entropy_with_logits(P[0], L)',
+    'tf.nn.softmax_cross_entropy_with_logits(P[:1], L)',
+    'tf.nn.softmax_cross_entropy_with_logits(P[:, :1], L)',
+    'tf.nn.softmax_cross_entropy_with_logits(P.reshape(1, 2, 3), L)',
+    'tf.nn.softmax_cross_entropy_with_logits(P.reshape(2, 1, 3), L.reshape(1, 2, 3))',
+    'tf.nn.softmax_cross_entropy_with_logits(P, L[0])',
+    'tf.nn.softmax_cross_entropy_with_logits(P[:, :2], L)',
+    'tf.nn.softmax_cross_entropy_with_logits(P.reshape(3, 2), L)',
+    'tf.nn.softmax_cross_entropy_with_logits(np.ones((3, 1, 3), np.float32), L)',
+    'tf.nn.softmax_cross_entropy_with_logits(P, L, axis=0)',
+    'tf.nn.softmax_cross_entropy_with_logits(P[:1], L, axis=0)',
+    'tf.nn.softmax_cross_entropy_with_logits(P, L)',
+    'tf.nn.softmax_cross_entropy_with_logits(1.0, L)',
+    'tf.nn.softmax_cross_entropy_with_logits(P, 1.0)',
+]
+
+
+@pytest.mark.parametrize("program", _XENT_PROGRAMS)
+def test_softmax_xent_flattens_as_tensorflow(real_tf, program):
+    """TF flattens labels and logits to ``[rows, classes]``; labels broadcast by one row or one
+    class there, and the loss takes the logits' leading shape."""
+    def run(lib):
+        scope = {"tf": lib, "np": np, "P": _XENT_P, "L": _XENT_L}
+        try:
+            out = eval(program, scope)  # noqa: S307 - fixed test programs
+        except Exception as error:  # noqa: BLE001 - the class is what is compared
+            return type(error).__name__
+        return np.round(np.asarray(out), 5).tolist()
+    assert run(tapejax) == run(real_tf)

@@ -16,8 +16,8 @@ from ..tensor_shape import TensorShape
 from ._fuse import fused
 from .math_ops import identity
 from .core import (apply, attr_int, attrs, broadcast_shapes, dims_str, dtype_of, int_array,
-                   match, no_kernel, register, select_rank_limit, static_int, tf_type_name,
-                   to_tensor)
+                   match, no_kernel, register, reject_text, select_rank_limit, static_int,
+                   tf_type_name, to_tensor)
 
 
 def _truncated(value):
@@ -684,6 +684,9 @@ def split(value, num_or_size_splits, axis=0, num=None, name="split"):
         if count < 1:
             raise invalid(f"Value for attr 'num_split' of {count} must be at least minimum 1",
                           op_name)
+        if count >= 2**31:  # TF's eager executor takes an int32 count of outputs
+            raise ValueError(f"Number of outputs is too big: {count} (argument "
+                             "`num_or_size_splits` of tf.split)")
     else:
         op_name = "SplitV"
         sizes = (int_array(num_or_size_splits, "num_or_size_splits")
@@ -967,6 +970,8 @@ _LINSPACE_FLOAT = {"int8": dtypes.float32, "uint8": dtypes.float32, "int16": dty
 def linspace(start, stop, num, name=None, axis=0):
     """``tf.linspace``: ``num`` evenly spaced values, computed as TF does (``start + k *
     delta``, exact end points); integer inputs give float64 (float32 for 8/16-bit)."""
+    if dtype_of(stop) is None:
+        reject_text(start, converted=stop)  # TF converts start alone, then stop to its dtype
     start = to_tensor(start)
     stop = to_tensor(stop, start.dtype)
     start, stop = match(start, stop, "LinSpace")
@@ -974,10 +979,22 @@ def linspace(start, stop, num, name=None, axis=0):
         target = _LINSPACE_FLOAT.get(start.dtype.name, dtypes.float64)
         start, stop = (Tensor(t.__jax_array__().astype(target.as_numpy_dtype))
                        for t in (start, stop))
-    num = int(concrete(to_tensor(num)))
+    num_dtype = "string" if _is_text(num) else to_tensor(num).dtype
+    if num_dtype == "string" or not num_dtype.is_integer:
+        raise TypeError(f"Argument `tensor` (name: num) must be of type integer. Received "
+                        f"`tensor` = {num!r} of dtype: {num_dtype!r} (argument `num` of "
+                        "tf.linspace)")
+    count = np.asarray(concrete(to_tensor(num)))
+    num = int(count.reshape(-1)[0] if count.size == 1 else count)
     if num < 0:
         raise invalid(f"Requires start <= limit when delta > 0: 1/{num}", "Range")
     rank = builtins.max(start.ndim, stop.ndim) + 1
+    if isinstance(axis, (list, tuple)):  # TF expands by it, then compares it with 0
+        if np.size(axis) != 1:
+            raise invalid("'dim' must be a tensor with a single value (argument `axis` of "
+                          "tf.linspace)", "ExpandDims")
+        raise TypeError(f"'>=' not supported between instances of '{type(axis).__name__}' and "
+                        "'int' (argument `axis` of tf.linspace)")
     axis = static_int(axis, "axis")
     if not -rank <= axis < rank:
         raise invalid(f"Tried to expand dim index {axis} for tensor with {rank - 1} dimensions.",

@@ -426,6 +426,9 @@ def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
         axis = static_int(to_tensor(axis), "axis", op_name=op_name)
     if not -logits.ndim <= axis < max(logits.ndim, 1):
         raise invalid(f"axis {axis} is out of range for rank {logits.ndim}", op_name)
+    if labels.ndim and logits.ndim and labels.shape != logits.shape and (
+            axis % logits.ndim == logits.ndim - 1):
+        labels = _kernel_labels(labels, logits, op_name)
     try:
         broadcast_shapes(tuple(labels.shape), tuple(logits.shape))
     except ValueError:
@@ -437,6 +440,22 @@ def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
                       f" labels_size={dims_str(labels.shape)}", op_name)
     return apply(_softmax_xent, (labels, logits), attrs(axis=axis % max(logits.ndim, 1)),
                  op_name)
+
+
+def _kernel_labels(labels, logits, op_name):
+    """``labels`` as TF's kernel sees them against ``logits``: both flattened to
+    ``[rows, classes]``, labels broadcasting (one row or one class), the loss then reshaped to
+    the logits' leading shape; reshaped here to broadcast the same way at full rank."""
+    (a, label_classes), (b, classes) = _2d(labels.shape), _2d(logits.shape)
+    if a not in (1, b) or label_classes not in (1, classes):
+        raise invalid(f"logits and labels must be broadcastable: logits_size={dims_str([b, classes])}"
+                      f" labels_size={dims_str([a, label_classes])}", op_name)
+    rows = a if b == 1 else b
+    if rows != b:
+        raise invalid(f"Input to reshape is a tensor with {rows} values, but the requested "
+                      f"shape has {b}", "Reshape")
+    lead = [1] * (logits.ndim - 1) if a == 1 else logits.shape.as_list()[:-1]
+    return reshape(labels, lead + [label_classes])
 
 
 def _2d(shape):
