@@ -280,6 +280,7 @@ def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name
     with TF's order of operations: the statistics share ``variance``'s dtype, and the result
     is cast to ``x``'s."""
     x = to_tensor(x)
+    require_numeric(x, "Mul")
     if not isinstance(variance, (TensorLike, np.ndarray, np.generic, int, float)):
         raise TypeError(f"unsupported operand type(s) for +: '{type(variance).__name__}' and "
                         "'float' (argument `variance` of tf.nn.batch_normalization)")
@@ -616,7 +617,8 @@ def _check_conv_ranks(x, w, n, op_name):
 
 def _convolve(x, filters, strides, padding, data_format, dilations, n, op_name,
               depthwise=False, stride_lengths=None):
-    reject_text(filters)
+    if n != 1:  # conv1d expands the filters alone first: a string reaches the kernel
+        reject_text(filters)
     x, w = match(x, filters, op_name)
     layout, channel = _layout(data_format, n, op_name)
     _check_conv_ranks(x, w, n, op_name)
