@@ -342,3 +342,20 @@ def test_copies_jacobians_and_forward_mode_of_pending_values(lazy):
         assert _pending(w)
     np.testing.assert_allclose(acc.jvp(w).numpy(), [2 * np.cos(1.0), 0.0], rtol=1e-6)
     np.testing.assert_allclose(w.numpy(), 2 * np.sin([1.0, 2.0]), rtol=1e-6)
+
+
+def test_op_count_bound_computes_held_values():
+    x = tf.constant([1.0, 2.0])
+    with tf.config.lazy_tape(True, max_pending_ops=16):
+        with tf.GradientTape(persistent=True) as tape:
+            tape.watch(x)
+            outs = [x * float(k) for k in range(40)]  # 40 independent one-op graphs
+            assert not _pending(outs[0]), "the first 16 were computed when the 17th came"
+            assert _pending(outs[-1])
+            from tapejax._recording import STACK
+            assert len(STACK.lazy_current) <= 16
+        np.testing.assert_allclose(outs[7].numpy(), [7.0, 14.0])
+        np.testing.assert_allclose(tape.gradient(outs[39], x).numpy(), [39.0, 39.0])
+    assert tf.config.lazy_tape_info()["max_pending_ops"] == 10000
+    with pytest.raises(ValueError, match="max_pending_ops"):
+        tf.config.lazy_tape(True, max_pending_ops=-1)
