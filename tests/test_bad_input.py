@@ -395,15 +395,19 @@ _OPERAND_PROGRAMS = [
 def test_operand_conversion_raises_tensorflows_class(real_tf, program):
     """A Python operand is converted to the other operand's dtype (``TypeError`` when it
     cannot be) except by ``tf.add``, which converts it alone (the kernel's error)."""
-    def run(lib):
-        scope = {"tf": lib, "i": lib.constant([1, 2]), "f": lib.constant([1.0, 2.0]),
-                 "b": lib.constant([True, False])}
-        try:
-            eval(program, scope)  # noqa: S307 - fixed test programs
-        except Exception as error:  # noqa: BLE001 - the class is what is compared
-            return type(error).__name__
-        return "ok"
-    assert run(tapejax) == run(real_tf)
+    def scope(lib):
+        return {"tf": lib, "i": lib.constant([1, 2]), "f": lib.constant([1.0, 2.0]),
+                "b": lib.constant([True, False])}
+    assert _outcome(program, scope(tapejax)) == _outcome(program, scope(real_tf))
+
+
+def _outcome(program, scope):
+    """The class name of what ``program`` raises in ``scope``, or ``"ok"``."""
+    try:
+        eval(program, scope)  # noqa: S307 - fixed test programs
+    except Exception as error:  # noqa: BLE001 - the class is what is compared
+        return type(error).__name__
+    return "ok"
 
 
 
@@ -424,14 +428,9 @@ _INTEGER_PROGRAMS = [
 def test_integer_arguments_raise_tensorflows_class(real_tf, program):
     """Integer arguments converted as TF converts them (to an int32 tensor, or as an op
     attribute), each with the class TF raises."""
-    def run(lib):
-        scope = {"tf": lib, "np": np, "m": lib.ones((2, 2)), "x4": lib.ones((1, 1, 1, 4))}
-        try:
-            eval(program, scope)  # noqa: S307 - fixed test programs
-        except Exception as error:  # noqa: BLE001 - the class is what is compared
-            return type(error).__name__
-        return "ok"
-    assert run(tapejax) == run(real_tf)
+    def scope(lib):
+        return {"tf": lib, "np": np, "m": lib.ones((2, 2)), "x4": lib.ones((1, 1, 1, 4))}
+    assert _outcome(program, scope(tapejax)) == _outcome(program, scope(real_tf))
 
 if __name__ == "__main__":  # the figures for the reliability report
     import tensorflow
