@@ -34,12 +34,13 @@ _EAGER = object()  # abstract-evaluation cache entry of an op that needs concret
 
 
 class _Settings:
-    __slots__ = ("enabled", "max_depth")
+    __slots__ = ("enabled", "max_depth", "max_ops")
 
     def __init__(self):
         self.enabled = os.environ.get("TAPEJAX_LAZY_TAPE", "1").strip().lower() not in (
             "0", "false", "off", "no")
         self.max_depth = 1000
+        self.max_ops = 10000
 
 
 SETTINGS = _Settings()
@@ -180,6 +181,8 @@ def defer(fn, static, inputs, tapes):
             return None
     if not involved or depth >= SETTINGS.max_depth:
         return None
+    if len(stack.lazy_current) >= SETTINGS.max_ops:
+        _flush(stack)
     akey = (fn, static, tuple(types))
     avals = _AVALS.get(akey)
     if avals is None:
@@ -212,10 +215,24 @@ def next_generation():
     stack = STACK
     old = stack.lazy_previous
     stack.lazy_previous, stack.lazy_current = stack.lazy_current, []
-    kept = [t for t in (r() for r in old) if t is not None and is_pending(t)]
-    if kept:
-        read = {id(x) for t in kept for x in raw_value(t).node.inputs}
-        materialize([t for t in kept if id(t) not in read])
+    _compute_held(old)
+
+
+def _flush(stack):
+    """``max_ops`` values were deferred without a ``gradient``: those still held are computed,
+    so neither pending graphs nor this thread's list of them grow without bound."""
+    made = stack.lazy_previous + stack.lazy_current
+    stack.lazy_previous, stack.lazy_current = [], []
+    _compute_held(made)
+
+
+def _compute_held(refs):
+    """Computes the live pending values among ``refs`` that no other one reads (computing
+    those releases the graphs behind them)."""
+    held = [t for t in (r() for r in refs) if t is not None and is_pending(t)]
+    if held:
+        read = {id(x) for t in held for x in raw_value(t).node.inputs}
+        materialize([t for t in held if id(t) not in read])
 
 
 def _abstract_eval(fn, static, inputs, types):
@@ -331,6 +348,7 @@ def set_values(tensors, values):
 
 def info():
     return {"enabled": SETTINGS.enabled, "max_pending_depth": SETTINGS.max_depth,
+            "max_pending_ops": SETTINGS.max_ops,
             "deferred_ops": STATS.deferred, "eager_fallbacks": STATS.eager_fallbacks,
             "abstract_eval_cache_size": len(_AVALS), "fused_gradients": STATS.fused_gradients,
             "materializations": STATS.materializations, "graph_cache_hits": _graph_hits,

@@ -27,17 +27,21 @@ class _LazySetting:
         return self
 
     def __exit__(self, *exc_info):
-        _lazy.SETTINGS.enabled, _lazy.SETTINGS.max_depth = self._previous
+        settings = _lazy.SETTINGS
+        settings.enabled, settings.max_depth, settings.max_ops = self._previous
 
 
-def lazy_tape(enabled=True, max_pending_depth=None):
+def lazy_tape(enabled=True, max_pending_depth=None, max_pending_ops=None):
     """Turns lazy recording inside ``GradientTape`` on or off for the process.
 
     With it on (the default; ``TAPEJAX_LAZY_TAPE=0`` turns it off at import), an op on watched
     values under a recording tape is recorded without running; its value is computed when
     first needed, and ``gradient`` computes the forward and backward passes in one compiled
-    call. A chain of pending ops ``max_pending_depth`` deep (default 1000) is computed at once.
-    Results are the same either way. As a context manager it restores the previous setting:
+    call. Results are the same either way. Bounds: a chain of pending ops
+    ``max_pending_depth`` deep (default 1000) is computed before it grows further, and after
+    ``max_pending_ops`` ops (default 10000) recorded with no ``gradient`` in between, every
+    pending value still held is computed. As a context manager it restores the previous
+    settings:
 
     >>> import tapejax as tf
     >>> with tf.config.lazy_tape(False):
@@ -46,16 +50,18 @@ def lazy_tape(enabled=True, max_pending_depth=None):
     """
     if not isinstance(enabled, bool):
         raise TypeError(f"`enabled` must be a bool. Received: enabled={enabled!r}")
-    if max_pending_depth is not None and (not isinstance(max_pending_depth, int)
-                                          or isinstance(max_pending_depth, bool)
-                                          or max_pending_depth < 1):
-        raise ValueError(f"`max_pending_depth` must be a positive int. Received: "
-                         f"max_pending_depth={max_pending_depth!r}")
+    for name, bound in (("max_pending_depth", max_pending_depth),
+                        ("max_pending_ops", max_pending_ops)):
+        if bound is not None and (not isinstance(bound, int) or isinstance(bound, bool)
+                                  or bound < 1):
+            raise ValueError(f"`{name}` must be a positive int. Received: {name}={bound!r}")
     settings = _lazy.SETTINGS
-    previous = (settings.enabled, settings.max_depth)
+    previous = (settings.enabled, settings.max_depth, settings.max_ops)
     settings.enabled = enabled
     if max_pending_depth is not None:
         settings.max_depth = max_pending_depth
+    if max_pending_ops is not None:
+        settings.max_ops = max_pending_ops
     return _LazySetting(previous)
 
 

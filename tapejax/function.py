@@ -11,9 +11,6 @@ import functools
 import inspect
 import logging
 import operator
-import os
-import signal
-import sys
 import threading
 import weakref
 
@@ -22,6 +19,7 @@ import numpy as np
 
 from . import _capture, dtypes, errors, nest
 from ._backprop import _Cache
+from ._donation import InterruptsHeld as _InterruptsHeld, only_holder
 from ._recording import STACK, record
 from .tensor import Tensor, TensorLike, convert_to_tensor
 from .tensor_spec import TensorSpec
@@ -380,7 +378,7 @@ class _Trace:
             call = self.donating
             if call is not None:
                 for i in self.donate:
-                    if not _only_holder(reads[i]):
+                    if not only_holder(reads[i], 4):
                         call = self.plain
                         break
             else:
@@ -408,51 +406,6 @@ class _Trace:
         it = iter(outputs)
         leaves = _fill(self.static, it)
         return nest.pack_sequence_as(self.structure, leaves)
-
-
-try:  # the C function: signal.signal wraps it in enum conversions costing ~4 us a call
-    from _signal import signal as _set_handler
-except ImportError:  # pragma: no cover - other Python implementations
-    _set_handler = signal.signal
-
-
-class _InterruptsHeld:
-    """Holds back SIGINT (Ctrl-C) from the moment old Variable buffers are donated until the new
-    ones are stored, so an interrupt never leaves a Variable on a deleted buffer; the interrupt
-    is delivered right after. Signals reach only the main thread, so only it needs this."""
-
-    __slots__ = ("active", "previous", "pending")
-
-    def __init__(self, active):
-        self.active = active and threading.current_thread() is threading.main_thread()
-        self.pending = None
-
-    def __enter__(self):
-        if self.active:
-            self.previous = _set_handler(signal.SIGINT, self._hold)
-        return self
-
-    def _hold(self, signum, frame):
-        self.pending = (signum, frame)
-
-    def __exit__(self, *exc_info):
-        if not self.active:
-            return
-        _set_handler(signal.SIGINT, self.previous)
-        if self.pending is not None:
-            if callable(self.previous):
-                self.previous(*self.pending)
-            elif self.previous == signal.SIG_DFL:
-                os.kill(os.getpid(), signal.SIGINT)
-
-
-def _only_holder(tensor):
-    """True when only the Variable (and this call) hold ``tensor`` and its array: donatable.
-
-    References to the Tensor: the Variable's slot, the caller's list, this argument and
-    ``getrefcount``'s own; to the array: the Tensor's slot and ``getrefcount``'s argument.
-    """
-    return sys.getrefcount(tensor) <= 4 and sys.getrefcount(tensor._value) <= 2
 
 
 def _dtype(np_dtype):

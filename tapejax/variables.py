@@ -14,6 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import dtypes, errors
+from ._donation import InterruptsHeld, only_holder
 from ._recording import STACK, variable_accessed
 from .tensor import Tensor, TensorLike, _to_numpy, convert_to_tensor
 from .tensor_shape import TensorShape
@@ -205,6 +206,21 @@ class Variable(TensorLike, metaclass=_VariableMeta):
         with self._lock:
             self._stored = Tensor(update(self._stored._value))
 
+    def _update(self, op, op_in_place, delta):
+        """``op(value, delta)``; XLA reuses the old buffer when nothing else holds it (one
+        thread only: another could be reading the Variable)."""
+        delta = self._new_value(delta)
+        if STACK.capture is not None or threading.active_count() > 1:
+            self._write(lambda old: op(old, delta))
+            return
+        with self._lock:
+            old = self._stored
+            if only_holder(old, 4):  # the slot, ``old``, the argument, getrefcount's own
+                with InterruptsHeld(True):
+                    self._stored = Tensor(op_in_place(old._value, delta))
+            else:
+                self._stored = Tensor(op(old._value, delta))
+
     def assign(self, value, use_locking=None, name=None, read_value=True):
         """Sets the value; a wrong shape or dtype raises as TF and leaves the value untouched."""
         new = self._new_value(value)
@@ -212,13 +228,11 @@ class Variable(TensorLike, metaclass=_VariableMeta):
         return self if read_value else None
 
     def assign_add(self, delta, use_locking=None, name=None, read_value=True):
-        delta = self._new_value(delta)
-        self._write(lambda old: _add(old, delta))
+        self._update(_add, _add_in_place, delta)
         return self if read_value else None
 
     def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
-        delta = self._new_value(delta)
-        self._write(lambda old: _subtract(old, delta))
+        self._update(_subtract, _subtract_in_place, delta)
         return self if read_value else None
 
     # --- protocol ------------------------------------------------------------------------
@@ -241,6 +255,8 @@ class Variable(TensorLike, metaclass=_VariableMeta):
 # jitted: dispatched in C++, several microseconds faster than array operators per update
 _add = jax.jit(jnp.add)
 _subtract = jax.jit(jnp.subtract)
+_add_in_place = jax.jit(jnp.add, donate_argnums=0)
+_subtract_in_place = jax.jit(jnp.subtract, donate_argnums=0)
 
 
 def _flatten_variable(v):

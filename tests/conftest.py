@@ -24,7 +24,10 @@ def no_tape_left_behind():
     """Every test leaves this thread's tape stack and lazy-recording switch as it found them."""
     from tapejax import _lazy
     from tapejax._recording import STACK
-    before = (list(STACK.tapes), STACK.no_lazy, _lazy.SETTINGS.enabled, _lazy.SETTINGS.max_depth)
+    settings = _lazy.SETTINGS
+    before = (list(STACK.tapes), STACK.no_lazy, settings.enabled, settings.max_depth,
+              settings.max_ops)
     yield
-    after = (list(STACK.tapes), STACK.no_lazy, _lazy.SETTINGS.enabled, _lazy.SETTINGS.max_depth)
+    after = (list(STACK.tapes), STACK.no_lazy, settings.enabled, settings.max_depth,
+             settings.max_ops)
     assert after == before, "the test left a tape recording or changed lazy recording"

@@ -401,15 +401,32 @@ def test_operand_conversion_raises_tensorflows_class(real_tf, program):
     """A Python operand is converted to the other operand's dtype (``TypeError`` when it
     cannot be) except by ``tf.add``, which converts it alone (the kernel's error);
     ``multiply_no_nan`` converts ``y`` to ``x``'s dtype (``ValueError`` for a Tensor)."""
-    def run(lib):
-        scope = {"tf": lib, "i": lib.constant([1, 2]), "f": lib.constant([1.0, 2.0]),
-                 "b": lib.constant([True, False])}
-        try:
-            eval(program, scope)  # noqa: S307 - fixed test programs
-        except Exception as error:  # noqa: BLE001 - the class is what is compared
-            return type(error).__name__
-        return "ok"
-    assert run(tapejax) == run(real_tf)
+    def scope(lib):
+        return {"tf": lib, "i": lib.constant([1, 2]), "f": lib.constant([1.0, 2.0]),
+                "b": lib.constant([True, False])}
+    assert _outcome(program, scope(tapejax)) == _outcome(program, scope(real_tf))
+
+
+def _outcome(program, scope, value=None):
+    """The class name of what ``program`` raises in ``scope``, or ``"ok"`` (``value`` of its
+    result, when given)."""
+    try:
+        out = eval(program, scope)  # noqa: S307 - fixed test programs
+    except Exception as error:  # noqa: BLE001 - the class is what is compared
+        return type(error).__name__
+    return "ok" if value is None else value(out)
+
+
+def _values(out):
+    return np.asarray(out).tolist()
+
+
+def _same_outcome(real_tf, program, scope=None, value=None):
+    """``program`` has one outcome in tapejax and in TF: the class it raises, or ``value`` of
+    its result (``"ok"`` without one). ``scope`` makes its names for a library."""
+    scope = scope or (lambda lib: {"tf": lib, "np": np})
+    assert _outcome(program, scope(tapejax), value) == _outcome(program, scope(real_tf), value)
+
 
 
 
@@ -430,35 +447,9 @@ _INTEGER_PROGRAMS = [
 def test_integer_arguments_raise_tensorflows_class(real_tf, program):
     """Integer arguments converted as TF converts them (to an int32 tensor, or as an op
     attribute), each with the class TF raises."""
-    def run(lib):
-        scope = {"tf": lib, "np": np, "m": lib.ones((2, 2)), "x4": lib.ones((1, 1, 1, 4))}
-        try:
-            eval(program, scope)  # noqa: S307 - fixed test programs
-        except Exception as error:  # noqa: BLE001 - the class is what is compared
-            return type(error).__name__
-        return "ok"
-    assert run(tapejax) == run(real_tf)
-
-if __name__ == "__main__":  # the figures for the reliability report
-    import tensorflow
-
-    counts = collections.Counter()
-    skipped = [d.name for d in _TABLE if not _good_call_works(d)]
-    gaps, messages = {}, {}
-    for d in _TABLE:
-        if d.name in skipped:
-            continue
-        variable = tapejax.Variable(_M)
-        for param, kind, bad in cases(d):
-            theirs = tf_class(tensorflow, d, param, kind, bad)
-            problem = check_case(tensorflow, d, param, kind, bad, counts, variable)
-            if problem and "TF raised" in problem:
-                gaps[(d.name, param, kind)] = (theirs, _call(tapejax, d, param, bad)[0])
-            if problem and "message names" in problem:
-                messages[(d.name, param, kind)] = problem
-    print(dict(counts), "skipped ops:", skipped)
-    print("GAPS", gaps)
-    print("MESSAGES", messages)
+    def scope(lib):
+        return {"tf": lib, "np": np, "m": lib.ones((2, 2)), "x4": lib.ones((1, 1, 1, 4))}
+    assert _outcome(program, scope(tapejax)) == _outcome(program, scope(real_tf))
 
 
 # --- non-finite and singular matrices, beyond the sweep's one NaN/inf matrix --------------
@@ -475,15 +466,8 @@ _MATRIX_OPS = ["tf.linalg.inv(a)", "tf.linalg.solve(a, tf.ones_like(a[..., :1]))
 def test_singular_or_nan_matrices_raise_as_tensorflow(real_tf, program, matrix):
     """TF's LU kernels call a matrix singular by its pivots, NaN included; its eigen solver
     fails where a NaN reaches the iteration."""
-    def run(lib):
-        scope = {"tf": lib, "a": lib.constant(eval(matrix, {"n": np.nan, "i": np.inf}),  # noqa: S307
-                                              lib.float32)}
-        try:
-            eval(program, scope)  # noqa: S307 - fixed test programs
-        except Exception as error:  # noqa: BLE001 - the class is what is compared
-            return type(error).__name__
-        return "ok"
-    assert run(tapejax) == run(real_tf)
+    values = eval(matrix, {"n": np.nan, "i": np.inf})  # noqa: S307 - fixed test values
+    _same_outcome(real_tf, program, lambda lib: {"tf": lib, "a": lib.constant(values, lib.float32)})
 
 
 # --- dtypes without a TF kernel -------------------------------------------------------------
@@ -508,13 +492,9 @@ _KERNEL_DTYPES = ["bfloat16", "float16", "float32", "float64", "int8", "int32", 
 @pytest.mark.parametrize("op", sorted(_KERNEL_PROGRAMS))
 def test_dtypes_without_a_kernel_raise_not_found(real_tf, op):
     """Each dtype gives TF's outcome: ``NotFoundError`` where TF's CPU build has no kernel."""
-    def run(lib, dtype):
-        try:
-            out = eval(_KERNEL_PROGRAMS[op], {"tf": lib, "d": dtype})  # noqa: S307
-        except Exception as error:  # noqa: BLE001 - the class is what is compared
-            return type(error).__name__
-        return "ok" if op != "ScatterNd" else np.asarray(out).tolist()
-    assert [run(tapejax, d) for d in _KERNEL_DTYPES] == [run(real_tf, d) for d in _KERNEL_DTYPES]
+    value = _values if op == "ScatterNd" else None
+    for dtype in _KERNEL_DTYPES:
+        _same_outcome(real_tf, _KERNEL_PROGRAMS[op], lambda lib: {"tf": lib, "d": dtype}, value)
 
 
 # --- TF's rank limits -----------------------------------------------------------------------
@@ -554,13 +534,7 @@ def test_rank_limits_raise_tensorflows_class(real_tf, program):
     """TF's kernels handle a bounded rank: ArgMax 7, Pad 8 (6 after merging unpadded
     dimensions), MirrorPad 5, ReverseV2 8, SelectV2 (``where``, ``dropout``,
     ``reduce_logsumexp``) 8; each limit raises TF's class after the checks TF makes first."""
-    def run(lib):
-        try:
-            eval(program, {"tf": lib, "x": lib.ones((1,) * 9)})  # noqa: S307 - fixed programs
-        except Exception as error:  # noqa: BLE001 - the class is what is compared
-            return type(error).__name__
-        return "ok"
-    assert run(tapejax) == run(real_tf)
+    _same_outcome(real_tf, program, lambda lib: {"tf": lib, "x": lib.ones((1,) * 9)})
 
 
 # --- float axes ---------------------------------------------------------------------------
@@ -575,15 +549,9 @@ _AXIS_OPS = ["tf.nn.softmax(m, axis=a)", "tf.nn.log_softmax(m, axis=a)", "tf.sor
 def test_float_axes_as_tensorflow(real_tf, program, axis):
     """``tf.sort``/``tf.argsort`` and ``tf.squeeze`` truncate a float axis with ``int()``;
     softmax takes one equal to the last axis and fails on the others."""
-    def run(lib):
-        scope = {"tf": lib, "np": np, "m": lib.constant([[3.0, 1.0], [2.0, 4.0]]),
-                 "a": eval(axis, {"np": np})}  # noqa: S307 - fixed test values
-        try:
-            out = eval(program, scope)  # noqa: S307 - fixed test programs
-        except Exception as error:  # noqa: BLE001 - the class is what is compared
-            return type(error).__name__
-        return np.asarray(out).tolist()
-    assert run(tapejax) == run(real_tf)
+    value = eval(axis, {"np": np})  # noqa: S307 - fixed test values
+    _same_outcome(real_tf, program, lambda lib: {
+        "tf": lib, "np": np, "m": lib.constant([[3.0, 1.0], [2.0, 4.0]]), "a": value}, _values)
 
 
 # --- add_n's inputs -------------------------------------------------------------------------
@@ -618,13 +586,7 @@ _ADD_N_PROGRAMS = [
 def test_add_n_converts_each_input_alone(real_tf, program):
     """``tf.add_n`` iterates ``inputs`` and converts each item alone; the kernel then wants
     one dtype and shape (strings included: its ``InvalidArgumentError``)."""
-    def run(lib):
-        try:
-            out = eval(program, {"tf": lib, "np": np})  # noqa: S307 - fixed test programs
-        except Exception as error:  # noqa: BLE001 - the class is what is compared
-            return type(error).__name__
-        return np.asarray(out).tolist()
-    assert run(tapejax) == run(real_tf)
+    _same_outcome(real_tf, program, value=_values)
 
 
 # --- inputs TF converts to a fixed dtype (bool ops) or casts (strings) ----------------------
@@ -658,13 +620,7 @@ _CONVERSION_PROGRAMS = [
 def test_fixed_dtype_conversions_as_tensorflow(real_tf, program):
     """Bool ops convert a Python input to bool (``TypeError`` for numbers and strings), cast a
     NumPy one; a string cast to a number is TF's ``UnimplementedError``."""
-    def run(lib):
-        try:
-            out = eval(program, {"tf": lib, "np": np})  # noqa: S307 - fixed test programs
-        except Exception as error:  # noqa: BLE001 - the class is what is compared
-            return type(error).__name__
-        return np.asarray(out).tolist()
-    assert run(tapejax) == run(real_tf)
+    _same_outcome(real_tf, program, value=_values)
 
 
 # --- concat's values ------------------------------------------------------------------------
@@ -690,13 +646,7 @@ _CONCAT_PROGRAMS = [
 def test_concat_values_as_tensorflow(real_tf, program):
     """``tf.concat`` takes a non-list as a one-item list and returns one item through
     ``tf.identity`` (converting it: ``ValueError`` for None or objects)."""
-    def run(lib):
-        try:
-            out = eval(program, {"tf": lib, "np": np})  # noqa: S307 - fixed test programs
-        except Exception as error:  # noqa: BLE001 - the class is what is compared
-            return type(error).__name__
-        return np.asarray(out).tolist()
-    assert run(tapejax) == run(real_tf)
+    _same_outcome(real_tf, program, value=_values)
 
 
 # --- linspace's arguments -------------------------------------------------------------------
@@ -722,13 +672,7 @@ _LINSPACE_PROGRAMS = [
 def test_linspace_arguments_as_tensorflow(real_tf, program):
     """``num`` must convert to an integer tensor (``TypeError``); ``stop`` converts to
     ``start``'s dtype; a list ``axis`` fails in ``expand_dims`` or TF's Python compare."""
-    def run(lib):
-        try:
-            out = eval(program, {"tf": lib, "np": np})  # noqa: S307 - fixed test programs
-        except Exception as error:  # noqa: BLE001 - the class is what is compared
-            return type(error).__name__
-        return np.asarray(out).tolist()
-    assert run(tapejax) == run(real_tf)
+    _same_outcome(real_tf, program, value=_values)
 
 
 # --- softmax_cross_entropy_with_logits: TF's 2-D flattening ------------------------------
@@ -758,11 +702,27 @@ _XENT_PROGRAMS = [
 def test_softmax_xent_flattens_as_tensorflow(real_tf, program):
     """TF flattens labels and logits to ``[rows, classes]``; labels broadcast by one row or one
     class there, and the loss takes the logits' leading shape."""
-    def run(lib):
-        scope = {"tf": lib, "np": np, "P": _XENT_P, "L": _XENT_L}
-        try:
-            out = eval(program, scope)  # noqa: S307 - fixed test programs
-        except Exception as error:  # noqa: BLE001 - the class is what is compared
-            return type(error).__name__
-        return np.round(np.asarray(out), 5).tolist()
-    assert run(tapejax) == run(real_tf)
+    _same_outcome(real_tf, program, lambda lib: {"tf": lib, "np": np, "P": _XENT_P, "L": _XENT_L},
+                  lambda out: np.round(np.asarray(out), 5).tolist())
+
+
+if __name__ == "__main__":  # the figures for the reliability report
+    import tensorflow
+
+    counts = collections.Counter()
+    skipped = [d.name for d in _TABLE if not _good_call_works(d)]
+    gaps, messages = {}, {}
+    for d in _TABLE:
+        if d.name in skipped:
+            continue
+        variable = tapejax.Variable(_M)
+        for param, kind, bad in cases(d):
+            theirs = tf_class(tensorflow, d, param, kind, bad)
+            problem = check_case(tensorflow, d, param, kind, bad, counts, variable)
+            if problem and "TF raised" in problem:
+                gaps[(d.name, param, kind)] = (theirs, _call(tapejax, d, param, bad)[0])
+            if problem and "message names" in problem:
+                messages[(d.name, param, kind)] = problem
+    print(dict(counts), "skipped ops:", skipped)
+    print("GAPS", gaps)
+    print("MESSAGES", messages)

@@ -38,17 +38,18 @@ def _both_modes(program):
     return out
 
 
-def _mlp_step():
+def _mlp_step(lib):
+    """One training step's loss, logits and gradients, written once for tapejax and TF."""
     rng = np.random.default_rng(0)
-    w1 = tf.Variable(rng.standard_normal((4, 8)).astype(np.float32))
-    b1 = tf.Variable(np.zeros(8, np.float32))
-    w2 = tf.Variable(rng.standard_normal((8, 3)).astype(np.float32))
-    x = tf.constant(rng.standard_normal((5, 4)).astype(np.float32))
-    y = tf.constant(np.eye(3, dtype=np.float32)[[0, 1, 2, 0, 1]])
-    with tf.GradientTape() as tape:
-        h = tf.nn.relu(tf.matmul(x, w1) + b1)
-        logits = tf.matmul(h, w2)
-        loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(y, logits))
+    w1 = lib.Variable(rng.standard_normal((4, 8)).astype(np.float32))
+    b1 = lib.Variable(np.zeros(8, np.float32))
+    w2 = lib.Variable(rng.standard_normal((8, 3)).astype(np.float32))
+    x = lib.constant(rng.standard_normal((5, 4)).astype(np.float32))
+    y = lib.constant(np.eye(3, dtype=np.float32)[[0, 1, 2, 0, 1]])
+    with lib.GradientTape() as tape:
+        h = lib.nn.relu(lib.matmul(x, w1) + b1)
+        logits = lib.matmul(h, w2)
+        loss = lib.reduce_mean(lib.nn.softmax_cross_entropy_with_logits(y, logits))
     grads = tape.gradient(loss, [w1, b1, w2])
     return [loss, logits] + grads
 
@@ -82,21 +83,10 @@ def test_unwatched_ops_run_at_once(lazy):
 
 
 def test_training_step_matches_eager_and_tf(real_tf):
-    lazy_out, eager_out = _both_modes(_mlp_step)
+    lazy_out, eager_out = _both_modes(lambda: _mlp_step(tf))
     for a, b in zip(lazy_out, eager_out):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)
-    rng = np.random.default_rng(0)
-    w1 = real_tf.Variable(rng.standard_normal((4, 8)).astype(np.float32))
-    b1 = real_tf.Variable(np.zeros(8, np.float32))
-    w2 = real_tf.Variable(rng.standard_normal((8, 3)).astype(np.float32))
-    x = real_tf.constant(rng.standard_normal((5, 4)).astype(np.float32))
-    y = real_tf.constant(np.eye(3, dtype=np.float32)[[0, 1, 2, 0, 1]])
-    with real_tf.GradientTape() as tape:
-        h = real_tf.nn.relu(real_tf.matmul(x, w1) + b1)
-        logits = real_tf.matmul(h, w2)
-        loss = real_tf.reduce_mean(real_tf.nn.softmax_cross_entropy_with_logits(y, logits))
-    expected = [loss, logits] + tape.gradient(loss, [w1, b1, w2])
-    for ours, theirs in zip(lazy_out, expected):
+    for ours, theirs in zip(lazy_out, _mlp_step(real_tf)):
         assert_same(ours, theirs, rtol=1e-5, atol=1e-6)
 
 
@@ -342,3 +332,20 @@ def test_copies_jacobians_and_forward_mode_of_pending_values(lazy):
         assert _pending(w)
     np.testing.assert_allclose(acc.jvp(w).numpy(), [2 * np.cos(1.0), 0.0], rtol=1e-6)
     np.testing.assert_allclose(w.numpy(), 2 * np.sin([1.0, 2.0]), rtol=1e-6)
+
+
+def test_op_count_bound_computes_held_values():
+    x = tf.constant([1.0, 2.0])
+    with tf.config.lazy_tape(True, max_pending_ops=16):
+        with tf.GradientTape(persistent=True) as tape:
+            tape.watch(x)
+            outs = [x * float(k) for k in range(40)]  # 40 independent one-op graphs
+            assert not _pending(outs[0]), "the first 16 were computed when the 17th came"
+            assert _pending(outs[-1])
+            from tapejax._recording import STACK
+            assert len(STACK.lazy_current) <= 16
+        np.testing.assert_allclose(outs[7].numpy(), [7.0, 14.0])
+        np.testing.assert_allclose(tape.gradient(outs[39], x).numpy(), [39.0, 39.0])
+    assert tf.config.lazy_tape_info()["max_pending_ops"] == 10000
+    with pytest.raises(ValueError, match="max_pending_ops"):
+        tf.config.lazy_tape(True, max_pending_ops=-1)

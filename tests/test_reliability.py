@@ -72,6 +72,45 @@ def test_keyboard_interrupt_during_compiled_steps_keeps_variables_valid():
     assert STACK.tapes == [] and STACK.capture is None
 
 
+def test_eager_updates_reuse_the_buffer_only_when_nothing_else_holds_it():
+    v = tf.Variable(np.ones(1000, np.float32))
+    one = tf.constant(np.ones(1000, np.float32))
+    pointer = v._stored._value.unsafe_buffer_pointer()
+    v.assign_sub(one)
+    assert v._stored._value.unsafe_buffer_pointer() == pointer, "the old buffer was reused"
+    kept = v.read_value()  # the user holds the old value: it must stay valid
+    v.assign_add(one)
+    v.assign_add(one)
+    np.testing.assert_allclose(kept.numpy(), np.zeros(1000))
+    np.testing.assert_allclose(v.numpy(), np.full(1000, 2.0))
+    with tf.GradientTape() as tape:  # a tape holding the read keeps it too
+        loss = tf.reduce_sum(v * v)
+        v.assign_sub(one)
+    np.testing.assert_allclose(tape.gradient(loss, v).numpy(), np.full(1000, 4.0))
+    np.testing.assert_allclose(float(loss), 4000.0)
+
+
+def test_keyboard_interrupt_during_eager_updates_keeps_variables_valid():
+    w = tf.Variable(np.zeros((256, 256), np.float32))
+    step = tf.constant(np.full((256, 256), 1e-3, np.float32))
+    # SIGINT from a timer signal, not a thread: in-place updates are off while other threads run
+    previous = signal.signal(signal.SIGALRM, lambda *_: os.kill(os.getpid(), signal.SIGINT))
+    signal.setitimer(signal.ITIMER_REAL, 0.2)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            deadline = time.time() + 30
+            while time.time() < deadline:
+                w.assign_add(step)
+                w.assign_sub(step * 0.5)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    before = w.numpy().copy()  # a live buffer
+    assert np.isfinite(before).all()
+    w.assign_add(step)
+    np.testing.assert_allclose(w.numpy(), before + 1e-3, rtol=1e-5)
+
+
 def test_two_threads_training_separate_models_match_sequential_runs():
     def train(seed, results, key):
         rng = np.random.default_rng(seed)

@@ -449,8 +449,9 @@ def _kernel_labels(labels, logits, op_name):
     the logits' leading shape; reshaped here to broadcast the same way at full rank."""
     (a, label_classes), (b, classes) = _2d(labels.shape), _2d(logits.shape)
     if a not in (1, b) or label_classes not in (1, classes):
-        raise invalid(f"logits and labels must be broadcastable: logits_size={dims_str([b, classes])}"
-                      f" labels_size={dims_str([a, label_classes])}", op_name)
+        raise invalid(f"logits and labels must be broadcastable: logits_size="
+                      f"{dims_str([b, classes])} labels_size={dims_str([a, label_classes])}",
+                      op_name)
     rows = a if b == 1 else b
     if rows != b:
         raise invalid(f"Input to reshape is a tensor with {rows} values, but the requested "

@@ -1,0 +1,54 @@
+"""Handing a Variable's old buffer to XLA to reuse (donation), safely.
+
+A donated buffer is deleted, so it may only be donated when nothing but the Variable holds it,
+and an interrupt must not land between the donation and the store of the new buffer.
+"""
+import os
+import signal
+import sys
+import threading
+
+try:  # the C function: signal.signal wraps it in enum conversions costing ~4 us a call
+    from _signal import signal as _set_handler
+except ImportError:  # pragma: no cover - other Python implementations
+    _set_handler = signal.signal
+
+
+class InterruptsHeld:
+    """Holds back SIGINT (Ctrl-C) from the moment old Variable buffers are donated until the new
+    ones are stored, so an interrupt never leaves a Variable on a deleted buffer; the interrupt
+    is delivered right after. Signals reach only the main thread, so only it needs this."""
+
+    __slots__ = ("active", "previous", "pending")
+
+    def __init__(self, active):
+        self.active = active and threading.current_thread() is threading.main_thread()
+        self.pending = None
+
+    def __enter__(self):
+        if self.active:
+            self.previous = _set_handler(signal.SIGINT, self._hold)
+        return self
+
+    def _hold(self, signum, frame):
+        self.pending = (signum, frame)
+
+    def __exit__(self, *exc_info):
+        if not self.active:
+            return
+        _set_handler(signal.SIGINT, self.previous)
+        if self.pending is not None:
+            if callable(self.previous):
+                self.previous(*self.pending)
+            elif self.previous == signal.SIG_DFL:
+                os.kill(os.getpid(), signal.SIGINT)
+
+
+def only_holder(tensor, expected):
+    """True when only the Variable and its caller hold ``tensor`` and its array: donatable.
+
+    ``expected``: the references to the Tensor that the caller knows of (the Variable's slot,
+    the caller's own, this argument and ``getrefcount``'s); to the array there must be two (the
+    Tensor's slot and ``getrefcount``'s argument).
+    """
+    return sys.getrefcount(tensor) <= expected and sys.getrefcount(tensor._value) <= 2
