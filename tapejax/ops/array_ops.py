@@ -268,8 +268,8 @@ def where(condition, x=None, y=None, name=None):
     if x is None or y is None:
         raise ValueError("x and y must both be non-None or both be None.")
     x, y = match(x, y, "SelectV2")
-    shapes = [tuple(getattr(v, "shape", ())) for v in (condition, x, y)]
-    if max(len(shape) for shape in shapes) > 8:
+    if builtins.max(condition.ndim, getattr(x, "ndim", 0), getattr(y, "ndim", 0)) > 8:
+        shapes = [tuple(getattr(v, "shape", ())) for v in (condition, x, y)]
         try:
             broadcast_shapes(*shapes)
         except ValueError:

@@ -377,9 +377,10 @@ def weighted_cross_entropy_with_logits(labels, logits, pos_weight, name=None):
     if not isinstance(pos_weight, (TensorLike, np.ndarray, np.generic, int, float, complex)):
         raise TypeError(f"unsupported operand type(s) for -: '{type(pos_weight).__name__}' and "
                         "'int' (argument `pos_weight` of tf.nn.weighted_cross_entropy_with_logits)")
-    if dtype_of(labels) == dtypes.bool:  # TF computes ``1 + (pos_weight - 1) * labels``
-        raise TypeError(errors.CANNOT_CONVERT.format(value=1, dtype="bool")
-                        + " (argument `labels` of tf.nn.weighted_cross_entropy_with_logits)")
+    for what, value in (("pos_weight", pos_weight), ("labels", labels)):
+        if dtype_of(value) == dtypes.bool:  # TF computes ``1 + (pos_weight - 1) * labels``
+            raise TypeError(errors.CANNOT_CONVERT.format(value=1, dtype="bool")
+                            + f" (argument `{what}` of tf.nn.weighted_cross_entropy_with_logits)")
     logits, labels = match(logits, labels, "Mul")
     _, pos_weight = match(logits, pos_weight, "Mul")
     return apply(_weighted_xent, (labels, logits, pos_weight), (), "LogisticLoss")
