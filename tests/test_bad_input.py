@@ -428,8 +428,6 @@ def _same_outcome(real_tf, program, scope=None, value=None):
     assert _outcome(program, scope(tapejax), value) == _outcome(program, scope(real_tf), value)
 
 
-
-
 # --- integer arguments and attributes, beyond the sweep's values --------------------------
 _INTEGER_PROGRAMS = [
     "tf.nn.depth_to_space(x4, b'2')", "tf.nn.depth_to_space(x4, np.array([2]))",
@@ -499,33 +497,22 @@ def test_dtypes_without_a_kernel_raise_not_found(real_tf, op):
 
 # --- TF's rank limits -----------------------------------------------------------------------
 _RANK_PROGRAMS = [
-    'tf.argmax(x, axis=20)',
-    'tf.argmin(tf.ones((1,)*8+(0,)), axis=8)',
-    'tf.argmax(tf.ones((1,)*8))',
-    'tf.argmin(tf.ones((1,)*7))',
-    'tf.reverse(x, [20])',
-    'tf.reverse(tf.ones((1,)*9, tf.bool), [0])',
-    'tf.reverse(tf.ones((1,)*8), [0])',
-    'tf.reverse(x, [0, 0])',
-    'tf.pad(x, [[0,-1]]*9)',
-    'tf.pad(tf.ones((1,)*8), [[0,1]]*8)',
+    "tf.argmax(x, axis=20)", "tf.argmin(tf.ones((1,)*8+(0,)), axis=8)",
+    "tf.argmax(tf.ones((1,)*8))", "tf.argmin(tf.ones((1,)*7))", "tf.reverse(x, [20])",
+    "tf.reverse(tf.ones((1,)*9, tf.bool), [0])", "tf.reverse(tf.ones((1,)*8), [0])",
+    "tf.reverse(x, [0, 0])", "tf.pad(x, [[0,-1]]*9)", "tf.pad(tf.ones((1,)*8), [[0,1]]*8)",
     "tf.pad(tf.ones((2,)*6), [[0,5]]*6, mode='REFLECT')",
     "tf.pad(tf.ones((2,)*5), [[0,1]]*5, mode='SYMMETRIC')",
-    'tf.where(tf.ones((1,)*9, tf.bool), 1., 2.)',
-    'tf.where(True, tf.ones((1,)*9), 2.)',
-    'tf.where(tf.ones((2,)*9) > 0, tf.ones((2,)*9), tf.ones((3,)))',
-    'tf.where(tf.ones((2,)*8) > 0, tf.ones((2,)*8), 1.)',
-    'tf.reduce_logsumexp(tf.ones((1,)*9, tf.int32))',
-    'tf.reduce_logsumexp(x, axis=20)',
-    'tf.reduce_logsumexp(x, axis=0, keepdims=True)',
-    'tf.reduce_logsumexp(tf.ones((1,)*8))',
-    'tf.nn.dropout(x, 0.)',
-    'tf.nn.dropout(tf.ones((1,)*9, tf.int32), 0.5)',
-    'tf.nn.dropout(x, 0.5, noise_shape=[1])',
-    'tf.nn.dropout(tf.ones((1,)*8), 0.5)',
-    'tf.reduce_logsumexp(tf.ones((1,)*9+(0,)))',
-    'tf.pad(tf.ones((1,) * 7), [[0, 1], [0, 0]] * 3 + [[0, 1]])',
-    'tf.pad(tf.ones((1,) * 8), [[1, 1]] + [[0, 0]] * 7)',
+    "tf.where(tf.ones((1,)*9, tf.bool), 1., 2.)", "tf.where(True, tf.ones((1,)*9), 2.)",
+    "tf.where(tf.ones((2,)*9) > 0, tf.ones((2,)*9), tf.ones((3,)))",
+    "tf.where(tf.ones((2,)*8) > 0, tf.ones((2,)*8), 1.)",
+    "tf.reduce_logsumexp(tf.ones((1,)*9, tf.int32))", "tf.reduce_logsumexp(x, axis=20)",
+    "tf.reduce_logsumexp(x, axis=0, keepdims=True)", "tf.reduce_logsumexp(tf.ones((1,)*8))",
+    "tf.nn.dropout(x, 0.)", "tf.nn.dropout(tf.ones((1,)*9, tf.int32), 0.5)",
+    "tf.nn.dropout(x, 0.5, noise_shape=[1])", "tf.nn.dropout(tf.ones((1,)*8), 0.5)",
+    "tf.reduce_logsumexp(tf.ones((1,)*9+(0,)))",
+    "tf.pad(tf.ones((1,) * 7), [[0, 1], [0, 0]] * 3 + [[0, 1]])",
+    "tf.pad(tf.ones((1,) * 8), [[1, 1]] + [[0, 0]] * 7)",
 ]
 
 
@@ -555,123 +542,67 @@ def test_float_axes_as_tensorflow(real_tf, program, axis):
 
 
 # --- add_n's inputs -------------------------------------------------------------------------
+# ``tf.add_n`` iterates ``inputs`` and converts each item alone; the kernel then wants one dtype
+# and shape (strings included: its ``InvalidArgumentError``).
 _ADD_N_PROGRAMS = [
-    'tf.add_n([tf.ones(2), [1, 2]])',
-    'tf.add_n([tf.ones(2), [1., 2.]])',
-    'tf.add_n(tf.ones((2, 2)))',
-    'tf.add_n(x for x in [tf.ones(2), tf.ones(2)])',
-    'tf.add_n([[1, 2], tf.ones(2)])',
-    'tf.add_n(None)',
-    'tf.add_n(object())',
-    "tf.add_n('abc')",
-    "tf.add_n([1, 'a'])",
-    "tf.add_n(['a', 1])",
-    "tf.add_n([tf.ones(2), 'a'])",
-    'tf.add_n([])',
-    'tf.add_n(())',
-    'tf.add_n(5)',
-    'tf.add_n([1, 2.5])',
-    'tf.add_n([2.5, 1])',
-    'tf.add_n([None, 1])',
-    'tf.add_n([tf.ones(2), None])',
-    'tf.add_n((tf.ones(2), tf.ones(3)))',
-    'tf.add_n([tf.ones(2)])',
-    "tf.add_n([[1, 'a']])",
-    "tf.add_n({'a': 1, 'b': 2})",
-    'tf.add_n(np.ones((2, 2)))',
+    "tf.add_n([tf.ones(2), [1, 2]])", "tf.add_n([tf.ones(2), [1., 2.]])",
+    "tf.add_n(tf.ones((2, 2)))", "tf.add_n(x for x in [tf.ones(2), tf.ones(2)])",
+    "tf.add_n([[1, 2], tf.ones(2)])", "tf.add_n(None)", "tf.add_n(object())", "tf.add_n('abc')",
+    "tf.add_n([1, 'a'])", "tf.add_n(['a', 1])", "tf.add_n([tf.ones(2), 'a'])", "tf.add_n([])",
+    "tf.add_n(())", "tf.add_n(5)", "tf.add_n([1, 2.5])", "tf.add_n([2.5, 1])",
+    "tf.add_n([None, 1])", "tf.add_n([tf.ones(2), None])", "tf.add_n((tf.ones(2), tf.ones(3)))",
+    "tf.add_n([tf.ones(2)])", "tf.add_n([[1, 'a']])", "tf.add_n({'a': 1, 'b': 2})",
+    "tf.add_n(np.ones((2, 2)))",
 ]
-
-
-@pytest.mark.parametrize("program", _ADD_N_PROGRAMS)
-def test_add_n_converts_each_input_alone(real_tf, program):
-    """``tf.add_n`` iterates ``inputs`` and converts each item alone; the kernel then wants
-    one dtype and shape (strings included: its ``InvalidArgumentError``)."""
-    _same_outcome(real_tf, program, value=_values)
 
 
 # --- inputs TF converts to a fixed dtype (bool ops) or casts (strings) ----------------------
+# Bool ops convert a Python input to bool (``TypeError`` for numbers and strings), cast a NumPy
+# one; a string cast to a number is TF's ``UnimplementedError``.
 _CONVERSION_PROGRAMS = [
-    'tf.reduce_all(np.array([1.5]))',
-    'tf.reduce_all(np.array([0, 2]))',
-    'tf.reduce_all(np.float64(2.0))',
-    'tf.reduce_all([])',
-    'tf.reduce_any([[True], [False]])',
-    'tf.reduce_all(np.array([1]))',
-    'tf.reduce_all(tf.constant(1))',
-    'tf.math.logical_not([1, 0])',
-    "tf.reduce_all('abc')",
-    "tf.reduce_any(['a', 'b'])",
-    'tf.reduce_all([True, False])',
-    "tf.math.logical_not('abc')",
-    'tf.math.logical_not([True])',
-    "tf.cast('abc', tf.int32)",
-    "tf.cast(['a'], tf.bool)",
-    "tf.cast('1', tf.float32)",
-    "tf.math.bincount('abc')",
-    "tf.math.bincount(['1', '2'])",
-    "tf.cast([1, 'a'], tf.int32)",
-    "tf.reduce_any([1, 'a'])",
-    'tf.math.logical_not(1)',
-    'tf.reduce_all(1.5)',
+    "tf.reduce_all(np.array([1.5]))", "tf.reduce_all(np.array([0, 2]))",
+    "tf.reduce_all(np.float64(2.0))", "tf.reduce_all([])", "tf.reduce_any([[True], [False]])",
+    "tf.reduce_all(np.array([1]))", "tf.reduce_all(tf.constant(1))", "tf.math.logical_not([1, 0])",
+    "tf.reduce_all('abc')", "tf.reduce_any(['a', 'b'])", "tf.reduce_all([True, False])",
+    "tf.math.logical_not('abc')", "tf.math.logical_not([True])", "tf.cast('abc', tf.int32)",
+    "tf.cast(['a'], tf.bool)", "tf.cast('1', tf.float32)", "tf.math.bincount('abc')",
+    "tf.math.bincount(['1', '2'])", "tf.cast([1, 'a'], tf.int32)", "tf.reduce_any([1, 'a'])",
+    "tf.math.logical_not(1)", "tf.reduce_all(1.5)",
 ]
 
 
-@pytest.mark.parametrize("program", _CONVERSION_PROGRAMS)
-def test_fixed_dtype_conversions_as_tensorflow(real_tf, program):
-    """Bool ops convert a Python input to bool (``TypeError`` for numbers and strings), cast a
-    NumPy one; a string cast to a number is TF's ``UnimplementedError``."""
-    _same_outcome(real_tf, program, value=_values)
-
-
 # --- concat's values ------------------------------------------------------------------------
+# ``tf.concat`` takes a non-list as a one-item list and returns one item through ``tf.identity``
+# (converting it: ``ValueError`` for None or objects).
 _CONCAT_PROGRAMS = [
-    'tf.concat(None, 0)',
-    'tf.concat(tf.ones((2,2)), 0)',
-    "tf.concat({'a': 1}, 0)",
-    'tf.concat(3, 0)',
-    'tf.concat(object(), 0)',
-    'tf.concat([tf.ones(2)], 5)',
-    'tf.concat([tf.ones(2)], [0])',
-    'tf.concat([tf.ones(2)], 1.5)',
-    'tf.concat([3], 0)',
-    'tf.concat((tf.ones(2), tf.ones(3)), 0)',
-    'tf.concat([[1, 2], [3]], 0)',
-    'tf.concat([tf.ones(2), [1, 2]], 0)',
-    'tf.concat(x for x in [tf.ones(2)])',
+    "tf.concat(None, 0)", "tf.concat(tf.ones((2,2)), 0)", "tf.concat({'a': 1}, 0)",
+    "tf.concat(3, 0)", "tf.concat(object(), 0)", "tf.concat([tf.ones(2)], 5)",
+    "tf.concat([tf.ones(2)], [0])", "tf.concat([tf.ones(2)], 1.5)", "tf.concat([3], 0)",
+    "tf.concat((tf.ones(2), tf.ones(3)), 0)", "tf.concat([[1, 2], [3]], 0)",
+    "tf.concat([tf.ones(2), [1, 2]], 0)", "tf.concat(x for x in [tf.ones(2)])",
     "tf.concat([tf.ones(2)], 'a')",
 ]
 
 
-@pytest.mark.parametrize("program", _CONCAT_PROGRAMS)
-def test_concat_values_as_tensorflow(real_tf, program):
-    """``tf.concat`` takes a non-list as a one-item list and returns one item through
-    ``tf.identity`` (converting it: ``ValueError`` for None or objects)."""
-    _same_outcome(real_tf, program, value=_values)
-
-
 # --- linspace's arguments -------------------------------------------------------------------
+# ``num`` must convert to an integer tensor (``TypeError``); ``stop`` converts to ``start``'s
+# dtype; a list ``axis`` fails in ``expand_dims`` or TF's Python compare.
 _LINSPACE_PROGRAMS = [
-    'tf.linspace(0., 1., 3, axis=[0, 0])',
-    'tf.linspace(0., 1., 3, axis=[0])',
-    'tf.linspace(0., 1., 3.0)',
-    'tf.linspace(0., 1., np.int64(3))',
-    'tf.linspace(0., 1., tf.constant(3.))',
-    "tf.linspace(0., 1., 'abc')",
-    "tf.linspace('abc', 1., 3)",
-    "tf.linspace(0., 'abc', 3)",
-    'tf.linspace(0., 1., tf.constant(3))',
-    'tf.linspace(0., 1., 1.5)',
-    'tf.linspace(0., 1., 3, axis=(0,))',
-    'tf.linspace([0., 1.], [1., 2.], 3, axis=1)',
-    'tf.linspace(0., 1., None)',
-    'tf.linspace(0., 1., [3])',
+    "tf.linspace(0., 1., 3, axis=[0, 0])", "tf.linspace(0., 1., 3, axis=[0])",
+    "tf.linspace(0., 1., 3.0)", "tf.linspace(0., 1., np.int64(3))",
+    "tf.linspace(0., 1., tf.constant(3.))", "tf.linspace(0., 1., 'abc')",
+    "tf.linspace('abc', 1., 3)", "tf.linspace(0., 'abc', 3)",
+    "tf.linspace(0., 1., tf.constant(3))", "tf.linspace(0., 1., 1.5)",
+    "tf.linspace(0., 1., 3, axis=(0,))", "tf.linspace([0., 1.], [1., 2.], 3, axis=1)",
+    "tf.linspace(0., 1., None)", "tf.linspace(0., 1., [3])",
 ]
 
 
-@pytest.mark.parametrize("program", _LINSPACE_PROGRAMS)
-def test_linspace_arguments_as_tensorflow(real_tf, program):
-    """``num`` must convert to an integer tensor (``TypeError``); ``stop`` converts to
-    ``start``'s dtype; a list ``axis`` fails in ``expand_dims`` or TF's Python compare."""
+@pytest.mark.parametrize("program", _ADD_N_PROGRAMS + _CONVERSION_PROGRAMS + _CONCAT_PROGRAMS
+                         + _LINSPACE_PROGRAMS)
+def test_argument_conversion_as_tensorflow(real_tf, program):
+    """Arguments converted as TF converts them (see each list): the same value, or the same
+    exception class."""
     _same_outcome(real_tf, program, value=_values)
 
 
@@ -680,21 +611,21 @@ _XENT_R = np.random.RandomState(0)
 _XENT_L = _XENT_R.normal(size=(2, 3)).astype(np.float32)
 _XENT_P = np.abs(_XENT_R.normal(size=(2, 3))).astype(np.float32)
 _XENT_PROGRAMS = [
-    'tf.nn.softmax_cross_entropy_with_logits(tf.ones((1,)*40), tf.ones((2,2)))',
-    'tf.nn.softmax_cross_entropy_with_logits(P[0], L)',
-    'tf.nn.softmax_cross_entropy_with_logits(P[:1], L)',
-    'tf.nn.softmax_cross_entropy_with_logits(P[:, :1], L)',
-    'tf.nn.softmax_cross_entropy_with_logits(P.reshape(1, 2, 3), L)',
-    'tf.nn.softmax_cross_entropy_with_logits(P.reshape(2, 1, 3), L.reshape(1, 2, 3))',
-    'tf.nn.softmax_cross_entropy_with_logits(P, L[0])',
-    'tf.nn.softmax_cross_entropy_with_logits(P[:, :2], L)',
-    'tf.nn.softmax_cross_entropy_with_logits(P.reshape(3, 2), L)',
-    'tf.nn.softmax_cross_entropy_with_logits(np.ones((3, 1, 3), np.float32), L)',
-    'tf.nn.softmax_cross_entropy_with_logits(P, L, axis=0)',
-    'tf.nn.softmax_cross_entropy_with_logits(P[:1], L, axis=0)',
-    'tf.nn.softmax_cross_entropy_with_logits(P, L)',
-    'tf.nn.softmax_cross_entropy_with_logits(1.0, L)',
-    'tf.nn.softmax_cross_entropy_with_logits(P, 1.0)',
+    "tf.nn.softmax_cross_entropy_with_logits(tf.ones((1,)*40), tf.ones((2,2)))",
+    "tf.nn.softmax_cross_entropy_with_logits(P[0], L)",
+    "tf.nn.softmax_cross_entropy_with_logits(P[:1], L)",
+    "tf.nn.softmax_cross_entropy_with_logits(P[:, :1], L)",
+    "tf.nn.softmax_cross_entropy_with_logits(P.reshape(1, 2, 3), L)",
+    "tf.nn.softmax_cross_entropy_with_logits(P.reshape(2, 1, 3), L.reshape(1, 2, 3))",
+    "tf.nn.softmax_cross_entropy_with_logits(P, L[0])",
+    "tf.nn.softmax_cross_entropy_with_logits(P[:, :2], L)",
+    "tf.nn.softmax_cross_entropy_with_logits(P.reshape(3, 2), L)",
+    "tf.nn.softmax_cross_entropy_with_logits(np.ones((3, 1, 3), np.float32), L)",
+    "tf.nn.softmax_cross_entropy_with_logits(P, L, axis=0)",
+    "tf.nn.softmax_cross_entropy_with_logits(P[:1], L, axis=0)",
+    "tf.nn.softmax_cross_entropy_with_logits(P, L)",
+    "tf.nn.softmax_cross_entropy_with_logits(1.0, L)",
+    "tf.nn.softmax_cross_entropy_with_logits(P, 1.0)",
 ]
 
 

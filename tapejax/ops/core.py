@@ -222,17 +222,6 @@ def reject_text(value, dtype="float", converted=None):
                         + _argument_hint(value))
 
 
-# TF kernels missing for some dtypes on CPU: TF raises ``NotFoundError`` before any other check.
-_INTEGER_NAMES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
-MISSING_KERNELS = {
-    "AvgPool3D": ("float16", "float64"),
-    "Multinomial": _INTEGER_NAMES, "StatelessMultinomial": _INTEGER_NAMES,
-    "TensorScatterAdd": ("bool",), "TensorScatterSub": ("bool",),
-    "LowerBound": ("complex64", "complex128", "bool"), "MatrixBandPart": ("string",),
-    "UpperBound": ("complex64", "complex128", "bool"),
-}
-
-
 def bool_input(value):
     """An input TF converts to bool: a Python value that is not bool (a string, a number) is
     its ``TypeError``, a NumPy value is cast; Tensors are left to the op's dtype check."""
@@ -244,6 +233,18 @@ def bool_input(value):
             raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype="bool")
                             + _argument_hint(value))
     return to_tensor(value, dtypes.bool)
+
+
+# TF kernels missing for some dtypes on CPU: TF raises ``NotFoundError`` before any other check.
+_INTEGER_NAMES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
+MISSING_KERNELS = {
+    "AvgPool3D": ("float16", "float64"),
+    "Multinomial": _INTEGER_NAMES, "StatelessMultinomial": _INTEGER_NAMES,
+    "TensorScatterAdd": ("bool",), "TensorScatterSub": ("bool",),
+    "LowerBound": ("complex64", "complex128", "bool"),
+    "UpperBound": ("complex64", "complex128", "bool"),
+    "MatrixBandPart": ("string",),
+}
 
 
 def no_kernel(dtype, op_name):
