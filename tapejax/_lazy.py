@@ -8,9 +8,9 @@ gradients (``_backprop``), and reading ``_value`` (``numpy()``, ``print``, ``boo
 to JAX or NumPy, an op outside any tape) compiles the pending ops it depends on as one function,
 cached by structure.
 
-Errors stay eager: an op whose abstract evaluation raises is run eagerly on materialised
-inputs, so it raises the eager error at the same line; an op that needs concrete values (its
-abstract evaluation cannot run) is always run eagerly.
+Errors stay eager: an op whose abstract evaluation fails (it raises, or it needs concrete
+values) runs eagerly on materialised inputs, so an error is raised by the eager run, at the same
+line and with the same message. The failure is cached with the avals.
 """
 import collections
 import os
@@ -27,10 +27,8 @@ from .tensor_shape import TensorShape
 
 _SCALARS = (bool, int, float, complex)
 _Tracer = jax.core.Tracer
-_NEEDS_VALUES = (jax.errors.JAXTypeError, jax.errors.JAXIndexError,
-                 jax.errors.UnexpectedTracerError)
 _weakref = weakref.ref
-_EAGER = object()  # abstract-evaluation cache entry of an op that needs concrete values
+_EAGER = object()  # abstract-evaluation cache entry of an op that must run eagerly
 
 
 class _Settings:
@@ -187,8 +185,6 @@ def defer(fn, static, inputs, tapes):
     avals = _AVALS.get(akey)
     if avals is None:
         avals = _abstract_eval(fn, static, inputs, types)
-        if avals is None:
-            return None
         if len(_AVALS) >= _AVALS_LIMIT:
             _AVALS.clear()
         _AVALS[akey] = avals
@@ -236,17 +232,16 @@ def _compute_held(refs):
 
 
 def _abstract_eval(fn, static, inputs, types):
-    """Output aval(s) of ``fn``; ``_EAGER`` when it needs concrete values, None on any other
-    error (the op then runs eagerly and raises it as eager mode does)."""
+    """Output aval(s) of ``fn``, or ``_EAGER`` when abstract evaluation fails: the op needs
+    concrete values, or it raises (the eager run then raises it at the user's line). Either
+    way the answer only depends on the key, so it is cached."""
     args = [jax.ShapeDtypeStruct(t.shape, t.dtype, weak_type=t.weak_type)
             if isinstance(t, jax.core.ShapedArray) else x for t, x in zip(types, inputs)]
     kwargs = dict(static)
     try:
         out = jax.eval_shape(lambda *a: fn(*a, **kwargs), *args)
-    except _NEEDS_VALUES:
+    except Exception:  # noqa: BLE001 - see the docstring
         return _EAGER
-    except Exception:  # noqa: BLE001 - the eager run raises it at the user's line
-        return None
     if isinstance(out, (tuple, list)):
         if not all(isinstance(o, jax.ShapeDtypeStruct) for o in out):
             return _EAGER

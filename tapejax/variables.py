@@ -206,7 +206,7 @@ class Variable(TensorLike, metaclass=_VariableMeta):
         with self._lock:
             self._stored = Tensor(update(self._stored._value))
 
-    def _update(self, op, op_in_place, delta):
+    def _update_in_place(self, op, op_in_place, delta):
         """``op(value, delta)``; XLA reuses the old buffer when nothing else holds it (one
         thread only: another could be reading the Variable)."""
         delta = self._new_value(delta)
@@ -228,11 +228,11 @@ class Variable(TensorLike, metaclass=_VariableMeta):
         return self if read_value else None
 
     def assign_add(self, delta, use_locking=None, name=None, read_value=True):
-        self._update(_add, _add_in_place, delta)
+        self._update_in_place(_add, _add_in_place, delta)
         return self if read_value else None
 
     def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
-        self._update(_subtract, _subtract_in_place, delta)
+        self._update_in_place(_subtract, _subtract_in_place, delta)
         return self if read_value else None
 
     # --- protocol ------------------------------------------------------------------------
