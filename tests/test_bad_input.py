@@ -581,6 +581,11 @@ _CONCAT_PROGRAMS = [
     "tf.concat((tf.ones(2), tf.ones(3)), 0)", "tf.concat([[1, 2], [3]], 0)",
     "tf.concat([tf.ones(2), [1, 2]], 0)", "tf.concat(x for x in [tf.ones(2)])",
     "tf.concat([tf.ones(2)], 'a')",
+    # a one-value axis: ConcatV2 takes a scalar or a [1] vector, ExpandDims any one-value tensor
+    "tf.concat([tf.ones(2), tf.ones(2)], [0])", "tf.concat([tf.ones(2), tf.ones(2)], [[0]])",
+    "tf.concat([tf.ones(2), tf.ones(2)], [0, 0])", "tf.expand_dims(tf.ones(2), [0])",
+    "tf.expand_dims(tf.ones(2), [[1]])", "tf.expand_dims(tf.ones(2), [0, 1])",
+    "tf.expand_dims(tf.ones(2), [])",
 ]
 
 

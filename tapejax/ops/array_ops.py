@@ -108,7 +108,7 @@ def concat(values, axis, name="concat"):
         return identity(values[0])
     values = _same_dtype_list(values, "ConcatV2")
     rank = values[0].ndim
-    axis = static_int(axis, "axis", op_name="ConcatV2")
+    axis = static_int(axis, "axis", op_name="ConcatV2", max_rank=1)
     if not -rank <= axis < rank:
         raise errors.InvalidArgumentError(None, None, (
             f"ConcatOp : Expected concatenating dimensions in the range [{-rank}, {rank}), but "
@@ -176,7 +176,7 @@ def _expand_dims(x, *, axis):
 def expand_dims(input, axis, name=None):  # noqa: A002 - TF's name
     """``tf.expand_dims``: inserts a length-1 axis at ``axis``."""
     x = to_tensor(input)
-    axis = static_int(axis, "axis", op_name="ExpandDims")
+    axis = static_int(axis, "axis", op_name="ExpandDims", max_rank=None)
     if not -x.ndim - 1 <= axis <= x.ndim:
         raise errors.InvalidArgumentError(None, None, (
             f"Tried to expand dim index {axis} for tensor with {x.ndim} dimensions. "

@@ -423,14 +423,17 @@ def _naming(error, what):
     return type(error)(message)
 
 
-def static_int(value, what, dtype=None, op_name=None):
+def static_int(value, what, dtype=None, op_name=None, max_rank=0):
     """A scalar integer argument (``axis``, ``depth``, ...) as a Python int, as TF converts it
     (``dtype`` as for :func:`int_array`).
 
     A non-scalar is TF's ``ValueError`` from its Python check, or, with ``op_name`` (the kernel
-    that takes the value as a tensor), that kernel's ``InvalidArgumentError``.
+    that takes the value as a tensor), that kernel's ``InvalidArgumentError``. Kernels that take
+    one value in a tensor of up to ``max_rank`` dimensions (None: any) accept that too.
     """
     array = int_array(value, what, dtype)
+    if array.ndim and array.size == 1 and (max_rank is None or array.ndim <= max_rank):
+        array = array.reshape(())
     if array.ndim:
         if op_name is not None:
             raise errors.InvalidArgumentError(None, None, (
