@@ -19,7 +19,7 @@ import numpy as np
 from jax import lax
 
 from .. import nest
-from .._recording import STACK, eager_ops, paused, recording_on, variable_accessed
+from .._recording import eager_ops, paused, recording_on, variable_accessed
 from ..tensor import Tensor, TensorLike, convert_to_tensor
 from ..tensor_shape import TensorShape
 from .core import apply, attrs
