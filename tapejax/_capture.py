@@ -14,6 +14,11 @@ Afterwards the placeholder equations are removed and their variables become the 
 inputs: ``(read variable values..., tensor arguments...) -> (outputs..., written values...,
 created values..., created initial values...)``. Nothing on the Variables themselves changes
 during a trace, so other threads keep seeing their concrete values.
+
+``closure_convert`` does the same for a branch or loop body of ``tf.cond`` / ``tf.while_loop``
+(the model is ``jax.closure_convert``): the values the callable closes over become explicit
+leading inputs of its program, and the Tensors they belong to are returned beside it. Nothing
+is overwritten to trace, and the program holds no Tensor and no reference to the callable.
 """
 from typing import NamedTuple
 
@@ -21,8 +26,9 @@ import jax
 from jax import lax
 from jax.extend import core as jcore
 
-from ._recording import STACK
-from .tensor import Tensor
+from . import nest
+from ._recording import STACK, eager_ops, recording_on, variable_accessed
+from .tensor import Tensor, convert_to_tensor, raw_value
 
 _placeholder = jcore.Primitive("tapejax_variable")
 _placeholder.def_abstract_eval(lambda *, aval, slot: aval)
@@ -141,3 +147,80 @@ def uses(jaxpr, variables):
     return any(v in wanted for eqn in jaxpr.eqns for v in eqn.invars
                if isinstance(v, jcore.Var)) or any(v in wanted for v in jaxpr.outvars
                                                    if isinstance(v, jcore.Var))
+
+
+# --- closure conversion of control-flow callables -------------------------------------------
+class _Everything(dict):
+    """The ``watched`` map of a tape that watches every Tensor."""
+
+    def __contains__(self, key):
+        return True
+
+
+class _Collector:
+    """A stand-in tape: records every differentiable op run while it is the only tape, so the
+    Tensors a traced callable hands to ops (and the Variables it reads) are known."""
+
+    persistent = False
+    watch_accessed = True
+    paused = False
+
+    def __init__(self):
+        self.notes = {}
+        self.nodes = []
+        self.watched = _Everything()
+        self.producer = {}
+        self.variables = {}
+        self.reads = []  # (Variable, the Tensor read)
+        self.structure, self.leaves, self.leaf_index = [], [], {}
+
+    def watch_variable(self, variable, read):
+        self.reads.append((variable, read))
+
+    def watch_tensor(self, tensor):
+        pass
+
+
+class Closure(NamedTuple):
+    program: jcore.ClosedJaxpr  # (captured values..., arguments...) -> leaves; no constants
+    captured: list  # per leading input: the outside Tensor it is, or the plain value (constant)
+    structure: object  # the callable's result with its leaves replaced by 0 (no Tensor)
+
+
+def closure_convert(fn, example_args):
+    """Traces ``fn(*Tensors)`` on arrays shaped like ``example_args``.
+
+    Its result (a nest of Tensors, Variables or Python values) becomes the program's outputs,
+    one per leaf. Every value the trace closes over (a concrete array, or a tracer of an
+    enclosing trace) becomes a leading input. Where that value is the value of a Tensor that
+    ``fn`` passed to an op or returned, or of a Variable it read, the Tensor is returned in
+    ``captured``, so a tape can connect it; the recording tapes are told of those Variable
+    reads, as if run eagerly.
+    """
+    collector = _Collector()
+    box = []
+
+    def traced(*arrays):
+        result = fn(*[Tensor(a) for a in arrays])
+        tensors = [convert_to_tensor(x) for x in nest.flatten(result)]
+        box.append((nest.map_structure(lambda _: 0, result), tensors))
+        return [t._value for t in tensors]
+    with recording_on([collector]), eager_ops():
+        closed = jax.make_jaxpr(traced)(*example_args)
+    owner = {}
+    for tensor in [x for node in collector.nodes for x in node.inputs] + box[0][1] + [
+            read for _, read in collector.reads]:
+        if isinstance(tensor, Tensor):
+            owner.setdefault(id(raw_value(tensor)), tensor)
+    captured = [owner.get(id(c), c) for c in closed.consts]
+    for variable, read in collector.reads:
+        if any(read is c for c in captured):
+            variable_accessed(variable, read)
+    jaxpr = closed.jaxpr
+    debug = jaxpr.debug_info
+    if debug is not None and debug.arg_names is not None:
+        debug = debug._replace(arg_names=tuple(f"captured{k}" for k in range(len(captured)))
+                               + tuple(debug.arg_names))
+    lifted = jcore.Jaxpr([], list(jaxpr.constvars) + list(jaxpr.invars), jaxpr.outvars,
+                         jaxpr.eqns, jaxpr.effects, debug)
+    return Closure(jcore.ClosedJaxpr(lifted, []), captured, box[0][0])

@@ -1,4 +1,6 @@
 """``tf.cond``, ``tf.switch_case`` and ``tf.while_loop``: eager (Python) and traced (lax)."""
+import threading
+
 import jax
 import numpy as np
 import pytest
@@ -225,3 +227,145 @@ def test_traced_limit_must_be_concrete():
                                   maximum_iterations=tensor(n))[0]._value
     with pytest.raises(TypeError, match="concrete"):
         jax.jit(f)(np.int32(3))
+
+
+# --- capture by closure conversion: no Tensor is overwritten, no cache holds one ---------------
+def test_other_threads_never_see_a_stand_in_for_a_captured_tensor():
+    """While one thread traces a cond over ``x``, another reading ``x`` sees its own value."""
+    x = tapejax.constant(V)
+    original = x._value
+    in_branch, checked, seen = threading.Event(), threading.Event(), []
+
+    def reader():
+        while in_branch.wait(5):
+            in_branch.clear()
+            seen.append(x._value)
+            checked.set()
+
+    def branch():
+        in_branch.set()
+        checked.wait(5)
+        checked.clear()
+        return x * 2.0
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    try:
+        def f(a):
+            with tapejax.GradientTape() as tape:
+                tape.watch(x)
+                y = tapejax.cond(tensor(a) > 0, branch, lambda: x)
+            return tape.gradient(y, x)._value
+        np.testing.assert_allclose(jax.jit(f)(np.float32(1.0)), [2.0, 2.0, 2.0])
+    finally:
+        in_branch.clear()
+        thread.join()
+    assert seen and all(value is original for value in seen)
+
+
+def _held(obj, seen=None):
+    """Every object reachable from a cache key or entry through containers and jaxprs."""
+    seen = set() if seen is None else seen
+    if id(obj) in seen:
+        return
+    seen.add(id(obj))
+    yield obj
+    if isinstance(obj, (tuple, list)):
+        children = list(obj)
+    elif isinstance(obj, dict):
+        children = list(obj.keys()) + list(obj.values())
+    elif isinstance(obj, jax.extend.core.ClosedJaxpr):
+        children = list(obj.consts) + [p for eqn in obj.jaxpr.eqns for p in eqn.params.values()]
+    elif hasattr(obj, "deref"):
+        children = [obj.deref()]
+    else:
+        children = []
+    for child in children:
+        yield from _held(child, seen)
+
+
+def _taped_control_flow(a, w0):
+    a, w = tensor(a), tapejax.Variable(w0)
+    with tapejax.GradientTape() as tape:
+        y = tapejax.cond(a > 0, lambda: a * w * w, lambda: a + w)
+        _, s = tapejax.while_loop(lambda i, s: i < 3, lambda i, s: (i + 1, s * w + a), (0, y),
+                                      maximum_iterations=4)
+        z = tapejax.switch_case(tapejax.cast(a, tapejax.int32), [lambda: s, lambda: s * w])
+    return [g._value for g in tape.gradient(z, [w, a])]
+
+
+def test_no_cache_holds_a_tensor_or_tracer_after_a_jit_of_taped_control_flow():
+    from tapejax import _backprop, _lazy
+    np.testing.assert_allclose(jax.jit(_taped_control_flow)(np.float32(1.0), np.float32(0.5)),
+                               jax.jit(_taped_control_flow)(np.float32(1.0), np.float32(0.5)))
+    caches = {"gradient": list(_backprop.CACHE.entries), "plans": list(_backprop._TEMPLATES.items()),
+              "avals": list(_lazy._AVALS), "graphs": list(_lazy._GRAPHS)}
+    programs = 0
+    for name, entries in caches.items():
+        for obj in _held(entries):
+            assert not isinstance(obj, (tapejax.Tensor, tapejax.Variable, jax.core.Tracer)), name
+            assert getattr(obj, "__module__", None) != __name__, (name, obj)  # the branches
+            if isinstance(obj, jax.extend.core.ClosedJaxpr) and not obj.consts:
+                programs += 1
+    assert programs >= 5  # two cond branches, the loop's condition and body, two cases
+
+
+def test_branches_are_traced_once_per_construct(real_tf):
+    """Python side effects of a branch run once per trace, as in TF's graph building."""
+    def count(lib):
+        calls = []
+
+        @lib.function
+        def f(x):
+            def branch(k):
+                return lambda: calls.append(k) or x * float(k)
+            y = lib.cond(x > 0, branch(1), branch(2))
+            return lib.while_loop(lambda s: calls.append("c") or s < 10.0,
+                                  lambda s: calls.append("b") or (s * 2.0,), (y,))
+        f(lib.constant(1.5))
+        f(lib.constant(2.5))
+        return sorted(map(str, calls))
+    assert count(tapejax) == count(real_tf)
+
+
+def _captured_gradients(tf, mode):
+    """Gradients w.r.t. Variables and tensors that cond, while_loop and switch_case close over."""
+    v = tf.Variable(np.array([0.5, -1.0, 2.0], np.float32))
+    u = tf.Variable(1.25)
+
+    def step(x, k):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            h = x * 2.0  # a tensor computed outside the branches, captured by them
+            y = tf.cond(tf.reduce_sum(x) > 0.0, lambda: tf.reduce_sum(v * h * x) * u,
+                        lambda: tf.reduce_sum(v - h))
+            _, s = tf.while_loop(lambda i, s: i < 3, lambda i, s: (i + 1, s * u + v * x),
+                                 (0, h), maximum_iterations=5)
+            z = tf.switch_case(k, [lambda: tf.reduce_sum(s) * u, lambda: y * tf.reduce_sum(v),
+                                   lambda: tf.reduce_sum(h * s)])
+            total = y + z
+        return [total] + tape.gradient(total, [v, u, x, h])
+
+    if mode == "function":
+        step = tf.function(step)
+    results = []
+    for x, k in ((V, 0), (-V, 1), (V, 2), (V, 7)):
+        args = (tf.constant(x), tf.constant(k))
+        if mode == "jit":
+            results.append(jax.jit(lambda x, k: [None if t is None else t._value
+                                                 for t in step(tensor(x), tensor(k))])(
+                x, np.int32(k)))
+        else:
+            results.append([None if t is None else t.numpy() for t in step(*args)])
+    return results
+
+
+@pytest.mark.parametrize("mode", ["eager", "function", "jit"])
+def test_gradients_wrt_captured_variables_and_tensors_match_tensorflow(real_tf, mode):
+    theirs = _captured_gradients(real_tf, "function" if mode == "jit" else mode)
+    ours = _captured_gradients(tapejax, mode)
+    for a, b in zip(ours, theirs):
+        assert [x is None for x in a] == [y is None for y in b]
+        for x, y in zip(a, b):
+            if y is not None:
+                np.testing.assert_allclose(np.asarray(x), y, rtol=1e-5, atol=1e-6)

@@ -6,20 +6,21 @@ JAX tracer (inside ``jax.jit`` or ``tapejax.function``) they become ``lax.switch
 ``lax.while_loop`` (or a ``lax.scan`` of ``maximum_iterations`` steps, which unlike
 ``lax.while_loop`` can be differentiated in reverse mode).
 
-A traced construct is recorded on the tapes as one node. Its inputs are the predicate, the loop
-state and the outside Tensors the branches read, found by tracing each branch once with a
-stand-in tape that records everything; when the node is replayed for a gradient, those Tensors'
-values are swapped in for the ones the branches see.
+A traced construct is recorded on the tapes as one node. Each branch, condition and body is
+closure-converted once (``_capture.closure_convert``): its program takes the values it closes
+over as explicit inputs, and the Tensors they belong to are the node's inputs beside the
+predicate and the loop state. The node's attributes hold only those programs and integers, so
+the gradient caches keyed on them hold no Tensor and no user callable, and no Tensor is ever
+overwritten to trace.
 """
-import contextlib
-
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
+from jax.extend.core import jaxpr_as_fun
 
 from .. import nest
-from .._recording import eager_ops, paused, recording_on, variable_accessed
+from .._capture import closure_convert
 from ..tensor import Tensor, TensorLike, convert_to_tensor
 from ..tensor_shape import TensorShape
 from .core import apply, attrs
@@ -29,114 +30,44 @@ def _is_traced(x):
     return isinstance(x, TensorLike) and isinstance(x.__jax_array__(), jax.core.Tracer)
 
 
-# --- finding and substituting the Tensors a branch reads ----------------------------------------
-class _Everything(dict):
-    """The ``watched`` map of a tape that watches every Tensor."""
-
-    def __contains__(self, key):
-        return True
-
-
-class _Capture:
-    """A stand-in tape: records every differentiable op run while it is the only tape."""
-
-    persistent = False
-    watch_accessed = True
-    paused = False
-
-    def __init__(self):
-        self.notes = {}
-        self.nodes = []
-        self.watched = _Everything()
-        self.producer = {}
-        self.variables = {}
-        self.reads = []
-        self.structure, self.leaves, self.leaf_index = [], [], {}
-
-    def watch_variable(self, variable, read):
-        self.reads.append((variable, read))
-
-    def watch_tensor(self, tensor):
-        pass
-
-
-def _outside_tensors(fn, example_args):
-    """The outside Tensors that ``fn(*Tensors(example_args))`` reads, and its result structure.
-
-    Inner values are tracers of a throwaway trace; outside ones are concrete or are among
-    the constants that trace closes over.
-    """
-    capture = _Capture()
-    result = []
-
-    def traced(*arrays):
-        out = fn(*[Tensor(a) for a in arrays])
-        result.append(out)
-        return _leaves(out)
-    with recording_on([capture]), eager_ops():
-        consts = {id(c) for c in jax.make_jaxpr(traced)(*example_args).consts}
-    found = {}
-    candidates = [x for node in capture.nodes for x in node.inputs]
-    candidates += [read for _, read in capture.reads]
-    for x in candidates:
-        if isinstance(x, Tensor) and id(x) not in capture.producer and id(x) not in found:
-            if not isinstance(x._value, jax.core.Tracer) or id(x._value) in consts:
-                found[id(x)] = x
-    for variable, read in capture.reads:  # the real tapes see the reads, as if run eagerly
-        if id(read) in found:
-            variable_accessed(variable, read)
-    return list(found.values()), result[0]
-
-
-def _merge(groups, exclude=()):
-    merged = []
-    for group in groups:
-        for t in group:
-            if all(t is not m for m in merged) and all(t is not e for e in exclude):
-                merged.append(t)
-    return merged
-
-
-@contextlib.contextmanager
-def _substituted(refs, values):
-    """Runs with each referenced Tensor holding the given value (tapes paused)."""
-    tensors = [r.deref() for r in refs]
-    saved = [t._value for t in tensors]
-    for t, v in zip(tensors, values):
-        t._value = v
-    try:
-        with paused():
-            yield
-    finally:
-        for t, v in zip(tensors, saved):
-            t._value = v
-
-
-def _leaves(structure):
-    """The arrays of a branch result (Tensors, Variables or Python values)."""
-    return [convert_to_tensor(x)._value for x in nest.flatten(structure)]
-
-
 def _rebuild(structure, tensors):
     return nest.pack_sequence_as(structure, list(tensors))
 
 
+def _merge(closures):
+    """All closures' captured inputs (each once), and per closure the positions of its own."""
+    merged, uses = [], []
+    for closure in closures:
+        positions = []
+        for x in closure.captured:
+            k = next((k for k, m in enumerate(merged) if m is x), None)
+            if k is None:
+                k = len(merged)
+                merged.append(x)
+            positions.append(k)
+        uses.append(tuple(positions))
+    return merged, tuple(uses)
+
+
+def _bind(program, positions, operands):
+    """``program`` as a function of its own arguments, its captured inputs taken from
+    ``operands``."""
+    run = jaxpr_as_fun(program)
+    captured = [operands[k] for k in positions]
+    return lambda *args: run(*captured, *args)
+
+
 # --- cond / switch_case -------------------------------------------------------------------------
-def _run_switch(index, *values, branches, captured):
-    def branch(fn):
-        def run(operands):
-            with _substituted(captured, operands):
-                return _leaves(fn())
-        return run
-    return tuple(lax.switch(index, [branch(fn) for fn in branches], list(values)))
+def _run_switch(index, *operands, branches, uses):
+    return tuple(lax.switch(index, [_bind(b, u, operands) for b, u in zip(branches, uses)]))
 
 
 def _traced_switch(index, branches):
-    found = [_outside_tensors(fn, ()) for fn in branches]
-    captured = _merge(tensors for tensors, _ in found)
-    static = attrs(branches=tuple(branches), captured=tuple(t.ref() for t in captured))
+    closures = [closure_convert(fn, ()) for fn in branches]
+    captured, uses = _merge(closures)
+    static = attrs(branches=tuple(c.program for c in closures), uses=uses)
     outputs = apply(_run_switch, (index, *captured), static, "Case")
-    return _rebuild(found[0][1], outputs)
+    return _rebuild(closures[0].structure, outputs)
 
 
 def cond(pred, true_fn=None, false_fn=None, name=None):
@@ -210,27 +141,23 @@ def switch_case(branch_index, branch_fns, default=None, name="switch_case"):
 
 
 # --- while_loop ---------------------------------------------------------------------------------
-def _run_while(*values, cond, body, captured, structure, count, maximum_iterations):
+def _run_while(*values, cond, body, uses, count, maximum_iterations):
     state, operands = list(values[:count]), values[count:]
-
-    def wrap(arrays):
-        return _rebuild(structure.value, [Tensor(a) for a in arrays])
+    test, step = (_bind(p, u, operands) for p, u in zip((cond, body), uses))
 
     def keep_going(arrays):
-        with _substituted(captured, operands):
-            return jnp.reshape(convert_to_tensor(cond(*wrap(arrays)))._value, ())
+        return test(*arrays)[0]
 
-    def step(arrays):
-        with _substituted(captured, operands):
-            return _leaves(body(*wrap(arrays)))
+    def advance(arrays):
+        return list(step(*arrays))
 
     if maximum_iterations is None:
-        return tuple(lax.while_loop(keep_going, step, state))
+        return tuple(lax.while_loop(keep_going, advance, state))
 
     def scan_step(carry, _):
         arrays, done = carry
         go = jnp.logical_and(jnp.logical_not(done), keep_going(arrays))
-        arrays = lax.cond(go, step, list, arrays)
+        arrays = lax.cond(go, advance, list, arrays)
         return (arrays, jnp.logical_not(go)), None
 
     (final, _), _ = lax.scan(scan_step, (state, jnp.asarray(False)), None,
@@ -241,31 +168,18 @@ def _run_while(*values, cond, body, captured, structure, count, maximum_iteratio
 def _traced_while(cond, body, loop_vars, maximum_iterations):
     tensors = [convert_to_tensor(x) for x in nest.flatten(loop_vars)]
 
-    def run(fn):
-        return lambda *ts: fn(*_rebuild(loop_vars, ts))
-    found = [_outside_tensors(run(fn), [t._value for t in tensors])[0] for fn in (cond, body)]
-    captured = _merge(found, exclude=tensors)
-    static = attrs(cond=cond, body=body, captured=tuple(t.ref() for t in captured),
-                   structure=_Structure(loop_vars), count=len(tensors),
-                   maximum_iterations=maximum_iterations)
+    def test(*ts):
+        return [jnp.reshape(convert_to_tensor(cond(*_rebuild(loop_vars, ts)))._value, ())]
+
+    def step(*ts):
+        return body(*_rebuild(loop_vars, ts))
+    example = [t._value for t in tensors]
+    closures = [closure_convert(fn, example) for fn in (test, step)]
+    captured, uses = _merge(closures)
+    static = attrs(cond=closures[0].program, body=closures[1].program, uses=uses,
+                   count=len(tensors), maximum_iterations=maximum_iterations)
     outputs = apply(_run_while, (*tensors, *captured), static, "While")
     return _rebuild(loop_vars, outputs)
-
-
-class _Structure:
-    """Loop variables' structure as a static attribute (equal when the nesting is equal)."""
-
-    __slots__ = ("value", "_key")
-
-    def __init__(self, value):
-        self.value = value
-        self._key = repr(nest.map_structure(lambda _: 0, value))
-
-    def __hash__(self):
-        return hash(self._key)
-
-    def __eq__(self, other):
-        return isinstance(other, _Structure) and other._key == self._key
 
 
 def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations=10,
