@@ -20,15 +20,20 @@ during a trace, so other threads keep seeing their concrete values.
 leading inputs of its program, and the Tensors they belong to are returned beside it. Nothing
 is overwritten to trace, and the program holds no Tensor and no reference to the callable.
 """
+import weakref
 from typing import NamedTuple
 
 import jax
 from jax import lax
 from jax.extend import core as jcore
 
-from . import nest
+from . import errors, nest
 from ._recording import STACK, eager_ops, recording_on, variable_accessed
+from .dtypes import from_numpy
 from .tensor import Tensor, convert_to_tensor, raw_value
+from .tensor_shape import TensorShape
+
+FINISHED = weakref.WeakSet()  # the top-level traces of finished tapejax.function traces
 
 _placeholder = jcore.Primitive("tapejax_variable")
 _placeholder.def_abstract_eval(lambda *, aval, slot: aval)
@@ -98,11 +103,29 @@ def trace(body, avals, creation_error=None):
                 + [values[id(v)]._value for v, _ in capture.made]
                 + [t._value for _, t in capture.made])
 
-    closed = jax.make_jaxpr(traced)(*avals)
+    try:
+        closed = jax.make_jaxpr(traced)(*avals)
+    finally:
+        if capture.top is not None:
+            FINISHED.add(capture.top)
+    for value in closed.consts:
+        if out_of_scope(value):
+            raise out_of_scope_error(value)
     jaxpr = _lift_placeholders(closed.jaxpr, len(capture.reads))
     n_out, info = box[0]
     return Traced(jcore.ClosedJaxpr(jaxpr, closed.consts), capture.reads,
                   list(capture.written.values()), [v for v, _ in capture.made], n_out, info)
+
+
+def out_of_scope(value):
+    """True for the value of a Tensor leaked out of a finished ``tapejax.function`` trace."""
+    return isinstance(value, jax.core.Tracer) and getattr(value, "_trace", None) in FINISHED
+
+
+def out_of_scope_error(value):
+    """TF's ``TypeError`` for using a graph tensor outside its function."""
+    tensor = f"<tf.Tensor shape={TensorShape(value.shape)} dtype={from_numpy(value.dtype).name}>"
+    return TypeError(errors.OUT_OF_SCOPE.format(tensor=tensor))
 
 
 def _lift_placeholders(jaxpr, n_reads):

@@ -99,3 +99,9 @@ SCALAR_IN_GRAPH = (
     "{kind}() argument must be a string or a real number, not 'SymbolicTensor': inside "
     "tapejax.function tensors are traced and have no Python value. Keep the value a tensor, or "
     "pass it to the function as a Python number.")
+SYMBOLIC_NUMPY = "'SymbolicTensor' object has no attribute 'numpy'"
+OUT_OF_SCOPE = (
+    "{tensor} is out of scope and cannot be used here. Use return values, explicit Python locals "
+    "or TensorFlow collections to access it.\nPlease see "
+    "https://www.tensorflow.org/guide/function#all_outputs_of_a_tffunction_must_be_return_values "
+    "for more information.")

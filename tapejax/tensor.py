@@ -109,7 +109,7 @@ class TensorLike:
     def _python_value(self, kind):
         """``numpy()`` for a Python conversion; a traced tensor raises TF's graph-mode error."""
         try:
-            return self.numpy()
+            return _to_numpy(self.__jax_array__())
         except NotImplementedError:
             if kind == "bool":
                 raise errors.OperatorNotAllowedInGraphError(errors.BOOL_IN_GRAPH) from None
@@ -144,7 +144,7 @@ class TensorLike:
         return iter(_op("unstack")(self))
 
     def __array__(self, dtype=None, copy=None):
-        array = np.asarray(self.numpy())
+        array = np.asarray(_to_numpy(self.__jax_array__()))
         return array if dtype is None else array.astype(dtype)
 
     def __format__(self, spec):
@@ -177,8 +177,12 @@ class Tensor(TensorLike):
         return self._value.ndim
 
     def numpy(self):
-        """The value as a NumPy array (a NumPy scalar for rank 0), as TF's ``Tensor.numpy()``."""
-        return _to_numpy(self._value)
+        """The value as a NumPy array (a NumPy scalar for rank 0), as TF's ``Tensor.numpy()``;
+        a traced (symbolic) tensor has no ``numpy``, as TF's graph tensors."""
+        value = self._value
+        if _is_tracer(value):
+            raise AttributeError(errors.SYMBOLIC_NUMPY)
+        return _to_numpy(value)
 
     def __jax_array__(self):
         return self._value

@@ -642,3 +642,104 @@ def test_print_summarize_and_separators(real_tf, capfd):
     assert capfd.readouterr().err == theirs
     tf.print(tf.range(10), summarize=-1, output_stream=sys.stdout)
     assert capfd.readouterr().out == "[0 1 2 3 4 5 6 7 8 9]\n"
+
+
+# --- the "tf.function" guide: leaking tensors, Python side effects, retracing ------------------
+def _leak(lib):
+    """The guide's ``leaky_function``: a tensor of the trace stored in a Python global."""
+    box = {}
+
+    @lib.function
+    def leaky_function(a):
+        box["x"] = a + 1  # Bad: leaks a tensor of the trace
+        return a + 2
+    assert int(leaky_function(lib.constant(1))) == 3
+    return box["x"]
+
+
+def _outcome(fn):
+    try:
+        fn()
+    except Exception as error:  # noqa: BLE001 - the class and message are what is compared
+        return type(error).__name__, str(error)
+    return None, None
+
+
+LEAK_USES = {
+    "numpy": lambda lib, x: x.numpy(),
+    "eager_op": lambda lib, x: x + 1,
+    "tf_op": lambda lib, x: lib.add(x, 1),
+    "captured_by_another_function": lambda lib, x: lib.function(lambda b: b + x)(lib.constant(2)),
+    "numpy_conversion": lambda lib, x: np.asarray(x),
+    "bool": lambda lib, x: bool(x),
+}
+
+
+@pytest.mark.parametrize("use", sorted(LEAK_USES))
+def test_leaked_tensor_used_outside_its_function_raises_as_tf(real_tf, use):
+    (ours, our_text), (theirs, their_text) = [
+        _outcome(lambda: LEAK_USES[use](lib, _leak(lib))) for lib in (tf, real_tf)]
+    assert ours == theirs and ours is not None
+    if "out of scope" in their_text:  # TF names the graph tensor (<tf.Tensor 'add:0' ...>)
+        assert our_text.split(">", 1)[1] == their_text.split(">", 1)[1].split("\n\n")[0]
+    elif ours == "AttributeError":
+        assert our_text == their_text
+
+
+def test_leaked_shape_and_dtype_stay_readable(real_tf):
+    for lib in (tf, real_tf):
+        x = _leak(lib)
+        assert x.shape.as_list() == [] and x.dtype.name == "int32"
+
+
+def _side_effects(lib):
+    """The guide's side-effect patterns: what runs at trace time and what runs per call."""
+    traced, external = [], []
+
+    @lib.function
+    def f(x):
+        traced.append(x.dtype.name)  # Python side effect: once per trace
+        return x
+
+    @lib.function
+    def side_effect(x):
+        external.append(x)
+
+    @lib.function
+    def buggy_consume_next(iterator):
+        return lib.constant(next(iterator))  # the iterator is read once, at trace time
+
+    for x in (lib.constant(1), lib.constant(2), lib.constant([1, 2])):
+        f(x)
+    for _ in range(3):
+        side_effect(1)
+    iterator = iter([1, 2, 3])
+    values = [int(buggy_consume_next(iterator)) for _ in range(3)]
+    return traced, len(external), values, f.experimental_get_tracing_count()
+
+
+def test_python_side_effects_follow_tracing_as_in_tf(real_tf):
+    assert _side_effects(tf) == _side_effects(real_tf)
+
+
+def _retracing(lib):
+    """The guide's retracing rules: a trace per dtype, per Python value, not per tensor value."""
+    @lib.function
+    def double(a):
+        return a + a
+
+    @lib.function
+    def f(x):
+        return x
+    counts = []
+    for a in (lib.constant(1), lib.constant(1.1), lib.constant(2)):
+        double(a)
+        counts.append(double.experimental_get_tracing_count())
+    for x in (1, 1, 2, lib.constant(1), lib.constant(2)):
+        f(x)
+        counts.append(f.experimental_get_tracing_count())
+    return counts
+
+
+def test_retracing_counts_follow_the_guide(real_tf):
+    assert _retracing(tf) == _retracing(real_tf)

@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .. import _lazy, dtypes, errors
+from .. import _capture, _lazy, dtypes, errors
 from .._recording import STACK, record
 from .._registry import OpDef, register as _register
 from ..tensor import (Tensor, TensorLike, _argument_hint, _is_text, _plain, constant,
@@ -134,6 +134,10 @@ def _translate(error, op_name, values):
     """JAX's shape/dtype errors become TF's: ``InvalidArgumentError`` in eager mode."""
     if isinstance(error, errors.OpError):
         return error
+    if isinstance(error, jax.errors.UnexpectedTracerError):
+        for v in values:
+            if _capture.out_of_scope(v):
+                return _capture.out_of_scope_error(v)
     shapes = [np.shape(v) for v in values]
     message = str(error)
     for a, b in itertools.combinations(shapes, 2):
