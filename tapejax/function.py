@@ -9,6 +9,7 @@ node whose function is the same program, so the tape differentiates through it.
 """
 import functools
 import inspect
+import itertools
 import logging
 import operator
 import threading
@@ -21,6 +22,7 @@ from . import _capture, dtypes, errors, nest
 from ._backprop import _Cache
 from ._donation import InterruptsHeld as _InterruptsHeld, only_holder
 from ._recording import STACK, record
+from .ops.core import tf_type_name
 from .tensor import Tensor, TensorLike, convert_to_tensor
 from .tensor_spec import TensorSpec
 from .tensor_shape import TensorShape
@@ -427,19 +429,83 @@ class ConcreteFunction:
         self._traces = _Cache(CACHE_SIZE)
         self._template = template  # structured input signature (TensorSpecs for tensors)
         self._outputs = None
+        self._number = next(_NUMBERS)  # TF's __inference_<name>_<n>, named in its errors
 
     def _accepts(self, dyn):
         return all(spec.shape.is_compatible_with(t.shape) for spec, t in zip(self._specs, dyn))
 
     @property
     def structured_input_signature(self):
-        return self._template
+        """The traced arguments; TensorSpecs without a name are named after their argument
+        (``x``, ``x_0`` inside a list, ``d_k`` inside a dict), as TF names them."""
+        params = self._params()
+        if params is None:
+            return self._template
+        fixed_args, fixed_kwargs = self._template
+        named = {name: _named(traced, name) for name, _, traced in params}
+        return (tuple(named[name] for name, _, _ in params[:len(fixed_args)]),
+                {name: named[name] for name in fixed_kwargs})
 
     @property
     def structured_outputs(self):
         return self._outputs
 
     def __call__(self, *args, **kwargs):
+        owner = self._owner
+        params = self._params()
+        if params is None:  # *args or **kwargs: the arguments must fit the traced layout
+            args, kwargs = self._fixed_layout(args, kwargs)
+        else:
+            args, kwargs = self._bind(params, args, kwargs)
+        key, dyn, avars = _signature_key(args, kwargs)
+        return owner._trace_for(self, args, kwargs, dyn, avars).run(dyn, avars)
+
+    def _params(self):
+        """``(name, kind, traced type)`` per parameter (TF's function type), or None when the
+        Python signature has ``*args`` or ``**kwargs``."""
+        owner = self._owner
+        if owner._signature is None:
+            return None
+        params = list(owner._signature.parameters.values())[owner._instance is not None:]
+        if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params):
+            return None
+        fixed_args, fixed_kwargs = self._template
+        return [(p.name, p.kind, fixed_args[k] if k < len(fixed_args) else fixed_kwargs[p.name])
+                for k, p in enumerate(params)]
+
+    def _bind(self, params, args, kwargs):
+        """TF's binding of a concrete function's call: positional and keyword arguments bound
+        to the traced types (a Python value must equal its literal; tensors convert to their
+        spec's dtype; shapes are not checked, as in TF). Returns canonical ``(args, kwargs)``."""
+        signature = inspect.Signature([
+            inspect.Parameter(name, kind, default=inspect.Parameter.empty
+                              if _has_tensors(traced) else traced)
+            for name, kind, traced in params], __validate_parameters__=False)
+        try:
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            wrong_dtype = []
+            values = {name: _conform(traced, bound.arguments[name], wrong_dtype)
+                      for name, _, traced in params}
+        except TypeError as e:
+            raise TypeError(BIND_FAILED.format(reason=e, args=args, kwargs=kwargs,
+                                               signature=self._text(params))) from None
+        if wrong_dtype:
+            index, expected, got = wrong_dtype[0]
+            name = f"__inference_{self._owner.name}_{self._number}"
+            raise errors.InvalidArgumentError(None, None, (
+                f"cannot compute {name} as input #{index}(zero-based) was expected to be a "
+                f"{expected} tensor but is a {got} tensor [Op:{name}]"))
+        positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        return (tuple(values[name] for name, kind, _ in params if kind in positional),
+                {name: values[name] for name, kind, _ in params if kind not in positional})
+
+    def _text(self, params):
+        """The signature as TF writes it in binding errors: ``(x: TensorSpec(...)) -> ...``."""
+        text = "(" + ", ".join(f"{name}: {_type_text(t)}" for name, _, t in params) + ")"
+        return text if self._outputs is None else f"{text} -> {_type_text(self._outputs)}"
+
+    def _fixed_layout(self, args, kwargs):
         owner = self._owner
         fixed_args, fixed_kwargs = self._template  # Python values fixed when traced may be omitted
         args = tuple(args) + tuple(fixed_args[len(args):])
@@ -450,15 +516,83 @@ class ConcreteFunction:
                                                signature=self._template))
         args, kwargs = owner._canonical(args, kwargs)
         args, kwargs = owner._apply_signature(args, kwargs)
-        key, dyn, avars = _signature_key(args, kwargs)
+        key, dyn, _ = _signature_key(args, kwargs)
         if key != self._skeleton or not self._accepts(dyn):
             raise TypeError(BIND_FAILED.format(
                 reason=f"Can not cast {_describe(args, kwargs)} to {self._template}",
                 args=args, kwargs=kwargs, signature=self._template))
-        return owner._trace_for(self, args, kwargs, dyn, avars).run(dyn, avars)
+        return args, kwargs
 
     def __repr__(self):
         return f"<ConcreteFunction {self._template} -> {self._outputs} at 0x{id(self):X}>"
+
+
+_NUMBERS = itertools.count(1)
+
+
+class _CapturedDefault:
+    def __repr__(self):
+        return "<captured_default_value>"
+
+
+_CAPTURED_DEFAULT = _CapturedDefault()
+
+
+def _has_tensors(traced):
+    return any(isinstance(x, (TensorSpec, TensorLike)) or _components(x) is not None
+               for x in nest.flatten(traced))
+
+
+def _conform(traced, value, wrong_dtype):
+    """``value`` bound to the traced type ``traced`` (TypeError when it cannot be); tensors
+    of another dtype are listed in ``wrong_dtype`` (TF fails on those when running)."""
+    if isinstance(traced, TensorSpec):
+        if isinstance(value, TensorLike):
+            tensor = value if type(value) is Tensor else value._tapejax_read()
+            if tensor.dtype != traced.dtype:
+                wrong_dtype.append((len(wrong_dtype), tf_type_name(traced.dtype),
+                                    tf_type_name(tensor.dtype)))
+            return tensor
+        try:
+            return convert_to_tensor(value, dtype=traced.dtype)
+        except (ValueError, errors.InvalidArgumentError) as e:
+            raise TypeError(str(e)) from None
+    if isinstance(traced, TensorLike) or _components(traced) is not None:
+        return value
+    if isinstance(traced, (list, tuple)) and _has_tensors(traced):
+        if not isinstance(value, (list, tuple)) or len(value) != len(traced):
+            raise TypeError(f"Can not cast {value!r} to {_type_text(traced)}")
+        return type(traced)(_conform(t, v, wrong_dtype) for t, v in zip(traced, value))
+    if isinstance(traced, dict) and _has_tensors(traced):
+        if not isinstance(value, dict) or sorted(value) != sorted(traced):
+            raise TypeError(f"Can not cast {value!r} to {_type_text(traced)}")
+        return type(traced)((k, _conform(t, value[k], wrong_dtype)) for k, t in traced.items())
+    if not _same(traced, value):
+        raise TypeError(f"Can not cast {value!r} to {_type_text(traced)}")
+    return value
+
+
+def _type_text(x):
+    """A traced type as TF prints it: ``TensorSpec(...)``, ``Tuple[...]``, ``Literal[1.0]``."""
+    if isinstance(x, (TensorSpec, TensorLike)):
+        return repr(x)
+    if type(x) is tuple or type(x) is list:
+        return f"{type(x).__name__.title()}[{', '.join(_type_text(v) for v in x)}]"
+    if isinstance(x, dict):
+        return "Dict[" + ", ".join(f"[{k!r}, {_type_text(v)}]" for k, v in x.items()) + "]"
+    return f"Literal[{x!r}]"
+
+
+def _named(traced, path):
+    """``traced`` with each unnamed TensorSpec named by its path (TF's argument names)."""
+    if isinstance(traced, TensorSpec):
+        return traced if traced.name is not None else TensorSpec(traced.shape, traced.dtype,
+                                                                 name=path)
+    if type(traced) is tuple or type(traced) is list:
+        return type(traced)(_named(v, f"{path}_{k}") for k, v in enumerate(traced))
+    if type(traced) is dict:
+        return {k: _named(v, f"{path}_{k}") for k, v in traced.items()}
+    return traced
 
 
 def _describe(args, kwargs):
@@ -623,7 +757,7 @@ class Function:
             bound = self._signature.bind(*full, **kwargs)
         except TypeError as e:
             raise TypeError(BIND_FAILED.format(reason=e, args=tuple(args), kwargs=kwargs,
-                                               signature=self._signature)) from None
+                                               signature=self._signature_text())) from None
         bound.apply_defaults()
         out = bound.args[1:] if self._instance is not None else bound.args
         return tuple(out), dict(bound.kwargs)
@@ -656,10 +790,18 @@ class Function:
         return tuple(converted) + tuple(args[n:]), kwargs
 
     def _signature_text(self):
+        """The signature as TF writes it in binding errors: the ``input_signature`` by
+        parameter name, or the parameters with defaults shown as ``<captured_default_value>``
+        (``self`` of a bound method left out)."""
         if self._signature is None:
             return repr(self._input_signature)
-        params = list(self._signature.parameters)[1 if self._instance is not None else 0:]
-        parts = [f"{name}: {spec}" for name, spec in zip(params, self._input_signature)]
+        params = list(self._signature.parameters.values())[self._instance is not None:]
+        if self._input_signature is None:
+            return str(self._signature.replace(parameters=[
+                p.replace(annotation=p.empty, default=p.default if p.default is p.empty
+                          else _CAPTURED_DEFAULT) for p in params], return_annotation=
+                inspect.Signature.empty))
+        parts = [f"{p.name}: {spec}" for p, spec in zip(params, self._input_signature)]
         return "(" + ", ".join(parts) + ")"
 
     def _lookup(self, key, args, kwargs, dyn):

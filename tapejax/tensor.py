@@ -368,7 +368,8 @@ def _plain(value):
 
 def _python_to_array(value, dtype):
     if dtype is not None and _is_text(value):
-        raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype=dtype.name)
+        name = errors.KERNEL_TYPE_NAMES.get(dtype.name, dtype.name)
+        raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype=name)
                         + _argument_hint(value))
     inferred = infer_dtype(value)
     if dtype is None:
