@@ -204,10 +204,38 @@ class _Collector:
         pass
 
 
+class _BranchCapture:
+    """Stands in for a function trace's capture while a branch is traced: reads go to the
+    enclosing capture (or this branch's own writes), writes stay in the branch and become
+    outputs of its program."""
+
+    def __init__(self, parent):
+        self.parent = parent
+        self.values = {}  # id(variable) -> Tensor written in this branch
+        self.written = {}  # id(variable) -> Variable, in order of first write
+
+    def read(self, variable):
+        tensor = self.values.get(id(variable))
+        return self.parent.read(variable) if tensor is None else tensor
+
+    def write(self, variable, array):
+        self.values[id(variable)] = Tensor(lax.stop_gradient(array))
+        self.written.setdefault(id(variable), variable)
+
+    def created(self, variable):
+        raise NotImplementedError(BRANCH_CREATES_VARIABLE)
+
+
+BRANCH_CREATES_VARIABLE = ("tapejax cannot create a tf.Variable inside the branches or body of "
+                           "a traced tf.cond, tf.switch_case or tf.while_loop; create it "
+                           "outside.")
+
+
 class Closure(NamedTuple):
-    program: jcore.ClosedJaxpr  # (captured values..., arguments...) -> leaves; no constants
+    program: jcore.ClosedJaxpr  # (captured values..., arguments...) -> leaves, written values
     captured: list  # per leading input: the outside Tensor it is, or the plain value (constant)
     structure: object  # the callable's result with its leaves replaced by 0 (no Tensor)
+    written: list  # Variables the callable assigned (inside a function trace), in output order
 
 
 def closure_convert(fn, example_args):
@@ -222,14 +250,21 @@ def closure_convert(fn, example_args):
     """
     collector = _Collector()
     box = []
+    parent = STACK.capture
+    branch = None if parent is None else _BranchCapture(parent)
 
     def traced(*arrays):
         result = fn(*[Tensor(a) for a in arrays])
         tensors = [convert_to_tensor(x) for x in nest.flatten(result)]
         box.append((nest.map_structure(lambda _: 0, result), tensors))
-        return [t._value for t in tensors]
-    with recording_on([collector]), eager_ops():
-        closed = jax.make_jaxpr(traced)(*example_args)
+        written = [] if branch is None else list(branch.written)
+        return [t._value for t in tensors] + [branch.values[k]._value for k in written]
+    STACK.capture = branch
+    try:
+        with recording_on([collector]), eager_ops():
+            closed = jax.make_jaxpr(traced)(*example_args)
+    finally:
+        STACK.capture = parent
     owner = {}
     for tensor in [x for node in collector.nodes for x in node.inputs] + box[0][1] + [
             read for _, read in collector.reads]:
@@ -246,4 +281,5 @@ def closure_convert(fn, example_args):
                                + tuple(debug.arg_names))
     lifted = jcore.Jaxpr([], list(jaxpr.constvars) + list(jaxpr.invars), jaxpr.outvars,
                          jaxpr.eqns, jaxpr.effects, debug)
-    return Closure(jcore.ClosedJaxpr(lifted, []), captured, box[0][0])
+    written = [] if branch is None else list(branch.written.values())
+    return Closure(jcore.ClosedJaxpr(lifted, []), captured, box[0][0], written)

@@ -89,9 +89,10 @@ def function(func=None, input_signature=None, autograph=True, jit_compile=None,
     There is no AutoGraph: a Python ``if``/``while`` on a traced tensor raises
     ``OperatorNotAllowedInGraphError``; use ``tf.cond`` / ``tf.while_loop``.
 
-    Differences from TF: variables assigned inside the body of a ``tf.cond``/``tf.while_loop``
-    need those ops' support; a Variable passed as an argument is one slot of the signature, so
-    the same Variable also used by closure is treated as that argument.
+    Differences from TF: a Variable assigned inside the body of a traced ``tf.while_loop``
+    raises ``NotImplementedError`` (``tf.cond``/``tf.switch_case`` branches may assign); a
+    Variable passed as an argument is one slot of the signature, so the same Variable also used
+    by closure is treated as that argument.
 
     Args:
       func: *Optional, callable.* The function; omitted when used as ``@function(...)``.

@@ -369,3 +369,32 @@ def test_gradients_wrt_captured_variables_and_tensors_match_tensorflow(real_tf, 
         for x, y in zip(a, b):
             if y is not None:
                 np.testing.assert_allclose(np.asarray(x), y, rtol=1e-5, atol=1e-6)
+
+
+def _assigning_branches(tf):
+    v, w = tf.Variable(1.0), tf.Variable(10.0)
+
+    @tf.function
+    def f(x):
+        y = tf.cond(x > 0, lambda: v.assign_add(x) * 2.0, lambda: w.assign(x) * 3.0)
+        z = tf.switch_case(tf.cast(x, tf.int32), [
+            lambda: v.read_value(),
+            lambda: tf.cond(x > 1.5, lambda: w.assign_add(1.0), lambda: w.read_value())])
+        return y, z, v.read_value(), w.read_value()
+    return [[float(t) for t in f(tf.constant(x))] + [float(v.numpy()), float(w.numpy())]
+            for x in (2.0, -1.0, 1.0, 0.5)]
+
+
+def test_branches_assigning_variables_in_a_function_match_tensorflow(real_tf):
+    assert _assigning_branches(tapejax) == _assigning_branches(real_tf)
+
+
+def test_assigning_inside_a_traced_while_loop_is_not_implemented():
+    v = tapejax.Variable(0.0)
+
+    @tapejax.function
+    def f(x):
+        return tapejax.while_loop(lambda s: s < x, lambda s: (s + v.assign_add(1.0),), (0.0,))
+    with pytest.raises(NotImplementedError, match="while_loop"):
+        f(tapejax.constant(3.0))
+    assert float(v.numpy()) == 0.0

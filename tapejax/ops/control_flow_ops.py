@@ -21,6 +21,7 @@ from jax.extend.core import jaxpr_as_fun
 
 from .. import nest
 from .._capture import closure_convert
+from .._recording import STACK
 from ..tensor import Tensor, TensorLike, convert_to_tensor
 from ..tensor_shape import TensorShape
 from .core import apply, attrs
@@ -58,16 +59,46 @@ def _bind(program, positions, operands):
 
 
 # --- cond / switch_case -------------------------------------------------------------------------
-def _run_switch(index, *operands, branches, uses):
-    return tuple(lax.switch(index, [_bind(b, u, operands) for b, u in zip(branches, uses)]))
+def _run_switch(index, *operands, branches, uses, layouts):
+    def branch(program, positions, layout):
+        run = _bind(program, positions, operands)
+        n, codes = layout  # results, then per assigned Variable an output or a passed operand
+
+        def call():
+            out = run()
+            return list(out[:n]) + [out[c] if c >= 0 else operands[-c - 1] for c in codes]
+        return call
+    return tuple(lax.switch(index, [branch(*b) for b in zip(branches, uses, layouts)]))
 
 
 def _traced_switch(index, branches):
     closures = [closure_convert(fn, ()) for fn in branches]
     captured, uses = _merge(closures)
-    static = attrs(branches=tuple(c.program for c in closures), uses=uses)
+    written = []  # Variables any branch assigns (in a function trace): every branch returns them
+    for closure in closures:
+        written += [v for v in closure.written if all(v is not w for w in written)]
+    layouts = []
+    for closure in closures:
+        n = len(closure.program.jaxpr.outvars) - len(closure.written)
+        codes = []
+        for variable in written:
+            k = next((k for k, w in enumerate(closure.written) if w is variable), None)
+            if k is None:  # not assigned in this branch: its value before the construct
+                current = STACK.capture.read(variable)
+                k = next((k for k, x in enumerate(captured) if x is current), None)
+                if k is None:
+                    k = len(captured)
+                    captured.append(current)
+                codes.append(-k - 1)
+            else:
+                codes.append(n + k)
+        layouts.append((n, tuple(codes)))
+    static = attrs(branches=tuple(c.program for c in closures), uses=uses, layouts=tuple(layouts))
     outputs = apply(_run_switch, (index, *captured), static, "Case")
-    return _rebuild(closures[0].structure, outputs)
+    n = layouts[0][0]
+    for variable, value in zip(written, outputs[n:]):
+        STACK.capture.write(variable, value._value)
+    return _rebuild(closures[0].structure, outputs[:n])
 
 
 def cond(pred, true_fn=None, false_fn=None, name=None):
@@ -175,6 +206,11 @@ def _traced_while(cond, body, loop_vars, maximum_iterations):
         return body(*_rebuild(loop_vars, ts))
     example = [t._value for t in tensors]
     closures = [closure_convert(fn, example) for fn in (test, step)]
+    if any(c.written for c in closures):
+        raise NotImplementedError(
+            "tapejax cannot assign a tf.Variable inside the condition or body of a traced "
+            "tf.while_loop (in tapejax.function or a JAX trace); carry the value as a loop "
+            "variable and assign it after the loop.")
     captured, uses = _merge(closures)
     static = attrs(cond=closures[0].program, body=closures[1].program, uses=uses,
                    count=len(tensors), maximum_iterations=maximum_iterations)
