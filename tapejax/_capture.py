@@ -246,7 +246,8 @@ def closure_convert(fn, example_args):
     enclosing trace) becomes a leading input. Where that value is the value of a Tensor that
     ``fn`` passed to an op or returned, or of a Variable it read, the Tensor is returned in
     ``captured``, so a tape can connect it; the recording tapes are told of those Variable
-    reads, as if run eagerly.
+    reads, as if run eagerly. Inside a function trace, the values of the Variables ``fn``
+    assigns follow the leaves (``written``); nothing is assigned yet.
     """
     collector = _Collector()
     box = []

@@ -234,10 +234,10 @@ def test_other_threads_never_see_a_stand_in_for_a_captured_tensor():
     """While one thread traces a cond over ``x``, another reading ``x`` sees its own value."""
     x = tapejax.constant(V)
     original = x._value
-    in_branch, checked, seen = threading.Event(), threading.Event(), []
+    in_branch, checked, seen, done = threading.Event(), threading.Event(), [], []
 
     def reader():
-        while in_branch.wait(5):
+        while in_branch.wait(10) and not done:
             in_branch.clear()
             seen.append(x._value)
             checked.set()
@@ -258,7 +258,8 @@ def test_other_threads_never_see_a_stand_in_for_a_captured_tensor():
             return tape.gradient(y, x)._value
         np.testing.assert_allclose(jax.jit(f)(np.float32(1.0)), [2.0, 2.0, 2.0])
     finally:
-        in_branch.clear()
+        done.append(True)
+        in_branch.set()
         thread.join()
     assert seen and all(value is original for value in seen)
 
