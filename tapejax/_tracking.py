@@ -16,9 +16,13 @@ def defer(obj, callback):
     key = id(obj)
     entry = _PENDING.get(key)
     if entry is None or entry[0]() is not obj:
-        entry = _PENDING[key] = (weakref.ref(obj, lambda _, key=key: _PENDING.pop(key, None)),
-                                 [])
+        entry = _PENDING[key] = (weakref.ref(obj, lambda _, key=key: _forget(key)), [])
     entry[1].append(callback)
+
+
+def _forget(key):
+    if _PENDING is not None:  # None while the interpreter shuts down
+        _PENDING.pop(key, None)
 
 
 def changed(obj):

@@ -191,18 +191,9 @@ class BundleReader:
             if proto.shard_id >= self.num_shards or proto.offset < 0 or proto.size < 0:
                 raise _loss(f"Unable to read file ({path}): bad location for {key!r}")
             self.entries[key.decode()] = Entry(key.decode(), proto)
-        self._files = {}
-
-    def _file(self, shard):
-        f = self._files.get(shard)
-        if f is None:
-            f = self._files[shard] = open(data_path(self.prefix, shard, self.num_shards), "rb")
-        return f
 
     def close(self):
-        for f in self._files.values():
-            f.close()
-        self._files.clear()
+        """Nothing to release: each read opens and closes its shard file."""
 
     def __enter__(self):
         return self
@@ -211,9 +202,13 @@ class BundleReader:
         self.close()
 
     def _raw(self, entry):
-        f = self._file(entry.shard)
-        f.seek(entry.offset)
-        raw = f.read(entry.size)
+        try:
+            with open(data_path(self.prefix, entry.shard, self.num_shards), "rb") as f:
+                f.seek(entry.offset)
+                raw = f.read(entry.size)
+        except FileNotFoundError:
+            raise _loss(f"TensorBundle at {self.prefix}: data file for shard {entry.shard} "
+                        "is missing") from None
         if len(raw) != entry.size:
             raise _loss(f"TensorBundle at {self.prefix} shard {entry.shard}: {entry.key} is "
                         f"truncated: expected {entry.size} bytes, read {len(raw)}")

@@ -56,7 +56,8 @@ class CheckpointManager:
         if len(stamps) != len(paths):
             stamps = [now] * len(paths)
         for path, stamp in zip(paths, stamps):
-            self._kept[path] = stamp
+            if path.startswith(self._prefix + "-"):  # another writer's files are not managed
+                self._kept[path] = stamp
         self._last_preserved = state.last_preserved_timestamp or now
 
     @property
