@@ -20,7 +20,7 @@ class CheckpointReader:
     >>> import tapejax as tf, tempfile, os
     >>> path = tf.train.Checkpoint(v=tf.Variable(2.0)).write(
     ...     os.path.join(tempfile.mkdtemp(), "ckpt"))
-    >>> tf.train.load_checkpoint(path).get_tensor("v/.ATTRIBUTES/VARIABLE_VALUE")
+    >>> float(tf.train.load_checkpoint(path).get_tensor("v/.ATTRIBUTES/VARIABLE_VALUE"))
     2.0
     """
 
