@@ -334,33 +334,35 @@ def _restore_outcome(path):
         "untouched" if not got.any() else f"WRONG {got}"
 
 
-@pytest.mark.parametrize("suffix", [".index", ".data-00000-of-00001"])
-def test_every_flipped_byte_is_caught(tmp_path, suffix):
+def _damaged_versions(tmp_path, suffix, damage):
+    """``_restore_outcome`` after each ``damage(good bytes, k)`` written over one file."""
     path = _small_checkpoint(tmp_path)
     target = path + suffix
     with open(target, "rb") as f:
         good = f.read()
-    seen = set()
-    for pos in range(len(good)):
-        bad = bytearray(good)
-        bad[pos] ^= 0x10
+    for k in range(len(good)):
         with open(target, "wb") as f:
-            f.write(bad)
-        seen.add(_restore_outcome(path))
+            f.write(damage(good, k))
+        yield k, _restore_outcome(path)
+
+
+def _flip(good, pos):
+    bad = bytearray(good)
+    bad[pos] ^= 0x10
+    return bytes(bad)
+
+
+@pytest.mark.parametrize("suffix", [".index", ".data-00000-of-00001"])
+def test_every_flipped_byte_is_caught(tmp_path, suffix):
+    seen = {outcome for _, outcome in _damaged_versions(tmp_path, suffix, _flip)}
     assert seen <= {"loss", "same", "untouched"}, seen
     assert "loss" in seen
 
 
 @pytest.mark.parametrize("suffix", [".index", ".data-00000-of-00001"])
 def test_every_truncation_is_caught(tmp_path, suffix):
-    path = _small_checkpoint(tmp_path)
-    target = path + suffix
-    with open(target, "rb") as f:
-        good = f.read()
-    for size in range(len(good)):
-        with open(target, "wb") as f:
-            f.write(good[:size])
-        assert _restore_outcome(path) == "loss", size
+    for size, outcome in _damaged_versions(tmp_path, suffix, lambda good, k: good[:k]):
+        assert outcome == "loss", size
 
 
 class _Killed(BaseException):
