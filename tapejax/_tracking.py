@@ -33,7 +33,13 @@ def changed(obj):
     if entry is None or entry[0]() is not obj:
         return
     callbacks = entry[1]
-    for callback in [cb for cb in list(callbacks) if cb(obj)]:
-        callbacks.remove(callback)
+    for callback in list(callbacks):
+        try:
+            done = callback(obj)
+        except BaseException:
+            callbacks.remove(callback)  # a failed restore (wrong shape) is reported once
+            raise
+        if done:
+            callbacks.remove(callback)
     if not callbacks:
         _PENDING.pop(id(obj), None)

@@ -492,3 +492,63 @@ def test_mirrored_variable_saves_one_copy(tmp_path):
     tapejax.train.Checkpoint(model=m2).read(path).assert_consumed()
     np.testing.assert_array_equal(m2.w.numpy(), np.arange(3, dtype=np.float32))
     assert type(m2.w).__name__ == "MirroredVariable"
+
+
+_REPLICAS_PROGRAM = """
+import sys, numpy as np, tapejax
+strategy = tapejax.distribute.MirroredStrategy()
+with strategy.scope():
+    m = tapejax.Module()
+    m.w = tapejax.Variable(np.zeros(3, np.float32))
+tapejax.train.Checkpoint(model=m).read(sys.argv[1]).assert_consumed()
+copies = [np.asarray(s.data) for s in m.w._stored._value.addressable_shards]
+assert strategy.num_replicas_in_sync == 4 and len(copies) == 4, len(copies)
+assert all(np.array_equal(c, np.arange(3)) for c in copies), copies
+m.w.assign_add(np.ones(3, np.float32))
+tapejax.train.Checkpoint(model=m).write(sys.argv[2])
+"""
+
+
+def test_mirrored_variable_restores_into_four_replicas(tmp_path):
+    """Written with one device, restored into four replicas (each copy gets the value) in a
+    process with four CPU devices, whose save again holds one copy."""
+    import subprocess
+    import sys
+    m = _one(tapejax)
+    m.w.assign(np.arange(3, dtype=np.float32))
+    src = tapejax.train.Checkpoint(model=m).write(str(tmp_path / "one"))
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4",
+               PYTHONPATH=os.pathsep.join(sys.path))
+    subprocess.run([sys.executable, "-c", _REPLICAS_PROGRAM, src, str(tmp_path / "four")],
+                   env=env, check=True, timeout=300)
+    back = _one(tapejax)
+    tapejax.train.Checkpoint(model=back).read(str(tmp_path / "four")).assert_consumed()
+    np.testing.assert_array_equal(back.w.numpy(), np.arange(3, dtype=np.float32) + 1)
+
+
+def test_variable_set_after_restore_is_restored(tmp_path):
+    """As TF: a Variable assigned to a Module after ``restore`` takes the checkpoint's value;
+    a wrong shape raises at that assignment."""
+    path = _small_checkpoint(tmp_path)
+    late = tapejax.Module()
+    status = tapejax.train.Checkpoint(model=late).read(path)
+    status.assert_existing_objects_matched()
+    late.w = tapejax.Variable(np.zeros(3, np.float32))
+    np.testing.assert_array_equal(late.w.numpy(), np.arange(3, dtype=np.float32))
+    status.assert_consumed()
+    wrong = tapejax.Module()
+    tapejax.train.Checkpoint(model=wrong).read(path).expect_partial()
+    with pytest.raises(ValueError, match="Received incompatible tensor with shape"):
+        wrong.w = tapejax.Variable(np.zeros(2, np.float32))
+    wrong.other = tapejax.Variable(1.0)  # reported once, not at every later assignment
+
+
+def test_restore_unpickles_nothing(tmp_path, monkeypatch):
+    import pickle
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a checkpoint was unpickled")
+    for name in ("load", "loads", "Unpickler"):
+        monkeypatch.setattr(pickle, name, refuse)
+    monkeypatch.setattr(np, "load", refuse)
+    assert _restore_outcome(_small_checkpoint(tmp_path)) == "same"
