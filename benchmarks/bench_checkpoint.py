@@ -24,7 +24,7 @@ def _peak_rss_mb():
     return float("nan")
 
 
-def _run(lib_name, mb, tensors):
+def _run(lib_name, mb, tensors, directory=None):
     if lib_name == "tf":
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         import tensorflow as lib
@@ -35,7 +35,7 @@ def _run(lib_name, mb, tensors):
     module.vs = [lib.Variable(np.random.RandomState(k).rand(per).astype(np.float32))
                  for k in range(tensors)]
     ckpt = lib.train.Checkpoint(model=module)
-    directory = tempfile.mkdtemp()
+    directory = directory or tempfile.mkdtemp()
     before = _peak_rss_mb()
     save, restore = [], []
     for k in range(3):

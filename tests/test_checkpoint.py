@@ -552,3 +552,9 @@ def test_restore_unpickles_nothing(tmp_path, monkeypatch):
         monkeypatch.setattr(pickle, name, refuse)
     monkeypatch.setattr(np, "load", refuse)
     assert _restore_outcome(_small_checkpoint(tmp_path)) == "same"
+
+
+def test_benchmark_smoke(tmp_path):
+    from benchmarks import bench_checkpoint
+    result = bench_checkpoint._run("tapejax", 1, 2, str(tmp_path))
+    assert result["save_mib_s"] > 0 and result["restore_mib_s"] > 0
