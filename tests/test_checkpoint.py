@@ -206,32 +206,51 @@ def test_model_with_optimizer(real_tf, tmp_path, writer, name, kwargs):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
-def test_keras_model_tapejax_to_tf(real_tf, tmp_path):
-    def build(lib):
-        class Net(lib.keras.Model):
-            def __init__(self):
-                super().__init__()
-                self.d1 = lib.keras.layers.Dense(4)
-                self.bn = lib.keras.layers.BatchNormalization()
-                self.emb = lib.keras.layers.Embedding(5, 3)
+def _keras_net(lib, build=True):
+    class Net(lib.keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.d1 = lib.keras.layers.Dense(4)
+            self.bn = lib.keras.layers.BatchNormalization()
+            self.emb = lib.keras.layers.Embedding(5, 3)
 
-            def call(self, x):
-                return self.bn(self.d1(x))
-        net = Net()
-        with warnings.catch_warnings():  # Keras: "build() ... unbuilt state" (the Embedding)
-            warnings.simplefilter("ignore", UserWarning)
-            net(lib.ones([2, 3]))
-        net.emb(lib.constant([1]))
-        return net
-    net = build(tapejax)
+        def call(self, x):
+            return self.bn(self.d1(x))
+    net = Net()
+    if build:
+        _build_keras_net(lib, net)
+    return net
+
+
+def _build_keras_net(lib, net):
+    with warnings.catch_warnings():  # Keras: "build() ... unbuilt state" (the Embedding)
+        warnings.simplefilter("ignore", UserWarning)
+        net(lib.ones([2, 3]))
+    net.emb(lib.constant([1]))
+
+
+def _keras_weights(net):
+    return {v.name.split(":")[0].split("/")[-1] + str(tuple(v.shape)): np.asarray(v.numpy())
+            for v in net.variables}
+
+
+@pytest.mark.parametrize("writer", ["tapejax", "tf"])
+def test_keras_model_both_ways(real_tf, tmp_path, writer):
+    """Keras 3's names (``d1/_kernel``, ``emb/_embeddings``, ``bn/moving_mean``). A tapejax
+    reader's model is not built when restoring: each layer takes its values as it builds
+    (Keras 3 under TF does not restore into weights created after ``read``, so TF's is built)."""
+    libs = {"tapejax": tapejax, "tf": real_tf}
+    src, dst = libs[writer], libs["tf" if writer == "tapejax" else "tapejax"]
+    net = _keras_net(src)
     for v in net.variables:
         v.assign(_value("float32", tuple(v.shape)))
-    path = tapejax.train.Checkpoint(model=net).write(str(tmp_path / "ckpt"))
-    tf_net = build(real_tf)
-    real_tf.train.Checkpoint(model=tf_net).read(path).assert_consumed()
-    ours = {v.name.split(":")[0].split("/")[-1] + str(v.shape): v.numpy() for v in net.variables}
-    theirs = {v.name.split(":")[0].split("/")[-1] + str(tuple(v.shape)): v.numpy()
-              for v in tf_net.variables}
+    path = src.train.Checkpoint(model=net).write(str(tmp_path / "ckpt"))
+    other = _keras_net(dst, build=dst is real_tf)
+    status = dst.train.Checkpoint(model=other).read(path)
+    if dst is tapejax:
+        _build_keras_net(dst, other)
+    status.assert_consumed()
+    ours, theirs = _keras_weights(net), _keras_weights(other)
     assert ours.keys() == theirs.keys()
     for k in ours:
         np.testing.assert_array_equal(ours[k], theirs[k], err_msg=k)
