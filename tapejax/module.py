@@ -8,7 +8,7 @@ import functools
 import re
 import threading
 
-from . import nest
+from . import _tracking, nest
 from .variables import Variable
 
 _CAMEL_TO_SNAKE = re.compile(r"((?<=[a-z0-9])[A-Z]|(?!^)[A-Z](?=[a-z]))")
@@ -144,6 +144,10 @@ class Module:
             with self.name_scope:
                 return method(self, *args, **kwargs)
         return method_with_name_scope
+
+    def __setattr__(self, name, value):
+        object.__setattr__(self, name, value)
+        _tracking.changed(self)  # a checkpoint restored before this attribute existed
 
     def _tracked_attributes(self):
         """The attribute dictionary walked by ``_flatten`` (Keras layers narrow it)."""

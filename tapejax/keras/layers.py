@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-from .. import dtypes, nest
+from .. import _tracking, dtypes, nest
 from ..module import camel_to_snake
 from ..ops.array_ops import gather, reshape, where
 from ..ops.linalg_ops import tensordot
@@ -94,6 +94,7 @@ class Layer:
                         not any(leaf is x for x in self._layers):
                     self._layers.append(leaf)
         object.__setattr__(self, name, value)
+        _tracking.changed(self)  # a checkpoint restored before this attribute existed
 
     # --- weights ----------------------------------------------------------------------------
     def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True,

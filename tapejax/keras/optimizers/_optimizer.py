@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 
-from ... import dtypes
+from ... import _tracking, dtypes
 from ...module import camel_to_snake
 from ...tensor import Tensor, TensorLike, convert_to_tensor
 from ...variables import Variable
@@ -163,6 +163,7 @@ class Optimizer:
                        for name, value in state.items() if name not in self._slots}
         self._step = _rules.step_fn(rule, self._make_clip())
         self.built = True
+        _tracking.changed(self)  # slots of a checkpoint restored before they existed
 
     def _make_clip(self):
         if self.clipnorm and self.clipnorm > 0:

@@ -1,0 +1,148 @@
+"""The object graph of a checkpoint: which objects a checkpoint holds, and by which names.
+
+TF names every value by the path of attribute names from the root object (BFS, first path
+wins): ``model/layers/0/w/.ATTRIBUTES/VARIABLE_VALUE``. The children of an object are:
+
+- ``tf.Module``: its attributes holding Variables, Modules, Keras objects, or lists, tuples and
+  dicts holding them (in assignment order);
+- list/tuple: ``"0"``, ``"1"``, …; dict: its string keys;
+- a Keras layer or model: its attributes, with Keras 3's names (Dense's ``kernel`` is
+  ``_kernel``, Embedding's ``embeddings`` is ``_embeddings``); Sequential's layers under
+  ``_layers``;
+- a Keras optimizer: Keras 3's ``_variables``, ``_trainable_variables``, ``_iterations``,
+  ``_learning_rate`` and one list per slot kind (``_momentums``, ``_velocities``, …).
+"""
+from ..module import Module
+from ..variables import Variable
+
+VARIABLE_VALUE = "VARIABLE_VALUE"
+OBJECT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH"
+_LAYER_INTERNAL = frozenset({"_trainable_variables", "_non_trainable_variables",
+                             "_seed_generators", "_layers"})
+_KERAS_RENAMES = {"kernel": "_kernel", "embeddings": "_embeddings"}
+
+
+def _keras():
+    from ..keras import layers, models
+    from ..keras.optimizers import _optimizer
+    return layers.Layer, models.Sequential, _optimizer.Optimizer
+
+
+def is_trackable(value):
+    """Whether ``value`` is (or holds) something a checkpoint saves."""
+    if isinstance(value, (Variable, Module)) or hasattr(value, "_checkpoint_children"):
+        return True
+    layer, _, optimizer = _keras()
+    if isinstance(value, (layer, optimizer)):
+        return True
+    if isinstance(value, dict):
+        return any(is_trackable(v) for k, v in value.items() if isinstance(k, str))
+    if isinstance(value, (list, tuple)):
+        return any(is_trackable(v) for v in value)
+    return False
+
+
+def children(obj):
+    """``[(local name, child)]`` of ``obj``, in TF's order."""
+    if isinstance(obj, Variable):
+        return []
+    own = getattr(obj, "_checkpoint_children", None)
+    if own is not None:
+        return own()
+    if isinstance(obj, dict):
+        return [(k, v) for k, v in obj.items() if isinstance(k, str) and is_trackable(v)]
+    if isinstance(obj, (list, tuple)):
+        return [(str(k), v) for k, v in enumerate(obj) if is_trackable(v)]
+    layer, sequential, optimizer = _keras()
+    if isinstance(obj, optimizer):
+        return _optimizer_children(obj)
+    if isinstance(obj, layer):
+        out = [(_KERAS_RENAMES.get(k, k), v) for k, v in vars(obj).items()
+               if k not in _LAYER_INTERNAL and is_trackable(v)]
+        if isinstance(obj, sequential):
+            out.append(("_layers", list(obj._layers)))
+        return out
+    if isinstance(obj, Module):
+        return [(k, v) for k, v in obj._tracked_attributes().items() if is_trackable(v)]
+    return []
+
+
+def _slot_list_name(slot, optimizer):
+    plural = slot[:-1] + "ies" if slot.endswith("y") else slot + "s"
+    return plural if type(optimizer).__name__ == "SGD" else "_" + plural
+
+
+def _optimizer_children(opt):
+    lr = opt._learning_rate if isinstance(opt._learning_rate, Variable) else None
+    slots = [opt._slots[name][k] for group in opt._slot_groups
+             for k in range(len(opt._trainable_variables)) for name in group]
+    out = [("_variables", [opt._iterations] + ([lr] if lr is not None else []) + slots),
+           ("_trainable_variables", list(opt._trainable_variables)),
+           ("_iterations", opt._iterations)]
+    if lr is not None:
+        out.append(("_learning_rate", lr))
+    for group in opt._slot_groups:
+        for name in group:
+            out.append((_slot_list_name(name, opt), list(opt._slots[name])))
+    out.extend(("_" + name, v) for name, v in opt._extra.items())
+    return out
+
+
+def escape(name):
+    """TF's escaping of a local name inside a checkpoint key."""
+    return name.replace(".", "..").replace("/", ".S")
+
+
+def variable_key(path):
+    return "/".join(escape(n) for n in path) + "/.ATTRIBUTES/" + VARIABLE_VALUE
+
+
+def build(root, proto_class):
+    """The graph proto of ``root`` and ``[(checkpoint key, Variable)]``, in BFS order."""
+    graph = proto_class()
+    objects, paths, ids = [root], [()], {id(root): 0}
+    k = 0
+    while k < len(objects):
+        node = graph.nodes.add()
+        for name, child in children(objects[k]):
+            if id(child) not in ids:
+                ids[id(child)] = len(objects)
+                objects.append(child)
+                paths.append(paths[k] + (name,))
+            node.children.add(node_id=ids[id(child)], local_name=name)
+        k += 1
+    saved = []
+    for node, obj, path in zip(graph.nodes, objects, paths):
+        if isinstance(obj, Variable):
+            key = variable_key(path)
+            full_name = obj.name[:-2] if obj.name.endswith(":0") else obj.name
+            node.attributes.add(name=VARIABLE_VALUE, full_name=full_name, checkpoint_key=key)
+            saved.append((key, obj))
+    _mark_values(graph)
+    return graph, saved
+
+
+def _mark_values(graph):
+    """``has_checkpoint_values``: whether a node or anything below it holds a value."""
+    has = [bool(n.attributes) for n in graph.nodes]
+    changed = True
+    while changed:
+        changed = False
+        for k, node in enumerate(graph.nodes):
+            if not has[k] and any(has[c.node_id] for c in node.children):
+                has[k] = changed = True
+    for node, value in zip(graph.nodes, has):
+        node.has_checkpoint_values.value = value
+
+
+def live_variables(root):
+    """Every Variable reachable from ``root`` (each once), in BFS order."""
+    seen, queue, out = {id(root)}, [root], []
+    for obj in queue:
+        if isinstance(obj, Variable):
+            out.append(obj)
+        for _, child in children(obj):
+            if id(child) not in seen:
+                seen.add(id(child))
+                queue.append(child)
+    return out
