@@ -95,6 +95,7 @@ from .variables import (  # noqa: E402
     variable_creator_scope as variable_creator_scope,
 )
 from . import distribute as distribute  # noqa: E402
+from . import profiler as profiler, summary as summary  # noqa: E402
 
 newaxis = None
 __version__ = "0.1.0"

@@ -20,6 +20,7 @@ import numpy as np
 from . import _capture, dtypes, errors, nest
 from ._backprop import _Cache
 from ._donation import InterruptsHeld as _InterruptsHeld, only_holder
+from ._graph_trace import RECORDER
 from ._recording import STACK, record
 from .tensor import Tensor, TensorLike, convert_to_tensor
 from .tensor_spec import TensorSpec
@@ -357,8 +358,11 @@ class _Trace:
         jaxpr = traced.jaxpr.jaxpr
         self.output_specs = [TensorSpec(v.aval.shape, _dtype(v.aval.dtype))
                              for v in jaxpr.outvars[:n_out]]
+        self.jaxpr = traced.jaxpr
 
     def run(self, dyn, avars):
+        if RECORDER.active:
+            RECORDER.record(self.name, self.jaxpr)
         if self.uses_args:
             read_vars = [avars[k] if k >= 0 else v for k, v in self.reads]
             written_vars = [avars[k] if k >= 0 else v for k, v in self.written]
