@@ -99,7 +99,8 @@ def image_tensor(images):
 
 def wav(samples, sample_rate):
     """One ``[t, c]`` float clip in [-1, 1] as 16-bit PCM WAV bytes (TF's ``encode_wav``)."""
-    pcm = np.clip(np.round(samples.astype(np.float64) * 32767.0), -32768, 32767)
+    scaled = samples.astype(np.float32) * np.float32(32768.0)
+    pcm = np.clip(np.sign(scaled) * np.floor(np.abs(scaled) + np.float32(0.5)), -32768, 32767)
     out = io.BytesIO()
     with wave.open(out, "wb") as f:
         f.setnchannels(samples.shape[1])

@@ -17,7 +17,7 @@ import numpy as np
 from .. import errors
 from .._recording import STACK
 from ..module import get_current_name_scope, name_scope
-from ..tensor import Tensor, TensorLike, constant
+from ..tensor import Tensor, TensorLike, constant, convert_to_tensor
 from . import _encode, _state
 
 _CONSTANTS = {}
@@ -96,11 +96,11 @@ def _emit(tag, data, step, metadata, encode):
     if not isinstance(condition, (jax.Array, jax.core.Tracer)):
         if not bool(np.asarray(condition)):
             return _bool(False)
-        jax.debug.callback(on_host, *dynamic)
+        jax.debug.callback(on_host, *dynamic, ordered=True)
         return _bool(True)
     condition = jax.numpy.asarray(condition, dtype=bool)
-    jax.lax.cond(condition, lambda *v: jax.debug.callback(on_host, *v), lambda *v: None,
-                 *dynamic)
+    jax.lax.cond(condition, lambda *v: jax.debug.callback(on_host, *v, ordered=True),
+                 lambda *v: None, *dynamic)
     return Tensor(condition)
 
 
@@ -214,8 +214,7 @@ def text(name, data, step=None, description=None):
     if _state.STATE.writer is None:
         return _bool(False)
     if isinstance(data, TensorLike) or not (isinstance(data, (str, bytes)) or _is_strings(data)):
-        dtype = data.dtype.name if isinstance(data, TensorLike) else \
-            np.asarray(data).dtype.name
+        dtype = convert_to_tensor(data).dtype.name
         raise TypeError(f"tensor must be of type tf.string; got tf.{dtype}")
     return _emit(tag_for(name), np.asarray(data, dtype=object), step,
                  _metadata("text", description=description), _encode.text_tensor)

@@ -4,8 +4,8 @@ With ``graph=True``, every ``tapejax.function`` program run while tracing is on 
 jaxpr JAX traced); ``trace_export`` writes them as TF does, one summary tagged ``name`` with
 plugin ``graph_run_metadata_graph`` holding a ``RunMetadata`` whose ``function_graphs`` are
 ``GraphDef``s: an ``_Arg`` node per input, a node per JAX primitive (``op`` is the primitive's
-name, e.g. ``mul``, ``dot_general``, ``pjit``; nested programs stay one node), a ``_Retval``
-node per output. TensorBoard's Graphs dashboard shows them. With ``profiler=True``, JAX's
+name, or the jitted function's name such as ``multiply``; nested programs stay one node), a
+``_Retval`` node per output. TensorBoard's Graphs dashboard shows them. With ``profiler=True``, JAX's
 profiler records into ``profiler_outdir`` until ``trace_export``/``trace_off``.
 """
 import numpy as np
@@ -84,9 +84,12 @@ def graph_def(closed_jaxpr, name="function"):
         names[v] = f"input_{k}"
         _add(graph, names[v], "_Arg", [], v)
     for k, eqn in enumerate(jaxpr.eqns):
-        node_name = f"{name}/{eqn.primitive.name}_{k}"
+        op = eqn.primitive.name
+        if op in ("jit", "pjit") and isinstance(eqn.params.get("name"), str):
+            op = eqn.params["name"]  # tapejax's ops are small jitted functions
+        node_name = f"{name}/{op}_{k}"
         inputs = [source(v) for v in eqn.invars]
-        _add(graph, node_name, eqn.primitive.name, inputs, eqn.outvars[0] if eqn.outvars else None)
+        _add(graph, node_name, op, inputs, eqn.outvars[0] if eqn.outvars else None)
         for v in eqn.outvars:
             names[v] = node_name
     for k, v in enumerate(jaxpr.outvars):

@@ -27,16 +27,18 @@ class SummaryWriter:
 
     def set_as_default(self, step=None):
         """Makes this the default writer of the current thread (and sets the step if given)."""
-        _state.STATE.writer = self
+        self._check_open()
+        _state.STATE.writer = self._as_state()
         if step is not None:
             _state.STATE.step = step
 
     @contextlib.contextmanager
     def as_default(self, step=None):
         """Uses this writer (and ``step``, if given) within the block, then flushes it."""
+        self._check_open()
         state = _state.STATE
         old_writer, old_step = state.writer, state.step
-        state.writer = self
+        state.writer = self._as_state()
         if step is not None:
             state.step = step
         try:
@@ -46,6 +48,13 @@ class SummaryWriter:
             state.writer = old_writer
             if step is not None:
                 state.step = old_step
+
+    def _check_open(self):
+        if getattr(self, "_closed", False):
+            raise RuntimeError(f"SummaryWriter {self!r} is already closed")
+
+    def _as_state(self):
+        return self
 
     def init(self):
         """Kept for TF 1 compatibility; a no-op, as in TF 2."""
@@ -58,10 +67,11 @@ class SummaryWriter:
 
 
 class NoopWriter(SummaryWriter):
-    """``tf.summary.create_noop_writer()``: summaries written to it are dropped."""
+    """``tf.summary.create_noop_writer()``: while it is the default, summaries are skipped
+    (they return False and need no step, as in TF)."""
 
-    def _add(self, item):
-        pass
+    def _as_state(self):
+        return None
 
 
 class FileWriter(SummaryWriter):

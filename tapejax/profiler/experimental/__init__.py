@@ -82,17 +82,23 @@ class Profile:
         return False
 
 
-class Trace(jax.profiler.TraceAnnotation):
+class Trace:
     """``with tf.profiler.experimental.Trace("train", step_num=3):`` names a span of the trace.
 
     Keyword arguments become the event's metadata; ``step_num`` marks a training step, which
     the Profile dashboard's step view groups by (JAX's ``StepTraceAnnotation``).
     """
 
-    def __new__(cls, name, **kwargs):
-        if "step_num" in kwargs:
-            return jax.profiler.StepTraceAnnotation(name, **kwargs)
-        return super().__new__(cls)
-
     def __init__(self, name, **kwargs):
-        super().__init__(name, **kwargs)
+        kwargs.pop("_r", None)  # TF's "this is a step" marker; JAX's step annotation sets it
+        annotation = jax.profiler.StepTraceAnnotation if "step_num" in kwargs else \
+            jax.profiler.TraceAnnotation
+        self._annotation = annotation(name, **kwargs)
+
+    def __enter__(self):
+        self._annotation.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self._annotation.__exit__(*exc)
+        return False
