@@ -38,6 +38,7 @@ class Capture:
         self.written = {}  # id(variable) -> existing Variable assigned (insertion order)
         self.made = []  # (Variable, initial Tensor) created in this trace
         self.creation_error = creation_error  # None, or the message when creating is an error
+        self.summaries = []  # (emit, arrays): values the program hands to emit after each run
 
     def read(self, variable):
         tensor = self.values.get(id(variable))
@@ -70,6 +71,7 @@ class Traced(NamedTuple):
     created: list  # Variables created in the trace (their values, then initial values, last)
     n_out: int
     info: object  # what the traced body returned besides its output arrays
+    summaries: list  # (emit, number of arrays) per summary; the arrays follow ``written``
 
 
 def trace(body, avals, creation_error=None):
@@ -89,6 +91,7 @@ def trace(body, avals, creation_error=None):
         box.append((len(outputs), info))
         values = capture.values
         return (list(outputs) + [values[id(v)]._value for v in capture.written.values()]
+                + [a for _, arrays in capture.summaries for a in arrays]
                 + [values[id(v)]._value for v, _ in capture.made]
                 + [t._value for _, t in capture.made])
 
@@ -96,7 +99,8 @@ def trace(body, avals, creation_error=None):
     jaxpr = _lift_placeholders(closed.jaxpr, len(capture.reads))
     n_out, info = box[0]
     return Traced(jcore.ClosedJaxpr(jaxpr, closed.consts), capture.reads,
-                  list(capture.written.values()), [v for v, _ in capture.made], n_out, info)
+                  list(capture.written.values()), [v for v, _ in capture.made], n_out, info,
+                  [(emit, len(arrays)) for emit, arrays in capture.summaries])
 
 
 def _lift_placeholders(jaxpr, n_reads):

@@ -338,6 +338,8 @@ class _Trace:
         self.keep = [i for i, v in enumerate(traced.reads) if id(v) not in written_ids]
         run = jax.extend.core.jaxpr_as_fun(traced.jaxpr)
         donate, keep = self.donate, self.keep
+        self.summaries = traced.summaries  # tf.summary calls: (emit, count) after `written`
+        n_summary = sum(n for _, n in self.summaries)
 
         def program(donated, kept, tensors):
             values = [None] * n_reads
@@ -346,7 +348,8 @@ class _Trace:
             for i, value in zip(keep, kept):
                 values[i] = value
             flat = run(*values, *tensors)
-            return flat[:n_out], flat[n_out:n_out + n_written]
+            end = n_out + n_written
+            return flat[:n_out], flat[n_out:end], flat[end:end + n_summary]
 
         self.plain = jax.jit(program)
         self.donating = jax.jit(program, donate_argnums=0) if donate else None
@@ -390,9 +393,11 @@ class _Trace:
             donated = [reads[i]._value for i in self.donate]
             kept = [reads[i]._value for i in self.keep]
             with _InterruptsHeld(call is self.donating):
-                outs, new = call(donated, kept, tensors)
+                outs, new, summaries = call(donated, kept, tensors)
                 for v, value in zip(written_vars, new):
                     v._stored = Tensor(value)
+        if summaries:
+            _emit_summaries(self.summaries, summaries)
         outputs = [Tensor(o) for o in outs]
         if tapes and outputs:
             record(self.node, (), tuple(reads) + tuple(dyn), tuple(outputs), True)
@@ -410,6 +415,14 @@ class _Trace:
         it = iter(outputs)
         leaves = _fill(self.static, it)
         return nest.pack_sequence_as(self.structure, leaves)
+
+
+def _emit_summaries(summaries, arrays):
+    """Hands each ``tf.summary`` call's output arrays to its writer (no wait for values)."""
+    k = 0
+    for emit, n in summaries:
+        emit(arrays[k:k + n])
+        k += n
 
 
 def _dtype(np_dtype):

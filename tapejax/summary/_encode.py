@@ -1,15 +1,20 @@
 """Host-side encoders: arrays to the ``TensorProto`` each TensorBoard plugin reads.
 
-Numeric tensors are written as ``tensor_content`` (raw little-endian bytes) and strings as
+The ``jax.jit`` functions here (histogram buckets, image pixels, scalar cast) run on the device,
+inside ``tapejax.function`` programs or eagerly; the rest runs on the host when events are
+written. Numeric tensors are written as ``tensor_content`` (raw little-endian bytes) and strings as
 ``string_val``, which is how TF's summary writer stores them. Images are PNG and audio is 16-bit
 PCM WAV, encoded with the standard library (zlib, wave); the pixel and sample conversions are
 TF's (``convert_image_dtype(..., saturate=True)``, ``encode_wav``).
 """
+import functools
 import io
 import struct
 import wave
 import zlib
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 
 _DTYPES = {"float16": 19, "float32": 1, "float64": 2, "int32": 3, "uint8": 4, "int16": 5,
@@ -39,40 +44,41 @@ def scalar_tensor(data):
     return tensor_proto(np.asarray(data, dtype=np.float32))
 
 
-def histogram_tensor(args):
+@functools.partial(jax.jit, static_argnums=1)
+def histogram_buckets(data, bucket_count):
     """TF's histogram buckets: ``[k, 3]`` float64 rows of (left edge, right edge, count)."""
-    data, bucket_count = args
-    data = np.asarray(data, dtype=np.float64).reshape(-1)
-    bucket_count = max(0, bucket_count)
+    data = jnp.asarray(data, jnp.float64).reshape(-1)
     if data.size == 0 or bucket_count == 0:
-        return tensor_proto(np.zeros((bucket_count, 3)))
+        return jnp.zeros((bucket_count, 3), jnp.float64)
     low, high = data.min(), data.max()
-    if low == high:
-        counts = np.zeros(bucket_count)
-        counts[-1] = data.size
-        edges = np.full(bucket_count, high)
-        return tensor_proto(np.stack([edges, edges, counts], axis=1))
-    width = (high - low) / bucket_count
-    index = np.minimum(np.floor((data - low) / width).astype(np.int64), bucket_count - 1)
-    counts = np.bincount(index, minlength=bucket_count).astype(np.float64)
-    edges = np.linspace(low, high, bucket_count + 1)
-    edges[-1] = high
-    return tensor_proto(np.stack([edges[:-1], edges[1:], counts], axis=1))
+    spread = high - low
+    width = jnp.where(spread == 0, 1.0, spread / bucket_count)
+    index = jnp.minimum(jnp.floor((data - low) / width).astype(jnp.int32), bucket_count - 1)
+    counts = jnp.zeros(bucket_count, jnp.float64).at[index].add(1.0)
+    edges = jnp.linspace(low, high, bucket_count + 1).at[-1].set(high)
+    spread_rows = jnp.stack([edges[:-1], edges[1:], counts], axis=1)
+    single = jnp.zeros(bucket_count, jnp.float64).at[-1].set(data.size)
+    same = jnp.full(bucket_count, high)
+    return jnp.where(spread == 0, jnp.stack([same, same, single], axis=1), spread_rows)
 
 
-def to_uint8(images):
-    """``tf.image.convert_image_dtype(images, tf.uint8, saturate=True)``."""
-    kind = images.dtype.kind
-    if images.dtype == np.uint8:
+@functools.partial(jax.jit, static_argnums=1)
+def image_pixels(images, max_outputs):
+    """The first ``max_outputs`` images as uint8, as TF's
+    ``convert_image_dtype(images, tf.uint8, saturate=True)``."""
+    images = images[:max_outputs]
+    dtype = np.dtype(images.dtype)
+    if dtype == np.uint8:
         return images
-    if kind == "f":
-        return np.clip(images.astype(np.float64) * 255.5, 0, 255).astype(np.uint8)
-    if kind == "b":
-        return images.astype(np.uint8) * 255
-    if kind in "iu":
-        bits = 8 * images.dtype.itemsize - (1 if kind == "i" else 0)
-        return np.clip(images.astype(np.int64) >> (bits - 8), 0, 255).astype(np.uint8)
-    raise TypeError(f"image data must be numeric, got dtype {images.dtype}")
+    if dtype.kind == "f":
+        return jnp.clip(images.astype(jnp.float64) * 255.5, 0, 255).astype(jnp.uint8)
+    if dtype.kind == "b":
+        return images.astype(jnp.uint8) * 255
+    bits = 8 * dtype.itemsize - (1 if dtype.kind == "i" else 0)
+    return jnp.clip(images.astype(jnp.int64) >> (bits - 8), 0, 255).astype(jnp.uint8)
+
+
+scalar_value = jax.jit(lambda x: jnp.asarray(x, jnp.float32))
 
 
 def png(image):
@@ -89,9 +95,8 @@ def png(image):
             + chunk(b"IDAT", zlib.compress(rows.tobytes(), 6)) + chunk(b"IEND", b""))
 
 
-def image_tensor(images):
+def image_tensor(pixels):
     """TF's image summary tensor: ``[width, height, png_1, ..., png_k]`` strings."""
-    pixels = to_uint8(images)
     values = [str(pixels.shape[2]).encode(), str(pixels.shape[1]).encode()]
     values += [png(p) for p in pixels]
     return tensor_proto(np.array(values, dtype=object))
@@ -110,10 +115,14 @@ def wav(samples, sample_rate):
     return out.getvalue()
 
 
-def audio_tensor(args):
+@functools.partial(jax.jit, static_argnums=1)
+def first(data, count):
+    return data[:count]
+
+
+def audio_tensor(clips, sample_rate):
     """TF's audio summary tensor: ``[k, 2]`` strings of (WAV bytes, empty label)."""
-    clips, sample_rate = args
-    rows = [[wav(c, np.asarray(sample_rate)), b""] for c in clips]
+    rows = [[wav(c, sample_rate), b""] for c in clips]
     return tensor_proto(np.array(rows, dtype=object).reshape(len(rows), 2))
 
 

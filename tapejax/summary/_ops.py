@@ -1,18 +1,23 @@
 """``tf.summary.write`` and the plugin summaries (scalar, histogram, image, text, audio).
 
 Each call checks its arguments at once (ranks, dtypes, the step), then queues the event on the
-default writer. Eagerly the values are copied to the host at the call. Inside
-``tapejax.function`` (or any JAX trace) the writer, the step rule and the recording condition
-are read when the function is traced, as in TF; the values are not computed into the program's
-outputs but handed to the host with ``jax.debug.callback`` when the program runs (under
-``jax.lax.cond`` when the condition is a traced tensor), so nothing is written at trace time and
-a function traced without a default writer contains no summary code at all.
+default writer without waiting for any value: the queue holds the tensors (and a tensor
+recording condition), and the writer reads them when it writes. Inside ``tapejax.function`` the
+writer, the step rule and the recording condition are read when the function is traced, as in
+TF; each summary's values (already reduced on the device: float32 scalars, histogram buckets,
+uint8 pixels) and its step and condition become extra outputs of the program, handed to the
+writer after each run. So nothing is written at trace time, no host callback runs in the
+program, and a function traced without a default writer contains no summary code at all.
+Inside other JAX traces (a ``tf.cond`` branch, a user's ``jax.jit``) the values reach the host
+through ``jax.debug.callback``.
 """
 import contextlib
+import functools
 import time
 
 import jax
 import numpy as np
+from jax.extend import core as jcore
 
 from .. import errors
 from .._recording import STACK
@@ -38,8 +43,27 @@ def _array(x):
     return x
 
 
-def _traced(*values):
-    return STACK.capture is not None or any(isinstance(v, jax.core.Tracer) for v in values)
+def _hold(x):
+    """What the queue keeps of an eager value until it is written: a tensor is kept as its
+    ``Tensor`` object (so a ``tapejax.function`` does not donate its buffer meanwhile), NumPy
+    data is copied."""
+    if isinstance(x, TensorLike):
+        return x if type(x) is Tensor else x._tapejax_read()
+    if isinstance(x, np.ndarray):
+        return np.array(x)
+    return x
+
+
+def _is_array(x):
+    return isinstance(x, (jax.Array, jax.core.Tracer))
+
+
+def _at_top(capture):
+    """True when a ``tapejax.function`` trace is running and no inner JAX trace is."""
+    if not hasattr(capture, "summaries"):
+        return False
+    with jcore.take_current_trace() as current:
+        return current is capture.top
 
 
 def tag_for(name):
@@ -48,7 +72,9 @@ def tag_for(name):
     return f"{scope}/{name}" if scope else name
 
 
+@functools.lru_cache(maxsize=256)
 def _metadata(plugin, content=b"", description=None):
+    """The plugin's ``SummaryMetadata`` (cached: events copy it, nothing changes it)."""
     from tensorboard.compat.proto import summary_pb2
     md = summary_pb2.SummaryMetadata()
     md.plugin_data.plugin_name = plugin
@@ -65,43 +91,68 @@ def _condition():
     return True if condition is None else condition
 
 
-def _emit(tag, data, step, metadata, encode):
-    """Queues one event on the default writer; returns TF's bool result tensor."""
+def _emit(tag, data, step, metadata, encode, prepare=None):
+    """Queues one event on the default writer; returns TF's bool result tensor.
+
+    ``prepare`` (a ``jax.jit`` function) turns the data array into what is written (histogram
+    buckets, uint8 pixels, float32); it runs in the program under ``tapejax.function``.
+    """
     writer = _state.STATE.writer
     if writer is None:
         return _bool(False)
-    condition = _array(_condition())
+    condition = _condition()
     step = _state.STATE.step if step is None else step
     if step is None:
         raise ValueError("No step set. Please specify one either through the `step` argument "
                          "or through tf.summary.experimental.set_step()")
-    step = _array(step)
-    leaves, tree = jax.tree_util.tree_flatten((data, step))
-    if not _traced(condition, *leaves):
-        if not bool(np.asarray(condition)):
+    cond_v = _array(condition)
+    if not _is_array(cond_v):
+        if not bool(np.asarray(cond_v)):
             return _bool(False)
-        data, step = jax.tree_util.tree_unflatten(tree, [np.array(x) for x in leaves])
-        writer._add((time.time(), step, tag, metadata, encode, data))
-        return _bool(True)
-    slots = [k for k, x in enumerate(leaves) if isinstance(x, (jax.Array, jax.core.Tracer))]
+        cond_v = condition = None
+    step_v, data_v = _array(step), _array(data)
+    if STACK.capture is None and not any(isinstance(v, jax.core.Tracer)
+                                         for v in (cond_v, step_v, data_v)):
+        if prepare is not None:
+            data = prepare(data_v)
+        writer._add((time.time(), _hold(step), tag, metadata, encode, _hold(data),
+                     _hold(condition)))
+        return _bool(True) if cond_v is None else Tensor(jax.numpy.asarray(cond_v, bool))
+    if cond_v is not None:
+        cond_v = jax.numpy.asarray(cond_v, dtype=bool)
+    if prepare is not None and cond_v is not None:  # reduce the data only when recording
+        shape = jax.eval_shape(prepare, data_v)
+        data_v = jax.lax.cond(cond_v, prepare,
+                              lambda d: jax.numpy.zeros(shape.shape, shape.dtype), data_v)
+    elif prepare is not None:
+        data_v = prepare(data_v)
+    leaves, tree = jax.tree_util.tree_flatten((data_v, step_v, cond_v))
+    slots = [k for k, x in enumerate(leaves) if _is_array(x)]
 
-    def on_host(*values):  # runs when the compiled program runs
+    def rebuild(values):
         full = list(leaves)
         for k, v in zip(slots, values):
-            full[k] = np.array(v)
-        data, step = jax.tree_util.tree_unflatten(tree, full)
-        writer._add((time.time(), step, tag, metadata, encode, data))
+            full[k] = v
+        return jax.tree_util.tree_unflatten(tree, full)
 
+    if len(slots) == len(leaves) and _is_array(data_v) and _is_array(step_v):
+        def emit(values):  # after each run of the program, with its output arrays
+            cond = values[2] if len(values) == 3 else None
+            writer._add((time.time(), values[1], tag, metadata, encode, values[0], cond))
+    else:
+        def emit(values):
+            data, step, cond = rebuild(values)
+            writer._add((time.time(), step, tag, metadata, encode, data, cond))
+
+    capture = STACK.capture
     dynamic = [leaves[k] for k in slots]
-    if not isinstance(condition, (jax.Array, jax.core.Tracer)):
-        if not bool(np.asarray(condition)):
-            return _bool(False)
+    if capture is not None and _at_top(capture):
+        capture.summaries.append((emit, dynamic))
+    else:  # inside another JAX trace (control flow, a user's jax.jit): a host callback
+        def on_host(*values):
+            emit([np.array(v) for v in values])
         jax.debug.callback(on_host, *dynamic, ordered=True)
-        return _bool(True)
-    condition = jax.numpy.asarray(condition, dtype=bool)
-    jax.lax.cond(condition, lambda *v: jax.debug.callback(on_host, *v, ordered=True),
-                 lambda *v: None, *dynamic)
-    return Tensor(condition)
+    return _bool(True) if cond_v is None else Tensor(cond_v)
 
 
 def write(tag, tensor, step=None, metadata=None, name=None):
@@ -121,11 +172,11 @@ def write(tag, tensor, step=None, metadata=None, name=None):
         metadata = summary_pb2.SummaryMetadata.FromString(bytes(metadata))
     elif metadata is not None and not hasattr(metadata, "plugin_data"):
         raise TypeError(f"metadata must be a SummaryMetadata proto or bytes, got {metadata!r}")
-    data = _array(tensor)
-    if isinstance(data, str) or _is_strings(data):
-        return _emit(tag, np.asarray(data, dtype=object), step, metadata, _encode.text_tensor)
-    return _emit(tag, data if isinstance(data, jax.Array) else np.asarray(data), step,
-                 metadata, _encode.plain_tensor)
+    if isinstance(tensor, str) or _is_strings(tensor):
+        return _emit(tag, np.asarray(tensor, dtype=object), step, metadata, _encode.text_tensor)
+    if not isinstance(tensor, (TensorLike, jax.Array)):
+        tensor = np.asarray(tensor)
+    return _emit(tag, tensor, step, metadata, _encode.plain_tensor)
 
 
 def _is_strings(x):
@@ -153,39 +204,41 @@ def scalar(name, data, step=None, description=None):
     """``tf.summary.scalar``: a real scalar, written as float32 for the Scalars dashboard."""
     if _state.STATE.writer is None:
         return _bool(False)
-    data = _numeric(name, data, "float")
+    data_in, data = data, _numeric(name, data, "float")
     if tuple(data.shape) != ():
         raise ValueError(f"Expected scalar shape, saw shape: {tuple(data.shape)}.")
-    return _emit(tag_for(name), data, step, _metadata("scalars", description=description),
-                 _encode.scalar_tensor)
+    prepare = None if np.dtype(data.dtype) == np.float32 else _encode.scalar_value
+    return _emit(tag_for(name), data_in, step, _metadata("scalars", description=description),
+                 _encode.scalar_tensor, prepare)
 
 
 def histogram(name, data, step=None, buckets=None, description=None):
     """``tf.summary.histogram``: ``buckets`` (default 30) equal-width buckets over ``data``."""
     if _state.STATE.writer is None:
         return _bool(False)
-    data = _numeric(name, data, "double")
+    _numeric(name, data, "double")
     buckets = 30 if buckets is None else buckets
     if isinstance(buckets, bool) or not isinstance(buckets, (int, np.integer)):
         raise TypeError(f"buckets must be an int, got {buckets!r}")
-    return _emit(tag_for(name), (data, int(buckets)), step,
-                 _metadata("histograms", description=description), _encode.histogram_tensor)
+    return _emit(tag_for(name), data, step, _metadata("histograms", description=description),
+                 _encode.plain_tensor, functools.partial(_encode.histogram_buckets,
+                                                         bucket_count=max(0, int(buckets))))
 
 
 def image(name, data, step=None, max_outputs=3, description=None):
     """``tf.summary.image``: ``[k, h, w, c]`` images (c in 1..4) as PNG; floats in [0, 1]."""
     if _state.STATE.writer is None:
         return _bool(False)
-    data = _numeric(name, data, "uint8")
+    data_in, data = data, _numeric(name, data, "uint8")
     if data.ndim != 4:
         raise ValueError(f"Tensor  must have rank 4.  Received rank {data.ndim}, shape "
                          f"{tuple(data.shape)}")
     if data.shape[-1] not in (1, 2, 3, 4):
         raise errors.InvalidArgumentError(
             None, None, f"image must have 1, 2, 3 or 4 channels, got {data.shape[-1]}")
-    max_outputs = _max_outputs(max_outputs)
-    return _emit(tag_for(name), data[:max_outputs], step,
-                 _metadata("images", description=description), _encode.image_tensor)
+    return _emit(tag_for(name), data_in, step, _metadata("images", description=description),
+                 _encode.image_tensor, functools.partial(_encode.image_pixels,
+                                                         max_outputs=_max_outputs(max_outputs)))
 
 
 def audio(name, data, sample_rate, step=None, max_outputs=3, encoding=None, description=None):
@@ -196,7 +249,7 @@ def audio(name, data, sample_rate, step=None, max_outputs=3, encoding=None, desc
         encoding = "wav"
     if encoding != "wav":
         raise ValueError("Unknown encoding: %r" % encoding)
-    data = _numeric(name, data, "float")
+    data_in, data = data, _numeric(name, data, "float")
     if data.ndim != 3:
         raise ValueError(f"Tensor  must have rank 3.  Received rank {data.ndim}, shape "
                          f"{tuple(data.shape)}")
@@ -205,8 +258,9 @@ def audio(name, data, sample_rate, step=None, max_outputs=3, encoding=None, desc
     content = audio_metadata.create_summary_metadata(
         display_name=None, description=None, encoding=audio_metadata.Encoding.Value("WAV"))
     md = _metadata("audio", content.plugin_data.content, description)
-    return _emit(tag_for(name), (data[:max_outputs], _array(sample_rate)), step, md,
-                 _encode.audio_tensor)
+    encode = functools.partial(_encode.audio_tensor, sample_rate=int(np.asarray(sample_rate)))
+    return _emit(tag_for(name), data_in, step, md, encode,
+                 functools.partial(_encode.first, count=max_outputs))
 
 
 def text(name, data, step=None, description=None):

@@ -7,6 +7,7 @@ TF's writer does), on ``flush()``, on leaving ``as_default()`` and on ``close()`
 the bytes to the operating system, so every event flushed before a crash or a ``SIGKILL`` is
 readable. One lock per writer: threads sharing a writer write whole records, in call order.
 """
+import collections
 import contextlib
 import itertools
 import os
@@ -14,12 +15,22 @@ import socket
 import threading
 import time
 
+import jax
 import numpy as np
 
 from .. import errors
+from ..tensor import TensorLike
 from . import _state
 
 _FILE_NUMBER = itertools.count()  # TF numbers the event files a process opens
+_MAX_UNDECIDED = 1000  # events kept waiting for their condition before a write waits for them
+
+
+def _host(x):
+    """A queued value as NumPy (waits for a device value to be computed)."""
+    if isinstance(x, TensorLike):
+        return np.asarray(x._value)
+    return np.asarray(x) if isinstance(x, jax.Array) else x
 
 
 class SummaryWriter:
@@ -88,7 +99,8 @@ class FileWriter(SummaryWriter):
         self._records = RecordWriter(self._file)
         self._event = event_pb2.Event
         self._lock = threading.Lock()
-        self._queue = []
+        self._queue = []  # events to write
+        self._pending = collections.deque()  # events whose tensor condition is not read yet
         self._max_queue = max_queue
         self._flush_secs = flush_millis / 1000.0
         self._last_flush = time.monotonic()
@@ -99,26 +111,47 @@ class FileWriter(SummaryWriter):
         self._file.flush()
 
     def _add(self, item):
-        """Queues one ``(wall_time, step, tag, metadata, encode, data)`` event."""
+        """Queues one ``(wall_time, step, tag, metadata, encode, data, condition)`` event.
+
+        Values may be device arrays or Tensors still being computed; nothing waits for them
+        until the events are written. A tensor ``condition`` is read once it is computed (or
+        at the write): events whose condition is false are dropped and not counted.
+        """
         with self._lock:
             if self._closed:
                 raise errors.NotFoundError(
                     None, None, f"Resource summary writer of {self._path!r} does not exist "
                                 f"(it was closed).")
-            self._queue.append(item)
-            if len(self._queue) > self._max_queue or \
+            self._pending.append(item)
+            self._decide(wait=False)
+            if len(self._queue) > self._max_queue or len(self._pending) > _MAX_UNDECIDED or \
                     time.monotonic() - self._last_flush > self._flush_secs:
                 self._flush_locked()
 
+    def _decide(self, wait):
+        """Moves pending events, oldest first, to the queue once their condition is known."""
+        pending = self._pending
+        while pending:
+            condition = pending[0][-1]
+            if condition is not None:
+                array = condition._value if isinstance(condition, TensorLike) else condition
+                if not wait and isinstance(array, jax.Array) and not array.is_ready():
+                    return
+                if not bool(np.asarray(array)):
+                    pending.popleft()
+                    continue
+            self._queue.append(pending.popleft())
+
     def _flush_locked(self):
+        self._decide(wait=True)
         queue, self._queue = self._queue, []
-        for wall_time, step, tag, metadata, encode, data in queue:
-            event = self._event(wall_time=wall_time, step=int(np.asarray(step)))
+        for wall_time, step, tag, metadata, encode, data, _ in queue:
+            event = self._event(wall_time=wall_time, step=int(_host(step)))
             if tag is None:  # a serialized Summary (write_raw_pb)
                 event.summary.ParseFromString(data)
                 self._records.write(event.SerializeToString())
                 continue
-            value = event.summary.value.add(tag=tag, tensor=encode(data))
+            value = event.summary.value.add(tag=tag, tensor=encode(_host(data)))
             if metadata is not None:
                 value.metadata.CopyFrom(metadata)
             self._records.write(event.SerializeToString())
