@@ -1,8 +1,9 @@
 """Cost of tf.summary in a 1,000-step training loop, as ratios to the same loop without it.
 
-``python -m benchmarks.bench_summary [--steps 1000]`` trains an MLP of W3's shapes (784-512-512-10,
-batch 128) and a small one (32-64-64-10, batch 64), softmax cross-entropy and SGD, with the step
-in ``tapejax.function``, in five ways that take turns in rounds of 100 steps in one process (so
+``python -m benchmarks.bench_summary [--steps 1000]`` trains an MLP on MNIST-sized input
+(784-256-256-10, batch 64) and a small one (32-64-64-10, batch 64), softmax cross-entropy and
+SGD, with the step
+in ``tapejax.function``, in four ways that take turns in rounds of 50 steps in one process (so
 a change in the machine's load hits all alike):
 
 - **bare**: the step has no summary code;
@@ -10,8 +11,7 @@ a change in the machine's load hits all alike):
 - **in function**: loss and accuracy written every step from inside the step, weight
   histograms every 100 steps (``record_if``);
 - **eager**: the step returns loss and accuracy; the loop writes them with
-  ``tf.summary.scalar`` every step (the Keras-callback pattern);
-- **eager, sync-free**: the same, but the loop writes the values only every 100 steps.
+  ``tf.summary.scalar`` every step (the Keras-callback pattern).
 
 Each mode's loop time per step (including the flushes) divided by **bare**'s is printed as a
 markdown table. The time of a mode is its fastest round: on a shared machine other processes
@@ -28,7 +28,7 @@ import numpy as np
 
 import tapejax as tf
 
-ROUND = 100
+ROUND = 50
 
 
 def _model(sizes, batch, seed):
@@ -75,7 +75,7 @@ def measure(sizes, batch, seed, steps, logdir):
     """Seconds per step of each mode (the fastest of its rounds of ``ROUND`` steps)."""
     writer = tf.summary.create_file_writer(logdir)
     modes = {}
-    for mode in ("bare", "no writer", "in function", "eager", "eager, sync-free"):
+    for mode in ("bare", "no writer", "in function", "eager"):
         params, x, y = _model(sizes, batch, seed)
         step_var = tf.Variable(0, dtype=tf.int64)
         in_fn = mode in ("no writer", "in function")
@@ -91,7 +91,7 @@ def measure(sizes, batch, seed, steps, logdir):
         with writer.as_default():
             for i in range(n):
                 loss, accuracy = run(x, y)
-                if mode == "eager" or (mode == "eager, sync-free" and i == n - 1):
+                if mode == "eager":
                     tf.summary.scalar("eager/loss", loss, step=i)
                     tf.summary.scalar("eager/accuracy", accuracy, step=i)
             return jax.block_until_ready(loss._value)
@@ -108,7 +108,7 @@ def measure(sizes, batch, seed, steps, logdir):
     return {mode: min(t) for mode, t in times.items()}
 
 
-CASES = (("W3 MLP 784-512-512-10, batch 128", (784, 512, 512, 10), 128, 3),
+CASES = (("MLP 784-256-256-10, batch 64", (784, 256, 256, 10), 64, 3),
          ("small MLP 32-64-64-10, batch 64", (32, 64, 64, 10), 64, 8))
 
 
@@ -120,16 +120,14 @@ def main(argv=None):
     print(f"Command: `python -m benchmarks.bench_summary --steps {opts.steps}` "
           f"(jax {jax.__version__}, device {jax.devices()[0].device_kind}, "
           f"{len(os.sched_getaffinity(0))} CPUs)\n")
-    print("| model | bare step | no writer ÷ bare | in function ÷ bare | eager ÷ bare "
-          "| eager, sync-free ÷ bare |")
-    print("|---|---|---|---|---|---|")
+    print("| model | bare step | no writer ÷ bare | in function ÷ bare | eager ÷ bare |")
+    print("|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as logdir:
         for name, sizes, batch, seed in CASES:
             t = measure(sizes, batch, seed, opts.steps, os.path.join(logdir, str(seed)))
             bare = t["bare"]
             print(f"| {name} | {bare * 1e6:.0f} µs | {t['no writer'] / bare:.3f} | "
-                  f"{t['in function'] / bare:.3f} | {t['eager'] / bare:.3f} | "
-                  f"{t['eager, sync-free'] / bare:.3f} |", flush=True)
+                  f"{t['in function'] / bare:.3f} | {t['eager'] / bare:.3f} |", flush=True)
 
 
 if __name__ == "__main__":

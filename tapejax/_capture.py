@@ -21,6 +21,7 @@ import jax
 from jax import lax
 from jax.extend import core as jcore
 
+from ._host_outputs import HostOutputs
 from ._recording import STACK
 from .tensor import Tensor
 
@@ -71,7 +72,7 @@ class Traced(NamedTuple):
     created: list  # Variables created in the trace (their values, then initial values, last)
     n_out: int
     info: object  # what the traced body returned besides its output arrays
-    summaries: list  # (emit, number of arrays) per summary; the arrays follow ``written``
+    summaries: object  # HostOutputs of the tf.summary calls (one output after ``written``)
 
 
 def trace(body, avals, creation_error=None):
@@ -88,19 +89,20 @@ def trace(body, avals, creation_error=None):
             outputs, info = body(*[Tensor(a) for a in arrays])
         finally:
             STACK.tapes, STACK.capture = saved
-        box.append((len(outputs), info))
+        host = HostOutputs(capture.summaries) if capture.summaries else None
+        box.append((len(outputs), info, host))
         values = capture.values
         return (list(outputs) + [values[id(v)]._value for v in capture.written.values()]
-                + [a for _, arrays in capture.summaries for a in arrays]
+                + ([host.pack()] if host is not None else [])
                 + [values[id(v)]._value for v, _ in capture.made]
                 + [t._value for _, t in capture.made])
 
     closed = jax.make_jaxpr(traced)(*avals)
     jaxpr = _lift_placeholders(closed.jaxpr, len(capture.reads))
-    n_out, info = box[0]
+    n_out, info, host = box[0]
     return Traced(jcore.ClosedJaxpr(jaxpr, closed.consts), capture.reads,
                   list(capture.written.values()), [v for v, _ in capture.made], n_out, info,
-                  [(emit, len(arrays)) for emit, arrays in capture.summaries])
+                  host)
 
 
 def _lift_placeholders(jaxpr, n_reads):

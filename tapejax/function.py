@@ -338,8 +338,8 @@ class _Trace:
         self.keep = [i for i, v in enumerate(traced.reads) if id(v) not in written_ids]
         run = jax.extend.core.jaxpr_as_fun(traced.jaxpr)
         donate, keep = self.donate, self.keep
-        self.summaries = traced.summaries  # tf.summary calls: (emit, count) after `written`
-        n_summary = sum(n for _, n in self.summaries)
+        self.summaries = traced.summaries  # tf.summary values: one output after `written`
+        n_summary = 0 if self.summaries is None else 1
 
         def program(donated, kept, tensors):
             values = [None] * n_reads
@@ -397,7 +397,7 @@ class _Trace:
                 for v, value in zip(written_vars, new):
                     v._stored = Tensor(value)
         if summaries:
-            _emit_summaries(self.summaries, summaries)
+            self.summaries.deliver(summaries[0])
         outputs = [Tensor(o) for o in outs]
         if tapes and outputs:
             record(self.node, (), tuple(reads) + tuple(dyn), tuple(outputs), True)
@@ -415,14 +415,6 @@ class _Trace:
         it = iter(outputs)
         leaves = _fill(self.static, it)
         return nest.pack_sequence_as(self.structure, leaves)
-
-
-def _emit_summaries(summaries, arrays):
-    """Hands each ``tf.summary`` call's output arrays to its writer (no wait for values)."""
-    k = 0
-    for emit, n in summaries:
-        emit(arrays[k:k + n])
-        k += n
 
 
 def _dtype(np_dtype):

@@ -259,8 +259,9 @@ def test_no_writer_adds_nothing_to_a_function(tmp_path):
         assert not bool(tapejax.summary.scalar("a", 1.0))  # no step needed: nothing written
         assert program_outputs(tapejax.function(f.python_function)) == "f32[]"
     with tapejax.summary.create_file_writer(str(tmp_path)).as_default():
-        # the value is an extra output of the program, not a host callback inside it
-        assert program_outputs(tapejax.function(f.python_function)) == "(f32[], f32[])"
+        # the float32 value leaves the program as one extra output (its 4 bytes; the
+        # Python step is static), not through a host callback inside it
+        assert program_outputs(tapejax.function(f.python_function)).startswith("(f32[], u8[4]")
 
 
 def program_outputs(fn):

@@ -32,7 +32,8 @@ def _bool(value):
     """A cached ``tf.constant(value)`` of dtype bool (tensors are immutable)."""
     t = _CONSTANTS.get(value)
     if t is None:
-        t = _CONSTANTS[value] = constant(value)
+        with jax.ensure_compile_time_eval():  # a concrete value, even when made in a trace
+            t = _CONSTANTS[value] = constant(value)
     return t
 
 

@@ -19,6 +19,7 @@ import jax
 import numpy as np
 
 from .. import errors
+from .._host_outputs import HostSlice
 from ..tensor import TensorLike
 from . import _state
 
@@ -30,6 +31,8 @@ def _host(x):
     """A queued value as NumPy (waits for a device value to be computed)."""
     if isinstance(x, TensorLike):
         return np.asarray(x._value)
+    if isinstance(x, HostSlice):
+        return x.numpy()
     return np.asarray(x) if isinstance(x, jax.Array) else x
 
 
@@ -135,9 +138,10 @@ class FileWriter(SummaryWriter):
             condition = pending[0][-1]
             if condition is not None:
                 array = condition._value if isinstance(condition, TensorLike) else condition
-                if not wait and isinstance(array, jax.Array) and not array.is_ready():
+                if not wait and isinstance(array, (jax.Array, HostSlice)) and \
+                        not array.is_ready():
                     return
-                if not bool(np.asarray(array)):
+                if not bool(_host(array)):
                     pending.popleft()
                     continue
             self._queue.append(pending.popleft())
