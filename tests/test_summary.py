@@ -386,3 +386,4 @@ def test_tensorboard_server_serves_the_scalars(tmp_path):
                 pass
         assert [(s, v) for _, s, v in points] == [(i + 1, float(i * i)) for i in range(5)]
         assert "loss" in get_json(url + "/data/plugin/scalars/tags")["train"]
+

@@ -27,6 +27,13 @@ _FILE_NUMBER = itertools.count()  # TF numbers the event files a process opens
 _MAX_UNDECIDED = 1000  # events kept waiting for their condition before a write waits for them
 
 
+def _ready(x):
+    """True when a queued value can be read without waiting for the device."""
+    if isinstance(x, TensorLike):
+        x = x._value
+    return x.is_ready() if isinstance(x, (jax.Array, HostSlice)) else True
+
+
 def _host(x):
     """A queued value as NumPy (waits for a device value to be computed)."""
     if isinstance(x, TensorLike):
@@ -129,7 +136,7 @@ class FileWriter(SummaryWriter):
             self._decide(wait=False)
             if len(self._queue) > self._max_queue or len(self._pending) > _MAX_UNDECIDED or \
                     time.monotonic() - self._last_flush > self._flush_secs:
-                self._flush_locked()
+                self._flush_locked(wait=len(self._queue) > _MAX_UNDECIDED)
 
     def _decide(self, wait):
         """Moves pending events, oldest first, to the queue once their condition is known."""
@@ -146,10 +153,18 @@ class FileWriter(SummaryWriter):
                     continue
             self._queue.append(pending.popleft())
 
-    def _flush_locked(self):
-        self._decide(wait=True)
-        queue, self._queue = self._queue, []
-        for wall_time, step, tag, metadata, encode, data, _ in queue:
+    def _flush_locked(self, wait=True):
+        """Writes the queued events; without ``wait``, only those whose values are computed
+        (oldest first), so a training loop never waits for its last step here."""
+        self._decide(wait)
+        queue = self._queue
+        ready = len(queue) if wait else next(
+            (k for k, item in enumerate(queue) if not (_ready(item[1]) and _ready(item[5]))),
+            len(queue))
+        if not ready and not wait:
+            return
+        self._queue = queue[ready:]
+        for wall_time, step, tag, metadata, encode, data, _ in queue[:ready]:
             event = self._event(wall_time=wall_time, step=int(_host(step)))
             if tag is None:  # a serialized Summary (write_raw_pb)
                 event.summary.ParseFromString(data)
