@@ -246,6 +246,7 @@ def test_closed_writer_and_bad_arguments(real_tf, tmp_path):
     same_error(real_tf, write_to_closed_default, message=False)
     same_error(real_tf, lambda tf: tf.summary.create_file_writer(str(tmp_path), max_queue=1.5),
                message=False)
+    same_error(real_tf, lambda tf: tf.summary.create_file_writer(None))
 
 
 def test_no_writer_adds_nothing_to_a_function(tmp_path):

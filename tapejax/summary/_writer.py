@@ -209,7 +209,7 @@ def create_file_writer(logdir, max_queue=None, flush_millis=None, filename_suffi
     if experimental_mesh is not None:
         raise NotImplementedError("create_file_writer: experimental_mesh is not supported")
     if logdir is None:
-        return NoopWriter()
+        raise ValueError("Argument `logdir` cannot be None")
     if not isinstance(logdir, (str, os.PathLike)):
         raise TypeError(f"logdir must be a string or a path, got {logdir!r}")
     max_queue = 10 if max_queue is None else _nonnegative_int("max_queue", max_queue)

@@ -58,8 +58,11 @@ def start(logdir, options=None):
 def stop(save=True):
     """Stops profiling and writes the trace; ``UnavailableError`` if none is running.
 
-    ``save=False`` still writes the trace (JAX's profiler cannot discard it).
+    ``save=False`` raises ``NotImplementedError``: JAX's profiler always writes its trace.
     """
+    if not save:
+        raise NotImplementedError("tf.profiler.experimental.stop(save=False) is not supported: "
+                                  "JAX's profiler always writes the trace")
     with _LOCK:
         if not _RUNNING:
             raise errors.UnavailableError(
