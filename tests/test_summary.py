@@ -388,3 +388,12 @@ def test_tensorboard_server_serves_the_scalars(tmp_path):
         assert [(s, v) for _, s, v in points] == [(i + 1, float(i * i)) for i in range(5)]
         assert "loss" in get_json(url + "/data/plugin/scalars/tags")["train"]
 
+
+
+def test_benchmark_runs(tmp_path):
+    from benchmarks import bench_summary
+    times = bench_summary.measure((8, 8, 3), 4, 0, 50, str(tmp_path))
+    assert sorted(times) == ["bare", "eager", "in function", "no writer"]
+    assert all(t > 0 for t in times.values())
+    tags = {r[1] for r in records(tmp_path)}
+    assert {"loss", "accuracy", "eager/loss", "eager/accuracy"} <= tags
