@@ -326,6 +326,17 @@ def test_sigkill_keeps_flushed_events(tmp_path):
     assert steps == list(range(50))
 
 
+def test_exit_closes_open_writers(tmp_path):
+    script = ("import sys, tapejax as tf\n"
+              "tf.summary.create_file_writer(sys.argv[1], max_queue=1000).set_as_default()\n"
+              "for i in range(5):\n"
+              "    tf.summary.scalar('loss', float(i), step=i)\n")
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    subprocess.run([sys.executable, "-c", script, str(tmp_path)], env=env, check=True,
+                   timeout=120)
+    assert [e.step for e in events(tmp_path) if e.summary.value] == list(range(5))
+
+
 def test_threads_write_whole_records(tmp_path):
     writer = tapejax.summary.create_file_writer(str(tmp_path), max_queue=3)
 

@@ -5,8 +5,10 @@ A file writer keeps up to ``max_queue`` events in memory and writes them, as who
 ``max_queue``, when ``flush_millis`` have passed since the last flush (checked on each write, as
 TF's writer does), on ``flush()``, on leaving ``as_default()`` and on ``close()``. A flush hands
 the bytes to the operating system, so every event flushed before a crash or a ``SIGKILL`` is
-readable. One lock per writer: threads sharing a writer write whole records, in call order.
+readable; writers still open when the interpreter exits are closed then. One lock per writer:
+threads sharing a writer write whole records, in call order.
 """
+import atexit
 import collections
 import contextlib
 import itertools
@@ -14,6 +16,7 @@ import os
 import socket
 import threading
 import time
+import weakref
 
 import jax
 import numpy as np
@@ -24,6 +27,7 @@ from ..tensor import TensorLike
 from . import _state
 
 _FILE_NUMBER = itertools.count()  # TF numbers the event files a process opens
+_OPEN = weakref.WeakSet()  # file writers still open: flushed when the interpreter exits
 _MAX_UNDECIDED = 1000  # events kept waiting for their condition before a write waits for them
 
 
@@ -119,6 +123,7 @@ class FileWriter(SummaryWriter):
         first.source_metadata.writer = "tapejax.summary"
         self._records.write(first.SerializeToString())
         self._file.flush()
+        _OPEN.add(self)
 
     def _add(self, item):
         """Queues one ``(wall_time, step, tag, metadata, encode, data, condition)`` event.
@@ -193,6 +198,15 @@ class FileWriter(SummaryWriter):
         try:
             self.close()
         except Exception:  # noqa: BLE001 - never raise from a finaliser
+            pass
+
+
+@atexit.register
+def _flush_at_exit():
+    for writer in list(_OPEN):
+        try:
+            writer.close()
+        except Exception:  # noqa: BLE001 - a failing writer must not stop the others
             pass
 
 
