@@ -96,6 +96,7 @@ from .variables import (  # noqa: E402
 )
 from . import distribute as distribute  # noqa: E402
 from . import train as train  # noqa: E402
+from . import profiler as profiler, summary as summary  # noqa: E402
 
 newaxis = None
 __version__ = "0.1.0"

@@ -28,6 +28,7 @@ from jax import lax
 from jax.extend import core as jcore
 
 from . import errors, nest
+from ._host_outputs import HostOutputs
 from ._recording import STACK, eager_ops, recording_on, variable_accessed
 from .dtypes import from_numpy
 from .tensor import Tensor, convert_to_tensor, raw_value
@@ -49,6 +50,7 @@ class Capture:
         self.written = {}  # id(variable) -> existing Variable assigned (insertion order)
         self.made = []  # (Variable, initial Tensor) created in this trace
         self.creation_error = creation_error  # None, or the message when creating is an error
+        self.summaries = []  # (emit, arrays): values the program hands to emit after each run
 
     def read(self, variable):
         tensor = self.values.get(id(variable))
@@ -81,6 +83,7 @@ class Traced(NamedTuple):
     created: list  # Variables created in the trace (their values, then initial values, last)
     n_out: int
     info: object  # what the traced body returned besides its output arrays
+    summaries: object  # HostOutputs of the tf.summary calls (one output after ``written``)
 
 
 def trace(body, avals, creation_error=None):
@@ -97,9 +100,11 @@ def trace(body, avals, creation_error=None):
             outputs, info = body(*[Tensor(a) for a in arrays])
         finally:
             STACK.tapes, STACK.capture = saved
-        box.append((len(outputs), info))
+        host = HostOutputs(capture.summaries) if capture.summaries else None
+        box.append((len(outputs), info, host))
         values = capture.values
         return (list(outputs) + [values[id(v)]._value for v in capture.written.values()]
+                + ([host.pack()] if host is not None else [])
                 + [values[id(v)]._value for v, _ in capture.made]
                 + [t._value for _, t in capture.made])
 
@@ -112,9 +117,10 @@ def trace(body, avals, creation_error=None):
         if out_of_scope(value):
             raise out_of_scope_error(value)
     jaxpr = _lift_placeholders(closed.jaxpr, len(capture.reads))
-    n_out, info = box[0]
+    n_out, info, host = box[0]
     return Traced(jcore.ClosedJaxpr(jaxpr, closed.consts), capture.reads,
-                  list(capture.written.values()), [v for v, _ in capture.made], n_out, info)
+                  list(capture.written.values()), [v for v, _ in capture.made], n_out, info,
+                  host)
 
 
 def out_of_scope(value):

@@ -21,6 +21,7 @@ import numpy as np
 from . import _capture, dtypes, errors, nest
 from ._backprop import _Cache
 from ._donation import InterruptsHeld as _InterruptsHeld, only_holder
+from ._graph_trace import RECORDER
 from ._recording import STACK, record
 from .ops.core import tf_type_name
 from .tensor import Tensor, TensorLike, convert_to_tensor
@@ -340,6 +341,8 @@ class _Trace:
         self.keep = [i for i, v in enumerate(traced.reads) if id(v) not in written_ids]
         run = jax.extend.core.jaxpr_as_fun(traced.jaxpr)
         donate, keep = self.donate, self.keep
+        self.summaries = traced.summaries  # tf.summary values: one output after `written`
+        n_summary = 0 if self.summaries is None else 1
 
         def program(donated, kept, tensors):
             values = [None] * n_reads
@@ -348,7 +351,8 @@ class _Trace:
             for i, value in zip(keep, kept):
                 values[i] = value
             flat = run(*values, *tensors)
-            return flat[:n_out], flat[n_out:n_out + n_written]
+            end = n_out + n_written
+            return flat[:n_out], flat[n_out:end], flat[end:end + n_summary]
 
         self.plain = jax.jit(program)
         self.donating = jax.jit(program, donate_argnums=0) if donate else None
@@ -360,8 +364,11 @@ class _Trace:
         jaxpr = traced.jaxpr.jaxpr
         self.output_specs = [TensorSpec(v.aval.shape, _dtype(v.aval.dtype))
                              for v in jaxpr.outvars[:n_out]]
+        self.jaxpr = traced.jaxpr
 
     def run(self, dyn, avars):
+        if RECORDER.active:
+            RECORDER.record(self.name, self.jaxpr)
         if self.uses_args:
             read_vars = [avars[k] if k >= 0 else v for k, v in self.reads]
             written_vars = [avars[k] if k >= 0 else v for k, v in self.written]
@@ -389,9 +396,11 @@ class _Trace:
             donated = [reads[i]._value for i in self.donate]
             kept = [reads[i]._value for i in self.keep]
             with _InterruptsHeld(call is self.donating):
-                outs, new = call(donated, kept, tensors)
+                outs, new, summaries = call(donated, kept, tensors)
                 for v, value in zip(written_vars, new):
                     v._stored = Tensor(value)
+        if summaries:
+            self.summaries.deliver(summaries[0])
         outputs = [Tensor(o) for o in outs]
         if tapes and outputs:
             record(self.node, (), tuple(reads) + tuple(dyn), tuple(outputs), True)

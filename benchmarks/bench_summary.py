@@ -1,0 +1,134 @@
+"""Cost of tf.summary in a 1,000-step training loop, as ratios to the same loop without it.
+
+``python -m benchmarks.bench_summary [--steps 1000]`` trains an MLP on MNIST-sized input
+(784-256-256-10, batch 64) and a small one (32-64-64-10, batch 64), softmax cross-entropy and
+SGD, with the step
+in ``tapejax.function``, in four ways that take turns in rounds of 50 steps in one process (so
+a change in the machine's load hits all alike):
+
+- **bare**: the step has no summary code;
+- **no writer**: the step calls ``tf.summary.scalar`` twice, but no writer is set;
+- **in function**: loss and accuracy written every step from inside the step, weight
+  histograms every 100 steps (``record_if``);
+- **eager**: the step returns loss and accuracy; the loop writes them with
+  ``tf.summary.scalar`` every step (the Keras-callback pattern).
+
+Each mode's loop time per step (including the flushes) divided by **bare**'s is printed as a
+markdown table. The time of a mode is its fastest round: on a shared machine other processes
+only ever add time, so the minimum is the estimate least disturbed by them. Event files go to a
+temporary directory, deleted at the end.
+"""
+import argparse
+import os
+import tempfile
+import time
+
+import jax
+import numpy as np
+
+import tapejax as tf
+
+ROUND = 50
+
+
+def _model(sizes, batch, seed):
+    rng = np.random.default_rng(seed)
+    params = []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        w = rng.standard_normal((fan_in, fan_out)) / np.sqrt(fan_in)
+        params += [tf.Variable(w.astype(np.float32)), tf.Variable(np.zeros(fan_out, np.float32))]
+    x = tf.constant(rng.standard_normal((batch, sizes[0])).astype(np.float32))
+    y = tf.constant(np.eye(sizes[-1], dtype=np.float32)[rng.integers(0, sizes[-1], batch)])
+    return params, x, y
+
+
+def _forward(params, x, y):
+    h = x
+    for k in range(0, len(params) - 2, 2):
+        h = tf.nn.relu(tf.matmul(h, params[k]) + params[k + 1])
+    logits = tf.matmul(h, params[-2]) + params[-1]
+    loss = -tf.reduce_mean(tf.reduce_sum(y * tf.nn.log_softmax(logits), axis=1))
+    hits = tf.cast(tf.equal(tf.argmax(logits, 1), tf.argmax(y, 1)), tf.float32)
+    return loss, tf.reduce_mean(hits)
+
+
+def make_step(params, summaries, step_var):
+    """A tapejax.function training step; ``summaries`` adds the in-function summary calls."""
+    @tf.function
+    def step(x, y):
+        with tf.GradientTape() as tape:
+            loss, accuracy = _forward(params, x, y)
+        for v, g in zip(params, tape.gradient(loss, params)):
+            v.assign_sub(0.01 * g)
+        step_var.assign_add(1)
+        if summaries:
+            tf.summary.scalar("loss", loss, step=step_var)
+            tf.summary.scalar("accuracy", accuracy, step=step_var)
+            with tf.summary.record_if(step_var % 100 == 0):
+                for k, v in enumerate(params):
+                    tf.summary.histogram(f"weights_{k}", v, step=step_var)
+        return loss, accuracy
+    return step
+
+
+def measure(sizes, batch, seed, steps, logdir):
+    """Seconds per step of each mode (the fastest of its rounds of ``ROUND`` steps)."""
+    writer = tf.summary.create_file_writer(logdir)
+    modes = {}
+    for mode in ("bare", "no writer", "in function", "eager"):
+        params, x, y = _model(sizes, batch, seed)
+        step_var = tf.Variable(0, dtype=tf.int64)
+        in_fn = mode in ("no writer", "in function")
+        run = make_step(params, in_fn, step_var)
+        modes[mode] = (run, x, y, step_var)
+
+    def loop(mode, n):
+        run, x, y, step_var = modes[mode]
+        if mode == "bare" or mode == "no writer":
+            for _ in range(n):
+                out = run(x, y)
+            return jax.block_until_ready(out[0]._value)
+        with writer.as_default():
+            for i in range(n):
+                loss, accuracy = run(x, y)
+                if mode == "eager":
+                    tf.summary.scalar("eager/loss", loss, step=i)
+                    tf.summary.scalar("eager/accuracy", accuracy, step=i)
+            return jax.block_until_ready(loss._value)
+
+    for mode in modes:  # compile, warm up
+        loop(mode, 3)
+    times = {mode: [] for mode in modes}
+    for _ in range(max(1, steps // ROUND)):
+        for mode in modes:
+            start = time.perf_counter()
+            loop(mode, ROUND)
+            times[mode].append((time.perf_counter() - start) / ROUND)
+    writer.close()
+    return {mode: min(t) for mode, t in times.items()}
+
+
+CASES = (("MLP 784-256-256-10, batch 64", (784, 256, 256, 10), 64, 3),
+         ("small MLP 32-64-64-10, batch 64", (32, 64, 64, 10), 64, 8))
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--steps", type=int, default=1000)
+    opts = p.parse_args(argv)
+    tf.get_logger().setLevel("ERROR")  # five step functions of one source: not retracing
+    print(f"Command: `python -m benchmarks.bench_summary --steps {opts.steps}` "
+          f"(jax {jax.__version__}, device {jax.devices()[0].device_kind}, "
+          f"{len(os.sched_getaffinity(0))} CPUs)\n")
+    print("| model | bare step | no writer ÷ bare | in function ÷ bare | eager ÷ bare |")
+    print("|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as logdir:
+        for name, sizes, batch, seed in CASES:
+            t = measure(sizes, batch, seed, opts.steps, os.path.join(logdir, str(seed)))
+            bare = t["bare"]
+            print(f"| {name} | {bare * 1e6:.0f} µs | {t['no writer'] / bare:.3f} | "
+                  f"{t['in function'] / bare:.3f} | {t['eager'] / bare:.3f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,349 @@
+"""``tf.summary.write`` and the plugin summaries (scalar, histogram, image, text, audio).
+
+Each call checks its arguments at once (ranks, dtypes, the step), then queues the event on the
+default writer without waiting for any value: the queue holds the tensors (and a tensor
+recording condition), and the writer reads them when it writes. Inside ``tapejax.function`` the
+writer, the step rule and the recording condition are read when the function is traced, as in
+TF; each summary's values (already reduced on the device: float32 scalars, histogram buckets,
+uint8 pixels) and its step and condition become extra outputs of the program, handed to the
+writer after each run. So nothing is written at trace time, no host callback runs in the
+program, and a function traced without a default writer contains no summary code at all.
+Inside other JAX traces (a ``tf.cond`` branch, a user's ``jax.jit``) the values reach the host
+through ``jax.debug.callback``.
+"""
+import contextlib
+import functools
+import time
+
+import jax
+import numpy as np
+from jax.extend import core as jcore
+
+from .. import errors
+from .._recording import STACK
+from ..module import get_current_name_scope, name_scope
+from ..tensor import Tensor, TensorLike, constant, convert_to_tensor
+from . import _encode, _state
+
+_CONSTANTS = {}
+
+
+def _bool(value):
+    """A cached ``tf.constant(value)`` of dtype bool (tensors are immutable)."""
+    t = _CONSTANTS.get(value)
+    if t is None:
+        with jax.ensure_compile_time_eval():  # a concrete value, even when made in a trace
+            t = _CONSTANTS[value] = constant(value)
+    return t
+
+
+def _array(x):
+    """The JAX array or tracer behind ``x``, or ``x`` itself when it is not a tensor."""
+    if isinstance(x, TensorLike):
+        return x._tapejax_read()._value if type(x) is not Tensor else x._value
+    return x
+
+
+def _hold(x):
+    """What the queue keeps of an eager value until it is written: a tensor is kept as its
+    ``Tensor`` object (so a ``tapejax.function`` does not donate its buffer meanwhile), NumPy
+    data is copied."""
+    if isinstance(x, TensorLike):
+        return x if type(x) is Tensor else x._tapejax_read()
+    if isinstance(x, np.ndarray):
+        return np.array(x)
+    return x
+
+
+def _is_array(x):
+    return isinstance(x, (jax.Array, jax.core.Tracer))
+
+
+def _at_top(capture):
+    """True when a ``tapejax.function`` trace is running and no inner JAX trace is."""
+    if not hasattr(capture, "summaries"):
+        return False
+    with jcore.take_current_trace() as current:
+        return current is capture.top
+
+
+def tag_for(name):
+    """TF's summary tag: the name under the current name scope."""
+    scope = get_current_name_scope()
+    return f"{scope}/{name}" if scope else name
+
+
+@functools.lru_cache(maxsize=256)
+def _metadata(plugin, content=b"", description=None):
+    """The plugin's ``SummaryMetadata`` (cached: events copy it, nothing changes it)."""
+    from tensorboard.compat.proto import summary_pb2
+    md = summary_pb2.SummaryMetadata()
+    md.plugin_data.plugin_name = plugin
+    md.plugin_data.content = content
+    if description:
+        md.summary_description = description
+    return md
+
+
+def _condition():
+    condition = _state.STATE.condition
+    if callable(condition):
+        condition = condition()
+    return True if condition is None else condition
+
+
+def _emit(tag, data, step, metadata, encode, prepare=None):
+    """Queues one event on the default writer; returns TF's bool result tensor.
+
+    ``prepare`` (a ``jax.jit`` function) turns the data array into what is written (histogram
+    buckets, uint8 pixels, float32); it runs in the program under ``tapejax.function``.
+    """
+    writer = _state.STATE.writer
+    if writer is None:
+        return _bool(False)
+    condition = _condition()
+    step = _state.STATE.step if step is None else step
+    if step is None:
+        raise ValueError("No step set. Please specify one either through the `step` argument "
+                         "or through tf.summary.experimental.set_step()")
+    cond_v = _array(condition)
+    if not _is_array(cond_v):
+        if not bool(np.asarray(cond_v)):
+            return _bool(False)
+        cond_v = condition = None
+    step_v, data_v = _array(step), _array(data)
+    if STACK.capture is None and not any(isinstance(v, jax.core.Tracer)
+                                         for v in (cond_v, step_v, data_v)):
+        if prepare is not None:
+            data = prepare(data_v)
+        writer._add((time.time(), _hold(step), tag, metadata, encode, _hold(data),
+                     _hold(condition)))
+        return _bool(True) if cond_v is None else Tensor(jax.numpy.asarray(cond_v, bool))
+    if cond_v is not None:
+        cond_v = jax.numpy.asarray(cond_v, dtype=bool)
+    if prepare is not None and cond_v is not None:  # reduce the data only when recording
+        shape = jax.eval_shape(prepare, data_v)
+        data_v = jax.lax.cond(cond_v, prepare,
+                              lambda d: jax.numpy.zeros(shape.shape, shape.dtype), data_v)
+    elif prepare is not None:
+        data_v = prepare(data_v)
+    leaves, tree = jax.tree_util.tree_flatten((data_v, step_v, cond_v))
+    slots = [k for k, x in enumerate(leaves) if _is_array(x)]
+
+    def rebuild(values):
+        full = list(leaves)
+        for k, v in zip(slots, values):
+            full[k] = v
+        return jax.tree_util.tree_unflatten(tree, full)
+
+    if len(slots) == len(leaves) and _is_array(data_v) and _is_array(step_v):
+        def emit(values):  # after each run of the program, with its output arrays
+            cond = values[2] if len(values) == 3 else None
+            writer._add((time.time(), values[1], tag, metadata, encode, values[0], cond))
+    else:
+        def emit(values):
+            data, step, cond = rebuild(values)
+            writer._add((time.time(), step, tag, metadata, encode, data, cond))
+
+    capture = STACK.capture
+    dynamic = [leaves[k] for k in slots]
+    if capture is not None and _at_top(capture):
+        capture.summaries.append((emit, dynamic))
+    else:  # inside another JAX trace (control flow, a user's jax.jit): a host callback
+        def on_host(*values):
+            emit([np.array(v) for v in values])
+        jax.debug.callback(on_host, *dynamic, ordered=True)
+    return _bool(True) if cond_v is None else Tensor(cond_v)
+
+
+def write(tag, tensor, step=None, metadata=None, name=None):
+    """``tf.summary.write``: writes ``tensor`` under ``tag`` with ``metadata``.
+
+    ``tensor`` may be a callable returning the tensor (called only when a summary is
+    recorded); ``metadata`` a ``SummaryMetadata`` proto or its serialized bytes.
+    """
+    if _state.STATE.writer is None:
+        return _bool(False)
+    if callable(tensor):
+        if _condition() is False:
+            return _bool(False)
+        tensor = tensor()
+    if isinstance(metadata, (bytes, bytearray)):
+        from tensorboard.compat.proto import summary_pb2
+        metadata = summary_pb2.SummaryMetadata.FromString(bytes(metadata))
+    elif metadata is not None and not hasattr(metadata, "plugin_data"):
+        raise TypeError(f"metadata must be a SummaryMetadata proto or bytes, got {metadata!r}")
+    if isinstance(tensor, str) or _is_strings(tensor):
+        return _emit(tag, np.asarray(tensor, dtype=object), step, metadata, _encode.text_tensor)
+    if not isinstance(tensor, (TensorLike, jax.Array)):
+        tensor = np.asarray(tensor)
+    return _emit(tag, tensor, step, metadata, _encode.plain_tensor)
+
+
+def _is_strings(x):
+    return isinstance(x, (bytes, list, tuple, np.ndarray)) and \
+        np.asarray(x, dtype=object).size > 0 and \
+        all(isinstance(v, (str, bytes)) for v in np.asarray(x, dtype=object).reshape(-1))
+
+
+def _numeric(name, data, what):
+    """``data`` as an array or tracer; strings raise TF's cast error."""
+    data = _array(data)
+    if not isinstance(data, jax.Array):
+        data = np.asarray(data)
+    kind = np.dtype(data.dtype).kind
+    if kind in "OSU":
+        raise errors.UnimplementedError(None, None,
+                                        f"Cast string to {what} is not supported")
+    if kind == "c":
+        raise errors.UnimplementedError(None, None, f"Cast complex to {what} is not supported "
+                                                    f"in summary {name!r}")
+    return data
+
+
+def scalar(name, data, step=None, description=None):
+    """``tf.summary.scalar``: a real scalar, written as float32 for the Scalars dashboard."""
+    if _state.STATE.writer is None:
+        return _bool(False)
+    data_in, data = data, _numeric(name, data, "float")
+    if tuple(data.shape) != ():
+        raise ValueError(f"Expected scalar shape, saw shape: {tuple(data.shape)}.")
+    prepare = None if np.dtype(data.dtype) == np.float32 else _encode.scalar_value
+    return _emit(tag_for(name), data_in, step, _metadata("scalars", description=description),
+                 _encode.scalar_tensor, prepare)
+
+
+def histogram(name, data, step=None, buckets=None, description=None):
+    """``tf.summary.histogram``: ``buckets`` (default 30) equal-width buckets over ``data``."""
+    if _state.STATE.writer is None:
+        return _bool(False)
+    _numeric(name, data, "double")
+    buckets = 30 if buckets is None else buckets
+    if isinstance(buckets, bool) or not isinstance(buckets, (int, np.integer)):
+        raise TypeError(f"buckets must be an int, got {buckets!r}")
+    return _emit(tag_for(name), data, step, _metadata("histograms", description=description),
+                 _encode.plain_tensor, functools.partial(_encode.histogram_buckets,
+                                                         bucket_count=max(0, int(buckets))))
+
+
+def image(name, data, step=None, max_outputs=3, description=None):
+    """``tf.summary.image``: ``[k, h, w, c]`` images (c in 1..4) as PNG; floats in [0, 1]."""
+    if _state.STATE.writer is None:
+        return _bool(False)
+    data_in, data = data, _numeric(name, data, "uint8")
+    if data.ndim != 4:
+        raise ValueError(f"Tensor  must have rank 4.  Received rank {data.ndim}, shape "
+                         f"{tuple(data.shape)}")
+    if data.shape[-1] not in (1, 2, 3, 4):
+        raise errors.InvalidArgumentError(
+            None, None, f"image must have 1, 2, 3 or 4 channels, got {data.shape[-1]}")
+    return _emit(tag_for(name), data_in, step, _metadata("images", description=description),
+                 _encode.image_tensor, functools.partial(_encode.image_pixels,
+                                                         max_outputs=_max_outputs(max_outputs)))
+
+
+def audio(name, data, sample_rate, step=None, max_outputs=3, encoding=None, description=None):
+    """``tf.summary.audio``: ``[k, t, c]`` float clips in [-1, 1] as 16-bit WAV."""
+    if _state.STATE.writer is None:
+        return _bool(False)
+    if encoding is None:
+        encoding = "wav"
+    if encoding != "wav":
+        raise ValueError("Unknown encoding: %r" % encoding)
+    data_in, data = data, _numeric(name, data, "float")
+    if data.ndim != 3:
+        raise ValueError(f"Tensor  must have rank 3.  Received rank {data.ndim}, shape "
+                         f"{tuple(data.shape)}")
+    max_outputs = _max_outputs(max_outputs)
+    from tensorboard.plugins.audio import metadata as audio_metadata
+    content = audio_metadata.create_summary_metadata(
+        display_name=None, description=None, encoding=audio_metadata.Encoding.Value("WAV"))
+    md = _metadata("audio", content.plugin_data.content, description)
+    encode = functools.partial(_encode.audio_tensor, sample_rate=int(np.asarray(sample_rate)))
+    return _emit(tag_for(name), data_in, step, md, encode,
+                 functools.partial(_encode.first, count=max_outputs))
+
+
+def text(name, data, step=None, description=None):
+    """``tf.summary.text``: a string or array of strings (Markdown) for the Text dashboard."""
+    if _state.STATE.writer is None:
+        return _bool(False)
+    if isinstance(data, TensorLike) or not (isinstance(data, (str, bytes)) or _is_strings(data)):
+        dtype = convert_to_tensor(data).dtype.name
+        raise TypeError(f"tensor must be of type tf.string; got tf.{dtype}")
+    return _emit(tag_for(name), np.asarray(data, dtype=object), step,
+                 _metadata("text", description=description), _encode.text_tensor)
+
+
+def _max_outputs(max_outputs):
+    value = int(np.asarray(_array(max_outputs)))
+    if value < 0:
+        raise errors.InvalidArgumentError(None, None,
+                                          f"max_outputs must be non-negative, got {value}")
+    return value
+
+
+def should_record_summaries():
+    """``tf.summary.should_record_summaries``: whether a summary here would be written."""
+    if _state.STATE.writer is None:
+        return _bool(False)
+    condition = _array(_condition())
+    if isinstance(condition, jax.core.Tracer):
+        return Tensor(jax.numpy.asarray(condition, dtype=bool))
+    return _bool(bool(np.asarray(condition)))
+
+
+class record_if:  # noqa: N801 - TF's name
+    """``tf.summary.record_if``: summaries are written only while ``condition`` holds.
+
+    ``condition`` is a bool, a bool tensor, or a callable returning one (called at each
+    summary).
+    """
+
+    def __init__(self, condition):
+        self._condition = condition
+        self._saved = []
+
+    def __enter__(self):
+        self._saved.append(_state.STATE.condition)
+        _state.STATE.condition = self._condition
+
+    def __exit__(self, *exc):
+        _state.STATE.condition = self._saved.pop()
+        return False
+
+
+def get_step():
+    """``tf.summary.experimental.get_step``: the default step (int, tensor or Variable)."""
+    return _state.STATE.step
+
+
+def set_step(step):
+    """``tf.summary.experimental.set_step``: the step used when a summary gets none."""
+    _state.STATE.step = step
+
+
+def summary_scope(name, default_name="summary", values=None):
+    """``tf.summary.experimental.summary_scope``: yields ``(tag, scope)`` for a summary."""
+    @contextlib.contextmanager
+    def scope():
+        tag = tag_for(name or default_name)
+        with name_scope(name or default_name) as s:
+            yield tag, s
+    return scope()
+
+
+
+def write_raw_pb(tensor, step=None, name=None):
+    """``tf.summary.experimental.write_raw_pb``: serialized ``Summary`` protos, one event each."""
+    if _state.STATE.writer is None:
+        return _bool(False)
+    protos = np.asarray(_array(tensor) if isinstance(tensor, TensorLike) else tensor,
+                        dtype=object).reshape(-1)
+    result = _bool(False)
+    for proto in protos:
+        if not isinstance(proto, bytes):
+            raise TypeError(f"write_raw_pb takes serialized Summary protos (bytes), got "
+                            f"{type(proto).__name__}")
+        result = _emit(None, proto, step, None, None)
+    return result
