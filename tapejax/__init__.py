@@ -20,7 +20,7 @@ from .dtypes import (  # noqa: E402
     complex64 as complex64, complex128 as complex128, double as double, float16 as float16,
     float32 as float32, float64 as float64, half as half, int8 as int8, int16 as int16,
     int32 as int32, int64 as int64, uint8 as uint8, uint16 as uint16, uint32 as uint32,
-    uint64 as uint64,
+    uint64 as uint64, string as string,
 )
 from .ops.array_ops import (  # noqa: E402
     argsort as argsort, boolean_mask as boolean_mask,

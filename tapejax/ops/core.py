@@ -11,10 +11,11 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _lazy, dtypes, errors
+from . import host
 from .._recording import STACK, record
 from .._registry import OpDef, register as _register
 from ..tensor import (Tensor, TensorLike, _argument_hint, _is_text, _plain, constant,
-                      infer_dtype, raw_value)
+                      infer_dtype, is_text, raw_value, text_array)
 from ..tensor_shape import TensorShape
 
 _NO_ATTRS = ()
@@ -51,7 +52,11 @@ def apply(fn, inputs, static=_NO_ATTRS, op_name="", differentiable=True):
     ``inputs`` holds Tensors, Variables or Python scalars (already dtype-checked by the op);
     ``static`` holds the op's attributes as made by :func:`attrs`. Under a recording tape with
     lazy recording on, an op on watched or pending values is recorded without running.
+    String inputs run on the host (``host.kernel``), never recorded.
     """
+    for x in inputs:
+        if type(x) is Tensor and is_text(x._value):
+            return _apply_host(fn, inputs, static, op_name)
     tapes = STACK.tapes
     if tapes:
         inputs = _recorded_inputs(inputs)
@@ -75,6 +80,23 @@ def apply(fn, inputs, static=_NO_ATTRS, op_name="", differentiable=True):
     if tapes:
         record(fn, static, inputs, (output,), False, differentiable)
     return output
+
+
+def _apply_host(fn, inputs, static, op_name):
+    """``apply`` for an op with a string input: its host kernel, on concrete values."""
+    run = host.kernel(fn, op_name)
+    values = [x._value if isinstance(x, Tensor) else _value_of(x) for x in inputs]
+    try:
+        out = run(*values, **dict(static))
+    except (TypeError, ValueError, IndexError) as e:
+        raise _translate(e, op_name, values) from None
+    if type(out) is tuple:
+        return tuple([_host_tensor(o) for o in out])
+    return _host_tensor(out)
+
+
+def _host_tensor(value):
+    return Tensor(value if is_text(value) else jnp.asarray(value))
 
 
 def _apply_fast(fn, inputs, op_name, differentiable):
@@ -172,6 +194,11 @@ def _adopt(value, dtype, op_name, index, strict):
     ``strict``: TF converts the value to that dtype (a ``TypeError`` when it cannot, as for a
     string), instead of converting it alone and failing in the kernel (``tf.add``).
     """
+    if dtype is dtypes.string:
+        if not _is_text(value):
+            raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype="string")
+                            + _argument_hint(value))
+        return constant(value)
     if strict and _is_text(value):
         raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype=tf_type_name(dtype))
                         + _argument_hint(value))
@@ -277,7 +304,7 @@ def require_inexact(x, op_name, allowed=_FLOAT_TYPES):
 
 def require_numeric(x, op_name, allowed=_NUMERIC_TYPES):
     """TF's kernel-type error for a bool input to a numeric op (``tf.abs``, ``tf.reduce_sum``)."""
-    if x.dtype.is_bool:
+    if x.dtype.is_bool or x.dtype is dtypes.string:
         raise _type_not_allowed(x.dtype, op_name, allowed)
 
 
@@ -327,7 +354,7 @@ def unary(name, fn, *, float_only=False, domain=None, tf_name=None, differentiab
             require_numeric(x, tf_name)
 
     def api(x, name=None):
-        if type(x) is Tensor or type(x) is _LazyTensor:
+        if (type(x) is Tensor or type(x) is _LazyTensor) and raw_value(x).dtype.kind != "O":
             if raw_value(x).dtype.kind not in fast_kinds:
                 check(x)
             return _apply_fast(fn, (x,), tf_name, differentiable)
@@ -349,7 +376,7 @@ def _same_dtype_fast(x, y, float_only):
             return False
         ty = type(y)
         if ty is Tensor or ty is _LazyTensor:
-            return raw_value(y).dtype == dtype
+            return raw_value(y).dtype == dtype and kind != "O"
         if ty is float:
             return kind in _FLOAT_KINDS
         return ty is int and kind in "fciuV"
