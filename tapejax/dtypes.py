@@ -18,7 +18,7 @@ class DType:
         self._name = name
 
     name = property(lambda self: self._name)
-    as_numpy_dtype = property(lambda self: self._np.type)
+    as_numpy_dtype = property(lambda self: object if self is string else self._np.type)
     base_dtype = property(lambda self: self)
     real_dtype = property(lambda self: _REAL.get(self, self))
     size = property(lambda self: 0 if self is string else self._np.itemsize)

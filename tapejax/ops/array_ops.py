@@ -278,7 +278,15 @@ def _where(condition, x, y):
 @register("where", _where, tf_name="SelectV2")
 def where(condition, x=None, y=None, name=None):
     """``tf.where``: elementwise select with broadcasting, or the coordinates of true values."""
+    if x is not None and y is not None:
+        reject_text(condition, "bool")  # TF converts a Python condition to bool
     condition = to_tensor(condition)
+    if condition.dtype is dtypes.string:
+        if x is None and y is None:
+            raise invalid("Value for attr 'T' of string is not in the list of allowed values "
+                          "(argument `condition` of tf.where)", "Where")
+        raise errors.InvalidArgumentError(None, None, errors.DTYPE_MISMATCH.format(
+            op="SelectV2", index=0, expected="bool", got="string"))
     if x is None and y is None:
         return Tensor(jnp.argwhere(np.asarray(condition._value)).astype(jnp.int64))
     if x is None or y is None:
@@ -899,6 +907,8 @@ def reverse(tensor, axis, name=None):
     x = to_tensor(tensor)
     axes = []
     for k, a in enumerate(_static_ints(axis, "axis")):
+        if x.ndim == 0:  # TF's kernel returns a scalar as it is, whatever the axes
+            break
         if not -x.ndim <= a < x.ndim:
             raise invalid(f"'axis'[{k}] = {a} is out of valid range [0, {x.ndim - 1}",
                           "ReverseV2")

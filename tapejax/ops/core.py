@@ -19,6 +19,7 @@ from ..tensor import (Tensor, TensorLike, _argument_hint, _is_text, _plain, cons
 from ..tensor_shape import TensorShape
 
 _NO_ATTRS = ()
+_OBJECT = np.dtype(object)
 _LAZY = _lazy.SETTINGS
 _LazyTensor = _lazy.LazyTensor
 
@@ -55,7 +56,11 @@ def apply(fn, inputs, static=_NO_ATTRS, op_name="", differentiable=True):
     String inputs run on the host (``host.kernel``), never recorded.
     """
     for x in inputs:
-        if type(x) is Tensor and is_text(x._value):
+        if type(x) is Tensor:
+            if type(x._value) is np.ndarray and x._value.dtype is _OBJECT:  # a string
+                return _apply_host(fn, inputs, static, op_name)
+        elif isinstance(x, TensorLike) and type(x) is not _LazyTensor \
+                and x.dtype is dtypes.string:  # a string Variable
             return _apply_host(fn, inputs, static, op_name)
     tapes = STACK.tapes
     if tapes:
@@ -86,6 +91,11 @@ def _apply_host(fn, inputs, static, op_name):
     """``apply`` for an op with a string input: its host kernel, on concrete values."""
     run = host.kernel(fn, op_name)
     values = [x._value if isinstance(x, Tensor) else _value_of(x) for x in inputs]
+    if any(isinstance(v, jax.core.Tracer) for v in values):
+        raise NotImplementedError(
+            f"{op_name} on a string tensor needs concrete inputs: string tensors live on the "
+            "host, so inside tapejax.function or a jax transformation they combine only with "
+            "Python values and other strings, not with traced tensors.")
     try:
         out = run(*values, **dict(static))
     except (TypeError, ValueError, IndexError) as e:
@@ -195,13 +205,21 @@ def _adopt(value, dtype, op_name, index, strict):
     string), instead of converting it alone and failing in the kernel (``tf.add``).
     """
     if dtype is dtypes.string:
-        if not _is_text(value):
+        if _is_text(value):
+            return constant(value)
+        if strict:
             raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype="string")
                             + _argument_hint(value))
-        return constant(value)
-    if strict and _is_text(value):
-        raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype=tf_type_name(dtype))
-                        + _argument_hint(value))
+        raise errors.InvalidArgumentError(None, None, errors.DTYPE_MISMATCH.format(
+            op=op_name, index=index, expected="string", got=tf_type_name(infer_dtype(value)))
+            + _argument_hint(value))
+    if _is_text(value):  # strict: TF converts it to ``dtype``; else alone, to a string
+        if strict:
+            raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype=tf_type_name(dtype))
+                            + _argument_hint(value))
+        raise errors.InvalidArgumentError(None, None, errors.DTYPE_MISMATCH.format(
+            op=op_name, index=index, expected=tf_type_name(dtype), got="string")
+            + _argument_hint(value))
     if type(value) in _SCALARS:
         kind = infer_dtype(value)
         if (kind.is_inexact and not dtype.is_inexact) or (kind.is_complex and not dtype.is_complex) \
@@ -436,10 +454,20 @@ def int_array(value, what, dtype=None):
         if "argument" in str(error):
             raise
         raise _naming(error, what) from None
+    if inferred is dtypes.string:  # TF converts it alone; the kernel rejects the string
+        raise string_not_allowed(value, what, "Tidx")
     if not inferred.is_integer and np.size(_plain(value)):
         raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype=dtype or "int32")
                         + (_argument_hint(value) or f" (argument `{what}`)"))
     return np.asarray(_plain(value), np.int64 if inferred.is_inexact else None)
+
+
+def string_not_allowed(value, what, attr="T"):
+    """TF's kernel error for a string converted alone where a number is needed, naming the
+    argument."""
+    return errors.InvalidArgumentError(None, None, (
+        f"Value for attr '{attr}' of string is not in the list of allowed values (got "
+        f"{value!r}){_argument_hint(value) or f' (argument `{what}`)'}"))
 
 
 def _naming(error, what):
@@ -491,7 +519,8 @@ def static_float(value, what):
     except (TypeError, ValueError) as error:
         failure = error
     try:
-        constant(value)
+        if constant(value).dtype is dtypes.string:
+            failure = string_not_allowed(value, what)
     except (TypeError, ValueError, errors.InvalidArgumentError) as error:
         failure = error
     raise (failure if "argument" in str(failure) else _naming(failure, what)) from None

@@ -721,8 +721,8 @@ def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=dtypes.int
     The output length is ``max(arr) + 1``, raised to ``minlength`` and cut at ``maxlength``;
     TF defines no gradient (None here).
     """
-    _cast_text(arr, "int32")
     x = to_tensor(arr)
+    _cast_text(x.dtype, dtypes.int32)
     values = _concrete(arr, x, "DenseBincount", "arr")
     if x.dtype.is_inexact:
         x = Tensor(jnp.asarray(values.astype(np.int32)))
