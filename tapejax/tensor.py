@@ -248,9 +248,8 @@ def infer_dtype(value):
     """
     if isinstance(value, (np.ndarray, np.generic)) or isinstance(value, jax.Array):
         if value.dtype.kind == "O":
-            odd = next((v for v in np.ravel(value) if not isinstance(v, (str, bytes))), None)
-            if odd is not None:
-                raise _unsupported(odd)
+            if not all(isinstance(v, (str, bytes)) for v in np.ravel(value)):
+                raise _unsupported(value)
             return dtypes.string
         return dtypes.from_numpy(value.dtype)
     if isinstance(value, bool):

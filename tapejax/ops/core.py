@@ -15,7 +15,7 @@ from . import host
 from .._recording import STACK, record
 from .._registry import OpDef, register as _register
 from ..tensor import (Tensor, TensorLike, _argument_hint, _is_text, _plain, constant,
-                      infer_dtype, is_text, raw_value, text_array)
+                      infer_dtype, is_text, raw_value)
 from ..tensor_shape import TensorShape
 
 _NO_ATTRS = ()
@@ -372,11 +372,11 @@ def unary(name, fn, *, float_only=False, domain=None, tf_name=None, differentiab
             require_numeric(x, tf_name)
 
     def api(x, name=None):
-        if (type(x) is Tensor or type(x) is _LazyTensor) and raw_value(x).dtype.kind != "O":
-            if raw_value(x).dtype.kind not in fast_kinds:
-                check(x)
-            return _apply_fast(fn, (x,), tf_name, differentiable)
-        x = to_tensor(x)
+        if type(x) is Tensor or type(x) is _LazyTensor:
+            if raw_value(x).dtype.kind in fast_kinds:
+                return _apply_fast(fn, (x,), tf_name, differentiable)
+        else:
+            x = to_tensor(x)
         check(x)
         return apply(fn, (x,), _NO_ATTRS, tf_name, differentiable)
     api.__doc__ = doc or f"Elementwise ``tf.math.{name}`` on JAX."
