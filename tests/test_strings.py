@@ -267,6 +267,10 @@ def test_function_traces_string_arguments_by_value():
     greet(tapejax.constant("cy"), tapejax.constant(1.0))
     assert len(traces) == 3
 
+    length = tapejax.function(tapejax.strings.length,
+                              input_signature=[tapejax.TensorSpec([], tapejax.string)])
+    assert length(tapejax.constant("abc")).numpy() == 3
+
 
 def test_function_string_with_traced_tensor_says_why():
     @tapejax.function
