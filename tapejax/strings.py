@@ -208,7 +208,12 @@ def as_string(input, precision=-1, scientific=False, shortest=False, width=-1,  
 
 
 def join(inputs, separator="", name=None):
-    """``tf.strings.join``: elementwise concatenation of same-shaped (or scalar) inputs."""
+    """``tf.strings.join``: elementwise concatenation of same-shaped (or scalar) inputs.
+
+    >>> import tapejax as tf
+    >>> print(tf.strings.join([["a", "b"], "c"], separator="-"))
+    tf.Tensor([b'a-c' b'b-c'], shape=(2,), dtype=string)
+    """
     texts = [_texts(x, "StringJoin", k) for k, x in enumerate(inputs)]
     if not texts:
         return _text_tensor(np.asarray(b"", object))
