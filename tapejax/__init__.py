@@ -12,7 +12,8 @@ _jax.config.update("jax_enable_x64", True)
 from . import dtypes as dtypes, errors as errors, linalg as linalg, math as math  # noqa: E402
 from . import autodiff as autodiff, config as config, debugging as debugging  # noqa: E402
 from . import nest as nest, nn as nn, random as random, test as test  # noqa: E402
-from . import data as data, keras as keras  # noqa: E402
+from . import data as data, keras as keras, strings as strings  # noqa: E402
+from . import io as io  # noqa: E402
 from .custom_gradient import custom_gradient as custom_gradient  # noqa: E402
 from .custom_gradient import recompute_grad as recompute_grad  # noqa: E402
 from .dtypes import (  # noqa: E402
@@ -20,7 +21,7 @@ from .dtypes import (  # noqa: E402
     complex64 as complex64, complex128 as complex128, double as double, float16 as float16,
     float32 as float32, float64 as float64, half as half, int8 as int8, int16 as int16,
     int32 as int32, int64 as int64, uint8 as uint8, uint16 as uint16, uint32 as uint32,
-    uint64 as uint64,
+    uint64 as uint64, string as string,
 )
 from .ops.array_ops import (  # noqa: E402
     argsort as argsort, boolean_mask as boolean_mask,
@@ -81,6 +82,7 @@ from .module import (  # noqa: E402
     name_scope as name_scope,
 )
 from .printing import print_ as print  # noqa: E402,A004 - TF's name
+from .strings import as_string as as_string  # noqa: E402
 from .tape import GradientTape as GradientTape  # noqa: E402
 from .tape import UnconnectedGradients as UnconnectedGradients  # noqa: E402
 from .tensor import (  # noqa: E402

@@ -10,7 +10,7 @@ import itertools
 import numpy as np
 
 from .ops import random_ops
-from .tensor import Tensor, TensorLike, convert_to_tensor
+from .tensor import Tensor, TensorLike, convert_to_tensor, text_array
 
 AUTOTUNE = -1
 
@@ -44,8 +44,25 @@ def _to_numpy(x):
     return convert_to_tensor(x).numpy()
 
 
+def _is_text(a):
+    return isinstance(a, bytes) or (isinstance(a, np.ndarray) and a.dtype.kind in "OSU")
+
+
+def _tensor(a):
+    """A Tensor for an element leaf: strings stay NumPy object arrays of bytes (host)."""
+    return Tensor(text_array(a) if _is_text(a) else np.asarray(a))
+
+
+def _stack(*xs):
+    """One batch of leaves; strings are stacked as objects (a ``bytes`` array would drop
+    trailing zero bytes)."""
+    if _is_text(xs[0]):
+        return np.stack([np.asarray(x, dtype=object) for x in xs])
+    return np.stack(xs)
+
+
 def _wrap(element):
-    return _map(lambda a: a if isinstance(a, Tensor) else Tensor(np.asarray(a)), element)
+    return _map(lambda a: a if isinstance(a, Tensor) else _tensor(a), element)
 
 
 class Dataset:
@@ -112,7 +129,7 @@ class Dataset:
                 chunk = list(itertools.islice(it, batch_size))
                 if not chunk or (drop_remainder and len(chunk) < batch_size):
                     return
-                yield _map(lambda *xs: np.stack(xs), *chunk)
+                yield _map(_stack, *chunk)
         length = self._length
         if length is not None and length >= 0:
             length = length // batch_size if drop_remainder else -(-length // batch_size)

@@ -18,10 +18,10 @@ class DType:
         self._name = name
 
     name = property(lambda self: self._name)
-    as_numpy_dtype = property(lambda self: self._np.type)
+    as_numpy_dtype = property(lambda self: object if self is string else self._np.type)
     base_dtype = property(lambda self: self)
     real_dtype = property(lambda self: _REAL.get(self, self))
-    size = property(lambda self: self._np.itemsize)
+    size = property(lambda self: 0 if self is string else self._np.itemsize)
     is_floating = property(lambda self: self._np.kind == "f" or self is bfloat16)
     is_complex = property(lambda self: self._np.kind == "c")
     is_integer = property(lambda self: self._np.kind in "iu")
@@ -88,9 +88,10 @@ uint64 = DType(np.uint64, "uint64")
 bool = DType(np.bool_, "bool")  # noqa: A001 - TF's name
 complex64 = DType(np.complex64, "complex64")
 complex128 = DType(np.complex128, "complex128")
+string = DType(np.object_, "string")  # host-side: NumPy object arrays of bytes, as TF's numpy()
 
 _ALL = (float16, float32, float64, bfloat16, int8, int16, int32, int64, uint8, uint16, uint32,
-        uint64, bool, complex64, complex128)
+        uint64, bool, complex64, complex128, string)
 _BY_NP = {d._np: d for d in _ALL}
 _BY_NAME = {d.name: d for d in _ALL}
 _BY_NAME.update(half=float16, double=float64)
@@ -107,7 +108,8 @@ def as_dtype(type_value):
             return found
     else:
         try:
-            found = _BY_NP.get(np.dtype(type_value))
+            np_dtype = np.dtype(type_value)
+            found = string if np_dtype.kind in "SU" else _BY_NP.get(np_dtype)
         except TypeError:
             found = None
         if found is not None:
@@ -117,4 +119,9 @@ def as_dtype(type_value):
 
 def from_numpy(np_dtype):
     """The DType of a NumPy/JAX array dtype (fast path used on every op output)."""
-    return _BY_NP[np_dtype]
+    try:
+        return _BY_NP[np_dtype]
+    except KeyError:
+        if np_dtype.kind in "SU":  # NumPy bytes/str arrays hold strings too
+            return string
+        raise

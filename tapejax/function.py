@@ -24,7 +24,7 @@ from ._donation import InterruptsHeld as _InterruptsHeld, only_holder
 from ._graph_trace import RECORDER
 from ._recording import STACK, record
 from .ops.core import tf_type_name
-from .tensor import Tensor, TensorLike, convert_to_tensor
+from .tensor import Tensor, TensorLike, convert_to_tensor, is_text
 from .tensor_spec import TensorSpec
 from .tensor_shape import TensorShape
 
@@ -143,7 +143,7 @@ class _Id:
         return id(self.obj)
 
 
-_TENSOR, _VARIABLE, _SEQ, _MAP, _COMPOSITE = "T", "V", "S", "M", "C"
+_TENSOR, _VARIABLE, _SEQ, _MAP, _COMPOSITE, _STRING = "T", "V", "S", "M", "C", "B"
 
 
 def _components(x):
@@ -160,7 +160,9 @@ def _walk(x, key, dyn, avars, exact=True):
     when ``exact`` is False), Python values by value, structures by type and layout.
     """
     t = type(x)
-    if t is Tensor:
+    if t is Tensor and is_text(x._value):  # a host string: static, keyed by its value
+        key.append((_STRING, x._value.shape, tuple(x._value.reshape(-1))))
+    elif t is Tensor:
         shape = x._value.shape
         key.append((_TENSOR, shape if exact else len(shape), x._value.dtype))
         dyn.append(x)
@@ -211,6 +213,8 @@ def _signature_key(args, kwargs, exact=False):
 def _rebuild(x, tensors):
     """``x`` with its tensor leaves (as ``_walk`` visits them) replaced from ``tensors``."""
     t = type(x)
+    if t is Tensor and is_text(x._value):
+        return x
     if t is Tensor or t is TensorSpec or isinstance(x, (np.ndarray, jax.Array)):
         return next(tensors)
     if t is list or t is tuple:
@@ -296,7 +300,9 @@ def _flatten_outputs(out):
     leaves = nest.flatten(out)
     arrays, static = [], []
     for leaf in leaves:
-        if isinstance(leaf, TensorLike):
+        if type(leaf) is Tensor and is_text(leaf._value):
+            static.append(leaf)  # a host string is returned as it is
+        elif isinstance(leaf, TensorLike):
             arrays.append((leaf if type(leaf) is Tensor else leaf._tapejax_read())._value)
             static.append(_DYNAMIC)
         elif isinstance(leaf, (bool, int, float, np.ndarray, np.generic)):

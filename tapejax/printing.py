@@ -152,4 +152,6 @@ def _format_scalar(x):
         value32 = np.float32(value)
         short = "%.6g" % value
         return short if np.float32(short) == value32 else "%.9g" % value
+    if kind in "OS":  # a string tensor's element: quoted, as TF
+        return '"' + x.item().decode("utf-8", "replace") + '"'
     return "?"  # complex and other kinds, as TF's kernel

@@ -247,12 +247,14 @@ _INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
 def infer_dtype(value):
     """TF's dtype for a Python or NumPy value (``tf.constant`` without ``dtype``).
 
-    Values TF cannot convert raise TF's ``ValueError`` texts; strings raise
-    ``InvalidArgumentError`` (tapejax has no string tensors, and TF's ops reject them too).
+    Values TF cannot convert raise TF's ``ValueError`` texts; ``str``/``bytes`` (and NumPy
+    string or object arrays of them) are ``tf.string``.
     """
     if isinstance(value, (np.ndarray, np.generic)) or isinstance(value, jax.Array):
-        if value.dtype.kind in "OSU":
-            raise _unsupported(value)
+        if value.dtype.kind == "O":
+            if not all(isinstance(v, (str, bytes)) for v in np.ravel(value)):
+                raise _unsupported(value)
+            return dtypes.string
         return dtypes.from_numpy(value.dtype)
     if isinstance(value, bool):
         return dtypes.bool
@@ -263,7 +265,7 @@ def infer_dtype(value):
     if isinstance(value, complex):
         return dtypes.complex128
     if isinstance(value, (str, bytes)):
-        raise _string_value(value)
+        return dtypes.string
     if not isinstance(value, (list, tuple)):
         raise _unsupported(value)
     try:
@@ -282,9 +284,10 @@ def infer_dtype(value):
         return dtypes.complex128
     if kind == "b":
         return dtypes.bool
-    leaves = _leaves(value)
+    leaves = [leaf for v in _leaves(_plain(value))
+              for leaf in (np.ravel(v) if isinstance(v, np.ndarray) else (v,))]
     if all(isinstance(v, (str, bytes)) for v in leaves):
-        raise _string_value(value)
+        return dtypes.string
     if any(isinstance(v, (str, bytes)) for v in leaves):
         raise _conversion_error(value, "Can't convert Python sequence with mixed types to "
                                        "Tensor.")
@@ -309,12 +312,6 @@ def _leaves(value):
 def _unsupported(value):
     return _conversion_error(value, f"Attempt to convert a value ({value!r}) with an unsupported "
                                     f"type ({type(value)}) to a Tensor.")
-
-
-def _string_value(value):
-    return errors.InvalidArgumentError(None, None, (
-        f"Value for attr 'T' of string is not in the list of allowed values: tapejax has no "
-        f"string tensors (got {value!r}){_argument_hint(value)}"))
 
 
 def _conversion_error(value, message):
@@ -366,12 +363,32 @@ def _plain(value):
     return value
 
 
+def text_array(value):
+    """A host string value: a NumPy object array of ``bytes`` (``str`` encoded as UTF-8), the
+    form TF's ``numpy()`` returns."""
+    source = np.asarray(_plain(value), dtype=object)
+    array = np.empty(source.shape, dtype=object)
+    array.reshape(-1)[:] = [v.encode() if isinstance(v, str) else bytes(v)
+                            for v in source.reshape(-1)]
+    return array
+
+
+def is_text(value):
+    """True for a string Tensor's value (a host NumPy object array)."""
+    return type(value) is np.ndarray and value.dtype.kind == "O"
+
+
 def _python_to_array(value, dtype):
-    if dtype is not None and _is_text(value):
+    if dtype is not None and dtype is not dtypes.string and _is_text(value):
         name = errors.KERNEL_TYPE_NAMES.get(dtype.name, dtype.name)
         raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype=name)
                         + _argument_hint(value))
     inferred = infer_dtype(value)
+    if dtype is not None and (dtype is dtypes.string) != (inferred is dtypes.string) and (
+            inferred is dtypes.string or np.size(_plain(value))):
+        raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype=dtype.name))
+    if dtype is dtypes.string or (dtype is None and inferred is dtypes.string):
+        return text_array(value)
     if dtype is None:
         dtype = inferred
     elif (dtype.is_integer or dtype.is_bool) and inferred.is_inexact and not isinstance(
@@ -411,7 +428,8 @@ def constant(value, dtype=None, shape=None, name="Const"):
                                        else [shape]))
         size = int(np.prod(shape, dtype=np.int64))
         if array.size == 1:
-            array = jnp.broadcast_to(array.reshape(()), shape)
+            xp = np if is_text(array) else jnp
+            array = xp.broadcast_to(array.reshape(()), shape)
         elif array.size == size:
             array = array.reshape(shape)
         else:

@@ -98,8 +98,9 @@ def test_all_dtypes_round_trip():
     assert tf.float32.is_floating and tf.int8.is_integer and tf.complex64.is_complex
     assert tf.bfloat16.is_floating and tf.bool.is_bool
     assert tf.float32 == "float32" and tf.float32 != tf.float64
+    assert tf.as_dtype("string") is tf.string and tf.as_dtype(object) is tf.string
     with pytest.raises(TypeError):
-        tf.as_dtype("string")
+        tf.as_dtype("text")
 
 
 def test_half_precision_arithmetic_keeps_dtype():

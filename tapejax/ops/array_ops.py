@@ -203,15 +203,30 @@ def squeeze(input, axis=None, name=None):  # noqa: A002 - TF's name
 
 
 # --- creation -----------------------------------------------------------------------------
+def _full(shape, value, dtype):
+    """A constant Tensor; a string one (TF's zero string is ``b""``) stays on the host."""
+    if dtype is dtypes.string:
+        return Tensor(np.full(shape, value or b"", dtype=object))
+    return Tensor(jnp.full(shape, value, dtype.as_numpy_dtype))
+
+
+def _no_string_ones(dtype, op_name):
+    if dtype is dtypes.string:
+        raise (TypeError(errors.CANNOT_CONVERT.format(value=1, dtype="string"))
+               if op_name == "Ones" else invalid(
+                   "Value for attr 'T' of string is not in the list of allowed values: OnesLike "
+                   "has no string kernel", op_name))
+
+
 def zeros(shape, dtype=dtypes.float32, name=None, layout=None):
-    """``tf.zeros``."""
-    dtype = dtypes.as_dtype(dtype)
-    return Tensor(jnp.zeros(_static_ints(shape, "shape"), dtype.as_numpy_dtype))
+    """``tf.zeros`` (``b""`` for ``tf.string``, as TF)."""
+    return _full(_static_ints(shape, "shape"), 0, dtypes.as_dtype(dtype))
 
 
 def ones(shape, dtype=dtypes.float32, name=None, layout=None):
     """``tf.ones``."""
     dtype = dtypes.as_dtype(dtype)
+    _no_string_ones(dtype, "Ones")
     return Tensor(jnp.ones(_static_ints(shape, "shape"), dtype.as_numpy_dtype))
 
 
@@ -219,13 +234,14 @@ def zeros_like(input, dtype=None, name=None, layout=None):  # noqa: A002 - TF's 
     """``tf.zeros_like`` (a constant: no gradient flows through it, as in TF)."""
     x = to_tensor(input)
     dtype = x.dtype if dtype is None else dtypes.as_dtype(dtype)
-    return Tensor(jnp.zeros(tuple(x.shape), dtype.as_numpy_dtype))
+    return _full(tuple(x.shape), 0, dtype)
 
 
 def ones_like(input, dtype=None, name=None, layout=None):  # noqa: A002 - TF's name
     """``tf.ones_like`` (a constant, as in TF)."""
     x = to_tensor(input)
     dtype = x.dtype if dtype is None else dtypes.as_dtype(dtype)
+    _no_string_ones(dtype, "OnesLike")
     return Tensor(jnp.ones(tuple(x.shape), dtype.as_numpy_dtype))
 
 
@@ -235,7 +251,7 @@ def fill(dims, value, name=None, layout=None):
     if value.ndim != 0:
         raise errors.InvalidArgumentError(None, None, (
             f"value must be a scalar, got shape {list(value.shape)} [Op:Fill] name: "))
-    return Tensor(jnp.full(_static_ints(dims, "dims"), value.numpy(), value.dtype.as_numpy_dtype))
+    return _full(_static_ints(dims, "dims"), value.numpy(), value.dtype)
 
 
 def range(start, limit=None, delta=1, dtype=None, name="range"):  # noqa: A001 - TF's name
@@ -262,7 +278,15 @@ def _where(condition, x, y):
 @register("where", _where, tf_name="SelectV2")
 def where(condition, x=None, y=None, name=None):
     """``tf.where``: elementwise select with broadcasting, or the coordinates of true values."""
+    if x is not None and y is not None:
+        reject_text(condition, "bool")  # TF converts a Python condition to bool
     condition = to_tensor(condition)
+    if condition.dtype is dtypes.string:
+        if x is None and y is None:
+            raise invalid("Value for attr 'T' of string is not in the list of allowed values "
+                          "(argument `condition` of tf.where)", "Where")
+        raise errors.InvalidArgumentError(None, None, errors.DTYPE_MISMATCH.format(
+            op="SelectV2", index=0, expected="bool", got="string"))
     if x is None and y is None:
         return Tensor(jnp.argwhere(np.asarray(condition._value)).astype(jnp.int64))
     if x is None or y is None:
@@ -661,6 +685,12 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
                           f"{after} greater than {size}", op_name)
     if mode == "CONSTANT":
         _require_collapsed_rank(paddings, x.shape.as_list())
+    if x.dtype is dtypes.string:  # TF's default 0 pads with its zero string, b""
+        fill = b"" if isinstance(constant_values, int) and constant_values == 0 else bytes(
+            constant(constant_values, x.dtype).numpy())
+        if mode == "CONSTANT":
+            return Tensor(np.pad(x.numpy(), paddings, constant_values=fill))
+        return Tensor(np.pad(x.numpy(), paddings, mode=mode.lower()))
     fill = constant(constant_values, x.dtype).numpy().item()
     return apply(_pad, (x,), attrs(paddings=paddings, mode=mode.lower(), constant_values=fill),
                  op_name)
@@ -877,6 +907,8 @@ def reverse(tensor, axis, name=None):
     x = to_tensor(tensor)
     axes = []
     for k, a in enumerate(_static_ints(axis, "axis")):
+        if x.ndim == 0:  # TF's kernel returns a scalar as it is, whatever the axes
+            break
         if not -x.ndim <= a < x.ndim:
             raise invalid(f"'axis'[{k}] = {a} is out of valid range [0, {x.ndim - 1}",
                           "ReverseV2")
@@ -1064,7 +1096,8 @@ def unique(x, out_idx=dtypes.int32, name=None):
     order = np.argsort(first, kind="stable")
     rank = np.empty_like(order)
     rank[order] = np.arange(order.size)
-    y = Tensor(jnp.asarray(values[np.sort(first)]))
+    kept = values[np.sort(first)]
+    y = Tensor(kept if x.dtype is dtypes.string else jnp.asarray(kept))
     idx = Tensor(jnp.asarray(rank[inverse.reshape(-1)], out_idx.as_numpy_dtype))
     return Unique(y, idx)
 

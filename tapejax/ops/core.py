@@ -11,13 +11,15 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _capture, _lazy, dtypes, errors
+from . import host
 from .._recording import STACK, record
 from .._registry import OpDef, register as _register
 from ..tensor import (Tensor, TensorLike, _argument_hint, _is_text, _plain, constant,
-                      infer_dtype, raw_value)
+                      infer_dtype, is_text, raw_value)
 from ..tensor_shape import TensorShape
 
 _NO_ATTRS = ()
+_OBJECT = np.dtype(object)
 _LAZY = _lazy.SETTINGS
 _LazyTensor = _lazy.LazyTensor
 
@@ -51,7 +53,15 @@ def apply(fn, inputs, static=_NO_ATTRS, op_name="", differentiable=True):
     ``inputs`` holds Tensors, Variables or Python scalars (already dtype-checked by the op);
     ``static`` holds the op's attributes as made by :func:`attrs`. Under a recording tape with
     lazy recording on, an op on watched or pending values is recorded without running.
+    String inputs run on the host (``host.kernel``), never recorded.
     """
+    for x in inputs:
+        if type(x) is Tensor:
+            if type(x._value) is np.ndarray and x._value.dtype is _OBJECT:  # a string
+                return _apply_host(fn, inputs, static, op_name)
+        elif isinstance(x, TensorLike) and type(x) is not _LazyTensor \
+                and x.dtype is dtypes.string:  # a string Variable
+            return _apply_host(fn, inputs, static, op_name)
     tapes = STACK.tapes
     if tapes:
         inputs = _recorded_inputs(inputs)
@@ -75,6 +85,28 @@ def apply(fn, inputs, static=_NO_ATTRS, op_name="", differentiable=True):
     if tapes:
         record(fn, static, inputs, (output,), False, differentiable)
     return output
+
+
+def _apply_host(fn, inputs, static, op_name):
+    """``apply`` for an op with a string input: its host kernel, on concrete values."""
+    run = host.kernel(fn, op_name)
+    values = [x._value if isinstance(x, Tensor) else _value_of(x) for x in inputs]
+    if any(isinstance(v, jax.core.Tracer) for v in values):
+        raise NotImplementedError(
+            f"{op_name} on a string tensor needs concrete inputs: string tensors live on the "
+            "host, so inside tapejax.function or a jax transformation they combine only with "
+            "Python values and other strings, not with traced tensors.")
+    try:
+        out = run(*values, **dict(static))
+    except (TypeError, ValueError, IndexError) as e:
+        raise _translate(e, op_name, values) from None
+    if type(out) is tuple:
+        return tuple([_host_tensor(o) for o in out])
+    return _host_tensor(out)
+
+
+def _host_tensor(value):
+    return Tensor(value if is_text(value) else jnp.asarray(value))
 
 
 def _apply_fast(fn, inputs, op_name, differentiable):
@@ -176,9 +208,22 @@ def _adopt(value, dtype, op_name, index, strict):
     ``strict``: TF converts the value to that dtype (a ``TypeError`` when it cannot, as for a
     string), instead of converting it alone and failing in the kernel (``tf.add``).
     """
-    if strict and _is_text(value):
-        raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype=tf_type_name(dtype))
-                        + _argument_hint(value))
+    if dtype is dtypes.string:
+        if _is_text(value):
+            return constant(value)
+        if strict:
+            raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype="string")
+                            + _argument_hint(value))
+        raise errors.InvalidArgumentError(None, None, errors.DTYPE_MISMATCH.format(
+            op=op_name, index=index, expected="string", got=tf_type_name(infer_dtype(value)))
+            + _argument_hint(value))
+    if _is_text(value):  # strict: TF converts it to ``dtype``; else alone, to a string
+        if strict:
+            raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype=tf_type_name(dtype))
+                            + _argument_hint(value))
+        raise errors.InvalidArgumentError(None, None, errors.DTYPE_MISMATCH.format(
+            op=op_name, index=index, expected=tf_type_name(dtype), got="string")
+            + _argument_hint(value))
     if type(value) in _SCALARS:
         kind = infer_dtype(value)
         if (kind.is_inexact and not dtype.is_inexact) or (kind.is_complex and not dtype.is_complex) \
@@ -281,7 +326,7 @@ def require_inexact(x, op_name, allowed=_FLOAT_TYPES):
 
 def require_numeric(x, op_name, allowed=_NUMERIC_TYPES):
     """TF's kernel-type error for a bool input to a numeric op (``tf.abs``, ``tf.reduce_sum``)."""
-    if x.dtype.is_bool:
+    if x.dtype.is_bool or x.dtype is dtypes.string:
         raise _type_not_allowed(x.dtype, op_name, allowed)
 
 
@@ -332,10 +377,10 @@ def unary(name, fn, *, float_only=False, domain=None, tf_name=None, differentiab
 
     def api(x, name=None):
         if type(x) is Tensor or type(x) is _LazyTensor:
-            if raw_value(x).dtype.kind not in fast_kinds:
-                check(x)
-            return _apply_fast(fn, (x,), tf_name, differentiable)
-        x = to_tensor(x)
+            if raw_value(x).dtype.kind in fast_kinds:
+                return _apply_fast(fn, (x,), tf_name, differentiable)
+        else:
+            x = to_tensor(x)
         check(x)
         return apply(fn, (x,), _NO_ATTRS, tf_name, differentiable)
     api.__doc__ = doc or f"Elementwise ``tf.math.{name}`` on JAX."
@@ -353,7 +398,7 @@ def _same_dtype_fast(x, y, float_only):
             return False
         ty = type(y)
         if ty is Tensor or ty is _LazyTensor:
-            return raw_value(y).dtype == dtype
+            return raw_value(y).dtype == dtype and kind != "O"
         if ty is float:
             return kind in _FLOAT_KINDS
         return ty is int and kind in "fciuV"
@@ -413,10 +458,20 @@ def int_array(value, what, dtype=None):
         if "argument" in str(error):
             raise
         raise _naming(error, what) from None
+    if inferred is dtypes.string:  # TF converts it alone; the kernel rejects the string
+        raise string_not_allowed(value, what, "Tidx")
     if not inferred.is_integer and np.size(_plain(value)):
         raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype=dtype or "int32")
                         + (_argument_hint(value) or f" (argument `{what}`)"))
     return np.asarray(_plain(value), np.int64 if inferred.is_inexact else None)
+
+
+def string_not_allowed(value, what, attr="T"):
+    """TF's kernel error for a string converted alone where a number is needed, naming the
+    argument."""
+    return errors.InvalidArgumentError(None, None, (
+        f"Value for attr '{attr}' of string is not in the list of allowed values (got "
+        f"{value!r}){_argument_hint(value) or f' (argument `{what}`)'}"))
 
 
 def _naming(error, what):
@@ -468,7 +523,8 @@ def static_float(value, what):
     except (TypeError, ValueError) as error:
         failure = error
     try:
-        constant(value)
+        if constant(value).dtype is dtypes.string:
+            failure = string_not_allowed(value, what)
     except (TypeError, ValueError, errors.InvalidArgumentError) as error:
         failure = error
     raise (failure if "argument" in str(failure) else _naming(failure, what)) from None

@@ -464,6 +464,8 @@ def count_nonzero(input, axis=None, keepdims=None, dtype=dtypes.int64,  # noqa: 
                   name=None):
     """``tf.math.count_nonzero``: the number of non-zero (or true) entries, as ``dtype``."""
     x = to_tensor(input)
+    if x.dtype is dtypes.string:  # TF counts the strings that are not b""
+        x = not_equal(x, "")
     static = attrs(axis=normalize_axis(axis, x.ndim, "Sum"), keepdims=bool(keepdims),
                    dtype=dtypes.as_dtype(dtype).as_numpy_dtype)
     return apply(_count_nonzero, (x,), static, "Sum", differentiable=False)
@@ -615,13 +617,10 @@ def add_n(inputs, name=None):
     if not inputs:
         raise ValueError("Inputs must be an iterable of at least one Tensor/IndexedSlices with "
                          f"the same dtype and shape. Received: inputs={inputs!r}")
-    xs = [x if _is_text(x) else to_tensor(x) for x in inputs]
-    texts = [k for k, x in enumerate(xs) if _is_text(x)]
-    if texts:  # TF makes string tensors, which its kernel rejects
-        raise errors.InvalidArgumentError(None, None, (
-            f"Value for attr 'T' of string is not in the list of allowed values (input "
-            f"#{texts[0]} of AddN: {inputs[texts[0]]!r}) [Op:AddN] name: "))
+    xs = [to_tensor(x) for x in inputs]
     first = xs[0]
+    if len(xs) == 1 and first.dtype is dtypes.string:  # TF returns a lone input as it is
+        return first
     for k, x in enumerate(xs):
         if x.dtype != first.dtype:
             raise errors.InvalidArgumentError(None, None, errors.DTYPE_MISMATCH.format(
@@ -722,8 +721,8 @@ def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=dtypes.int
     The output length is ``max(arr) + 1``, raised to ``minlength`` and cut at ``maxlength``;
     TF defines no gradient (None here).
     """
-    _cast_text(arr, "int32")
     x = to_tensor(arr)
+    _cast_text(x.dtype, dtypes.int32)
     values = _concrete(arr, x, "DenseBincount", "arr")
     if x.dtype.is_inexact:
         x = Tensor(jnp.asarray(values.astype(np.int32)))
@@ -813,19 +812,20 @@ def _cast(x, *, dtype):
     return x.astype(dtype)
 
 
-def _cast_text(value, dtype):
-    """TF's kernel error for a string cast to a number (tapejax has no string tensors)."""
-    if _is_text(value):
+def _cast_text(source, dtype):
+    """TF's kernel error for a cast between strings and anything else."""
+    if (source is dtypes.string) != (dtype is dtypes.string):
         raise errors.UnimplementedError(None, None, (
-            f"Cast string to {dtype} is not supported (got {value!r}) [Op:Cast] name: "))
+            f"Cast {tf_type_name(source)} to {tf_type_name(dtype)} is not supported "
+            "[Op:Cast] name: "))
 
 
 @register("cast", _cast, kind="other", tf_name="Cast")
 def cast(x, dtype, name=None):
     """``tf.cast``: float to int truncates toward zero; complex to real keeps the real part."""
     dtype = as_dtype(dtype)
-    _cast_text(x, dtype.name)
     x = to_tensor(x)
+    _cast_text(x.dtype, dtype)
     if x.dtype == dtype:
         return x if isinstance(x, Tensor) else identity(x)
     differentiable = x.dtype.is_inexact and dtype.is_inexact

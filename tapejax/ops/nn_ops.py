@@ -23,7 +23,7 @@ from .core import (apply, attr_int, attrs, broadcast_shapes, dims_str, dtype_of,
                    match, no_kernel, normalize_axis, register, reject_text, require_inexact,
                    require_numeric, select_rank_limit, static_float, static_int, to_tensor,
                    unary)
-from .math_ops import _mean, cast, sigmoid, softplus  # noqa: F401 - tf.nn names of tf.math ops
+from .math_ops import _mean, cast, not_equal, sigmoid, softplus  # noqa: F401 - tf.nn names of tf.math ops
 
 # --- activations ----------------------------------------------------------------------------
 relu = unary("relu", jax.nn.relu, tf_name="Relu",
@@ -990,7 +990,10 @@ def _zero_fraction(x):
 @register("zero_fraction", _zero_fraction, tf_name="ZeroFraction", differentiable=False)
 def zero_fraction(value, name=None):
     """``tf.nn.zero_fraction``: the fraction of zeros in ``value``, as float32."""
-    return apply(_zero_fraction, (to_tensor(value),), (), "ZeroFraction", differentiable=False)
+    value = to_tensor(value)
+    if value.dtype is dtypes.string:  # TF's zero string is b""
+        value = not_equal(value, "")
+    return apply(_zero_fraction, (value,), (), "ZeroFraction", differentiable=False)
 
 
 @fused
