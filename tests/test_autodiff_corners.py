@@ -1,0 +1,75 @@
+"""TF's autodiff semantics in the corners (issue #14): each program runs under TF and tapejax.
+
+The suite runs this file with lazy recording on and off (``TAPEJAX_LAZY_TAPE=0``).
+"""
+import numpy as np
+import pytest
+
+from op_oracle import same_program
+
+
+def _raises(tf, call):
+    """The class name and message of the error ``call()`` raises (compared across libraries)."""
+    try:
+        call()
+    except Exception as error:  # noqa: BLE001 - the class and message are the result
+        return type(error).__name__, str(error)
+    raise AssertionError("no error")
+
+
+def _same_error(real_tf, program):
+    import tapejax
+    assert program(tapejax) == program(real_tf)
+
+
+# --- a Variable as its own target ------------------------------------------------------------
+def test_variable_created_inside_the_tape_is_its_own_gradient(real_tf):
+    def program(tf):
+        outside = tf.Variable(1.0)
+        with tf.GradientTape() as tape:
+            v = tf.Variable([3.0, 1.0])
+            w = tf.Variable(2.0)
+        with tf.GradientTape() as unread:
+            pass
+        return (tape.gradient(v, v), tape.gradient(v, w), tape.gradient(v, [v, w]),
+                unread.gradient(outside, outside))
+
+    same_program(real_tf, program)
+
+
+# --- jacobian without pfor; unconnected batch_jacobian ---------------------------------------
+@pytest.mark.parametrize("method", ["jacobian", "batch_jacobian"])
+def test_jacobian_without_pfor_needs_a_persistent_tape(real_tf, method):
+    def program(tf):
+        x = tf.constant([[1.0, 2.0]])
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = x * 2.0
+        error = _raises(tf, lambda: getattr(tape, method)(y, x, experimental_use_pfor=False))
+        return error, tape.gradient(y, x).numpy().tolist()  # the tape is still usable
+
+    _same_error(real_tf, program)
+
+
+def test_jacobian_without_pfor_on_a_persistent_tape(real_tf):
+    def program(tf):
+        x = tf.constant([[1.0, 2.0], [3.0, 4.0]])
+        with tf.GradientTape(persistent=True) as tape:
+            tape.watch(x)
+            y = tf.sin(x) * x
+        return (tape.jacobian(y, x, experimental_use_pfor=False),
+                tape.batch_jacobian(y, x, experimental_use_pfor=False))
+
+    same_program(real_tf, program)
+
+
+def test_unconnected_batch_jacobian_is_zeros(real_tf):
+    def program(tf):
+        x = tf.constant([[1.0, 2.0]])
+        with tf.GradientTape(persistent=True) as tape:
+            tape.watch(x)
+            y = tf.constant([[1.0, 2.0, 3.0]], tf.float64)
+        return (tape.batch_jacobian(y, x), tape.batch_jacobian(y, x, unconnected_gradients="zero"),
+                tape.jacobian(y, x))
+
+    same_program(real_tf, program)
