@@ -73,3 +73,22 @@ def test_unconnected_batch_jacobian_is_zeros(real_tf):
                 tape.jacobian(y, x))
 
     same_program(real_tf, program)
+
+
+# --- nested forward accumulators -------------------------------------------------------------
+def test_nested_accumulators_give_the_second_order_jvp(real_tf):
+    def program(tf):
+        x = tf.constant([1.0, 2.0])
+        with tf.autodiff.ForwardAccumulator(x, tf.constant([1.0, 0.5])) as outer:
+            with tf.autodiff.ForwardAccumulator(x, tf.constant([2.0, 1.0])) as inner:
+                y = tf.sin(x) * x
+            inside = outer.jvp(inner.jvp(y))
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            with tf.autodiff.ForwardAccumulator(x, tf.constant([2.0, 1.0])) as acc:
+                z = tf.exp(x) * x
+        # asked after every context exited: TF computed the tangents as the ops ran
+        return (inner.jvp(y), outer.jvp(inner.jvp(y)), inside, outer.jvp(y),
+                tape.gradient(acc.jvp(z), x))
+
+    same_program(real_tf, program)
