@@ -42,9 +42,8 @@ def gradients(tf, f, xs, key, order=2):
     """Gradients of ``sum(f(*xs) * w)`` for fixed random weights ``w`` (from ``key``), and for
     ``order=2`` also the gradients of ``sum(first_gradient * v)`` by nested tapes.
 
-    Returns the list of first-order gradients, or ``(first, second)``. A second-order
-    gradient that TF reports as None (the first gradient does not depend on that input, as for
-    ``add``) is compared as zeros: tapejax's replay cannot see that and returns zeros.
+    Returns the list of first-order gradients, or ``(first, second)``; a second-order
+    gradient is None where the first gradient does not depend on that input (as for ``add``).
     """
     rng = rng_for("weights", key)
     xs = [tf.constant(x) for x in xs]
@@ -65,4 +64,4 @@ def gradients(tf, f, xs, key, order=2):
                 terms.append(tf.reduce_sum(g * v))
         total = tf.add_n(terms) if terms else None
     second = outer.gradient(total, xs) if total is not None else [None] * len(xs)
-    return first, [tf.zeros_like(x) if g is None else g for g, x in zip(second, xs)]
+    return first, second

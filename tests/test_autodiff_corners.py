@@ -92,3 +92,20 @@ def test_nested_accumulators_give_the_second_order_jvp(real_tf):
                 tape.gradient(acc.jvp(z), x))
 
     same_program(real_tf, program)
+
+
+# --- second order: None where the first gradient does not depend on the input ----------------
+def test_second_order_is_none_where_the_gradient_is_constant(real_tf):
+    def program(tf):
+        x, y = tf.constant([1.0, 2.0]), tf.constant([3.0, -1.0])
+        v = tf.Variable([0.5, 2.0])
+        with tf.GradientTape(persistent=True) as outer:
+            outer.watch([x, y])
+            with tf.GradientTape() as inner:
+                inner.watch([x, y])
+                z = tf.reduce_sum(x * y + x * 3.0 + v * 2.0 + tf.maximum(x, 1.5) + tf.sin(y))
+            gx, gy, gv = inner.gradient(z, [x, y, v])
+        return (gx, gy, gv, outer.gradient(gx, [x, y, v]), outer.gradient(gy, [x, y, v]),
+                outer.gradient(gv, [x, y, v]), outer.jacobian(gx, [x, y]))
+
+    same_program(real_tf, program)
