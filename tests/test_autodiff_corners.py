@@ -177,3 +177,38 @@ def test_custom_gradient_python_arguments(real_tf):
                 _raises(tf, lambda: with_keyword(x)))
 
     _same_error(real_tf, program)
+
+
+# --- a grad_fn that calls a custom_gradient function (TF's second-order override) -----------
+def _override_second_order(tf):
+    @tf.custom_gradient
+    def f(x):
+        def first_order_grad(dz):
+            @tf.custom_gradient
+            def first_order_custom(unused_x):
+                return tf.constant(-1.1), lambda ddz: -2.1 * ddz
+            return dz * first_order_custom(x)
+        return x + 10.0, first_order_grad
+
+    @tf.function
+    def traced(x):
+        return f(x) ** 4.0
+
+    c = tf.constant(1.0)
+    out = []
+    for g in (lambda x: f(x) ** 4.0, traced):
+        with tf.GradientTape() as outer:
+            outer.watch(c)
+            with tf.GradientTape() as inner:
+                inner.watch(c)
+                d = g(c)
+            dd = inner.gradient(d, c)
+        out += [dd, outer.gradient(dd, c)]
+    return out
+
+
+def test_second_order_uses_the_custom_gradient_of_the_grad_fn(real_tf):
+    out = same_program(real_tf, _override_second_order, rtol=1e-5)
+    f = 11.0  # TF's own test states the expected numbers
+    np.testing.assert_allclose(out[1].numpy(), 12 * f ** 2 * 1.1 * 1.1 - 4 * f ** 3 * 2.1,
+                               rtol=1e-5)
