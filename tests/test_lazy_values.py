@@ -12,27 +12,16 @@ import tapejax
 from tapejax._registry import OPS
 from helpers import property_settings
 from op_oracle import rng_for, same_program
+from test_op_table import _BOOL_INPUT, _INTERNAL, tf_function
 
-_SKIP = {"invert_op", "bitwise_and_op", "bitwise_or_op", "bitwise_xor_op", "logical_and",
-         "logical_or", "logical_xor", "logical_not", "reduce_all", "reduce_any"}
 _TABLE = sorted((d for d in OPS.values() if d.kind in ("unary", "binary", "reduction")
-                 and d.name not in _SKIP and d.domain not in ("bool", "int")),
+                 and d.name not in _INTERNAL | _BOOL_INPUT and d.domain not in ("bool", "int")),
                 key=lambda d: d.name)
 _SHAPES = {"unary": [[(2, 3)], [()]], "binary": [[(2, 3), (3,)], [(), (2, 3)], [(3,), ()]],
            "reduction": [[(2, 3)]]}
 # How an operand is made: watched and pending values make the op recorded (deferred when lazy).
 _KINDS = ["watched", "pending", "jax", "numpy", "numpy_scalar", "python"]
 _SCALAR_ONLY = {"numpy_scalar", "python"}
-
-
-def _op(tf, opdef):
-    if tf is tapejax:
-        return opdef.api
-    for namespace in (tf.math, tf, tf.nn):
-        fn = getattr(namespace, opdef.name, None)
-        if fn is not None:
-            return fn
-    raise LookupError(opdef.name)
 
 
 def _holding(tf, value):
@@ -83,7 +72,7 @@ def test_every_value_kind_through_every_op_under_a_tape(real_tf, case):
         sources = []
         with tf.GradientTape() as tape:
             args = [_operand(tf, k, v, tape, sources) for k, v in zip(kinds, values)]
-            out = _op(tf, opdef)(*args, **kwargs)
+            out = tf_function(tf, opdef)(*args, **kwargs)
             if not out.dtype.is_floating:
                 return out, out + 0  # a value computed from a recorded one
             target = tf.reduce_sum(out * np.linspace(0.5, 1.5, out.shape.num_elements(),
