@@ -6,6 +6,7 @@ number, a watched or a pending value) must be typed there. The programs run unde
 tapejax; the suite runs them with lazy recording on and off (``TAPEJAX_LAZY_TAPE=0``).
 """
 import numpy as np
+import pytest
 from hypothesis import given, strategies as st
 
 import tapejax
@@ -20,7 +21,8 @@ _TABLE = sorted((d for d in OPS.values() if d.kind in ("unary", "binary", "reduc
 _SHAPES = {"unary": [[(2, 3)], [()]], "binary": [[(2, 3), (3,)], [(), (2, 3)], [(3,), ()]],
            "reduction": [[(2, 3)]]}
 # How an operand is made: watched and pending values make the op recorded (deferred when lazy).
-_KINDS = ["watched", "pending", "jax", "numpy", "numpy_scalar", "python"]
+_KINDS = ["watched", "watched_numpy", "pending", "jax", "numpy", "numpy_scalar", "python"]
+_RECORDED = ("watched", "watched_numpy", "pending")
 _SCALAR_ONLY = {"numpy_scalar", "python"}
 
 
@@ -31,8 +33,8 @@ def _holding(tf, value):
 
 
 def _operand(tf, kind, value, tape, sources):
-    if kind in ("watched", "pending"):
-        source = tf.constant(value)
+    if kind in _RECORDED:
+        source = _holding(tf, np.asarray(value)) if kind == "watched_numpy" else tf.constant(value)
         tape.watch(source)
         sources.append(source)
         return source if kind == "watched" else source * 1.0
@@ -51,9 +53,8 @@ def _cases(draw):
     shapes = draw(st.sampled_from(_SHAPES[opdef.kind]))
     kinds = [draw(st.sampled_from([k for k in _KINDS if s == () or k not in _SCALAR_ONLY]))
              for s in shapes]
-    if not any(k in ("watched", "pending") for k in kinds):  # the op must be recorded
-        kinds[draw(st.integers(0, len(kinds) - 1))] = draw(st.sampled_from(["watched",
-                                                                            "pending"]))
+    if not any(k in _RECORDED for k in kinds):  # the op must be recorded
+        kinds[draw(st.integers(0, len(kinds) - 1))] = draw(st.sampled_from(_RECORDED))
     if all(k == "python" for k in kinds):
         kinds[0] = "watched"
     return opdef, shapes, kinds
@@ -62,7 +63,17 @@ def _cases(draw):
 @property_settings(60)
 @given(case=_cases())
 def test_every_value_kind_through_every_op_under_a_tape(real_tf, case):
-    opdef, shapes, kinds = case
+    _same_op_program(real_tf, *case)
+
+
+@pytest.mark.parametrize("opdef", [pytest.param(d, id=d.name) for d in _TABLE])
+def test_every_op_takes_numpy_values_under_a_tape(real_tf, opdef):
+    """Each op once with NumPy-held operands (a watched one, and a plain one when binary)."""
+    shapes = _SHAPES[opdef.kind][0]
+    _same_op_program(real_tf, opdef, shapes, ["watched_numpy", "numpy"][:len(shapes)])
+
+
+def _same_op_program(real_tf, opdef, shapes, kinds):
     rng = rng_for(opdef.name, shapes, kinds)
     lo, hi = opdef.domain or (-2.0, 2.0)
     values = [rng.uniform(lo, hi, size=s).astype(np.float32) for s in shapes]
