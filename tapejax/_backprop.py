@@ -378,10 +378,10 @@ def _watched(inputs):
 
 
 def _jaxpr_deps(jaxpr, in_deps=None):
-    """Per output of ``jaxpr``, the set of input positions it depends on differentiably, as
-    TF's graph connects them: not through integer or boolean values (comparisons, TF's
-    unwatched dtypes) nor through ops TF gives no gradient (``floor``, ``ceil``, ``round``).
-    Nested ``jit`` calls are followed; any other equation's outputs depend on all its inputs."""
+    """Per output of ``jaxpr``, the set of input positions it depends on, not through ops TF
+    gives no gradient (``floor``, ``ceil``, ``round``). Nested ``jit`` calls are followed; any
+    other equation's outputs depend on all its inputs. Comparisons do connect: JAX's
+    derivative of ``relu`` selects on one, where TF's ``ReluGrad`` connects (to zeros)."""
     if in_deps is None:
         in_deps = [frozenset([k]) for k in range(len(jaxpr.invars))]
     env = dict(zip(jaxpr.invars, in_deps))
@@ -399,8 +399,7 @@ def _jaxpr_deps(jaxpr, in_deps=None):
             outs = _jaxpr_deps(inner, ins)
         else:
             outs = [frozenset().union(*ins)] * len(eqn.outvars)
-        env.update((v, d) for v, d in zip(eqn.outvars, outs)
-                   if jnp.issubdtype(v.aval.dtype, jnp.inexact))
+        env.update(zip(eqn.outvars, outs))
     return [read(v) for v in jaxpr.outvars]
 
 

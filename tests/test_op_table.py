@@ -18,9 +18,10 @@ _BOOL_INPUT = {"logical_and", "logical_or", "logical_xor", "logical_not", "reduc
 # compared to first order only (tapejax's second order comes from JAX and is checked by
 # central differences in test_ops_table.py).
 _TF_FIRST_ORDER_ONLY = {"softsign"}
-# TF's second-order gradient is None (its FloorMod gradient goes through FloorDiv, which has no
-# gradient); JAX's derivative of ``rem`` goes through ``sign``, which connects: zeros here.
-_SECOND_ORDER_ZEROS = {"floormod"}
+# TF's second-order gradient is None, tapejax's zeros: TF's gradients of these select on a
+# comparison (FloorMod's goes through FloorDiv), which TF leaves unconnected; tapejax follows
+# JAX's derivative, where a comparison connects, as it must for relu (TF: zeros).
+_SECOND_ORDER_ZEROS = {"floormod", "maximum", "minimum", "reduce_max", "reduce_min"}
 _TABLE = sorted((d for d in OPS.values()
                  if d.kind in ("unary", "binary", "reduction") and d.name not in _INTERNAL),
                 key=lambda d: d.name)
