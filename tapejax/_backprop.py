@@ -12,7 +12,7 @@ import jax
 import jax.numpy as jnp
 
 from . import _lazy
-from ._recording import record
+from ._recording import STACK, record
 from .tensor import Tensor
 
 CACHE_SIZE = 512
@@ -89,28 +89,39 @@ def _full_plan(tape, targets, source_groups, honor_none=False):
                 slot[id(t)] = len(sources)
                 sources.append(t)
     nodes, producer = tape.nodes, tape.producer
-    needed, seen = set(), set()
+    needed, wanted = set(), set()  # nodes, and ids of their outputs, that reach a target
     stack = [id(t) for t in targets]
     while stack:
         i = stack.pop()
-        if i in seen:
+        if i in wanted:
             continue
-        seen.add(i)
+        wanted.add(i)
         where = producer.get(i)
-        if where is not None and where[0] not in needed:
+        if where is not None:
+            node = nodes[where[0]]
             needed.add(where[0])
-            stack.extend(id(x) for x in nodes[where[0]].inputs)
+            deps = _output_deps(node)
+            stack.extend(id(x) for k, x in enumerate(node.inputs)
+                         if deps is None or k in deps[where[1]])
     ref = dict(slot)
     live = set(slot)
     injected = {}  # source slot -> env position of the recorded value it names
-    used = set()  # env positions read by a kept node or a target
+    used = set()  # env positions on a path from a source to a target
     captured, cap_ref, wiring = [], {}, []
     position = len(sources)
     for n in sorted(needed):
         node = nodes[n]
         cut = getattr(node.fn, "none_inputs", ()) if honor_none else ()
-        if not any(id(x) in live for k, x in enumerate(node.inputs) if k not in cut):
+        live_in = {k for k, x in enumerate(node.inputs) if id(x) in live and k not in cut}
+        deps = _output_deps(node)
+        live_out = [k for k in range(len(node.outputs))
+                    if live_in and (deps is None or live_in & deps[k])]
+        if not live_out:
             continue
+        reaching = set()  # live inputs a wanted live output depends on
+        for k in live_out:
+            if id(node.outputs[k]) in wanted:
+                reaching |= live_in if deps is None else live_in & deps[k]
         in_refs = []
         for k, x in enumerate(node.inputs):
             r = ref.get(id(x))
@@ -119,12 +130,13 @@ def _full_plan(tape, targets, source_groups, honor_none=False):
                 if r is None:
                     r = cap_ref[id(x)] = -len(captured) - 1
                     captured.append(x)
-            elif k not in cut:
+            elif k in reaching:
                 used.add(r)
             in_refs.append(r)
         injects = []
         for k, out in enumerate(node.outputs):
-            live.add(id(out))
+            if k in live_out:
+                live.add(id(out))
             s = slot.get(id(out))
             if s is not None and s not in injected:
                 injected[s] = position
@@ -135,7 +147,7 @@ def _full_plan(tape, targets, source_groups, honor_none=False):
     target_refs, target_index = [], []
     for k, t in enumerate(targets):
         r = ref.get(id(t))
-        if r is not None:
+        if r is not None and id(t) in live:
             target_refs.append(r)
             target_index.append(k)
             used.add(r)
@@ -144,6 +156,13 @@ def _full_plan(tape, targets, source_groups, honor_none=False):
                    for group in source_groups)
     key = (tuple(wiring), len(sources), len(captured), groups, tuple(target_refs))
     return Plan(key, sources, captured, groups, tuple(target_refs), tuple(target_index))
+
+
+def _output_deps(node):
+    """Per output of ``node``, the input positions it depends on (None: all of them). A
+    recorded derivative knows it from its jaxpr: a gradient that does not depend on an input
+    leaves that input unconnected for the tapes around it (TF's second-order ``None``)."""
+    return getattr(node.fn, "output_deps", None)
 
 
 def _replay_fn(wiring, target_refs, forward_mode=False):
@@ -255,7 +274,7 @@ class _Compiled:
     """
 
     __slots__ = ("call", "n_sources", "n_captured", "with_extra", "n_values", "eager_only",
-                 "__weakref__")
+                 "output_deps", "__weakref__")
 
     def __init__(self, fn, n_sources, n_captured, with_extra, n_values, eager_only):
         self.call = fn if eager_only else jax.jit(fn)
@@ -264,6 +283,7 @@ class _Compiled:
         self.with_extra = with_extra
         self.n_values = n_values  # trailing outputs of ``call``: the targets' values
         self.eager_only = eager_only
+        self.output_deps = None  # set by ``_run`` before the call is first recorded
 
     def __call__(self, *values):
         s, c = self.n_sources, self.n_captured
@@ -346,8 +366,45 @@ def _run(entry, p, extra_tensors, targets=()):
     if entry.n_values and any(type(t) is _lazy.LazyTensor for t in targets):
         _lazy.set_values(targets, out[n:])
     inputs = tuple(p.sources) + tuple(p.captured) + tuple(extra_tensors or ())
+    if entry.output_deps is None and not entry.eager_only and _watched(inputs):
+        deps = _jaxpr_deps(jax.make_jaxpr(entry.call)(*args).jaxpr)
+        entry.output_deps = tuple(deps[:n])
     record(entry, (), inputs, results, True)
     return results
+
+
+def _watched(inputs):
+    return any(id(x) in tape.watched for tape in STACK.tapes for x in inputs)
+
+
+def _jaxpr_deps(jaxpr, in_deps=None):
+    """Per output of ``jaxpr``, the set of input positions it depends on, not through ops TF
+    gives no gradient (``floor``, ``ceil``, ``round``). Nested ``jit`` calls are followed; any
+    other equation's outputs depend on all its inputs. Comparisons do connect: JAX's
+    derivative of ``relu`` selects on one, where TF's ``ReluGrad`` connects (to zeros)."""
+    if in_deps is None:
+        in_deps = [frozenset([k]) for k in range(len(jaxpr.invars))]
+    env = dict(zip(jaxpr.invars, in_deps))
+
+    def read(v):
+        return _NOTHING if isinstance(v, jax.extend.core.Literal) else env.get(v, _NOTHING)
+    for eqn in jaxpr.eqns:
+        if eqn.primitive.name in _NOT_DIFFERENTIABLE:
+            continue
+        ins = [read(v) for v in eqn.invars]
+        inner = eqn.params.get("jaxpr")
+        inner = getattr(inner, "jaxpr", inner)
+        if isinstance(inner, jax.extend.core.Jaxpr) and len(inner.invars) == len(ins) \
+                and len(inner.outvars) == len(eqn.outvars):
+            outs = _jaxpr_deps(inner, ins)
+        else:
+            outs = [frozenset().union(*ins)] * len(eqn.outvars)
+        env.update(zip(eqn.outvars, outs))
+    return [read(v) for v in jaxpr.outvars]
+
+
+_NOTHING = frozenset()
+_NOT_DIFFERENTIABLE = {"floor", "ceil", "round", "stop_gradient"}
 
 
 def compute(tape, targets, source_groups, cotangents=None, mode="gradient", chunk=None):

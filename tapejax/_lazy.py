@@ -166,7 +166,8 @@ def defer(fn, static, inputs, tapes):
             value = raw_value(x)
             if isinstance(value, _Tracer):
                 return None  # JAX is tracing this op already
-            types.append(value.aval)
+            aval = getattr(value, "aval", None)
+            types.append(_numpy_aval(value) if aval is None else aval)
             if not involved:
                 key = id(x)
                 for tape in tapes:
@@ -202,6 +203,12 @@ def defer(fn, static, inputs, tapes):
     set_raw_value(output, _tuple_new(Pending, (node, 0, avals, avals.dtype)))
     stack.lazy_current.append(_weakref(output))
     return output
+
+
+def _numpy_aval(value):
+    """The aval of a NumPy array or scalar a Tensor holds (``tf.data`` batches, say): the
+    type JAX gives it as an argument (never weak)."""
+    return jax.core.ShapedArray(value.shape, value.dtype)
 
 
 def next_generation():

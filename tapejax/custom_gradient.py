@@ -18,6 +18,8 @@ from . import nest
 from ._recording import STACK, paused, record, watching_variables
 from .tensor import Tensor, TensorLike, convert_to_tensor
 
+_KEYWORDS_IN_FUNCTION = ("The custom_gradient decorator currently supports keywords arguments "
+                         "only when eager execution is enabled.")
 _NEEDS_VARIABLES = ("@tf.custom_gradient grad_fn must accept keyword argument 'variables', "
                     "since function uses variables: {}")
 
@@ -73,6 +75,8 @@ class _CustomCall:
     def __init__(self, f, args, kwargs, n_args, variables, result_tree, first):
         self._f, self._args, self._kwargs = f, args, kwargs
         self._n_args, self._variables, self._result_tree = n_args, variables, result_tree
+        self._flat = nest.flatten(list(args))  # TF expects one gradient per flat argument
+        self._tensor_at = [k for k, a in enumerate(self._flat) if isinstance(a, TensorLike)]
         self._first = first  # (input arrays, output arrays, grad_fn) of the real call
         self.none_inputs = set()  # inputs whose gradient grad_fn gave as None (eager runs)
         self._vjp = self._make_vjp()
@@ -83,17 +87,18 @@ class _CustomCall:
 
     def _run(self, arrays):
         """Outputs and grad_fn of the user's function at ``arrays`` (a fresh call if needed)."""
-        inputs, outputs, grad_fn = self._first
-        if _same_arrays(arrays, inputs):
-            return outputs, grad_fn
+        if self._first is not None and _same_arrays(arrays, self._first[0]):
+            return self._first[1:]
         tensors = [Tensor(a) for a in arrays[:self._n_args]]
         with _reading(self._variables, arrays[self._n_args:]):
             result, grad_fn = self._f(*self._rebuild(tensors), **self._kwargs)
         return tuple(convert_to_tensor(r)._value for r in nest.flatten(result)), grad_fn
 
     def _rebuild(self, tensors):
-        it = iter(tensors)
-        return [next(it) if isinstance(a, TensorLike) else a for a in self._args]
+        flat = list(self._flat)
+        for k, t in zip(self._tensor_at, tensors):
+            flat[k] = t
+        return nest.pack_sequence_as(list(self._args), flat)
 
     def _grads(self, grad_fn, cotangents, arrays):
         upstream = [Tensor(c) for c in cotangents]
@@ -106,10 +111,10 @@ class _CustomCall:
             else:
                 input_grads, variable_grads = grad_fn(*upstream), []
         flat = nest.flatten(input_grads)
-        if len(flat) != self._n_args:
-            raise ValueError(f"custom_gradient function expected to return {self._n_args} "
+        if len(flat) != len(self._flat):
+            raise ValueError(f"custom_gradient function expected to return {len(self._flat)} "
                              f"gradients, but returned {len(flat)} instead.")
-        grads = flat + nest.flatten(variable_grads)
+        grads = [flat[k] for k in self._tensor_at] + nest.flatten(variable_grads)
         if not any(isinstance(c, jax.core.Tracer) for c in cotangents):
             self.none_inputs = {k for k, g in enumerate(grads) if g is None}
         return tuple(jnp.zeros_like(a) if g is None else jnp.asarray(convert_to_tensor(g)._value,
@@ -121,15 +126,40 @@ class _CustomCall:
         def call(*arrays):
             return self._run(arrays)[0]
 
-        def fwd(*arrays):
-            outputs, grad_fn = self._run(arrays)
-            return outputs, arrays
+        def fwd(*arrays):  # the outputs' own derivative is the rule too (higher orders)
+            return call(*arrays), arrays
 
         def bwd(arrays, cotangents):
             return self._grads(self._run(arrays)[1], cotangents, arrays)
 
         call.defvjp(fwd, bwd)
         return call
+
+    def traced(self, arrays):
+        """The call inside a trace (``tapejax.function``), as one ``custom_vjp`` of explicit
+        arguments: values ``f`` closes over (tensors of the traced body) become arguments
+        with no gradient, as in TF, where only the inputs and Variables get one."""
+        def both(arrays, cotangents):
+            outputs, grad_fn = self._run(arrays)
+            return outputs, self._grads(grad_fn, cotangents, arrays)
+
+        shapes = jax.eval_shape(lambda a: self._run(a)[0], arrays)
+        pure, consts = jax.closure_convert(both, arrays, shapes)
+
+        @jax.custom_vjp
+        def call(arrays, consts):
+            return pure(arrays, tuple(jnp.zeros(o.shape, o.dtype) for o in shapes), *consts)[0]
+
+        def fwd(arrays, consts):
+            return call(arrays, consts), (arrays, consts)
+
+        def bwd(residuals, cotangents):
+            arrays, consts = residuals
+            grads = pure(arrays, tuple(cotangents), *consts)[1]
+            return grads, tuple(jnp.zeros_like(c) for c in consts)
+
+        call.defvjp(fwd, bwd)
+        return call(tuple(arrays), tuple(consts))
 
     def _make_jvp(self):
         """Forward mode as TF does it: the transpose of the (linear) ``grad_fn``."""
@@ -173,17 +203,24 @@ def custom_gradient(f=None):
 
     @functools.wraps(f)
     def decorated(*args, **kwargs):
+        if kwargs and STACK.capture is not None:
+            raise ValueError(_KEYWORDS_IN_FUNCTION)
         with watching_variables() as read, paused():
             result, grad_fn = f(*args, **kwargs)
-        arg_tensors = [a for a in args if isinstance(a, TensorLike)]
+        arg_tensors = [a for a in nest.flatten(list(args)) if isinstance(a, TensorLike)]
         variables = [v for v in read if all(v is not a for a in arg_tensors)]
         if variables and not _accepts_variables(grad_fn):
             raise TypeError(_NEEDS_VARIABLES.format(variables))
         outputs = tuple(Tensor(convert_to_tensor(r)._value) for r in nest.flatten(result))
+        inputs = tuple(a if isinstance(a, Tensor) else a._tapejax_read()
+                       for a in arg_tensors + variables)
+        arrays = tuple(t._value for t in inputs)
+        if STACK.capture is not None or any(isinstance(a, jax.core.Tracer) for a in arrays):
+            # inside a trace the program itself must carry the rule, for tapes outside it
+            node = _CustomCall(f, args, kwargs, len(arg_tensors), variables, result, None)
+            outputs = tuple(Tensor(a) for a in node.traced(arrays))
         if STACK.tapes:
-            inputs = tuple(a if isinstance(a, Tensor) else a._tapejax_read()
-                           for a in arg_tensors + variables)
-            first = (tuple(t._value for t in inputs), tuple(o._value for o in outputs), grad_fn)
+            first = (arrays, tuple(o._value for o in outputs), grad_fn)
             node = _CustomCall(f, args, kwargs, len(arg_tensors), variables, result, first)
             record(node, (), inputs, outputs, True)
         return nest.pack_sequence_as(result, list(outputs))

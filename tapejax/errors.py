@@ -78,6 +78,13 @@ PERSISTENT_GRADIENT_IN_CONTEXT = (
     "the context if you actually want to trace the gradient in order to compute higher order "
     "derivatives.")
 UNKNOWN_UNCONNECTED = "Unknown value for unconnected_gradients: %r"
+# TF's texts, double spaces included.
+JACOBIAN_NEEDS_PERSISTENT = ("GradientTape must be created with persistent=True to compute the "
+                             "jacobian with eager execution enabled and with  "
+                             "experimental_use_pfor set to False.")
+BATCH_JACOBIAN_NEEDS_PERSISTENT = ("GradientTape must be created with persistent=True to "
+                                   "compute the batch_jacobian with eager execution enabled "
+                                   "and  with experimental_use_pfor set to False.")
 BATCH_JACOBIAN_SHAPES = ("Need first dimension of target shape ({target}) and source shape "
                          "({source}) to match.")
 DTYPE_MISMATCH = ("cannot compute {op} as input #{index}(zero-based) was expected to be a "

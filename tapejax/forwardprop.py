@@ -4,13 +4,18 @@ The accumulator records like a tape that watches only its primals; ``jvp`` repla
 recorded ops between the primals and the requested values under ``jax.jvp``. Because the
 ``jvp`` call is itself recorded (and a ``gradient`` call inside the accumulator is recorded by
 it), forward-over-reverse and reverse-over-forward products compose as in TF.
+
+TF computes tangents as the ops run, so the tapes and accumulators that were recording around
+an accumulator see its tangents even when ``jvp`` is asked after they exited
+(``outer.jvp(inner.jvp(y))``): ``jvp`` is recorded on them too.
 """
 import logging
+import weakref
 
 import jax.numpy as jnp
 
 from . import _backprop, errors, nest
-from ._recording import STACK, TapeState
+from ._recording import STACK, TapeState, recording_on
 from .tape import UnconnectedGradients, _is_variable, _unconnected_mode
 from .tensor import Tensor, TensorLike, convert_to_tensor
 
@@ -31,6 +36,7 @@ class ForwardAccumulator:
     def __init__(self, primals, tangents):
         self._state = TapeState(persistent=True, watch_accessed=False)
         self._recording = False
+        self._enclosing = ()  # weak references to the tapes recording when entered
         self._primals, self._tangents = [], []
         seen = set()
         flat_primals = nest.flatten(primals)
@@ -67,6 +73,7 @@ class ForwardAccumulator:
     def __enter__(self):
         if self._recording:
             raise ValueError("Accumulator is already recording.")
+        self._enclosing = tuple(weakref.ref(t) for t in STACK.tapes if not t.paused)
         STACK.tapes.append(self._state)
         self._recording = True
         return self
@@ -95,7 +102,12 @@ class ForwardAccumulator:
         targets = [t._tensor if _is_variable(t) else t for t in flat]
         if any(not isinstance(t, Tensor) for t in targets):
             raise ValueError(errors.WATCH_NOT_TENSOR.format(obj=flat, typ=type(flat).__name__))
-        results = _backprop.forward(self._state, targets, self._source_groups(), self._tangents)
+        tapes = STACK.tapes
+        exited = [t for t in (r() for r in self._enclosing)
+                  if t is not None and all(t is not s for s in tapes)]
+        with recording_on(exited + tapes):
+            results = _backprop.forward(self._state, targets, self._source_groups(),
+                                        self._tangents)
         out = []
         for result, target in zip(results, targets):
             if result is None and mode is UnconnectedGradients.ZERO:

@@ -152,7 +152,9 @@ class GradientTape:
         for s in flat_sources:
             if _is_variable(s):
                 entry = tape.variables.get(id(s))
-                groups.append(list(entry[1]) if entry else [])
+                # a Variable this tape never saw still has itself as a target (TF: ones)
+                groups.append(list(entry[1]) if entry else
+                              [s._tensor] if s.dtype.is_inexact else [])
             elif isinstance(s, Tensor):
                 groups.append([s] if s.dtype.is_inexact else [])
             else:
@@ -203,6 +205,8 @@ class GradientTape:
         Computed as ``jax.vmap`` over the vector-Jacobian product (TF's pfor);
         ``parallel_iterations`` bounds how many rows are computed at once.
         """
+        if not experimental_use_pfor and not self._persistent:
+            raise RuntimeError(errors.JACOBIAN_NEEDS_PERSISTENT)
         tape = self._begin()
         mode = _unconnected_mode(unconnected_gradients)
         if _is_variable(target):
@@ -218,13 +222,17 @@ class GradientTape:
     def batch_jacobian(self, target, source, unconnected_gradients=UnconnectedGradients.NONE,
                        parallel_iterations=None, experimental_use_pfor=True):
         """Per-example Jacobians: shape ``[b, y1.., x1..]`` for ``target[b, y..]``,
-        ``source[b, x..]`` (``target[i]`` must depend only on ``source[i]``, as in TF)."""
+        ``source[b, x..]`` (``target[i]`` must depend only on ``source[i]``, as in TF).
+        An unconnected target gives zeros, as in TF (of the source's dtype with
+        ``UnconnectedGradients.ZERO``, else of the target's)."""
         if self._tape is None:
             raise RuntimeError(errors.NON_PERSISTENT_USED)
         if (target.shape.rank < 2 or source.shape.rank < 2
                 or target.shape[0] != source.shape[0]):
             raise ValueError(errors.BATCH_JACOBIAN_SHAPES.format(
                 target=target.shape, source=source.shape))
+        if not experimental_use_pfor and not self._persistent:
+            raise RuntimeError(errors.BATCH_JACOBIAN_NEEDS_PERSISTENT)
         tape = self._begin()
         mode = _unconnected_mode(unconnected_gradients)
         if _is_variable(target):
@@ -233,9 +241,10 @@ class GradientTape:
         (result,) = _backprop.compute(tape, [target], groups, mode="batch_jacobian",
                                       chunk=parallel_iterations)
         self._end()
-        if result is None and mode is UnconnectedGradients.ZERO:
+        if result is None:
+            dtype = source.dtype if mode is UnconnectedGradients.ZERO else target.dtype
             result = Tensor(jnp.zeros(tuple(target.shape) + tuple(source.shape[1:]),
-                                      target.dtype.as_numpy_dtype))
+                                      dtype.as_numpy_dtype))
         return result
 
 

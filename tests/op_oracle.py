@@ -38,13 +38,13 @@ def same_program(real_tf, program, *args, rtol=1e-5, atol=1e-6):
     return ours
 
 
-def gradients(tf, f, xs, key, order=2):
+def gradients(tf, f, xs, key, order=2, none_as_zeros=False):
     """Gradients of ``sum(f(*xs) * w)`` for fixed random weights ``w`` (from ``key``), and for
     ``order=2`` also the gradients of ``sum(first_gradient * v)`` by nested tapes.
 
-    Returns the list of first-order gradients, or ``(first, second)``. A second-order
-    gradient that TF reports as None (the first gradient does not depend on that input, as for
-    ``add``) is compared as zeros: tapejax's replay cannot see that and returns zeros.
+    Returns the list of first-order gradients, or ``(first, second)``; a second-order
+    gradient is None where the first gradient does not depend on that input (as for ``add``);
+    ``none_as_zeros`` compares it as zeros (TF's None where tapejax gives zeros, see README).
     """
     rng = rng_for("weights", key)
     xs = [tf.constant(x) for x in xs]
@@ -65,4 +65,6 @@ def gradients(tf, f, xs, key, order=2):
                 terms.append(tf.reduce_sum(g * v))
         total = tf.add_n(terms) if terms else None
     second = outer.gradient(total, xs) if total is not None else [None] * len(xs)
-    return first, [tf.zeros_like(x) if g is None else g for g, x in zip(second, xs)]
+    if none_as_zeros:
+        second = [tf.zeros_like(x) if g is None else g for g, x in zip(second, xs)]
+    return first, second

@@ -1,0 +1,214 @@
+"""TF's autodiff semantics in the corners (issue #14): each program runs under TF and tapejax.
+
+The suite runs this file with lazy recording on and off (``TAPEJAX_LAZY_TAPE=0``).
+"""
+import numpy as np
+import pytest
+
+from op_oracle import same_program
+
+
+def _raises(tf, call):
+    """The class name and message of the error ``call()`` raises (compared across libraries;
+    TF adds the user's frames to an error raised in a function, before its own message)."""
+    try:
+        call()
+    except Exception as error:  # noqa: BLE001 - the class and message are the result
+        name, message = type(error).__name__, str(error).strip().splitlines()[-1].strip()
+        return name, message.removeprefix(f"{name}: ")
+    raise AssertionError("no error")
+
+
+def _same_error(real_tf, program):
+    import tapejax
+    assert program(tapejax) == program(real_tf)
+
+
+# --- a Variable as its own target ------------------------------------------------------------
+def test_variable_created_inside_the_tape_is_its_own_gradient(real_tf):
+    def program(tf):
+        outside = tf.Variable(1.0)
+        with tf.GradientTape() as tape:
+            v = tf.Variable([3.0, 1.0])
+            w = tf.Variable(2.0)
+        with tf.GradientTape() as unread:
+            pass
+        return (tape.gradient(v, v), tape.gradient(v, w), tape.gradient(v, [v, w]),
+                unread.gradient(outside, outside))
+
+    same_program(real_tf, program)
+
+
+# --- jacobian without pfor; unconnected batch_jacobian ---------------------------------------
+@pytest.mark.parametrize("method", ["jacobian", "batch_jacobian"])
+def test_jacobian_without_pfor_needs_a_persistent_tape(real_tf, method):
+    def program(tf):
+        x = tf.constant([[1.0, 2.0]])
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = x * 2.0
+        error = _raises(tf, lambda: getattr(tape, method)(y, x, experimental_use_pfor=False))
+        return error, tape.gradient(y, x).numpy().tolist()  # the tape is still usable
+
+    _same_error(real_tf, program)
+
+
+def test_jacobian_without_pfor_on_a_persistent_tape(real_tf):
+    def program(tf):
+        x = tf.constant([[1.0, 2.0], [3.0, 4.0]])
+        with tf.GradientTape(persistent=True) as tape:
+            tape.watch(x)
+            y = tf.sin(x) * x
+        return (tape.jacobian(y, x, experimental_use_pfor=False),
+                tape.batch_jacobian(y, x, experimental_use_pfor=False))
+
+    same_program(real_tf, program)
+
+
+def test_unconnected_batch_jacobian_is_zeros(real_tf):
+    def program(tf):
+        x = tf.constant([[1.0, 2.0]])
+        with tf.GradientTape(persistent=True) as tape:
+            tape.watch(x)
+            y = tf.constant([[1.0, 2.0, 3.0]], tf.float64)
+        return (tape.batch_jacobian(y, x), tape.batch_jacobian(y, x, unconnected_gradients="zero"),
+                tape.jacobian(y, x))
+
+    same_program(real_tf, program)
+
+
+# --- nested forward accumulators -------------------------------------------------------------
+def test_nested_accumulators_give_the_second_order_jvp(real_tf):
+    def program(tf):
+        x = tf.constant([1.0, 2.0])
+        with tf.autodiff.ForwardAccumulator(x, tf.constant([1.0, 0.5])) as outer:
+            with tf.autodiff.ForwardAccumulator(x, tf.constant([2.0, 1.0])) as inner:
+                y = tf.sin(x) * x
+            inside = outer.jvp(inner.jvp(y))
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            with tf.autodiff.ForwardAccumulator(x, tf.constant([2.0, 1.0])) as acc:
+                z = tf.exp(x) * x
+        # asked after every context exited: TF computed the tangents as the ops ran
+        return (inner.jvp(y), outer.jvp(inner.jvp(y)), inside, outer.jvp(y),
+                tape.gradient(acc.jvp(z), x))
+
+    same_program(real_tf, program)
+
+
+# --- second order: None where the first gradient does not depend on the input ----------------
+def test_second_order_is_none_where_the_gradient_is_constant(real_tf):
+    def program(tf):
+        x, y = tf.constant([1.0, 2.0]), tf.constant([3.0, -1.0])
+        v = tf.Variable([0.5, 2.0])
+        with tf.GradientTape(persistent=True) as outer:
+            outer.watch([x, y])
+            with tf.GradientTape() as inner:
+                inner.watch([x, y])
+                z = tf.reduce_sum(x * y + x * 3.0 + v * 2.0 + tf.sin(y))
+            gx, gy, gv = inner.gradient(z, [x, y, v])
+        return (gx, gy, gv, outer.gradient(gx, [x, y, v]), outer.gradient(gy, [x, y, v]),
+                outer.gradient(gv, [x, y, v]), outer.jacobian(gx, [x, y]))
+
+    same_program(real_tf, program)
+
+
+# --- custom_gradient inside tapejax.function, differentiated outside -------------------------
+def _custom_gradient_programs(tf):
+    v = tf.Variable([2.0, -1.0])
+
+    @tf.custom_gradient
+    def outside(x):
+        return x * x, lambda dy: dy * 10.0
+
+    @tf.custom_gradient
+    def uses_variable(x):
+        def grad(dy, variables=None):
+            return dy * 7.0, [dy * 100.0]
+        return x * v, grad
+
+    @tf.function
+    def defined_outside(x):
+        return outside(x) * 2.0 + uses_variable(x)
+
+    @tf.function
+    def defined_inside(x):
+        s = x * 2.0
+
+        @tf.custom_gradient
+        def inside(z):
+            def grad(dy, variables=None):
+                return dy * s * 10.0, [dy * 3.0]
+            return z * s * v, grad
+        return inside(x) + x
+
+    x = tf.constant([3.0, 0.5])
+    out = []
+    for f in (defined_outside, defined_inside):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = f(x)
+        out += [y, tape.gradient(y, [x, v])]
+    return out
+
+
+def test_custom_gradient_inside_a_function_holds_for_a_tape_outside(real_tf):
+    same_program(real_tf, _custom_gradient_programs)
+
+
+def test_custom_gradient_python_arguments(real_tf):
+    def program(tf):
+        @tf.custom_gradient
+        def scaled(x, scale=1.0):
+            return x * x, lambda dy: dy * 10.0 * scale
+
+        @tf.function
+        def with_keyword(x):
+            return scaled(x, scale=4.0)
+
+        x = tf.constant(3.0)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = scaled(x, scale=4.0)  # eager: keywords are fine, and get no gradient
+        with tf.GradientTape() as positional:
+            positional.watch(x)
+            z = scaled(x, 4.0)  # a positional Python value still counts as an input
+        return (tape.gradient(y, x).numpy(), _raises(tf, lambda: positional.gradient(z, x)),
+                _raises(tf, lambda: with_keyword(x)))
+
+    _same_error(real_tf, program)
+
+
+# --- a grad_fn that calls a custom_gradient function (TF's second-order override) -----------
+def _override_second_order(tf):
+    @tf.custom_gradient
+    def f(x):
+        def first_order_grad(dz):
+            @tf.custom_gradient
+            def first_order_custom(unused_x):
+                return tf.constant(-1.1), lambda ddz: -2.1 * ddz
+            return dz * first_order_custom(x)
+        return x + 10.0, first_order_grad
+
+    @tf.function
+    def traced(x):
+        return f(x) ** 4.0
+
+    c = tf.constant(1.0)
+    out = []
+    for g in (lambda x: f(x) ** 4.0, traced):
+        with tf.GradientTape() as outer:
+            outer.watch(c)
+            with tf.GradientTape() as inner:
+                inner.watch(c)
+                d = g(c)
+            dd = inner.gradient(d, c)
+        out += [dd, outer.gradient(dd, c)]
+    return out
+
+
+def test_second_order_uses_the_custom_gradient_of_the_grad_fn(real_tf):
+    out = same_program(real_tf, _override_second_order, rtol=1e-5)
+    f = 11.0  # TF's own test states the expected numbers
+    np.testing.assert_allclose(out[1].numpy(), 12 * f ** 2 * 1.1 * 1.1 - 4 * f ** 3 * 2.1,
+                               rtol=1e-5)
