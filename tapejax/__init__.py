@@ -13,6 +13,7 @@ from . import dtypes as dtypes, errors as errors, linalg as linalg, math as math
 from . import autodiff as autodiff, config as config, debugging as debugging  # noqa: E402
 from . import nest as nest, nn as nn, random as random, test as test  # noqa: E402
 from . import data as data, keras as keras  # noqa: E402
+from . import autograph as autograph  # noqa: E402
 from .custom_gradient import custom_gradient as custom_gradient  # noqa: E402
 from .custom_gradient import recompute_grad as recompute_grad  # noqa: E402
 from .dtypes import (  # noqa: E402
@@ -87,6 +88,7 @@ from .tensor import (  # noqa: E402
     Tensor as Tensor, constant as constant, convert_to_tensor as convert_to_tensor,
     is_tensor as is_tensor,
 )
+from .tensor_array import TensorArray as TensorArray  # noqa: E402
 from .tensor_shape import TensorShape as TensorShape  # noqa: E402
 from .tensor_spec import TensorSpec as TensorSpec  # noqa: E402
 from .variables import (  # noqa: E402

@@ -17,7 +17,7 @@ import weakref
 import jax
 import numpy as np
 
-from . import _capture, dtypes, errors, nest
+from . import _capture, autograph as _autograph, dtypes, errors, nest
 from ._backprop import _Cache
 from ._donation import InterruptsHeld as _InterruptsHeld, only_holder
 from ._recording import STACK, record
@@ -109,7 +109,8 @@ def function(func=None, input_signature=None, autograph=True, jit_compile=None,
         input_signature = _check_signature(input_signature)
 
     def decorate(fn):
-        return Function(fn, input_signature, reduce_retracing, autograph,
+        return Function(fn, input_signature, reduce_retracing,
+                        _autograph.function_options(autograph, experimental_autograph_options),
                         jit_compile if jit_compile is not None else experimental_compile)
     return decorate if func is None else decorate(func)
 
@@ -742,7 +743,7 @@ class Function:
 
     def _run_trace(self, args, kwargs, dyn, creation_error):
         instance = self._instance() if self._instance is not None else None
-        fn = self._python_function
+        fn = self._converted()
 
         def body(*tensors):
             it = iter(tensors)
@@ -787,7 +788,13 @@ class Function:
         self._concrete_for(key, dyn, args, kwargs)
         if self._instance is not None:
             args = (self._instance(),) + args
-        return self._python_function(*args, **kwargs)
+        return self._converted()(*args, **kwargs)
+
+    def _converted(self):
+        """The Python function as traced: converted by AutoGraph unless ``autograph=False``."""
+        if not self._autograph:
+            return self._python_function
+        return _autograph.converted(self._python_function, self._autograph)
 
     def __repr__(self):
         return f"<tapejax.function {self.name} at 0x{id(self):X}>"

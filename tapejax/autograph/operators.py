@@ -1,0 +1,425 @@
+"""AutoGraph's operators for tapejax: Python control flow on tensors staged as ``tf.cond`` and
+``tf.while_loop``, as TF's AutoGraph stages them (names and arguments are the converter's).
+
+A statement is staged when its predicate (or iterated value) is a traced tensor, or, for a
+``for`` over a tensor, when the code runs inside a ``tapejax.function`` trace; otherwise it runs
+as plain Python, exactly as the unconverted code would. The converter passes the symbols a block
+changes as ``get_state``/``set_state`` closures; staged blocks take and return them as loop
+variables or branch outputs and are checked with TF's rules (shape and dtype kept by a loop,
+defined in both branches), with TF's messages.
+"""
+import sys
+
+import jax
+import numpy as np
+
+from malt.lang import directives
+from malt.operators import variables as ag_variables
+
+from .. import data, nest
+from .._recording import STACK, paused
+from ..debugging import Assert
+from ..ops import array_ops, math_ops
+from ..ops.control_flow_ops import _is_traced, cond, while_loop
+from ..printing import print_ as tf_print
+from ..tensor import Tensor, TensorLike, convert_to_tensor
+from ..tensor_array import TensorArray
+
+RETURN_IN_LOOP = ("a return statement cannot be placed inside this TensorFlow loop; this may "
+                  "happen if a return statement depends on a static Python condition such as a "
+                  "hyperparameter")
+SHAPE_CHANGED = ("'{name}' has shape {before} before the loop, but shape {after} after one "
+                 "iteration. Use tf.autograph.experimental.set_loop_options to set shape "
+                 "invariants.")
+DTYPE_CHANGED = "'{name}' has dtype {before} before the loop, but dtype {after} after one iteration"
+UNDEFINED_BEFORE_LOOP = "'{name}' must be defined before the loop."
+BRANCH_UNDEFINED = "'{name}' must also be initialized in the {branch} branch"
+BRANCH_DTYPE = "'{name}' has dtype {main} in the main branch, but dtype {other} in the else branch"
+BRANCH_SHAPE = ("'{name}' has shape {main} in the main branch, but shape {other} in the else "
+                "branch")
+BRANCH_STRUCTURE = ("'{name}' must have the same nested structure in the main and else "
+                    "branches")
+NONE_IN_BRANCH = "'{name}' is None in the {branch} branch, it must be a tensor"
+
+
+def _in_graph():
+    return STACK.capture is not None
+
+
+def _tensor_like(x):
+    return isinstance(x, TensorLike)
+
+
+class TracedRange:
+    """``tf.range(start, limit, delta)`` with traced bounds, as a ``for`` loop iterates it.
+
+    JAX arrays have static shapes, so the range itself is never built: ``for_stmt`` loops over
+    its indices. Anything else done with it raises the error the eager ``tf.range`` raises.
+    """
+
+    def __init__(self, start, limit, delta, dtype):
+        self.start, self.limit, self.delta, self.dtype = start, limit, delta, dtype
+
+
+def _range_dtype(values, dtype):
+    if dtype is not None:
+        return dtype
+    order = ["int32", "int64", "float32", "float64"]
+    found = [convert_to_tensor(v).dtype for v in values]
+    return max(found, key=lambda d: order.index(d.name) if d.name in order else 0)
+
+
+def make_range(start, limit=None, delta=1, dtype=None, name="range"):
+    """``tf.range`` in converted code: a ``TracedRange`` when a bound is traced."""
+    if limit is None:
+        start, limit = 0, start
+    if not any(_is_traced(v) for v in (start, limit, delta)):
+        return array_ops.range(start, limit, delta, dtype=dtype, name=name)
+    dtype = _range_dtype((start, limit, delta), dtype)
+    cast = [math_ops.cast(convert_to_tensor(v), dtype) for v in (start, limit, delta)]
+    return TracedRange(*cast, dtype)
+
+
+# --- loop state ---------------------------------------------------------------------------------
+_TENSOR = object()  # marks a state leaf carried as one tensor
+
+
+def _fresh(values):
+    """``values`` with each TensorArray copied, so a staged block never mutates the original."""
+    return tuple(nest.map_structure(
+        lambda x: x._copy() if isinstance(x, TensorArray) else x, v) for v in values)
+
+
+def _pack(values):
+    """The tensors a staged construct carries for a state tuple, and how to rebuild it:
+    tensors (Python numbers converted, as TF), TensorArrays as their buffer; other Python
+    values stay as they are."""
+    tensors, specs = [], []
+    for value in values:
+        kinds = []
+        for leaf in nest.flatten(value):
+            if isinstance(leaf, TensorArray):
+                tensors.append(leaf._as_buffer())
+                kinds.append(leaf)
+            elif isinstance(leaf, (TensorLike, bool, int, float, np.ndarray, np.generic)):
+                tensors.append(convert_to_tensor(leaf))
+                kinds.append(_TENSOR)
+            else:
+                kinds.append((leaf,))
+        specs.append((value, kinds))
+    return tensors, specs
+
+
+def _unpack(specs, tensors):
+    it = iter(tensors)
+    out = []
+    for value, kinds in specs:
+        leaves = [next(it) if k is _TENSOR else k._with_buffer(next(it))
+                  if isinstance(k, TensorArray) else k[0] for k in kinds]
+        out.append(nest.pack_sequence_as(value, leaves) if nest.is_nested(value)
+                   else leaves[0])
+    return tuple(out)
+
+
+def _check_loop_entry(names, values):
+    for name, value in zip(names, values):
+        if isinstance(value, ag_variables.UndefinedReturnValue):
+            raise NotImplementedError(RETURN_IN_LOOP)
+        if isinstance(value, ag_variables.Undefined):
+            raise ValueError(UNDEFINED_BEFORE_LOOP.format(name=name))
+
+
+def _needs_probe(values):
+    return any(isinstance(v, ag_variables.Undefined) or
+               (isinstance(v, TensorArray) and v._buffer is None and
+                not v.element_shape.is_fully_defined())
+               for v in values)
+
+
+def _probe(body, get_state, set_state, init, extra):
+    """Runs the body once abstractly (``jax.eval_shape``, tapes paused) and fills in what the
+    loop cannot start without, as TF does: zeros for a variable first defined in the loop,
+    the element shape of a TensorArray first written in the loop."""
+    after = []
+
+    def once(*arrays):
+        set_state(_fresh(init))
+        body(tuple(Tensor(a) for a in arrays))
+        after.append(tuple(get_state()))
+        return 0
+    with paused():
+        jax.eval_shape(once, *[jax.ShapeDtypeStruct(t.shape, t.dtype.as_numpy_dtype)
+                               for t in extra])
+    filled = []
+    for before, later in zip(init, after[0]):
+        if isinstance(before, ag_variables.Undefined) and isinstance(later, TensorLike):
+            before = array_ops.zeros(later.shape, later.dtype)
+        elif isinstance(before, TensorArray) and isinstance(later, TensorArray):
+            before = before._copy()
+            before._element_shape = later.element_shape
+        filled.append(before)
+    return tuple(filled)
+
+
+def _check_loop_step(names, before, after):
+    for name, b, a in zip(names, before, after):
+        for x, y in zip(nest.flatten(b), nest.flatten(a)):
+            if isinstance(x, TensorArray) or not _tensor_like(x):
+                continue
+            y = convert_to_tensor(y)
+            if x.dtype != y.dtype:
+                raise TypeError(DTYPE_CHANGED.format(name=name, before=x.dtype.name,
+                                                     after=y.dtype.name))
+            if tuple(x.shape) != tuple(y.shape):
+                raise ValueError(SHAPE_CHANGED.format(name=name, before=x.shape, after=y.shape))
+
+
+def _maximum_iterations(opts):
+    loop_opts = (opts or {})
+    if loop_opts.get("shape_invariants"):
+        raise NotImplementedError("set_loop_options(shape_invariants=...) is not supported: "
+                                  "a staged loop keeps each variable's shape (JAX arrays have "
+                                  "static shapes)")
+    limit = loop_opts.get("maximum_iterations")
+    if limit is None or isinstance(limit, (int, np.integer)):
+        return limit
+    if _is_traced(limit):
+        raise TypeError("set_loop_options(maximum_iterations=...) must be a Python int or a "
+                        "concrete tensor: it sets the length of the staged loop")
+    return int(convert_to_tensor(limit).numpy())
+
+
+def _staged_loop(test, body, get_state, set_state, names, opts, extra=()):
+    """Runs ``while test(): body()`` as one ``tf.while_loop`` over the converter's state.
+
+    ``extra`` are leading loop variables the caller threads through ``test``/``body`` (the
+    index of a ``for``); ``test(extra)`` and ``body(extra)`` return the new ``extra``.
+    """
+    init = tuple(get_state())
+    if any(isinstance(v, ag_variables.UndefinedReturnValue) for v in init):
+        raise NotImplementedError(RETURN_IN_LOOP)
+    if _needs_probe(init):
+        init = _probe(body, get_state, set_state, init, extra)
+    _check_loop_entry(names, init)
+    tensors, specs = _pack(init)
+    before = _unpack(specs, tensors)
+    limit = _maximum_iterations(opts)
+    if limit is None and any(isinstance(v, TensorArray) and v.dynamic_size for v in init):
+        raise NotImplementedError(
+            "A TensorArray with dynamic_size=True cannot grow inside a loop whose trip count "
+            "is a traced value (JAX arrays have static shapes): give it a size, or bound the "
+            "loop with tf.autograph.experimental.set_loop_options(maximum_iterations=...)")
+    n_extra = len(extra)
+
+    def loop_test(*values):
+        set_state(_unpack(specs, values[n_extra:]))
+        return test(tuple(values[:n_extra]))
+
+    def loop_body(*values):
+        set_state(_unpack(specs, values[n_extra:]))
+        new_extra = body(tuple(values[:n_extra]))
+        new_state = tuple(get_state())
+        _check_loop_step(names, before, new_state)
+        new_tensors, _ = _pack(new_state)
+        return tuple(new_extra) + tuple(new_tensors)
+
+    final = while_loop(loop_test, loop_body, tuple(extra) + tuple(tensors),
+                       maximum_iterations=limit)
+    set_state(_unpack(specs, tuple(final)[n_extra:]))
+
+
+def while_stmt(test, body, get_state, set_state, symbol_names, opts):
+    """A ``while`` loop: Python while the condition is a Python value or a concrete tensor,
+    a ``tf.while_loop`` from the first traced condition on."""
+    while True:
+        go = test()
+        if _is_traced(go):
+            _staged_loop(lambda extra: test(), lambda extra: body() or (), get_state, set_state,
+                         symbol_names, opts)
+            return
+        if not go:
+            return
+        body()
+
+
+def for_stmt(iter_, extra_test, body, get_state, set_state, symbol_names, opts):
+    """A ``for`` loop: a ``tf.while_loop`` over a traced range or (inside a function) a tensor's
+    rows; a Python loop over anything else (a ``tf.data.Dataset`` yields host batches)."""
+    if isinstance(iter_, TracedRange):
+        _range_loop(iter_, extra_test, body, get_state, set_state, symbol_names, opts)
+    elif _tensor_like(iter_) and (_is_traced(iter_) or _in_graph()):
+        _tensor_loop(convert_to_tensor(iter_), extra_test, body, get_state, set_state,
+                     symbol_names, opts)
+    else:
+        if isinstance(iter_, data.Dataset) or not _tensor_like(iter_):
+            iterator = iter(iter_)
+        else:
+            iterator = iter(convert_to_tensor(iter_))
+        for target in iterator:
+            if extra_test is not None and not _python_bool(extra_test()):
+                break
+            body(target)
+            if extra_test is not None and _is_traced(extra_test()):
+                raise NotImplementedError(
+                    "break/return inside a Python loop over a Python iterable depends on a "
+                    "traced tensor: iterate over a tensor or tf.range to stage the loop")
+
+
+def _python_bool(value):
+    return bool(value)
+
+
+def _range_loop(rng, extra_test, body, get_state, set_state, names, opts):
+    start, limit, delta = rng.start, rng.limit, rng.delta
+
+    def test(extra):
+        (i,) = extra
+        inside = math_ops.logical_or(
+            math_ops.logical_and(delta > 0, i < limit),
+            math_ops.logical_and(delta < 0, i > limit))
+        return inside if extra_test is None else math_ops.logical_and(inside, extra_test())
+
+    def step(extra):
+        (i,) = extra
+        body(i)
+        return (i + delta,)
+
+    _staged_loop(test, step, get_state, set_state, names, opts, extra=(start,))
+
+
+def _tensor_loop(tensor, extra_test, body, get_state, set_state, names, opts):
+    if tensor.shape.rank == 0:
+        raise TypeError("Cannot iterate over a scalar tensor.")
+    n = tensor.shape[0]
+    opts = dict(opts or {})
+    limit = _maximum_iterations(opts)
+    opts["maximum_iterations"] = n if limit is None else min(n, limit)
+
+    def test(extra):
+        (i,) = extra
+        inside = i < n
+        return inside if extra_test is None else math_ops.logical_and(inside, extra_test())
+
+    def step(extra):
+        (i,) = extra
+        body(array_ops.gather(tensor, i))
+        return (i + 1,)
+
+    _staged_loop(test, step, get_state, set_state, names, opts,
+                 extra=(convert_to_tensor(np.int32(0)),))
+
+
+# --- conditionals -------------------------------------------------------------------------------
+def _branch_outputs(values, names, branch):
+    for name, value in zip(names, values):
+        if isinstance(value, ag_variables.Undefined):
+            raise ValueError(BRANCH_UNDEFINED.format(
+                name=name, branch="else" if branch == "main" else "main"))
+        if isinstance(value, ag_variables.UndefinedReturnValue):
+            raise ValueError(BRANCH_UNDEFINED.format(
+                name="return value", branch="else" if branch == "main" else "main"))
+        if value is None:
+            raise ValueError(NONE_IN_BRANCH.format(name=name, branch=branch))
+    return values
+
+
+def _check_branches(names, main, other):
+    for name, a, b in zip(names, main, other):
+        try:
+            nest.assert_same_structure(a, b)
+        except (TypeError, ValueError):
+            raise TypeError(BRANCH_STRUCTURE.format(name=name)) from None
+        for x, y in zip(nest.flatten(a), nest.flatten(b)):
+            if isinstance(x, TensorArray) or isinstance(y, TensorArray):
+                continue
+            x, y = _as_checked(x), _as_checked(y)
+            if x is not None and y is not None:
+                if x.dtype != y.dtype:
+                    raise TypeError(BRANCH_DTYPE.format(name=name, main=x.dtype.name,
+                                                        other=y.dtype.name))
+                if tuple(x.shape) != tuple(y.shape):
+                    raise ValueError(BRANCH_SHAPE.format(name=name, main=x.shape, other=y.shape))
+
+
+def _as_checked(x):
+    if isinstance(x, (TensorLike, bool, int, float, np.ndarray, np.generic)):
+        return convert_to_tensor(x)
+    return None
+
+
+def if_stmt(cond_value, body, orelse, get_state, set_state, symbol_names, nouts):
+    """An ``if`` statement: ``tf.cond`` on a traced predicate, Python ``if`` otherwise."""
+    if not _is_traced(cond_value):
+        return body() if cond_value else orelse()
+    init = tuple(get_state())
+    names = tuple(symbol_names)[:nouts]
+    results, layout = {}, []
+
+    def branch(fn, label):
+        def run():
+            set_state(_fresh(init))
+            fn()
+            values = _branch_outputs(tuple(get_state())[:nouts], names, label)
+            other = results.get("else" if label == "main" else "main")
+            if other is not None:
+                main, rest = (values, other) if label == "main" else (other, values)
+                _check_branches(names, main, rest)
+            results[label] = values
+            tensors, specs = _pack(values)
+            layout[:] = [specs]
+            return tuple(tensors) if tensors else (convert_to_tensor(np.int32(0)),)
+        return run
+
+    final = cond(cond_value, branch(body, "main"), branch(orelse, "else"))
+    outputs = _unpack(layout[0], tuple(final)) if nouts else ()
+    set_state(outputs + init[nouts:])
+
+
+def if_exp(cond_value, if_true, if_false, expr_repr):
+    """``a if c else b``: ``tf.cond`` on a traced predicate."""
+    if _is_traced(cond_value):
+        return cond(cond_value, if_true, if_false)
+    return if_true() if cond_value else if_false()
+
+
+# --- logical operators, builtins, assert ---------------------------------------------------------
+def not_(a):
+    return math_ops.logical_not(a) if _tensor_like(a) else not a
+
+
+def and_(a, b):
+    a_val = a()
+    if _tensor_like(a_val):
+        return math_ops.logical_and(a_val, b())
+    return a_val and b()
+
+
+def or_(a, b):
+    a_val = a()
+    if _tensor_like(a_val):
+        return math_ops.logical_or(a_val, b())
+    return a_val or b()
+
+
+def assert_stmt(expression1, expression2):
+    """``assert`` (with the ASSERT_STATEMENTS feature): ``tf.debugging.Assert`` on a tensor."""
+    if not callable(expression2):
+        raise ValueError(f"{expression2} must be a callable")
+    if _tensor_like(expression1):
+        return Assert(expression1, [expression2()])
+    assert expression1, expression2()
+    return None
+
+
+def print_(*objects, **kwargs):
+    """``print`` (with the BUILTIN_FUNCTIONS feature): ``tf.print`` when a tensor is printed."""
+    if any(_tensor_like(x) for x in nest.flatten(list(objects))):
+        unsupported = set(kwargs) - {"sep", "end", "file"}
+        if unsupported:
+            raise ValueError(f"invalid keyword arguments: {sorted(unsupported)}")
+        return tf_print(*objects, sep=kwargs.get("sep", " "), end=kwargs.get("end", "\n"),
+                        output_stream=kwargs.get("file") or sys.stdout)
+    return print(*objects, **kwargs)
+
+
+set_loop_options = directives.set_loop_options
