@@ -13,7 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import dtypes, errors
-from .ops import array_ops
+from .ops import array_ops, math_ops
 from .ops.core import apply
 from .tensor import Tensor, TensorLike, convert_to_tensor
 from .tensor_shape import TensorShape
@@ -24,6 +24,8 @@ def _traced(x):
 
 
 def _set_row(buffer, index, value):
+    if buffer.shape[0] == 0:  # only while probing a loop body for shapes
+        return buffer
     return buffer.at[index].set(value)
 
 
@@ -60,16 +62,18 @@ class TensorArray:
         if size is None:
             raise ValueError("Size must be provided if handle is not provided")
         self._dtype = dtypes.as_dtype(dtype)
-        size = convert_to_tensor(size, dtype=dtypes.int32)
         if _traced(size):
             raise NotImplementedError("TensorArray(size=...) must be concrete: a traced size "
                                       "would give a tensor of unknown shape")
+        if not isinstance(size, (int, np.integer)):
+            size = convert_to_tensor(size, dtype=dtypes.int32).numpy()
         self._dynamic_size = bool(dynamic_size)
         self._clear_after_read = True if clear_after_read is None else bool(clear_after_read)
         self._infer_shape = infer_shape
         self._element_shape = TensorShape(element_shape)
-        self._elements = [None] * int(size.numpy())
+        self._elements = [None] * int(size)
         self._buffer = None
+        self._count = None  # with dynamic_size, in a loop's buffer: the traced element count
         self._read = set()
 
     # --- properties ---------------------------------------------------------------------------
@@ -90,6 +94,8 @@ class TensorArray:
 
     def size(self, name=None):
         """The number of elements (int32 scalar)."""
+        if self._count is not None:
+            return self._count
         return convert_to_tensor(np.int32(self._length()))
 
     # --- conversion to and from a loop's buffer -------------------------------------------------
@@ -115,9 +121,23 @@ class TensorArray:
             return Tensor(jnp.zeros(shape, self._dtype.as_numpy_dtype))
         return array_ops.stack(rows)
 
-    def _with_buffer(self, buffer):
+    def _loop_parts(self, grow):
+        """The tensors a staged loop carries: the buffer, with ``grow`` more zero rows when
+        ``dynamic_size`` (the loop's iteration bound), and then the element count."""
+        buffer = self._as_buffer()
+        if not self._dynamic_size:
+            return [buffer]
+        count = self._count if self._count is not None else self.size()
+        if grow:
+            pad = Tensor(jnp.zeros((grow,) + tuple(buffer.shape[1:]),
+                                   self._dtype.as_numpy_dtype))
+            buffer = array_ops.concat([buffer, pad], 0)
+        return [buffer, count]
+
+    def _from_loop_parts(self, parts):
         new = self._copy()
-        new._buffer = buffer
+        new._buffer = parts[0]
+        new._count = parts[1] if self._dynamic_size else None
         new._elements = None
         return new
 
@@ -139,13 +159,16 @@ class TensorArray:
                 raise ValueError(f"Incompatible shape for value ({tuple(shape)}), expected "
                                  f"({tuple(self._element_shape.as_list())})")
             if self._infer_shape:
-                self._element_shape = self._element_shape.merge_with(shape)
+                known = self._element_shape
+                self._element_shape = TensorShape(shape) if known.rank is None else TensorShape(
+                    [a if a is not None else b for a, b in zip(known.as_list(), shape)])
 
     def _index(self, index, what):
-        index = convert_to_tensor(index, dtype=dtypes.int32)
         if _traced(index):
-            return index, None
-        i = int(index.numpy())
+            return convert_to_tensor(index, dtype=dtypes.int32), None
+        i = int(index if isinstance(index, (int, np.integer)) else
+                convert_to_tensor(index, dtype=dtypes.int32).numpy())
+        index = i
         if i < 0 or (what == "read" and i >= self._length()):
             raise errors.OutOfRangeError(None, None, (
                 f"Tried to {what} {'from' if what == 'read' else 'to'} index {i} but array "
@@ -216,6 +239,8 @@ class TensorArray:
             self._needs_buffer()
             self._buffer = apply(_set_row, (self._buffer, index, value), (),
                                  "TensorArrayWriteV3")
+            if self._count is not None:
+                self._count = math_ops.maximum(self._count, index + 1)
             return self
         if i >= len(self._elements):
             self._elements.extend([None] * (i + 1 - len(self._elements)))

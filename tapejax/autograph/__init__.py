@@ -12,19 +12,10 @@ from malt.core import converter as _converter
 from malt.impl import api as _malt_api
 from malt.utils import ag_logging as _logging
 
-from . import _conversion
-from .operators import set_loop_options as _set_loop_options
+from . import _conversion, experimental as experimental
 
 set_verbosity = _logging.set_verbosity
 trace = _logging.trace
-
-
-class experimental:  # noqa: N801 - TF's namespace
-    """``tf.autograph.experimental``."""
-
-    Feature = _converter.Feature
-    do_not_convert = staticmethod(_malt_api.do_not_convert)
-    set_loop_options = staticmethod(_set_loop_options)
 
 
 def _features(optional_features):

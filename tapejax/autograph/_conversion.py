@@ -121,6 +121,8 @@ def _user_frames(tb):
     for frame in traceback.extract_tb(tb):
         origin = _SOURCE_MAP.get(origin_info.LineLocation(frame.filename, frame.lineno))
         if origin is not None:
+            if frames and frames[-1][:2] == (origin.loc.filename, origin.loc.lineno):
+                continue  # the generated helpers of one statement map to its line
             frames.append((origin.loc.filename, origin.loc.lineno, origin.function_name,
                            origin.source_code_line, True))
         elif not frame.filename.startswith(_LIBRARY_DIRS) and "site-packages" not in \

@@ -8,12 +8,14 @@ changes as ``get_state``/``set_state`` closures; staged blocks take and return t
 variables or branch outputs and are checked with TF's rules (shape and dtype kept by a loop,
 defined in both branches), with TF's messages.
 """
+import contextlib
 import sys
 
 import jax
+import jax.numpy as jnp
 import numpy as np
+from jax import lax
 
-from malt.lang import directives
 from malt.operators import variables as ag_variables
 
 from .. import data, nest
@@ -33,13 +35,30 @@ SHAPE_CHANGED = ("'{name}' has shape {before} before the loop, but shape {after}
                  "invariants.")
 DTYPE_CHANGED = "'{name}' has dtype {before} before the loop, but dtype {after} after one iteration"
 UNDEFINED_BEFORE_LOOP = "'{name}' must be defined before the loop."
+DYNAMIC_TENSOR_ARRAY = (
+    "A TensorArray with dynamic_size=True can grow only in a staged loop with a static number "
+    "of iterations and no break or return (JAX arrays have static shapes): iterate over a "
+    "tf.range with Python bounds or a tensor, give the array a size, or bound the loop with "
+    "tf.autograph.experimental.set_loop_options(maximum_iterations=...)")
 BRANCH_UNDEFINED = "'{name}' must also be initialized in the {branch} branch"
 BRANCH_DTYPE = "'{name}' has dtype {main} in the main branch, but dtype {other} in the else branch"
 BRANCH_SHAPE = ("'{name}' has shape {main} in the main branch, but shape {other} in the else "
                 "branch")
 BRANCH_STRUCTURE = ("'{name}' must have the same nested structure in the main and else "
                     "branches")
-NONE_IN_BRANCH = "'{name}' is None in the {branch} branch, it must be a tensor"
+NONE_IN_BRANCH = "'{name}' is None at the end of the {branch} branch."
+RETURN_IN_ONE_BRANCH = "the {branch} branch must also have a return statement."
+_TYPES_LINK = ("\nSee https://github.com/tensorflow/tensorflow/blob/master/tensorflow/python/"
+               "autograph/g3doc/reference/limitations.md#consistency-of-control-flow-types for "
+               "more info.")
+WHILE_BECAME_TENSOR = (
+    "The condition of while loop started as non-Tensor, then changed to Tensor. This may "
+    "happen either because variables changed type, or when a break or return statement inside "
+    "the loop depends on a Tensor condition. In both cases, changing to a TF loop should remove "
+    "the error." + _TYPES_LINK)
+BREAK_IN_PYTHON_FOR = (
+    "break and return statements which depend on a TF condition are not supported in Python "
+    "for loops. Did you intend to make it a TF loop?" + _TYPES_LINK)
 
 
 def _in_graph():
@@ -90,17 +109,18 @@ def _fresh(values):
         lambda x: x._copy() if isinstance(x, TensorArray) else x, v) for v in values)
 
 
-def _pack(values):
+def _pack(values, grow=0):
     """The tensors a staged construct carries for a state tuple, and how to rebuild it:
-    tensors (Python numbers converted, as TF), TensorArrays as their buffer; other Python
-    values stay as they are."""
+    tensors (Python numbers converted, as TF), TensorArrays as their buffer (``grow`` more rows
+    for a dynamic-size one); other Python values stay as they are."""
     tensors, specs = [], []
     for value in values:
         kinds = []
         for leaf in nest.flatten(value):
             if isinstance(leaf, TensorArray):
-                tensors.append(leaf._as_buffer())
-                kinds.append(leaf)
+                parts = leaf._loop_parts(grow)
+                tensors.extend(parts)
+                kinds.append((leaf, len(parts)))
             elif isinstance(leaf, (TensorLike, bool, int, float, np.ndarray, np.generic)):
                 tensors.append(convert_to_tensor(leaf))
                 kinds.append(_TENSOR)
@@ -110,12 +130,19 @@ def _pack(values):
     return tensors, specs
 
 
+def _leaf(kind, it):
+    if kind is _TENSOR:
+        return next(it)
+    if len(kind) == 2:
+        return kind[0]._from_loop_parts([next(it) for _ in range(kind[1])])
+    return kind[0]
+
+
 def _unpack(specs, tensors):
     it = iter(tensors)
     out = []
     for value, kinds in specs:
-        leaves = [next(it) if k is _TENSOR else k._with_buffer(next(it))
-                  if isinstance(k, TensorArray) else k[0] for k in kinds]
+        leaves = [_leaf(k, it) for k in kinds]
         out.append(nest.pack_sequence_as(value, leaves) if nest.is_nested(value)
                    else leaves[0])
     return tuple(out)
@@ -189,7 +216,8 @@ def _maximum_iterations(opts):
     return int(convert_to_tensor(limit).numpy())
 
 
-def _staged_loop(test, body, get_state, set_state, names, opts, extra=()):
+def _staged_loop(test, body, get_state, set_state, names, opts, extra=(), has_break=True,
+                 exact=False):
     """Runs ``while test(): body()`` as one ``tf.while_loop`` over the converter's state.
 
     ``extra`` are leading loop variables the caller threads through ``test``/``body`` (the
@@ -201,14 +229,12 @@ def _staged_loop(test, body, get_state, set_state, names, opts, extra=()):
     if _needs_probe(init):
         init = _probe(body, get_state, set_state, init, extra)
     _check_loop_entry(names, init)
-    tensors, specs = _pack(init)
-    before = _unpack(specs, tensors)
     limit = _maximum_iterations(opts)
-    if limit is None and any(isinstance(v, TensorArray) and v.dynamic_size for v in init):
-        raise NotImplementedError(
-            "A TensorArray with dynamic_size=True cannot grow inside a loop whose trip count "
-            "is a traced value (JAX arrays have static shapes): give it a size, or bound the "
-            "loop with tf.autograph.experimental.set_loop_options(maximum_iterations=...)")
+    if any(isinstance(v, TensorArray) and v.dynamic_size for v in nest.flatten(list(init))) \
+            and (limit is None or has_break):
+        raise NotImplementedError(DYNAMIC_TENSOR_ARRAY)
+    tensors, specs = _pack(init, grow=limit or 0)
+    before = _unpack(specs, tensors)
     n_extra = len(extra)
 
     def loop_test(*values):
@@ -223,23 +249,95 @@ def _staged_loop(test, body, get_state, set_state, names, opts, extra=()):
         new_tensors, _ = _pack(new_state)
         return tuple(new_extra) + tuple(new_tensors)
 
-    final = while_loop(loop_test, loop_body, tuple(extra) + tuple(tensors),
-                       maximum_iterations=limit)
+    final = _run_loop(loop_test, loop_body, tuple(extra) + tuple(tensors), limit, exact)
     set_state(_unpack(specs, tuple(final)[n_extra:]))
+
+
+def _direct():
+    """True when no tape records inside this trace (the usual case in a function): blocks are
+    staged with ``lax`` directly, each traced once. Under a recording tape they go through
+    ``tf.cond``/``tf.while_loop``, which record one node for the tape."""
+    return not STACK.tapes
+
+
+VARIABLE_IN_STAGED = (
+    "tf.Variable {name!r} is assigned inside a staged {what} (a Python {what} on a tensor "
+    "converted by AutoGraph); tapejax cannot carry Variable assignments through staged control "
+    "flow yet. Assign after the {what}, or carry the value as a tensor and assign it once.")
+
+
+@contextlib.contextmanager
+def _no_variable_writes(what):
+    """Raises a clear error when a staged block assigned a Variable of the function's trace
+    (the new value would be a tracer of the block leaking out of it)."""
+    capture = STACK.capture
+    before = dict(capture.values) if capture is not None else None
+    yield
+    if capture is not None:
+        for key, variable in capture.written.items():
+            if capture.values.get(key) is not before.get(key):
+                capture.values.pop(key, None)
+                if key in before:
+                    capture.values[key] = before[key]
+                raise NotImplementedError(VARIABLE_IN_STAGED.format(
+                    name=variable.name, what=what))
+
+
+def _arrays(tensors):
+    return [convert_to_tensor(t)._value for t in tensors]
+
+
+def _scalar_bool(value):
+    return jnp.reshape(jnp.asarray(convert_to_tensor(value)._value), ()).astype(bool)
+
+
+def _run_loop(loop_test, loop_body, init, limit, exact):
+    """The final loop variables: ``lax.while_loop`` (no bound), ``lax.fori_loop`` with static
+    bounds (``exact``: the loop runs ``limit`` times) or a ``lax.scan`` of ``limit`` guarded
+    steps; the last two are reverse-differentiable."""
+    if not _direct():
+        return while_loop(loop_test, loop_body, init, maximum_iterations=limit)
+
+    def keep_going(arrays):
+        return _scalar_bool(loop_test(*[Tensor(a) for a in arrays]))
+
+    def step(arrays):
+        return _arrays(loop_body(*[Tensor(a) for a in arrays]))
+
+    state = _arrays(init)
+    with _no_variable_writes("loop"):
+        final = _lax_loop(keep_going, step, state, limit, exact)
+    return [Tensor(a) for a in final]
+
+
+def _lax_loop(keep_going, step, state, limit, exact):
+    if limit is None:
+        final = lax.while_loop(keep_going, step, state)
+    elif exact:
+        final = lax.fori_loop(0, limit, lambda _, arrays: step(arrays), state)
+    else:
+        def guarded(carry, _):
+            arrays, done = carry
+            go = jnp.logical_and(jnp.logical_not(done), keep_going(arrays))
+            arrays = lax.cond(go, step, list, arrays)
+            return (arrays, jnp.logical_not(go)), None
+        (final, _), _ = lax.scan(guarded, (state, jnp.asarray(False)), None, length=limit)
+    return final
 
 
 def while_stmt(test, body, get_state, set_state, symbol_names, opts):
     """A ``while`` loop: Python while the condition is a Python value or a concrete tensor,
     a ``tf.while_loop`` from the first traced condition on."""
-    while True:
+    go = test()
+    if _is_traced(go):
+        _staged_loop(lambda extra: test(), lambda extra: body() or (), get_state, set_state,
+                     symbol_names, opts)
+        return
+    while go:
+        body()
         go = test()
         if _is_traced(go):
-            _staged_loop(lambda extra: test(), lambda extra: body() or (), get_state, set_state,
-                         symbol_names, opts)
-            return
-        if not go:
-            return
-        body()
+            raise NotImplementedError(WHILE_BECAME_TENSOR)
 
 
 def for_stmt(iter_, extra_test, body, get_state, set_state, symbol_names, opts):
@@ -256,17 +354,13 @@ def for_stmt(iter_, extra_test, body, get_state, set_state, symbol_names, opts):
         else:
             iterator = iter(convert_to_tensor(iter_))
         for target in iterator:
-            if extra_test is not None and not _python_bool(extra_test()):
-                break
+            if extra_test is not None:
+                go = extra_test()
+                if _is_traced(go):
+                    raise NotImplementedError(BREAK_IN_PYTHON_FOR)
+                if not go:
+                    break
             body(target)
-            if extra_test is not None and _is_traced(extra_test()):
-                raise NotImplementedError(
-                    "break/return inside a Python loop over a Python iterable depends on a "
-                    "traced tensor: iterate over a tensor or tf.range to stage the loop")
-
-
-def _python_bool(value):
-    return bool(value)
 
 
 def _range_loop(rng, extra_test, body, get_state, set_state, names, opts):
@@ -284,7 +378,8 @@ def _range_loop(rng, extra_test, body, get_state, set_state, names, opts):
         body(i)
         return (i + delta,)
 
-    _staged_loop(test, step, get_state, set_state, names, opts, extra=(start,))
+    _staged_loop(test, step, get_state, set_state, names, opts, extra=(start,),
+                 has_break=extra_test is not None)
 
 
 def _tensor_loop(tensor, extra_test, body, get_state, set_state, names, opts):
@@ -306,18 +401,17 @@ def _tensor_loop(tensor, extra_test, body, get_state, set_state, names, opts):
         return (i + 1,)
 
     _staged_loop(test, step, get_state, set_state, names, opts,
-                 extra=(convert_to_tensor(np.int32(0)),))
+                 extra=(convert_to_tensor(np.int32(0)),), has_break=extra_test is not None,
+                 exact=extra_test is None)
 
 
 # --- conditionals -------------------------------------------------------------------------------
 def _branch_outputs(values, names, branch):
     for name, value in zip(names, values):
         if isinstance(value, ag_variables.Undefined):
-            raise ValueError(BRANCH_UNDEFINED.format(
-                name=name, branch="else" if branch == "main" else "main"))
+            raise ValueError(BRANCH_UNDEFINED.format(name=name, branch=branch))
         if isinstance(value, ag_variables.UndefinedReturnValue):
-            raise ValueError(BRANCH_UNDEFINED.format(
-                name="return value", branch="else" if branch == "main" else "main"))
+            raise ValueError(RETURN_IN_ONE_BRANCH.format(branch=branch))
         if value is None:
             raise ValueError(NONE_IN_BRANCH.format(name=name, branch=branch))
     return values
@@ -370,16 +464,34 @@ def if_stmt(cond_value, body, orelse, get_state, set_state, symbol_names, nouts)
             return tuple(tensors) if tensors else (convert_to_tensor(np.int32(0)),)
         return run
 
-    final = cond(cond_value, branch(body, "main"), branch(orelse, "else"))
+    if _direct():
+        with _no_variable_writes("if statement"):
+            final = [Tensor(a) for a in lax.cond(_scalar_bool(cond_value),
+                                                 lambda: _arrays(branch(body, "main")()),
+                                                 lambda: _arrays(branch(orelse, "else")()))]
+    else:
+        final = cond(cond_value, branch(body, "main"), branch(orelse, "else"))
     outputs = _unpack(layout[0], tuple(final)) if nouts else ()
     set_state(outputs + init[nouts:])
 
 
 def if_exp(cond_value, if_true, if_false, expr_repr):
     """``a if c else b``: ``tf.cond`` on a traced predicate."""
-    if _is_traced(cond_value):
+    if not _is_traced(cond_value):
+        return if_true() if cond_value else if_false()
+    if not _direct():
         return cond(cond_value, if_true, if_false)
-    return if_true() if cond_value else if_false()
+    layout = []
+
+    def run(fn):
+        def staged():
+            tensors, specs = _pack((fn(),))
+            layout[:] = [specs]
+            return _arrays(tensors)
+        return staged
+    with _no_variable_writes("if expression"):
+        arrays = lax.cond(_scalar_bool(cond_value), run(if_true), run(if_false))
+    return _unpack(layout[0], [Tensor(a) for a in arrays])[0]
 
 
 # --- logical operators, builtins, assert ---------------------------------------------------------
@@ -390,14 +502,14 @@ def not_(a):
 def and_(a, b):
     a_val = a()
     if _tensor_like(a_val):
-        return math_ops.logical_and(a_val, b())
+        return math_ops.logical_and(a_val, convert_to_tensor(b()))
     return a_val and b()
 
 
 def or_(a, b):
     a_val = a()
     if _tensor_like(a_val):
-        return math_ops.logical_or(a_val, b())
+        return math_ops.logical_or(a_val, convert_to_tensor(b()))
     return a_val or b()
 
 
@@ -421,5 +533,3 @@ def print_(*objects, **kwargs):
                         output_stream=kwargs.get("file") or sys.stdout)
     return print(*objects, **kwargs)
 
-
-set_loop_options = directives.set_loop_options
