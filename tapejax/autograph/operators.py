@@ -95,8 +95,11 @@ def make_range(start, limit=None, delta=1, dtype=None, name="range"):
     if not any(_is_traced(v) for v in (start, limit, delta)):
         return array_ops.range(start, limit, delta, dtype=dtype, name=name)
     dtype = _range_dtype((start, limit, delta), dtype)
-    cast = [math_ops.cast(convert_to_tensor(v), dtype) for v in (start, limit, delta)]
-    return TracedRange(*cast, dtype)
+    start, limit = (math_ops.cast(convert_to_tensor(v), dtype) for v in (start, limit))
+    if not _is_traced(delta):  # a constant step stays one: its sign picks the loop test
+        delta = convert_to_tensor(np.asarray(delta.numpy() if _tensor_like(delta) else delta,
+                                             dtype.as_numpy_dtype))
+    return TracedRange(start, limit, math_ops.cast(convert_to_tensor(delta), dtype), dtype)
 
 
 # --- loop state ---------------------------------------------------------------------------------
@@ -365,12 +368,15 @@ def for_stmt(iter_, extra_test, body, get_state, set_state, symbol_names, opts):
 
 def _range_loop(rng, extra_test, body, get_state, set_state, names, opts):
     start, limit, delta = rng.start, rng.limit, rng.delta
+    sign = None if _is_traced(delta) else np.sign(delta.numpy())
 
     def test(extra):
         (i,) = extra
-        inside = math_ops.logical_or(
-            math_ops.logical_and(delta > 0, i < limit),
-            math_ops.logical_and(delta < 0, i > limit))
+        if sign is None:
+            inside = math_ops.logical_or(math_ops.logical_and(delta > 0, i < limit),
+                                         math_ops.logical_and(delta < 0, i > limit))
+        else:
+            inside = i < limit if sign > 0 else i > limit
         return inside if extra_test is None else math_ops.logical_and(inside, extra_test())
 
     def step(extra):
