@@ -84,8 +84,9 @@ def function(func=None, input_signature=None, autograph=True, jit_compile=None,
     The Variables the function reads or assigns are found while tracing and passed in and out
     of the compiled program (nothing is frozen into a constant). Tensors are traced; Python
     values are part of the signature, and a new shape, dtype or Python value traces again.
-    There is no AutoGraph: a Python ``if``/``while`` on a traced tensor raises
-    ``OperatorNotAllowedInGraphError``; use ``tf.cond`` / ``tf.while_loop``.
+    AutoGraph (``autograph=True``, TF's default) converts the function and what it calls: a
+    Python ``if``/``for``/``while`` on a traced tensor becomes ``lax`` control flow
+    (``tapejax.autograph``); with ``autograph=False`` it raises ``OperatorNotAllowedInGraphError``.
 
     Differences from TF: variables assigned inside the body of a ``tf.cond``/``tf.while_loop``
     need those ops' support; a Variable passed as an argument is one slot of the signature, so
@@ -98,8 +99,11 @@ def function(func=None, input_signature=None, autograph=True, jit_compile=None,
         compiles once per concrete shape, and the Python function is traced again for it.
       reduce_retracing: *Optional, bool.* After a second shape, trace with the differing
         dimensions relaxed to ``None`` (counts as TF does). Default False.
-      autograph, jit_compile, experimental_*: accepted for compatibility; tapejax always
-        compiles with XLA and has no AutoGraph.
+      autograph: *Optional, bool.* Convert Python control flow on tensors. Default True.
+      experimental_autograph_options: *Optional.* ``tf.autograph.experimental.Feature``
+        values (``BUILTIN_FUNCTIONS``: ``print`` of tensors at run time, ``ASSERT_STATEMENTS``).
+      jit_compile, other experimental_*: accepted for compatibility; tapejax always compiles
+        with XLA.
 
     Returns:
       A ``Function`` (or a decorator making one when ``func`` is None).

@@ -56,8 +56,13 @@ def options(recursive=True, user_requested=True, features=None):
 
 
 def _skipped(f):
+    """TF's do-not-convert rule: library code (by module, or by the file of its code, which
+    ``functools.wraps`` cannot disguise) and malt's list of modules."""
     module = getattr(inspect.getmodule(f), "__name__", "") or ""
     if module.split(".")[0] in _SKIPPED_PACKAGES:
+        return True
+    code = getattr(getattr(f, "__func__", f), "__code__", None)
+    if code is not None and code.co_filename.startswith(_LIBRARY_DIRS):
         return True
     return conversion.is_allowlisted(f)
 

@@ -73,7 +73,7 @@ class TracedRange:
     """``tf.range(start, limit, delta)`` with traced bounds, as a ``for`` loop iterates it.
 
     JAX arrays have static shapes, so the range itself is never built: ``for_stmt`` loops over
-    its indices. Anything else done with it raises the error the eager ``tf.range`` raises.
+    its indices. It is made only where building the range would fail (a traced bound).
     """
 
     def __init__(self, start, limit, delta, dtype):
@@ -177,7 +177,7 @@ def _probe(body, get_state, set_state, init, extra):
         body(tuple(Tensor(a) for a in arrays))
         after.append(tuple(get_state()))
         return 0
-    with paused():
+    with paused(), _no_variable_writes("loop"):
         jax.eval_shape(once, *[jax.ShapeDtypeStruct(t.shape, t.dtype.as_numpy_dtype)
                                for t in extra])
     filled = []
@@ -221,7 +221,7 @@ def _maximum_iterations(opts):
 
 def _staged_loop(test, body, get_state, set_state, names, opts, extra=(), has_break=True,
                  exact=False):
-    """Runs ``while test(): body()`` as one ``tf.while_loop`` over the converter's state.
+    """Runs ``while test(): body()`` as one staged loop over the converter's state.
 
     ``extra`` are leading loop variables the caller threads through ``test``/``body`` (the
     index of a ``for``); ``test(extra)`` and ``body(extra)`` return the new ``extra``.
