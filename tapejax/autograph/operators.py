@@ -316,8 +316,10 @@ def _run_loop(loop_test, loop_body, init, limit, exact):
 def _lax_loop(keep_going, step, state, limit, exact):
     if limit is None:
         final = lax.while_loop(keep_going, step, state)
-    elif exact:
-        final = lax.fori_loop(0, limit, lambda _, arrays: step(arrays), state)
+    elif exact:  # the first loop variable is the step count: fori_loop's own counter
+        def counted(j, arrays):
+            return step([j.astype(state[0].dtype)] + list(arrays))[1:]
+        final = [state[0] + limit] + list(lax.fori_loop(0, limit, counted, state[1:]))
     else:
         def guarded(carry, _):
             arrays, done = carry
@@ -397,14 +399,12 @@ def _tensor_loop(tensor, extra_test, body, get_state, set_state, names, opts):
     opts["maximum_iterations"] = n if limit is None else min(n, limit)
 
     def test(extra):
-        (i,) = extra
-        inside = i < n
+        inside = extra[0] < n
         return inside if extra_test is None else math_ops.logical_and(inside, extra_test())
 
     def step(extra):
-        (i,) = extra
-        body(array_ops.gather(tensor, i))
-        return (i + 1,)
+        body(array_ops.gather(tensor, extra[0]))
+        return (extra[0] + 1,)
 
     _staged_loop(test, step, get_state, set_state, names, opts,
                  extra=(convert_to_tensor(np.int32(0)),), has_break=extra_test is not None,
