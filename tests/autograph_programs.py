@@ -430,3 +430,42 @@ def lim_distinct_lambda_args(tf, x):
         lam = lambda outer_x: lambda inner_x: inner_x + outer_x  # noqa: E731 - the doc's example
         return lam(x)(x)
     return f(x)
+
+
+# --- conversion rules ---------------------------------------------------------------------------
+def rules_method_and_nested_function(tf, x):
+    class Model(tf.Module):
+        @tf.function
+        def inner(self, x):
+            if tf.reduce_max(x) > 2.0:
+                x = x / 2.0
+            return x
+
+        @tf.function
+        def __call__(self, x):
+            for _ in tf.range(3):
+                x = self.inner(x) + 1.0
+            return x
+    return Model()(x)
+
+
+def rules_builtin_range_of_tensor(tf, n):
+    @tf.function
+    def f(n):
+        s = tf.constant(0)
+        for i in range(n):
+            s += i * i
+        return s
+    return f(n)
+
+
+def rules_break_over_rows(tf, x):
+    @tf.function
+    def f(x):
+        total = tf.zeros_like(x[0])
+        for row in x:
+            if tf.reduce_sum(row) > 7.0:
+                break
+            total += row
+        return total
+    return f(x)

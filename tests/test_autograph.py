@@ -55,6 +55,8 @@ def _same_printed(real_tf, capfd, program, *args):
     (programs.cf_conditional_expression, (np.array([1.0, 2.0], F32),)),
     (programs.cf_conditional_expression, (np.array([-1.0, -2.0], F32),)),
     (programs.lim_distinct_lambda_args, (np.float32(2.0),)),
+    (programs.rules_method_and_nested_function, (np.array([1.0, 3.0], F32),)),
+    (programs.rules_break_over_rows, (np.arange(8, dtype=F32).reshape(4, 2),)),
 ], ids=lambda p: getattr(p, "__name__", ""))
 def test_values_and_gradients(real_tf, program, args):
     compare(real_tf, program, *args)
@@ -85,6 +87,7 @@ def test_values_and_gradients(real_tf, program, args):
     (programs.lim_static_collections, (np.float32(2.5),)),
     (programs.lim_static_shape_check, (np.arange(3, dtype=F32),)),
     (programs.lim_static_shape_check, (np.arange(6, dtype=F32),)),
+    (programs.rules_builtin_range_of_tensor, (np.int32(5),)),
 ], ids=lambda p: getattr(p, "__name__", ""))
 def test_values(real_tf, program, args):
     compare(real_tf, program, *args, grad=False)

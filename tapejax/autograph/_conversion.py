@@ -28,6 +28,7 @@ _SKIPPED_PACKAGES = ("tapejax", "jax", "jaxlib", "numpy", "optax", "malt")
 _LIBRARY_DIRS = tuple(os.path.dirname(importlib.import_module(p).__file__) + os.sep
                       for p in ("tapejax", "jax", "malt"))
 _SOURCE_MAP = {}  # generated line -> user origin, for every converted function
+_BUILTIN_TYPES = (range, int, float, bool, enumerate, zip, map, filter)  # classes, not builtins
 
 
 class _Transpiler(malt_api.PyToPy):
@@ -80,7 +81,7 @@ def _builtin(f, args, kwargs, opts):
         return operators.make_range(*args)
     if f is print and opts.uses(converter.Feature.BUILTIN_FUNCTIONS):
         return operators.print_(*args, **(kwargs or {}))
-    if f in (eval, super, globals, locals):
+    if any(f is b for b in (eval, super, globals, locals)):
         raise NotImplementedError(f"{f.__name__}() is not supported in converted code")
     return py_builtins.overload_of(f)(*args, **(kwargs or {}))
 
@@ -96,7 +97,7 @@ def converted_call(f, args, kwargs, caller_fn_scope=None, options=None):
     if isinstance(f, functools.partial):
         return converted_call(f.func, f.args + tuple(args), {**f.keywords, **(kwargs or {})},
                               caller_fn_scope, opts)
-    if inspect.isbuiltin(f) or f in (range, print, len, int, float, enumerate, zip):
+    if inspect.isbuiltin(f) or any(f is b for b in _BUILTIN_TYPES):
         return _builtin(f, args, kwargs, opts)
     if inspect.isclass(f) or not opts.internal_convert_user_code or _skipped(f):
         return f(*args, **(kwargs or {}))

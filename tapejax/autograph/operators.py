@@ -30,10 +30,10 @@ from ..tensor_array import TensorArray
 RETURN_IN_LOOP = ("a return statement cannot be placed inside this TensorFlow loop; this may "
                   "happen if a return statement depends on a static Python condition such as a "
                   "hyperparameter")
-SHAPE_CHANGED = ("'{name}' has shape {before} before the loop, but shape {after} after one "
+SHAPE_CHANGED = ("'{name}' has shape {first} before the loop, but shape {second} after one "
                  "iteration. Use tf.autograph.experimental.set_loop_options to set shape "
                  "invariants.")
-DTYPE_CHANGED = "'{name}' has dtype {before} before the loop, but dtype {after} after one iteration"
+DTYPE_CHANGED = "'{name}' has dtype {first} before the loop, but dtype {second} after one iteration"
 UNDEFINED_BEFORE_LOOP = "'{name}' must be defined before the loop."
 DYNAMIC_TENSOR_ARRAY = (
     "A TensorArray with dynamic_size=True can grow only in a staged loop with a static number "
@@ -41,8 +41,9 @@ DYNAMIC_TENSOR_ARRAY = (
     "tf.range with Python bounds or a tensor, give the array a size, or bound the loop with "
     "tf.autograph.experimental.set_loop_options(maximum_iterations=...)")
 BRANCH_UNDEFINED = "'{name}' must also be initialized in the {branch} branch"
-BRANCH_DTYPE = "'{name}' has dtype {main} in the main branch, but dtype {other} in the else branch"
-BRANCH_SHAPE = ("'{name}' has shape {main} in the main branch, but shape {other} in the else "
+BRANCH_DTYPE = ("'{name}' has dtype {first} in the main branch, but dtype {second} in the else "
+                "branch")
+BRANCH_SHAPE = ("'{name}' has shape {first} in the main branch, but shape {second} in the else "
                 "branch")
 BRANCH_STRUCTURE = ("'{name}' must have the same nested structure in the main and else "
                     "branches")
@@ -196,12 +197,15 @@ def _check_loop_step(names, before, after):
         for x, y in zip(nest.flatten(b), nest.flatten(a)):
             if isinstance(x, TensorArray) or not _tensor_like(x):
                 continue
-            y = convert_to_tensor(y)
-            if x.dtype != y.dtype:
-                raise TypeError(DTYPE_CHANGED.format(name=name, before=x.dtype.name,
-                                                     after=y.dtype.name))
-            if tuple(x.shape) != tuple(y.shape):
-                raise ValueError(SHAPE_CHANGED.format(name=name, before=x.shape, after=y.shape))
+            _check_same(name, x, convert_to_tensor(y), DTYPE_CHANGED, SHAPE_CHANGED)
+
+
+def _check_same(name, x, y, dtype_message, shape_message):
+    """TF's checks between two values of one variable: dtype (TypeError), shape (ValueError)."""
+    if x.dtype != y.dtype:
+        raise TypeError(dtype_message.format(name=name, first=x.dtype.name, second=y.dtype.name))
+    if tuple(x.shape) != tuple(y.shape):
+        raise ValueError(shape_message.format(name=name, first=x.shape, second=y.shape))
 
 
 def _maximum_iterations(opts):
@@ -434,11 +438,7 @@ def _check_branches(names, main, other):
                 continue
             x, y = _as_checked(x), _as_checked(y)
             if x is not None and y is not None:
-                if x.dtype != y.dtype:
-                    raise TypeError(BRANCH_DTYPE.format(name=name, main=x.dtype.name,
-                                                        other=y.dtype.name))
-                if tuple(x.shape) != tuple(y.shape):
-                    raise ValueError(BRANCH_SHAPE.format(name=name, main=x.shape, other=y.shape))
+                _check_same(name, x, y, BRANCH_DTYPE, BRANCH_SHAPE)
 
 
 def _as_checked(x):
