@@ -66,8 +66,8 @@ from .ops.math_ops import (  # noqa: E402
     subtract as subtract, tan as tan, tanh as tanh, truediv as truediv,
 )
 from .debugging import (  # noqa: E402
-    Assert as Assert, assert_equal as assert_equal, assert_greater as assert_greater, assert_less as assert_less,
-    assert_rank as assert_rank,
+    Assert as Assert, assert_equal as assert_equal, assert_greater as assert_greater,
+    assert_less as assert_less, assert_rank as assert_rank,
 )
 from .explain import explain_gradient as explain_gradient  # noqa: E402
 from .framework import (  # noqa: E402
