@@ -14,6 +14,7 @@ from . import autodiff as autodiff, config as config, debugging as debugging  # 
 from . import nest as nest, nn as nn, random as random, test as test  # noqa: E402
 from . import data as data, keras as keras, strings as strings  # noqa: E402
 from . import io as io  # noqa: E402
+from . import autograph as autograph  # noqa: E402
 from .custom_gradient import custom_gradient as custom_gradient  # noqa: E402
 from .custom_gradient import recompute_grad as recompute_grad  # noqa: E402
 from .dtypes import (  # noqa: E402
@@ -66,8 +67,8 @@ from .ops.math_ops import (  # noqa: E402
     subtract as subtract, tan as tan, tanh as tanh, truediv as truediv,
 )
 from .debugging import (  # noqa: E402
-    assert_equal as assert_equal, assert_greater as assert_greater, assert_less as assert_less,
-    assert_rank as assert_rank,
+    Assert as Assert, assert_equal as assert_equal, assert_greater as assert_greater,
+    assert_less as assert_less, assert_rank as assert_rank,
 )
 from .explain import explain_gradient as explain_gradient  # noqa: E402
 from .framework import (  # noqa: E402
@@ -89,6 +90,7 @@ from .tensor import (  # noqa: E402
     Tensor as Tensor, constant as constant, convert_to_tensor as convert_to_tensor,
     is_tensor as is_tensor,
 )
+from .tensor_array import TensorArray as TensorArray  # noqa: E402
 from .tensor_shape import TensorShape as TensorShape  # noqa: E402
 from .tensor_spec import TensorSpec as TensorSpec  # noqa: E402
 from .variables import (  # noqa: E402

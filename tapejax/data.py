@@ -41,7 +41,7 @@ def _leaves(x):
 def _to_numpy(x):
     if isinstance(x, TensorLike):
         return x.numpy()
-    return convert_to_tensor(x).numpy()
+    return np.asarray(x, convert_to_tensor(x).dtype.as_numpy_dtype)  # TF's dtype, host value
 
 
 def _is_text(a):

@@ -50,6 +50,20 @@ def _fail(message, condition, x, y=None):
     raise errors.InvalidArgumentError(None, None, "\n".join(lines))
 
 
+def Assert(condition, data, summarize=None, name=None):  # noqa: N802 - TF's name
+    """``tf.debugging.Assert``: raises ``InvalidArgumentError`` ("assertion failed: [data]...")
+    when ``condition`` is false; inside a trace the check is skipped, as the other asserts."""
+    cond = to_tensor(condition)
+    if cond.dtype.name != "bool":
+        raise TypeError(f"Expected bool for argument 'condition' not {cond.dtype.name}.")
+    if _is_concrete(cond) and not bool(np.all(cond.numpy())):
+        items = [d if isinstance(d, str) else np.array2string(np.asarray(to_tensor(d).numpy()))
+                 for d in data]
+        raise errors.InvalidArgumentError(
+            None, None, "assertion failed: " + " ".join(f"[{item}]" for item in items))
+    return None
+
+
 def _comparison(condition, jax_fn, op_name):
     def check(x, y, message=None, summarize=None, name=None):
         a, b = match(x, y, op_name)

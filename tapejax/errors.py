@@ -100,7 +100,8 @@ ASSIGN_SHAPE = ("Cannot assign value to variable ' {name}': Shape mismatch.The v
 BOOL_IN_GRAPH = (
     "Using a symbolic `tf.Tensor` as a Python `bool` is not allowed. Inside tapejax.function "
     "(and any JAX transformation) tensors are traced and have no value yet, so a Python `if` or "
-    "`while` cannot branch on them (tapejax has no AutoGraph). Use "
+    "`while` cannot branch on them unless AutoGraph converts the code (it is off with "
+    "`autograph=False` and for `do_not_convert` functions). Use "
     "`tf.cond(pred, true_fn, false_fn)` instead of `if`, `tf.while_loop(cond, body, loop_vars)` "
     "instead of `while`, or `tf.where` to select elementwise.")
 SCALAR_IN_GRAPH = (

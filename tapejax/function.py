@@ -18,7 +18,7 @@ import weakref
 import jax
 import numpy as np
 
-from . import _capture, dtypes, errors, nest
+from . import _capture, autograph as _autograph, dtypes, errors, nest
 from ._backprop import _Cache
 from ._donation import InterruptsHeld as _InterruptsHeld, only_holder
 from ._graph_trace import RECORDER
@@ -87,8 +87,9 @@ def function(func=None, input_signature=None, autograph=True, jit_compile=None,
     The Variables the function reads or assigns are found while tracing and passed in and out
     of the compiled program (nothing is frozen into a constant). Tensors are traced; Python
     values are part of the signature, and a new shape, dtype or Python value traces again.
-    There is no AutoGraph: a Python ``if``/``while`` on a traced tensor raises
-    ``OperatorNotAllowedInGraphError``; use ``tf.cond`` / ``tf.while_loop``.
+    AutoGraph (``autograph=True``, TF's default) converts the function and what it calls: a
+    Python ``if``/``for``/``while`` on a traced tensor becomes ``lax`` control flow
+    (``tapejax.autograph``); with ``autograph=False`` it raises ``OperatorNotAllowedInGraphError``.
 
     Differences from TF: a Variable assigned inside the body of a traced ``tf.while_loop``
     raises ``NotImplementedError`` (``tf.cond``/``tf.switch_case`` branches may assign); a
@@ -102,8 +103,11 @@ def function(func=None, input_signature=None, autograph=True, jit_compile=None,
         compiles once per concrete shape, and the Python function is traced again for it.
       reduce_retracing: *Optional, bool.* After a second shape, trace with the differing
         dimensions relaxed to ``None`` (counts as TF does). Default False.
-      autograph, jit_compile, experimental_*: accepted for compatibility; tapejax always
-        compiles with XLA and has no AutoGraph.
+      autograph: *Optional, bool.* Convert Python control flow on tensors. Default True.
+      experimental_autograph_options: *Optional.* ``tf.autograph.experimental.Feature``
+        values (``BUILTIN_FUNCTIONS``: ``print`` of tensors at run time, ``ASSERT_STATEMENTS``).
+      jit_compile, other experimental_*: accepted for compatibility; tapejax always compiles
+        with XLA.
 
     Returns:
       A ``Function`` (or a decorator making one when ``func`` is None).
@@ -113,7 +117,8 @@ def function(func=None, input_signature=None, autograph=True, jit_compile=None,
         input_signature = _check_signature(input_signature)
 
     def decorate(fn):
-        return Function(fn, input_signature, reduce_retracing, autograph,
+        return Function(fn, input_signature, reduce_retracing,
+                        _autograph.function_options(autograph, experimental_autograph_options),
                         jit_compile if jit_compile is not None else experimental_compile)
     return decorate if func is None else decorate(func)
 
@@ -900,7 +905,7 @@ class Function:
 
     def _run_trace(self, args, kwargs, dyn, creation_error):
         instance = self._instance() if self._instance is not None else None
-        fn = self._python_function
+        fn = self._converted()
 
         def body(*tensors):
             it = iter(tensors)
@@ -945,7 +950,13 @@ class Function:
         self._concrete_for(key, dyn, args, kwargs)
         if self._instance is not None:
             args = (self._instance(),) + args
-        return self._python_function(*args, **kwargs)
+        return self._converted()(*args, **kwargs)
+
+    def _converted(self):
+        """The Python function as traced: converted by AutoGraph unless ``autograph=False``."""
+        if not self._autograph:
+            return self._python_function
+        return _autograph.converted(self._python_function, self._autograph)
 
     def __repr__(self):
         return f"<tapejax.function {self.name} at 0x{id(self):X}>"
