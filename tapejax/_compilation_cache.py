@@ -15,8 +15,8 @@ from jax.experimental.compilation_cache import compilation_cache as _jax_cache
 
 ENV_SWITCH = "TAPEJAX_COMPILATION_CACHE"
 DEFAULT_MAX_SIZE_BYTES = 1 << 30
-# JAX's default (1 s) skips almost every training step on CPU; loading a cached executable
-# costs about a millisecond, so anything slower than that to compile is worth keeping.
+# JAX's default (1 s) skips most CPU training steps (W1 compiles in 0.17 s, W3 in 1.7 s) and
+# every eager op; loading is 10-15x faster than compiling (W1 11 ms, W3 0.14 s), so keep all.
 MIN_COMPILE_TIME_SECS = 0.0
 
 _LOCK = threading.Lock()
