@@ -272,6 +272,8 @@ def _worker_env(framework, device, threads):
         env["CUDA_VISIBLE_DEVICES"] = ""
     if framework in JAX_FRAMEWORKS:
         env["TAPEJAX_LAZY_TAPE"] = "0" if framework == "tapejax-eager-nolazy" else "1"
+        # first calls compile, as on a first run (bench_first_call.py measures the cache)
+        env.setdefault("TAPEJAX_COMPILATION_CACHE", "0")
         if device == "cpu":
             env["JAX_PLATFORMS"] = "cpu"
         else:

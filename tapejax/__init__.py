@@ -9,6 +9,10 @@ import jax as _jax
 
 _jax.config.update("jax_enable_x64", True)
 
+from . import _compilation_cache  # noqa: E402
+
+_compilation_cache.setup_at_import()
+
 from . import dtypes as dtypes, errors as errors, linalg as linalg, math as math  # noqa: E402
 from . import autodiff as autodiff, config as config, debugging as debugging  # noqa: E402
 from . import nest as nest, nn as nn, random as random, test as test  # noqa: E402

@@ -4,7 +4,7 @@
 >>> sorted(tf.config.gradient_cache_info())
 ['hits', 'maxsize', 'misses', 'size']
 """
-from . import _backprop, _lazy
+from . import _backprop, _compilation_cache, _lazy
 
 
 def gradient_cache_info():
@@ -69,3 +69,29 @@ def lazy_tape_info():
     """Counters of lazy recording: ops deferred and run eagerly, fused gradient calls,
     materialisations, and the hits, misses and size of the compiled-graph cache (an LRU)."""
     return _lazy.info()
+
+
+def set_compilation_cache(enabled=True, directory=None, max_size_bytes=None):
+    """Turns JAX's persistent compilation cache on or off for the process (beyond TF).
+
+    ``import tapejax`` turns it on in ``$XDG_CACHE_HOME/tapejax/jax`` (``~/.cache/tapejax/jax``)
+    unless ``TAPEJAX_COMPILATION_CACHE=0`` or a directory was already given to JAX
+    (``JAX_COMPILATION_CACHE_DIR``), which is then used as is. Every compiled program is kept, so
+    the next run of a script loads what this one compiled. ``max_size_bytes`` (default 1 GiB)
+    bounds the directory; the least recently used entries go first. A directory that cannot be
+    written turns the cache off with a logged warning. Returns whether the cache is on.
+    """
+    if not isinstance(enabled, bool):
+        raise TypeError(f"`enabled` must be a bool. Received: enabled={enabled!r}")
+    if max_size_bytes is not None and (not isinstance(max_size_bytes, int)
+                                       or isinstance(max_size_bytes, bool)
+                                       or max_size_bytes < 1):
+        raise ValueError("`max_size_bytes` must be a positive int. "
+                         f"Received: max_size_bytes={max_size_bytes!r}")
+    return _compilation_cache.configure(enabled, directory, max_size_bytes)
+
+
+def compilation_cache_info():
+    """Whether the persistent compilation cache is on, its directory and bounds, and the hits and
+    misses of this process (a miss compiles and writes an entry)."""
+    return _compilation_cache.info()

@@ -146,3 +146,14 @@ def test_results_md_section_is_replaced_in_place(tmp_path):
     text = path.read_text()
     assert text.startswith("intro\n<!-- results:cpu:begin -->\nRun today") and "old" not in text
     assert text.endswith("<!-- results:cpu:end -->\nend\n")
+
+
+def test_first_call_worker_reports_its_timers_and_cache(tmp_path):
+    env = dict(os.environ, TAPEJAX_COMPILATION_CACHE=str(tmp_path), JAX_PLATFORMS="cpu")
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_first_call", "--worker", "tapejax-function",
+         "w1", "--quick"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    record = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert record["first_call_s"] > 0 and record["trace_s"] > 0 and record["xla_s"] > 0
+    assert record["cache"]["directory"] == str(tmp_path) and record["cache"]["misses"] > 0

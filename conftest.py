@@ -1,0 +1,12 @@
+"""Loaded before anything is collected: the suite (and every process it starts) keeps JAX's
+compilation cache in a temporary directory, never in the user's home."""
+import atexit
+import os
+import shutil
+import tempfile
+
+if os.environ.get("TAPEJAX_COMPILATION_CACHE", "1").strip().lower() not in ("0", "false", "off",
+                                                                          "no"):
+    _CACHE_DIR = tempfile.mkdtemp(prefix="tapejax-test-jax-cache-")
+    os.environ["TAPEJAX_COMPILATION_CACHE"] = _CACHE_DIR
+    atexit.register(shutil.rmtree, _CACHE_DIR, ignore_errors=True)
