@@ -74,6 +74,13 @@ from .framework import (  # noqa: E402
     get_logger as get_logger, group as group, identity_n as identity_n, no_op as no_op,
 )
 from .ops.linalg_ops import eye as eye  # noqa: E402
+from .ops.array_ops import (  # noqa: E402
+    tensor_scatter_nd_max as tensor_scatter_nd_max,
+    tensor_scatter_nd_min as tensor_scatter_nd_min,
+)
+from .ops.special_ops import (  # noqa: E402
+    realdiv as realdiv, truncatediv as truncatediv, truncatemod as truncatemod,
+)
 from .ops.math_ops import saturate_cast as saturate_cast, scalar_mul as scalar_mul  # noqa: E402
 from .function import function as function  # noqa: E402
 from .module import (  # noqa: E402
