@@ -153,3 +153,78 @@ def _truncatemod_gradient(tf, x):
 def test_truncatemod_has_no_gradient_as_in_tensorflow(real_tf):
     error = same_program(real_tf, lambda tf: _truncatemod_gradient(tf, tf.constant([3.0])))
     assert isinstance(error, LookupError)
+
+
+SPD = np.array([[4, 1, 0.5], [1, 5, 1], [0.5, 1, 3]], F32)
+GENERAL = np.array([[1, 2, 0], [4, 1, 1], [2, 5, 3]], F32)
+TALL = np.array([[1, 2], [3, 4], [5, 7]], F32)
+RHS = np.array([[1, 0], [2, 1], [3, -1]], F32)
+TRIDIAG = np.array([[0.5, 1, 0], [4, 5, 6], [0, 1, 2]], F32)  # super, main, sub (compact)
+
+LU = np.array([[4, 1, 1], [0.5, 4.5, 2.5], [0.25, 0.3888889, -1.222222]], F32)  # of GENERAL
+PERM = np.array([1, 2, 0], np.int32)
+
+LINALG = [
+    ("lu_solve", lambda tf, lu, b: tf.linalg.lu_solve(lu, PERM, b), [LU, RHS]),
+    ("lu_matrix_inverse", lambda tf, lu: tf.linalg.lu_matrix_inverse(lu, PERM), [LU]),
+    ("lu_reconstruct", lambda tf, lu: tf.linalg.lu_reconstruct(lu, PERM), [LU]),
+    ("expm", lambda tf, a: tf.linalg.expm(a * 0.3), [GENERAL]),
+    ("pinv", lambda tf, a: tf.linalg.pinv(a), [TALL]),
+    ("pinv_singular", lambda tf: tf.linalg.pinv(tf.constant([[1.0, 2.0], [2.0, 4.0]])), []),
+    ("lstsq_tall", lambda tf, a, b: tf.linalg.lstsq(a, b), [TALL, RHS]),
+    ("lstsq_wide_l2", lambda tf, a, b: tf.linalg.lstsq(a, b, l2_regularizer=0.5),
+     [TALL.T, RHS[:2]]),
+    ("cholesky_solve", lambda tf, a, b: tf.linalg.cholesky_solve(tf.linalg.cholesky(a), b),
+     [SPD, RHS]),
+    ("logdet", lambda tf, a: tf.linalg.logdet(a), [SPD]),
+    ("eigvalsh", lambda tf, a: tf.linalg.eigvalsh(a), [SPD]),
+    ("matrix_rank", lambda tf: (tf.linalg.matrix_rank(GENERAL),
+                                tf.linalg.matrix_rank([[1.0, 2.0], [2.0, 4.0]])), []),
+    ("normalize", lambda tf, a: tf.linalg.normalize(a), [GENERAL]),
+    ("normalize_axis", lambda tf, a: tf.linalg.normalize(a, ord=1, axis=0), [GENERAL]),
+    ("cross", lambda tf, a, b: tf.linalg.cross(a, b), [GENERAL, SPD]),
+    ("set_diag", lambda tf, a, d: tf.linalg.set_diag(a, d), [TALL.T, SPD[0, :2]]),
+    ("tensor_diag", lambda tf, d: tf.linalg.tensor_diag(d), [TALL]),
+    ("tensor_diag_part", lambda tf, x: tf.linalg.tensor_diag_part(
+        tf.reshape(x, [2, 2, 2, 2])), [np.arange(16, dtype=F32)]),
+    ("tridiagonal_matmul", lambda tf, d, b: tf.linalg.tridiagonal_matmul(d, b),
+     [TRIDIAG, RHS]),
+    ("tridiagonal_matmul_matrix", lambda tf, a, b: tf.linalg.tridiagonal_matmul(
+        a, b, diagonals_format="matrix"), [GENERAL, RHS]),
+    ("tridiagonal_solve", lambda tf, d, b: tf.linalg.tridiagonal_solve(d, b), [TRIDIAG, RHS]),
+    ("tridiagonal_solve_sequence_vector", lambda tf, u, m, s, b: tf.linalg.tridiagonal_solve(
+        [u, m, s], b, diagonals_format="sequence"),
+     [TRIDIAG[0], TRIDIAG[1], TRIDIAG[2], RHS[:, 0]]),
+]
+
+
+@pytest.mark.parametrize("program, args", [pytest.param(p, a, id=i) for i, p, a in LINALG])
+def test_linalg_matches_tensorflow(real_tf, program, args):
+    compare(real_tf, program, *args, rtol=1e-4, atol=1e-4)
+
+
+LINALG_ERRORS = [
+    ("lu_not_square", lambda tf: tf.linalg.lu(TALL)),
+    ("lu_int", lambda tf: tf.linalg.lu(tf.constant([[1]]))),
+    ("cross_size", lambda tf: tf.linalg.cross(TALL, TALL)),
+    ("tensor_diag_part_odd", lambda tf: tf.linalg.tensor_diag_part(tf.zeros([2, 2, 2]))),
+]
+
+
+@pytest.mark.parametrize("program", [pytest.param(p, id=i) for i, p in LINALG_ERRORS])
+def test_linalg_errors_match_tensorflow(real_tf, program):
+    assert isinstance(same_program(real_tf, program), Exception)
+
+
+def test_lu_values_and_no_gradient_as_tensorflow(real_tf):
+    ours = compare(real_tf, lambda tf, a: tf.linalg.lu(a), GENERAL, grad=False)[0]
+    np.testing.assert_allclose(ours.lu.numpy(), LU, rtol=1e-6)  # the factors used above
+    compare(real_tf, lambda tf, a: tf.linalg.lu(a, output_idx_type=tf.int64), SPD, grad=False)
+
+    def gradient(tf):
+        x = tf.constant(GENERAL)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = tf.linalg.lu(x).lu
+        return tape.gradient(y, x)
+    assert isinstance(same_program(real_tf, gradient), LookupError)
