@@ -30,3 +30,4 @@ from .ops.composite_ops import (  # noqa: F401,E402
     sufficient_statistics as sufficient_statistics, weighted_moments as weighted_moments,
 )
 from .ops.math_ops import l2_normalize as l2_normalize, top_k as top_k  # noqa: F401,E402
+from .ops.index_ops import space_to_batch as space_to_batch  # noqa: F401,E402
