@@ -89,6 +89,15 @@ from .ops.index_ops import (  # noqa: E402
     space_to_batch as space_to_batch, space_to_batch_nd as space_to_batch_nd,
     unravel_index as unravel_index,
 )
+from . import signal as signal  # noqa: E402
+from .signal import (  # noqa: E402
+    fftnd as fftnd, ifftnd as ifftnd, irfftnd as irfftnd, rfftnd as rfftnd,
+)
+from .init_ops import (  # noqa: E402
+    Constant as constant_initializer, Ones as ones_initializer,
+    RandomNormal as random_normal_initializer, RandomUniform as random_uniform_initializer,
+    Zeros as zeros_initializer,
+)
 from .functional import (  # noqa: E402
     case as case, foldl as foldl, foldr as foldr, map_fn as map_fn,
     numpy_function as numpy_function, py_function as py_function, scan as scan,

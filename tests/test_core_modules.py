@@ -1,0 +1,95 @@
+"""``tf.signal`` FFTs, TF 2's initializers, ``tf.image`` basics, ``tf.IndexedSlices``, the
+top-level aliases and ``tf.config`` device functions against real TensorFlow."""
+import numpy as np
+import pytest
+
+import tapejax
+from op_oracle import same_program
+from tf_compare import compare
+
+F32 = np.float32
+SIGNAL = np.array([[1, 2, 0, -1], [3, 1, 4, 1], [0, 0, 2, 5]], F32)
+SPECTRUM = (SIGNAL[:, :3] + 1j * SIGNAL[:, 1:]).astype(np.complex64)
+
+FFT = [
+    ("fft", lambda tf: tf.signal.fft(tf.constant(SPECTRUM))),
+    ("ifft", lambda tf: tf.signal.ifft(tf.constant(SPECTRUM))),
+    ("fft2d", lambda tf: tf.signal.fft2d(tf.constant(SPECTRUM))),
+    ("ifft2d", lambda tf: tf.signal.ifft2d(tf.constant(SPECTRUM.astype(np.complex128)))),
+    ("fft3d", lambda tf: tf.signal.fft3d(tf.constant(SPECTRUM[None]))),
+    ("ifft3d", lambda tf: tf.signal.ifft3d(tf.constant(SPECTRUM[None]))),
+    ("rfft", lambda tf: tf.signal.rfft(tf.constant(SIGNAL))),
+    ("rfft_length", lambda tf: (tf.signal.rfft(tf.constant(SIGNAL), [6]),
+                                tf.signal.rfft(tf.constant(SIGNAL), [3]))),
+    ("irfft", lambda tf: tf.signal.irfft(tf.constant(SPECTRUM))),
+    ("irfft_length", lambda tf: tf.signal.irfft(tf.constant(SPECTRUM.astype(np.complex128)),
+                                                [5])),
+    ("rfft2d", lambda tf: tf.signal.rfft2d(tf.constant(SIGNAL.astype(np.float64)))),
+    ("irfft2d", lambda tf: tf.signal.irfft2d(tf.constant(SPECTRUM), [3, 4])),
+    ("rfft3d", lambda tf: tf.signal.rfft3d(tf.constant(SIGNAL[None]))),
+    ("irfft3d", lambda tf: tf.signal.irfft3d(tf.constant(SPECTRUM[None]))),
+    ("fft_float", lambda tf: tf.signal.fft(tf.constant(SIGNAL))),
+    ("rfft_int", lambda tf: tf.signal.rfft(tf.constant([1, 2]))),
+    ("fft2d_rank", lambda tf: tf.signal.fft2d(tf.constant([1j]))),
+]
+
+
+@pytest.mark.parametrize("program", [pytest.param(p, id=i) for i, p in FFT])
+def test_fft_values_and_errors_match_tensorflow(real_tf, program):
+    same_program(real_tf, program, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("op", ["rfft", "rfft2d"])
+def test_real_fft_gradients_match_tensorflow(real_tf, op):
+    def program(tf, x):
+        spectrum = getattr(tf.signal, op)(x)
+        return tf.math.real(spectrum) * 2.0 + tf.math.imag(spectrum)
+    compare(real_tf, program, SIGNAL, rtol=1e-5, atol=1e-4)
+
+
+def test_nd_ffts_match_numpy():
+    """TF's CPU build has no FFTND kernels (NotFoundError); the GPU kernels compute NumPy's."""
+    x = tapejax.constant(SPECTRUM)
+    np.testing.assert_allclose(tapejax.fftnd(x, [3, 2], [0, 1]).numpy(),
+                               np.fft.fftn(SPECTRUM, [3, 2], [0, 1]), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(tapejax.ifftnd(x, [4], [0]).numpy(),
+                               np.fft.ifftn(SPECTRUM, [4], [0]), rtol=1e-5, atol=1e-5)
+    real = tapejax.rfftnd(tapejax.constant(SIGNAL), [3, 4], [0, 1])
+    assert real.dtype == tapejax.complex64
+    np.testing.assert_allclose(real.numpy(), np.fft.rfftn(SIGNAL, [3, 4], [0, 1]), rtol=1e-5,
+                               atol=1e-5)
+    back = tapejax.irfftnd(real, [3, 4], [0, 1])
+    np.testing.assert_allclose(back.numpy(), SIGNAL, rtol=1e-5, atol=1e-5)
+
+
+INITIALIZERS = [
+    ("zeros", lambda tf: (tf.zeros_initializer()([2, 3]),
+                          tf.zeros_initializer()([2], dtype=tf.int64))),
+    ("ones", lambda tf: (tf.ones_initializer()([2]), tf.ones_initializer()([2], tf.bool))),
+    ("constant", lambda tf: (tf.constant_initializer([1, 2])([2]),
+                             tf.constant_initializer(3.0)([2, 2], dtype=tf.float64),
+                             tf.constant_initializer(3)([2]))),
+    ("constant_config", lambda tf: tf.constant(tf.constant_initializer(2.0).get_config()[
+        "value"])),
+    ("random_shapes", lambda tf: (tf.shape(tf.random_normal_initializer()([2, 3])),
+                                  tf.constant(tf.random_uniform_initializer(0, 10)(
+                                      [4], tf.int32).dtype == tf.int32))),
+    ("ones_complex", lambda tf: tf.ones_initializer()([2], dtype=tf.complex64)),
+    ("uniform_bool", lambda tf: tf.random_uniform_initializer()([2], dtype=tf.bool)),
+    ("normal_int", lambda tf: tf.random_normal_initializer()([2], dtype=tf.int32)),
+]
+
+
+@pytest.mark.parametrize("program", [pytest.param(p, id=i) for i, p in INITIALIZERS])
+def test_initializers_match_tensorflow(real_tf, program):
+    same_program(real_tf, program)
+
+
+def test_seeded_initializers_repeat_and_unseeded_ones_differ():
+    for init in (tapejax.random_normal_initializer(seed=1),
+                 tapejax.random_uniform_initializer(-1.0, 1.0, seed=1)):
+        np.testing.assert_array_equal(init([5]).numpy(), init([5]).numpy())
+    fresh = tapejax.random_normal_initializer(stddev=1.0)
+    assert not np.array_equal(fresh([5]).numpy(), fresh([5]).numpy())
+    values = tapejax.random_uniform_initializer(2.0, 3.0)([1000]).numpy()
+    assert 2.0 <= values.min() and values.max() < 3.0
