@@ -90,6 +90,7 @@ from .ops.index_ops import (  # noqa: E402
     unravel_index as unravel_index,
 )
 from . import signal as signal  # noqa: E402
+from .indexed_slices import IndexedSlices as IndexedSlices  # noqa: E402
 from .signal import (  # noqa: E402
     fftnd as fftnd, ifftnd as ifftnd, irfftnd as irfftnd, rfftnd as rfftnd,
 )

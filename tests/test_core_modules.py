@@ -93,3 +93,47 @@ def test_seeded_initializers_repeat_and_unseeded_ones_differ():
     assert not np.array_equal(fresh([5]).numpy(), fresh([5]).numpy())
     values = tapejax.random_uniform_initializer(2.0, 3.0)([1000]).numpy()
     assert 2.0 <= values.min() and values.max() < 3.0
+
+
+def _slices(tf):
+    return tf.IndexedSlices(tf.constant([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]),
+                            tf.constant([0, 2, 0]), tf.constant([4, 2]))
+
+
+SLICES = [
+    ("attributes", lambda tf: (_slices(tf).values, _slices(tf).indices, _slices(tf).dense_shape,
+                               tf.constant(_slices(tf).shape.as_list()))),
+    ("to_dense", lambda tf: tf.convert_to_tensor(_slices(tf))),
+    ("in_an_op", lambda tf: tf.reduce_sum(_slices(tf) * 2.0, axis=1)),
+    ("clip_by_global_norm", lambda tf: [
+        tf.convert_to_tensor(t) if type(t).__name__ == "IndexedSlices" else t
+        for t in [*tf.clip_by_global_norm([_slices(tf), tf.constant([3.0])], 2.0)[0],
+                  tf.clip_by_global_norm([_slices(tf)], 2.0)[1]]]),
+    ("clip_keeps_sparse", lambda tf: tf.constant(type(tf.clip_by_global_norm(
+        [_slices(tf)], 1.0)[0][0]).__name__ == "IndexedSlices")),
+    ("gather_gradient", lambda tf: _gather_gradient(tf)),
+    ("no_dense_shape", lambda tf: tf.convert_to_tensor(tf.IndexedSlices(tf.constant([1.0]),
+                                                                        tf.constant([0])))),
+]
+
+
+def _gather_gradient(tf):
+    params = tf.Variable([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(tf.gather(params, [2, 0, 2]) * [[1.0, 2.0]])
+    grad = tape.gradient(loss, params)
+    optimizer = tf.keras.optimizers.SGD(0.5)
+    optimizer.apply_gradients([(grad, params)])
+    return tf.convert_to_tensor(grad), params.read_value()
+
+
+@pytest.mark.parametrize("program", [pytest.param(p, id=i) for i, p in SLICES])
+def test_indexed_slices_as_tensorflow(real_tf, program):
+    same_program(real_tf, program)
+
+
+def test_keras_optimizer_applies_indexed_slices_as_dense():
+    params = tapejax.Variable([[1.0, 2.0], [3.0, 4.0]])
+    grad = tapejax.IndexedSlices(tapejax.constant([[1.0, 1.0], [2.0, 2.0]]), [1, 1], [2, 2])
+    tapejax.keras.optimizers.SGD(0.5).apply_gradients([(grad, params)])
+    np.testing.assert_allclose(params.numpy(), [[1.0, 2.0], [1.5, 2.5]])
