@@ -137,3 +137,75 @@ def test_keras_optimizer_applies_indexed_slices_as_dense():
     grad = tapejax.IndexedSlices(tapejax.constant([[1.0, 1.0], [2.0, 2.0]]), [1, 1], [2, 2])
     tapejax.keras.optimizers.SGD(0.5).apply_gradients([(grad, params)])
     np.testing.assert_allclose(params.numpy(), [[1.0, 2.0], [1.5, 2.5]])
+
+
+def _gfile_program(tmp):
+    def program(tf):
+        g = tf.io.gfile
+        root = f"{tmp}/{tf.__name__}"
+        g.makedirs(root + "/a/b")
+        g.mkdir(root + "/a")
+        with g.GFile(root + "/f.txt", "w") as f:
+            f.write("hello\nworld\n")
+        g.copy(root + "/f.txt", root + "/g.txt")
+        g.rename(root + "/g.txt", root + "/h.txt")
+        outcome = [sorted(g.listdir(root)), [p[len(root):] for p in g.glob(root + "/*.txt")],
+                   g.isdir(root + "/a"), g.isdir(root + "/f.txt"), g.exists(root + "/g.txt"),
+                   g.GFile(root + "/h.txt").readlines(), g.GFile(root + "/f.txt", "rb").read()]
+        for bad in (lambda: g.remove(root + "/nope"), lambda: g.listdir(root + "/nope"),
+                    lambda: g.mkdir(root + "/x/y"), lambda: g.GFile(root + "/nope").read(),
+                    lambda: g.rename(root + "/f.txt", root + "/h.txt"),
+                    lambda: g.copy(root + "/f.txt", root + "/h.txt"),
+                    lambda: g.rmtree(root + "/nope")):
+            try:
+                bad()
+                outcome.append(None)
+            except Exception as error:  # noqa: BLE001 - the class is compared
+                outcome.append(type(error).__name__)
+        g.rename(root + "/f.txt", root + "/h.txt", overwrite=True)
+        g.remove(root + "/h.txt")
+        g.rmtree(root + "/a")
+        outcome.append(sorted(g.listdir(root)))
+        return outcome
+    return program
+
+
+def test_gfile_as_tensorflow(real_tf, tmp_path):
+    program = _gfile_program(tmp_path)
+    assert program(tapejax) == program(real_tf)
+
+
+def test_aliases_version_and_dataset_zip(real_tf):
+    assert tapejax.optimizers.Adam is tapejax.keras.optimizers.Adam
+    assert tapejax.losses is tapejax.keras.losses and tapejax.metrics is tapejax.keras.metrics
+    assert tapejax.initializers is tapejax.keras.initializers
+    assert tapejax.version.VERSION == real_tf.version.VERSION
+    for lib in (tapejax, real_tf):
+        assert hasattr(lib.optimizers, "SGD") and hasattr(lib.initializers, "GlorotUniform")
+
+    def zipped(tf):
+        pairs = tf.data.Dataset.zip((tf.data.Dataset.range(3), tf.data.Dataset.range(5)))
+        nested = tf.data.Dataset.zip({"a": tf.data.Dataset.range(2),
+                                      "b": (tf.data.Dataset.range(4),)})
+        return (list(pairs.as_numpy_iterator()), len(pairs),
+                list(tf.data.Dataset.zip(tf.data.Dataset.range(2),
+                                         tf.data.Dataset.range(2)).as_numpy_iterator()),
+                [{k: str(v) for k, v in e.items()} for e in nested.as_numpy_iterator()])
+    assert zipped(tapejax) == zipped(real_tf)
+
+
+def test_config_devices_as_tensorflow(real_tf):
+    def devices(tf):
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        try:
+            tf.config.experimental.set_memory_growth(cpu, True)
+            growth = None
+        except ValueError as error:
+            growth = str(error)
+        return (repr(cpu), cpu.name, cpu.device_type, tf.config.list_physical_devices("XPU"),
+                [repr(d) for d in tf.config.list_logical_devices("CPU")],
+                [repr(d) for d in tf.config.get_visible_devices("CPU")], growth)
+    assert devices(tapejax) == devices(real_tf)
+    cpus = tapejax.config.list_physical_devices("CPU")
+    tapejax.config.set_visible_devices(cpus, "CPU")
+    assert tapejax.config.get_visible_devices("CPU") == cpus
