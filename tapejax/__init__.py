@@ -89,7 +89,7 @@ from .ops.index_ops import (  # noqa: E402
     space_to_batch as space_to_batch, space_to_batch_nd as space_to_batch_nd,
     unravel_index as unravel_index,
 )
-from . import io as io, signal as signal, version as version  # noqa: E402
+from . import image as image, io as io, signal as signal, version as version  # noqa: E402
 from .keras import initializers as initializers, losses as losses  # noqa: E402
 from .keras import metrics as metrics, optimizers as optimizers  # noqa: E402
 from .indexed_slices import IndexedSlices as IndexedSlices  # noqa: E402

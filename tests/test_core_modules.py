@@ -209,3 +209,46 @@ def test_config_devices_as_tensorflow(real_tf):
     cpus = tapejax.config.list_physical_devices("CPU")
     tapejax.config.set_visible_devices(cpus, "CPU")
     assert tapejax.config.get_visible_devices("CPU") == cpus
+
+
+IMAGES = (np.arange(2 * 4 * 6 * 3, dtype=F32).reshape(2, 4, 6, 3) % 7) / 7.0
+
+IMAGE = [
+    ("resize_up", lambda tf, x: tf.image.resize(x, [8, 9]), [IMAGES]),
+    ("resize_down", lambda tf, x: tf.image.resize(x, [2, 3]), [IMAGES]),
+    ("resize_one_image", lambda tf, x: tf.image.resize(x[0], [5, 4]), [IMAGES]),
+    ("resize_nearest", lambda tf, x: tf.image.resize(x, [8, 9], method="nearest"), [IMAGES]),
+    ("resize_nearest_down", lambda tf, x: tf.image.resize(
+        x, [3, 4], method=tf.image.ResizeMethod.NEAREST_NEIGHBOR), [IMAGES]),
+    ("resize_uint8", lambda tf: tf.image.resize(tf.constant((IMAGES * 255).astype(np.uint8)),
+                                                [3, 7]), []),
+    ("flips", lambda tf, x: (tf.image.flip_left_right(x), tf.image.flip_up_down(x[0])),
+     [IMAGES]),
+    ("per_image_standardization", lambda tf, x: tf.image.per_image_standardization(x),
+     [IMAGES]),
+    ("per_image_standardization_uint8", lambda tf: tf.image.per_image_standardization(
+        tf.constant((IMAGES * 7).astype(np.uint8))), []),
+    ("convert_float_to_uint8", lambda tf, x: (tf.image.convert_image_dtype(x, tf.uint8),
+                                              tf.image.convert_image_dtype(x * 2, tf.uint8,
+                                                                           saturate=True)),
+     [IMAGES]),
+    ("convert_uint8_to_float", lambda tf: tf.image.convert_image_dtype(
+        tf.constant((IMAGES * 255).astype(np.uint8)), tf.float32), []),
+    ("convert_integers", lambda tf: (
+        tf.image.convert_image_dtype(tf.constant([0, 1, 255], tf.uint8), tf.int32),
+        tf.image.convert_image_dtype(tf.constant([2 ** 30, 7], tf.int32), tf.uint8)), []),
+    ("convert_float_to_float", lambda tf, x: tf.image.convert_image_dtype(x, tf.float64),
+     [IMAGES]),
+    ("flip_rank_2", lambda tf, x: tf.image.flip_left_right(x[0, 0]), [IMAGES]),
+]
+
+
+@pytest.mark.parametrize("program, args", [pytest.param(p, a, id=i) for i, p, a in IMAGE])
+def test_image_as_tensorflow(real_tf, program, args):
+    if not args:
+        same_program(real_tf, program, rtol=1e-5, atol=1e-5)
+        return
+    if program is IMAGE[-1][1]:
+        assert isinstance(same_program(real_tf, program, *args), Exception)
+        return
+    compare(real_tf, program, *args, rtol=1e-5, atol=1e-5)
