@@ -6,22 +6,9 @@ call, as TF); with one, from a stateless stream (the same values each call). Num
 JAX's, not TF's.
 """
 from . import dtypes
+from .keras.initializers import Initializer
 from .ops import array_ops, random_ops
 from .tensor import constant
-
-
-class Initializer:
-    """Base class of TF 2's initializers."""
-
-    def __call__(self, shape, dtype=None, **kwargs):
-        raise NotImplementedError
-
-    def get_config(self):
-        return {}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
 
 
 def _numeric_or_bool(dtype):

@@ -13,6 +13,13 @@ def _not_found(path, message=None):
     return errors.NotFoundError(None, None, message or f"{path}; No such file or directory")
 
 
+def _check_move(src, dst, overwrite):
+    if not os.path.exists(src):
+        raise _not_found(src)
+    if os.path.exists(dst) and not overwrite:
+        raise errors.AlreadyExistsError(None, None, "file already exists")
+
+
 class gfile:  # noqa: N801 - TF's namespace
     """``tf.io.gfile``: file operations for local paths."""
 
@@ -69,19 +76,13 @@ class gfile:  # noqa: N801 - TF's namespace
     @staticmethod
     def rename(src, dst, overwrite=False):
         """Renames ``src`` to ``dst`` (an existing ``dst`` needs ``overwrite=True``)."""
-        if not os.path.exists(src):
-            raise _not_found(src)
-        if os.path.exists(dst) and not overwrite:
-            raise errors.AlreadyExistsError(None, None, "file already exists")
+        _check_move(src, dst, overwrite)
         os.replace(src, dst)
 
     @staticmethod
     def copy(src, dst, overwrite=False):
         """Copies file ``src`` to ``dst`` (an existing ``dst`` needs ``overwrite=True``)."""
-        if not os.path.exists(src):
-            raise _not_found(src)
-        if os.path.exists(dst) and not overwrite:
-            raise errors.AlreadyExistsError(None, None, "file already exists")
+        _check_move(src, dst, overwrite)
         shutil.copyfile(src, dst)
 
     class GFile:
