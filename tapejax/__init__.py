@@ -80,6 +80,44 @@ from .framework import (  # noqa: E402
     get_logger as get_logger, group as group, identity_n as identity_n, no_op as no_op,
 )
 from .ops.linalg_ops import eye as eye  # noqa: E402
+from .ops.array_ops import (  # noqa: E402
+    tensor_scatter_nd_max as tensor_scatter_nd_max,
+    tensor_scatter_nd_min as tensor_scatter_nd_min,
+)
+from .ops.special_ops import (  # noqa: E402
+    realdiv as realdiv, truncatediv as truncatediv, truncatemod as truncatemod,
+)
+from .ops.index_ops import (  # noqa: E402
+    batch_to_space as batch_to_space, complex as complex, dynamic_partition as dynamic_partition,
+    dynamic_stitch as dynamic_stitch, histogram_fixed_width as histogram_fixed_width,
+    histogram_fixed_width_bins as histogram_fixed_width_bins,
+    required_space_to_batch_paddings as required_space_to_batch_paddings,
+    space_to_batch as space_to_batch, space_to_batch_nd as space_to_batch_nd,
+    unravel_index as unravel_index,
+)
+from . import image as image, io as io, signal as signal, version as version  # noqa: E402
+from .keras import initializers as initializers, losses as losses  # noqa: E402
+from .keras import metrics as metrics, optimizers as optimizers  # noqa: E402
+from .indexed_slices import IndexedSlices as IndexedSlices  # noqa: E402
+from .signal import (  # noqa: E402
+    fftnd as fftnd, ifftnd as ifftnd, irfftnd as irfftnd, rfftnd as rfftnd,
+)
+from .init_ops import (  # noqa: E402
+    Constant as constant_initializer, Ones as ones_initializer,
+    RandomNormal as random_normal_initializer, RandomUniform as random_uniform_initializer,
+    Zeros as zeros_initializer,
+)
+from .functional import (  # noqa: E402
+    case as case, foldl as foldl, foldr as foldr, map_fn as map_fn,
+    numpy_function as numpy_function, py_function as py_function, scan as scan,
+    vectorized_map as vectorized_map,
+)
+from .framework import (  # noqa: E402
+    AggregationMethod as AggregationMethod, Assert as Assert, device as device,
+    get_static_value as get_static_value, guarantee_const as guarantee_const,
+    init_scope as init_scope, inside_function as inside_function,
+    is_symbolic_tensor as is_symbolic_tensor, timestamp as timestamp, tuple as tuple,
+)
 from .ops.math_ops import saturate_cast as saturate_cast, scalar_mul as scalar_mul  # noqa: E402
 from .function import function as function  # noqa: E402
 from .module import (  # noqa: E402

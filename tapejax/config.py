@@ -95,3 +95,99 @@ def compilation_cache_info():
     """Whether the persistent compilation cache is on, its directory and bounds, and the hits and
     misses of this process (a miss compiles and writes an entry)."""
     return _compilation_cache.info()
+
+
+# --- devices (TF's tf.config device functions, over JAX's devices) ----------------------------
+class PhysicalDevice(tuple):
+    """``tf.config.PhysicalDevice(name, device_type)``."""
+
+    __slots__ = ()
+
+    def __new__(cls, name, device_type):
+        return super().__new__(cls, (name, device_type))
+
+    name = property(lambda self: self[0])
+    device_type = property(lambda self: self[1])
+
+    def __repr__(self):
+        return f"{type(self).__name__}(name={self.name!r}, device_type={self.device_type!r})"
+
+
+class LogicalDevice(PhysicalDevice):
+    """``tf.config.LogicalDevice(name, device_type)``."""
+
+    __slots__ = ()
+
+
+def _devices(kind, prefix, device_type):
+    import jax
+    out = []
+    for platform in ("cpu", "gpu", "tpu"):
+        try:
+            found = jax.devices(platform)
+        except RuntimeError:
+            continue
+        name = platform.upper()
+        if device_type is not None and device_type.upper() != name:
+            continue
+        count = 1 if platform == "cpu" else len(found)  # TF shows the host as one CPU
+        out += [kind(f"{prefix}{name}:{k}", name) for k in range(count)]
+    return out
+
+
+_VISIBLE = {}
+
+
+def list_physical_devices(device_type=None):
+    """``tf.config.list_physical_devices``: JAX's devices, named as TF names them."""
+    return _devices(PhysicalDevice, "/physical_device:", device_type)
+
+
+def list_logical_devices(device_type=None):
+    """``tf.config.list_logical_devices``: one logical device per visible physical one."""
+    visible = {d.name.split(":", 1)[1] for d in get_visible_devices()}
+    return [d for d in _devices(LogicalDevice, "/device:", device_type)
+            if d.name.split(":", 1)[1] in visible]
+
+
+def get_visible_devices(device_type=None):
+    """``tf.config.get_visible_devices`` (all physical devices unless narrowed)."""
+    devices = _VISIBLE.get("devices") or list_physical_devices()
+    return [d for d in devices if device_type is None or d.device_type == device_type.upper()]
+
+
+def set_visible_devices(devices, device_type=None):
+    """``tf.config.set_visible_devices``: records the choice for ``get_visible_devices`` and
+    ``list_logical_devices``; JAX keeps computing on its default device (a harmless no-op for
+    placement: set ``CUDA_VISIBLE_DEVICES`` before starting Python to hide devices from JAX)."""
+    devices = [devices] if isinstance(devices, PhysicalDevice) else list(devices)
+    others = [d for d in get_visible_devices() if device_type is not None
+              and d.device_type != device_type.upper()]
+    _VISIBLE["devices"] = others + devices
+
+
+class experimental:  # noqa: N801 - TF's namespace
+    """``tf.config.experimental``: memory settings, accepted as no-ops (JAX manages device
+    memory itself; see ``XLA_PYTHON_CLIENT_PREALLOCATE`` and ``XLA_PYTHON_CLIENT_MEM_FRACTION``)."""
+
+    _growth = {}
+
+    @staticmethod
+    def set_memory_growth(device, enable):
+        """No-op kept for TF scripts (JAX allocates GPU memory its own way); as TF, a CPU
+        device is a ``ValueError``."""
+        if device.device_type == "CPU":
+            raise ValueError("Cannot set memory growth on non-GPU and non-Pluggable devices")
+        experimental._growth[device.name] = bool(enable)
+
+    @staticmethod
+    def get_memory_growth(device):
+        """What ``set_memory_growth`` recorded (False by default)."""
+        if device.device_type == "CPU":
+            raise ValueError("Cannot get memory growth on non-GPU and non-Pluggable devices")
+        return experimental._growth.get(device.name, False)
+
+    list_physical_devices = staticmethod(list_physical_devices)
+    list_logical_devices = staticmethod(list_logical_devices)
+    set_visible_devices = staticmethod(set_visible_devices)
+    get_visible_devices = staticmethod(get_visible_devices)

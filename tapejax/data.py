@@ -3,7 +3,7 @@
 A Dataset is a re-iterable pipeline over NumPy-backed elements; iterating yields tapejax
 Tensors (or structures of them). ``shuffle`` reshuffles on each iteration by default, seeded as
 TF's (``seed`` or ``tf.random.set_seed``), with NumPy's generator: the order differs from TF's.
-``prefetch``, ``cache`` and the ``AUTOTUNE`` constant are accepted and change nothing.
+``zip`` pairs datasets up to the shortest. ``prefetch``, ``cache`` and the ``AUTOTUNE`` constant are accepted and change nothing.
 """
 import itertools
 
@@ -36,6 +36,12 @@ def _leaves(x):
     if isinstance(x, dict):
         return [leaf for k in x for leaf in _leaves(x[k])]
     return [x]
+
+
+def _pack(structure, flat):
+    """``flat`` (leaves in ``_leaves`` order) in the shape of ``structure``."""
+    items = iter(flat)
+    return _map(lambda _: next(items), structure)
 
 
 def _to_numpy(x):
@@ -97,6 +103,26 @@ class Dataset:
     def from_tensors(tensors, name=None):
         arrays = _map(_to_numpy, tensors)
         return Dataset(lambda: iter([arrays]), 1)
+
+    @staticmethod
+    def zip(*args, datasets=None, name=None):
+        """Elements of several datasets side by side (a tuple, or the structure of
+        ``datasets``), stopping at the shortest."""
+        structure = datasets if datasets is not None else args[0] if len(args) == 1 else args
+        flat = _leaves(structure) if not isinstance(structure, Dataset) else [structure]
+        for d in flat:
+            if not isinstance(d, Dataset):
+                raise TypeError(f"Invalid `datasets`. `datasets` is expected to be a (nested) "
+                                f"structure of `tf.data.Dataset` objects. Received: {structure}")
+        lengths = [d._length for d in flat]
+        known = [n for n in lengths if n is not None and n >= 0]
+        length = min(known) if known else None
+
+        def make():
+            iterators = [d._make_iterator() for d in flat]
+            for elements in zip(*iterators):
+                yield _pack(structure, list(elements))
+        return Dataset(make, length)
 
     @staticmethod
     def range(*args, **kwargs):

@@ -12,3 +12,11 @@ from .ops.math_ops import (  # noqa: F401
     l2_normalize as l2_normalize, matmul as matmul,
 )
 from .ops.linalg_ops import eye as eye  # noqa: E402,F401
+from .ops.matrix_ops import (  # noqa: E402,F401
+    cholesky_solve as cholesky_solve, cross as cross, eigvalsh as eigvalsh, expm as expm,
+    logdet as logdet, lstsq as lstsq, lu as lu, lu_matrix_inverse as lu_matrix_inverse,
+    lu_reconstruct as lu_reconstruct, lu_solve as lu_solve, matrix_rank as matrix_rank,
+    normalize as normalize, pinv as pinv, set_diag as set_diag, tensor_diag as tensor_diag,
+    tensor_diag_part as tensor_diag_part, tridiagonal_matmul as tridiagonal_matmul,
+    tridiagonal_solve as tridiagonal_solve,
+)

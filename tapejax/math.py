@@ -23,3 +23,29 @@ from .ops.math_ops import (  # noqa: F401
     xdivy as xdivy, xlogy as xlogy,
 )
 from .ops.math_ops import floormod as mod  # noqa: F401
+from . import _math_special as special  # noqa: F401,E402
+from .ops.composite_ops import (  # noqa: F401,E402
+    accumulate_n as accumulate_n, approx_max_k as approx_max_k, betainc as betainc,
+    confusion_matrix as confusion_matrix, cumulative_logsumexp as cumulative_logsumexp,
+    in_top_k as in_top_k, invert_permutation as invert_permutation,
+    is_non_decreasing as is_non_decreasing, is_strictly_increasing as is_strictly_increasing,
+    lbeta as lbeta, polyval as polyval,
+)
+from .ops.math_ops import scalar_mul as scalar_mul  # noqa: F401,E402
+from .ops.nn_ops import (  # noqa: F401,E402
+    log_softmax as log_softmax, softmax as softmax, softsign as softsign,
+    zero_fraction as zero_fraction,
+)
+from .ops.segment_ops import (  # noqa: F401,E402
+    segment_max as segment_max, segment_mean as segment_mean, segment_min as segment_min,
+    segment_prod as segment_prod, unsorted_segment_max as unsorted_segment_max,
+    unsorted_segment_mean as unsorted_segment_mean, unsorted_segment_min as unsorted_segment_min,
+    unsorted_segment_prod as unsorted_segment_prod,
+    unsorted_segment_sqrt_n as unsorted_segment_sqrt_n,
+)
+from .ops.special_ops import (  # noqa: F401,E402
+    angle as angle, bessel_i0 as bessel_i0, bessel_i0e as bessel_i0e, bessel_i1 as bessel_i1,
+    bessel_i1e as bessel_i1e, conj as conj, erfcinv as erfcinv, erfinv as erfinv,
+    igamma as igamma, igammac as igammac, imag as imag, ndtri as ndtri, nextafter as nextafter,
+    real as real, reciprocal_no_nan as reciprocal_no_nan, rint as rint, xlog1py as xlog1py,
+)

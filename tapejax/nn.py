@@ -22,3 +22,12 @@ from .ops.nn_ops import (  # noqa: F401
     swish as swish, weighted_cross_entropy_with_logits as weighted_cross_entropy_with_logits,
     zero_fraction as zero_fraction,
 )
+from .ops.composite_ops import (  # noqa: F401,E402
+    approx_max_k as approx_max_k,
+    batch_norm_with_global_normalization as batch_norm_with_global_normalization,
+    compute_average_loss as compute_average_loss, in_top_k as in_top_k,
+    normalize_moments as normalize_moments, scale_regularization_loss as scale_regularization_loss,
+    sufficient_statistics as sufficient_statistics, weighted_moments as weighted_moments,
+)
+from .ops.math_ops import l2_normalize as l2_normalize, top_k as top_k  # noqa: F401,E402
+from .ops.index_ops import space_to_batch as space_to_batch  # noqa: F401,E402

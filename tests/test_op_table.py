@@ -17,7 +17,7 @@ _BOOL_INPUT = {"logical_and", "logical_or", "logical_xor", "logical_not", "reduc
 # TF registers no gradient for these ops' gradient kernels (e.g. "no entry for: SoftsignGrad"):
 # compared to first order only (tapejax's second order comes from JAX and is checked by
 # central differences in test_ops_table.py).
-_TF_FIRST_ORDER_ONLY = {"softsign"}
+_TF_FIRST_ORDER_ONLY = {"softsign", "igamma", "igammac"}
 # TF's second-order gradient is None, tapejax's zeros: TF's gradients of these select on a
 # comparison (FloorMod's goes through FloorDiv), which TF leaves unconnected; tapejax follows
 # JAX's derivative, where a comparison connects, as it must for relu (TF: zeros).
@@ -45,7 +45,7 @@ def tf_function(lib, opdef):
     """The op's function in ``lib``: tapejax's table entry, or TF's public function."""
     if lib is tapejax:
         return opdef.api
-    for namespace in (lib.math, lib, lib.nn):
+    for namespace in (lib.math, lib, lib.nn, lib.math.special):
         fn = getattr(namespace, opdef.name, None)
         if fn is not None:
             return fn

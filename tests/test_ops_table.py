@@ -8,6 +8,8 @@ from tapejax._registry import OPS
 
 SHAPES = [(), (3,), (2, 3)]
 CHECKED_KINDS = ("unary", "binary", "reduction")
+# Neither TF nor JAX differentiates igamma's gradient w.r.t. ``a`` (TF: LookupError).
+_NO_SECOND_ORDER = {"igamma", "igammac"}
 
 
 def _ops(differentiable):
@@ -85,7 +87,7 @@ def test_gradient_first_order_matches_central_differences(name, shape):
         np.testing.assert_allclose(ours, numeric, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("name", _ops(True))
+@pytest.mark.parametrize("name", [n for n in _ops(True) if n not in _NO_SECOND_ORDER])
 def test_gradient_second_order_matches_central_differences(name):
     op = OPS[name]
     values = _inputs(op, (3,), 2)

@@ -1256,3 +1256,26 @@ def broadcast_dynamic_shape(shape_x, shape_y):
 def shape_n(input, out_type=dtypes.int32, name=None):  # noqa: A002 - TF's name
     """``tf.shape_n``: the shapes of a list of tensors."""
     return [shape(t, out_type) for t in input]
+
+
+@fused
+def _scatter_max(tensor, indices, updates):
+    return tensor.at[_nd_index(indices, tensor.shape)].max(updates, mode="drop")
+
+
+@fused
+def _scatter_min(tensor, indices, updates):
+    return tensor.at[_nd_index(indices, tensor.shape)].min(updates, mode="drop")
+
+
+@register("tensor_scatter_nd_max", _scatter_max, tf_name="TensorScatterMax")
+def tensor_scatter_nd_max(tensor, indices, updates, bad_indices_policy="", name=None):
+    """``tf.tensor_scatter_nd_max``: a copy of ``tensor`` with the elementwise maximum of it
+    and ``updates`` at ``indices``."""
+    return _tensor_scatter(_scatter_max, "TensorScatterMax", tensor, indices, updates)
+
+
+@register("tensor_scatter_nd_min", _scatter_min, tf_name="TensorScatterMin")
+def tensor_scatter_nd_min(tensor, indices, updates, bad_indices_policy="", name=None):
+    """``tf.tensor_scatter_nd_min``: as ``tensor_scatter_nd_max`` with the minimum."""
+    return _tensor_scatter(_scatter_min, "TensorScatterMin", tensor, indices, updates)

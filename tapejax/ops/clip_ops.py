@@ -76,10 +76,16 @@ def _clip_global(*values_and_clip):
     return _clip_by_global_norm(*values, clip_norm, _global_norm(*values))
 
 
+def _is_sparse(t):
+    return type(t).__name__ == "IndexedSlices"
+
+
 def _tensor_list(t_list):
+    """The Tensors of ``t_list`` (an IndexedSlices contributes its values, as in TF)."""
     if not isinstance(t_list, collections.abc.Sequence) or isinstance(t_list, str):
         raise TypeError(f"`t_list` should be a sequence of tensors. Received {type(t_list)}.")
-    tensors = [None if t is None else to_tensor(t) for t in t_list]
+    tensors = [None if t is None else t.values if _is_sparse(t) else to_tensor(t)
+               for t in t_list]
     present = [t for t in tensors if t is not None]
     for t in present[1:]:
         if t.dtype != present[0].dtype:
@@ -98,7 +104,8 @@ def global_norm(t_list, name=None):
 
 @register("clip_by_global_norm", _clip_global, tf_name="ClipByGlobalNorm")
 def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
-    """``tf.clip_by_global_norm``: ``(clipped list, global norm)``; Nones stay None.
+    """``tf.clip_by_global_norm``: ``(clipped list, global norm)``; Nones stay None and an
+    ``IndexedSlices`` stays one (its values clipped).
 
     An infinite or nan norm makes every clipped value nan, as in TF.
     """
@@ -111,4 +118,6 @@ def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
         norm = to_tensor(use_norm, dtype) if not isinstance(use_norm, TensorLike) else use_norm
         out = apply(_clip_by_global_norm, tuple(present) + (clip, norm), (), "ClipByGlobalNorm")
     clipped = iter(out[:-1])
-    return [None if t is None else next(clipped) for t in tensors], out[-1]
+    result = [None if t is None else next(clipped) for t in tensors]
+    return [type(t)(c, t.indices, t.dense_shape) if _is_sparse(t) else c
+            for t, c in zip(t_list, result)], out[-1]

@@ -293,6 +293,9 @@ MISSING_KERNELS = {
     "LowerBound": ("complex64", "complex128", "bool"),
     "UpperBound": ("complex64", "complex128", "bool"),
     "MatrixBandPart": ("string",),
+    "Erfinv": ("float16",), "Ndtri": ("float16",), "Dawsn": ("float16",),
+    "Expint": ("float16",), "Rint": ("float16",), "Igamma": ("float16",),
+    "Igammac": ("float16",), "TruncateMod": ("float16",),
 }
 
 
@@ -368,8 +371,10 @@ def unary(name, fn, *, float_only=False, domain=None, tf_name=None, differentiab
     fn = _fast(fn)
     allowed = float_only if isinstance(float_only, str) else _FLOAT_TYPES
     fast_kinds = _FLOAT_KINDS if float_only else "fciuVb" if bool_ok else "fciuV"
+    fast_kinds = "" if tf_name in MISSING_KERNELS else fast_kinds
 
     def check(x):
+        no_kernel(x.dtype, tf_name)
         if float_only:
             require_inexact(x, tf_name, allowed)
         elif not bool_ok:
@@ -419,10 +424,13 @@ def binary(name, fn, *, tf_name=None, differentiable=True, domain=None, float_on
     fn = _fast(fn)
     allowed = float_only if isinstance(float_only, str) else _FLOAT_TYPES
 
+    missing = tf_name in MISSING_KERNELS
+
     def api(x, y, name=None):
-        if _same_dtype_fast(x, y, float_only):
+        if not missing and _same_dtype_fast(x, y, float_only):
             return _apply_fast(fn, (x, y), tf_name, differentiable)
         x, y = match(x, y, tf_name, strict)
+        no_kernel(dtype_of(x) or dtype_of(y), tf_name)
         if float_only:
             require_inexact(to_tensor(x) if dtype_of(x) else to_tensor(y), tf_name, allowed)
         return apply(fn, (x, y), _NO_ATTRS, tf_name, differentiable)

@@ -662,23 +662,47 @@ def _concrete(given, tensor, op_name, what):
             f"array.") from None
 
 
-@register("segment_sum", _segment_sum, tf_name="SegmentSum")
-def segment_sum(data, segment_ids, name=None):
-    """``tf.math.segment_sum``: sums rows of ``data`` by sorted ``segment_ids``."""
+def _sorted_segments(data, segment_ids, op_name):
+    """``data``, the ids Tensor and the segment count for a sorted segment op, checked as TF."""
     data = to_tensor(data)
-    ids, values = _segment_ids(segment_ids, "SegmentSum")
+    ids, values = _segment_ids(segment_ids, op_name)
     if values.ndim != 1 or data.ndim < 1 or values.shape[0] != data.shape[0]:
         raise errors.InvalidArgumentError(None, None, (
-            "segment_ids should be the same size as dimension 0 of input. [Op:SegmentSum] "
+            f"segment_ids should be the same size as dimension 0 of input. [Op:{op_name}] "
             "name: "))
     num = int(values.max()) + 1 if values.size else 0
     if values.size and values[0] < 0:
         raise errors.InvalidArgumentError(None, None, (
             f"Segment id {values[0]} out of range [0, {num}), possibly because 'segment_ids' "
-            f"input is not sorted. [Op:SegmentSum] name: "))
+            f"input is not sorted. [Op:{op_name}] name: "))
     if np.any(np.diff(values) < 0):
         raise errors.InvalidArgumentError(None, None, (
-            "segment ids are not increasing [Op:SegmentSum] name: "))
+            f"segment ids are not increasing [Op:{op_name}] name: "))
+    return data, ids, num
+
+
+def _unsorted_segments(data, segment_ids, num_segments, op_name):
+    """``data``, the ids Tensor and ``num_segments`` for an unsorted segment op, as TF."""
+    data = to_tensor(data)
+    num = static_int(num_segments, "num_segments", op_name=op_name)
+    ids, values = _segment_ids(segment_ids, op_name)
+    if tuple(data.shape[:values.ndim]) != values.shape:
+        raise errors.InvalidArgumentError(None, None, (
+            f"data.shape = {dims_str(data)} does not start with segment_ids.shape = "
+            f"{dims_str(values.shape)} [Op:{op_name}] name: "))
+    num = int(np.int64(num).astype(np.int32))  # TF's kernel reads it as int32: 2**40 wraps to 0
+    bad = np.flatnonzero(values.reshape(-1) >= num)
+    if bad.size:
+        raise errors.InvalidArgumentError(None, None, (
+            f"segment_ids[{bad[0]}] = {values.reshape(-1)[bad[0]]} is out of range [0, {num}) "
+            f"[Op:{op_name}] name: "))
+    return data, ids, num
+
+
+@register("segment_sum", _segment_sum, tf_name="SegmentSum")
+def segment_sum(data, segment_ids, name=None):
+    """``tf.math.segment_sum``: sums rows of ``data`` by sorted ``segment_ids``."""
+    data, ids, num = _sorted_segments(data, segment_ids, "SegmentSum")
     static = attrs(num_segments=num, sorted_ids=True)
     return apply(_segment_sum, (data, ids), static, "SegmentSum")
 
@@ -686,19 +710,7 @@ def segment_sum(data, segment_ids, name=None):
 @register("unsorted_segment_sum", _segment_sum, tf_name="UnsortedSegmentSum")
 def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
     """``tf.math.unsorted_segment_sum``; negative ids are dropped, as in TF."""
-    data = to_tensor(data)
-    num = static_int(num_segments, "num_segments", op_name="UnsortedSegmentSum")
-    ids, values = _segment_ids(segment_ids, "UnsortedSegmentSum")
-    if tuple(data.shape[:values.ndim]) != values.shape:
-        raise errors.InvalidArgumentError(None, None, (
-            f"data.shape = {dims_str(data)} does not start with segment_ids.shape = "
-            f"{dims_str(values.shape)} [Op:UnsortedSegmentSum] name: "))
-    num = int(np.int64(num).astype(np.int32))  # TF's kernel reads it as int32: 2**40 wraps to 0
-    bad = np.flatnonzero(values.reshape(-1) >= num)
-    if bad.size:
-        raise errors.InvalidArgumentError(None, None, (
-            f"segment_ids[{bad[0]}] = {values.reshape(-1)[bad[0]]} is out of range [0, {num}) "
-            f"[Op:UnsortedSegmentSum] name: "))
+    data, ids, num = _unsorted_segments(data, segment_ids, num_segments, "UnsortedSegmentSum")
     static = attrs(num_segments=num, sorted_ids=False)
     return apply(_segment_sum, (data, ids), static, "UnsortedSegmentSum")
 

@@ -31,6 +31,8 @@ def _array(x):
         return x._value
     if isinstance(x, TensorLike):
         return x._tensor._value
+    if type(x).__name__ == "IndexedSlices":  # its dense tensor, as Keras's update reads it
+        return convert_to_tensor(x)._value
     return np.asarray(x, np.float32)
 
 
