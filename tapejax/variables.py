@@ -62,6 +62,13 @@ def variable_creator_scope(variable_creator):
         del stack[len(stack) - 1 - stack[::-1].index(variable_creator)]
 
 
+def _scoped(name):
+    """``name`` under the active ``tf.name_scope`` (``a/b/name``), as TF names a Variable."""
+    from .module import get_current_name_scope  # module.py imports this module
+    scope = get_current_name_scope()
+    return f"{scope}/{name}" if scope else name
+
+
 class _VariableMeta(type):
     """``Variable(...)`` goes through the active variable creators (TF's ``VariableMetaclass``)."""
 
@@ -114,7 +121,7 @@ class Variable(TensorLike, metaclass=_VariableMeta):
                              f"{constraint!r}")
         value = convert_to_tensor(initial_value, dtype=dtype)
         self._stored = Tensor(value._value)
-        self._name = "Variable" if name is None else str(name)
+        self._name = _scoped("Variable" if name is None else str(name))
         if synchronization == VariableSynchronization.ON_READ and trainable:
             raise ValueError("Synchronization value can be set to VariableSynchronization.ON_READ "
                              "only for non-trainable variables. You have specified trainable=True "
