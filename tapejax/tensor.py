@@ -5,6 +5,7 @@ float32, Python ints int32 unless they need int64, NumPy arrays keep their dtype
 operator mixin shared with ``Variable``: every operator dispatches through the op table by name.
 """
 import sys
+import weakref
 
 import jax
 import jax.numpy as jnp
@@ -233,6 +234,13 @@ class Tensor(TensorLike):
     def __jax_array__(self):
         return self._value
 
+    def __getattr__(self, name):
+        """``assign`` exists on what ``variable[key]`` returned (TF's sliced assignment)."""
+        entry = SLICES.get(id(self)) if name == "assign" else None
+        if entry is None or entry[0]() is not self:
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+        return entry[1]
+
     def __hash__(self):
         raise TypeError(errors.TENSOR_UNHASHABLE)
 
@@ -247,6 +255,20 @@ class Tensor(TensorLike):
         body = np.array_repr(np.asarray(self._value)) if self._value.ndim else str(self.numpy())
         sep = "\n" if "\n" in body else ""
         return f"<tf.Tensor: shape={self.shape}, dtype={self.dtype.name}, numpy={sep}{body}>"
+
+
+# id(tensor) -> (weak reference to it, its ``assign``) for the Tensors ``variable[key]`` made.
+SLICES = {}
+
+
+def remember_slice(tensor, assign):
+    """Gives ``tensor`` (a Variable's slice) an ``assign`` method while it lives."""
+    key = id(tensor)
+
+    def forget(ref):
+        if SLICES.get(key, (None,))[0] is ref:
+            del SLICES[key]
+    SLICES[key] = (weakref.ref(tensor, forget), assign)
 
 
 _VALUE_SLOT = Tensor.__dict__["_value"]
