@@ -189,12 +189,12 @@ def _adopt(value, dtype, op_name, index, strict):
 
 
 def padding_tensor(value, dtype):
-    """A fill value (``padding_value``, ``constant_values``) of ``dtype``; TF casts a Python
-    value it does not convert (the default 0 for a bool tensor)."""
+    """A fill value (``padding_value``, ``constant_values``) of ``dtype``; for a bool tensor TF
+    casts a number it does not convert (the default 0)."""
     try:
         return to_tensor(value, dtype)
     except TypeError:
-        if _is_text(value):
+        if _is_text(value) or not dtype.is_bool:
             raise
         return to_tensor(np.asarray(value).astype(dtype.as_numpy_dtype))
 
