@@ -32,8 +32,8 @@ def get_current_name_scope():
 class name_scope:  # noqa: N801 - TF's name
     """``tf.name_scope`` (TF2): a context manager stacking ``name/`` onto the current scope.
 
-    A name ending in ``/`` is absolute, as in TF. Scopes name Modules' scopes only: tapejax
-    Variables and Tensors keep their own names.
+    A name ending in ``/`` is absolute, as in TF. Variables created inside are named
+    ``scope/name:0``, as in TF; Tensors have no names in eager mode.
 
     >>> import tapejax as tf
     >>> with tf.name_scope("outer"):

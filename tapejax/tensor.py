@@ -5,6 +5,7 @@ float32, Python ints int32 unless they need int64, NumPy arrays keep their dtype
 operator mixin shared with ``Variable``: every operator dispatches through the op table by name.
 """
 import sys
+import weakref
 
 import jax
 import jax.numpy as jnp
@@ -42,34 +43,84 @@ def _op(name):
     return OPS[name].api
 
 
+def _bool_multiply(x, y):
+    """TF's ``*`` with a bool Tensor operand: both cast to int32, multiplied, cast to bool."""
+    if _is_bool(x) or _is_bool(y):
+        cast = _op("cast")
+        return cast(_op("multiply")(cast(x, dtypes.int32), cast(y, dtypes.int32)), dtypes.bool)
+    return _op("multiply")(x, y)
+
+
+def _is_bool(value):
+    return isinstance(value, TensorLike) and value.dtype.is_bool
+
+
+def _operator(op_name, reflected, fn=None):
+    """``tensor OP other`` as TF's operators run it: the op, and when that raises ``TypeError``
+    or ``ValueError``, ``other``'s reflected operator if its type has one (a NumPy value then
+    computes the result in NumPy), the op's own error again when that fails too."""
+    def method(self, other):
+        try:
+            return fn(self, other) if fn is not None else _op(op_name)(self, other)
+        except (TypeError, ValueError) as error:
+            if not hasattr(type(other), reflected):
+                raise
+            try:
+                out = getattr(other, reflected)(self)
+            except (TypeError, ValueError):
+                raise error from None
+            if out is NotImplemented:
+                raise
+            return out
+    method.__name__ = reflected.replace("__r", "__", 1)
+    return method
+
+
+def _reflected(op_name, fn=None):
+    """``other OP tensor`` for a non-Tensor ``other``: TF converts it to the tensor's dtype
+    first (its ``TypeError`` when it cannot), then runs the op."""
+    def method(self, other):
+        value = operand(other, self.dtype)
+        return fn(value, self) if fn is not None else _op(op_name)(value, self)
+    return method
+
+
 class TensorLike:
     """Operators shared by ``Tensor`` and ``Variable``; each one is a table op (TF's mapping)."""
 
     __slots__ = ()
     __array_priority__ = 100
 
-    def __add__(self, other): return _op("add")(self, other)
-    def __radd__(self, other): return _op("add")(other, self)
-    def __sub__(self, other): return _op("subtract")(self, other)
-    def __rsub__(self, other): return _op("subtract")(other, self)
-    def __mul__(self, other): return _op("multiply")(self, other)
-    def __rmul__(self, other): return _op("multiply")(other, self)
-    def __truediv__(self, other): return _op("truediv")(self, other)
-    def __rtruediv__(self, other): return _op("truediv")(other, self)
-    def __floordiv__(self, other): return _op("floordiv")(self, other)
-    def __rfloordiv__(self, other): return _op("floordiv")(other, self)
-    def __mod__(self, other): return _op("floormod")(self, other)
-    def __rmod__(self, other): return _op("floormod")(other, self)
-    def __pow__(self, other): return _op("pow")(self, other)
-    def __rpow__(self, other): return _op("pow")(other, self)
-    def __matmul__(self, other): return _op("matmul")(self, other)
-    def __rmatmul__(self, other): return _op("matmul")(other, self)
-    def __and__(self, other): return _op("bitwise_and_op")(self, other)
-    def __rand__(self, other): return _op("bitwise_and_op")(other, self)
-    def __or__(self, other): return _op("bitwise_or_op")(self, other)
-    def __ror__(self, other): return _op("bitwise_or_op")(other, self)
-    def __xor__(self, other): return _op("bitwise_xor_op")(self, other)
-    def __rxor__(self, other): return _op("bitwise_xor_op")(other, self)
+    __add__ = _operator("add", "__radd__")
+    __sub__ = _operator("subtract", "__rsub__")
+    __truediv__ = _operator("truediv", "__rtruediv__")
+    __floordiv__ = _operator("floordiv", "__rfloordiv__")
+    __mod__ = _operator("floormod", "__rmod__")
+    __pow__ = _operator("pow", "__rpow__")
+    __matmul__ = _operator("matmul", "__rmatmul__")
+    __and__ = _operator("bitwise_and_op", "__rand__")
+    __or__ = _operator("bitwise_or_op", "__ror__")
+    __xor__ = _operator("bitwise_xor_op", "__rxor__")
+    __mul__ = _operator("multiply", "__rmul__", _bool_multiply)
+
+    def __radd__(self, other):
+        value = operand(other, self.dtype)
+        if type(value) is not Tensor and not isinstance(value, TensorLike):
+            return _op("add")(self, value)  # a weak Python number; addition commutes exactly
+        return _op("add")(value, self)
+
+    def __rtruediv__(self, other):
+        return _op("truediv")(convert_to_tensor(other, self.dtype), self)
+
+    __rsub__ = _reflected("subtract")
+    __rmul__ = _reflected("multiply", _bool_multiply)
+    __rfloordiv__ = _reflected("floordiv")
+    __rmod__ = _reflected("floormod")
+    __rpow__ = _reflected("pow")
+    __rmatmul__ = _reflected("matmul")
+    __rand__ = _reflected("bitwise_and_op")
+    __ror__ = _reflected("bitwise_or_op")
+    __rxor__ = _reflected("bitwise_xor_op")
     def __invert__(self): return _op("invert_op")(self)
     def __neg__(self): return _op("negative")(self)
     def __abs__(self): return _op("abs")(self)
@@ -187,6 +238,13 @@ class Tensor(TensorLike):
     def __jax_array__(self):
         return self._value
 
+    def __getattr__(self, name):
+        """``assign`` exists on what ``variable[key]`` returned (TF's sliced assignment)."""
+        entry = SLICES.get(id(self)) if name == "assign" else None
+        if entry is None or entry[0]() is not self:
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+        return entry[1]
+
     def __hash__(self):
         raise TypeError(errors.TENSOR_UNHASHABLE)
 
@@ -201,6 +259,20 @@ class Tensor(TensorLike):
         body = np.array_repr(np.asarray(self._value)) if self._value.ndim else str(self.numpy())
         sep = "\n" if "\n" in body else ""
         return f"<tf.Tensor: shape={self.shape}, dtype={self.dtype.name}, numpy={sep}{body}>"
+
+
+# id(tensor) -> (weak reference to it, its ``assign``) for the Tensors ``variable[key]`` made.
+SLICES = {}
+
+
+def remember_slice(tensor, assign):
+    """Gives ``tensor`` (a Variable's slice) an ``assign`` method while it lives."""
+    key = id(tensor)
+
+    def forget(ref):
+        if SLICES.get(key, (None,))[0] is ref:
+            del SLICES[key]
+    SLICES[key] = (weakref.ref(tensor, forget), assign)
 
 
 _VALUE_SLOT = Tensor.__dict__["_value"]
@@ -242,6 +314,21 @@ jax.tree_util.register_pytree_node(
 
 # --- conversion ---------------------------------------------------------------------------
 _INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+_INT_RANGE = "Can't convert Python sequence with out-of-range integer to Tensor."
+# The dtypes TF converts a Python bool to; it refuses the others (int8, uint8, complex64, ...).
+_BOOL_TARGETS = frozenset(["bool", "int32", "int64", "uint64", "float16", "float32", "float64",
+                           "complex128"])
+# The dtypes TF converts a Python int of any size to.
+_BIG_INT_TARGETS = frozenset(["float16", "float32", "float64", "complex128"])
+# TF's kernel type names, used in its conversion and dtype-mismatch messages.
+_KERNEL_NAMES = {"float16": "half", "float32": "float", "float64": "double"}
+
+
+def kernel_name(dtype):
+    """``float`` for float32: the name TF's kernels and conversions give a dtype."""
+    return _KERNEL_NAMES.get(dtype.name, dtype.name)
 
 
 def infer_dtype(value):
@@ -259,6 +346,8 @@ def infer_dtype(value):
     if isinstance(value, bool):
         return dtypes.bool
     if isinstance(value, int):
+        if not _INT64_MIN <= value <= _INT64_MAX:
+            raise _conversion_error(value, _INT_RANGE)
         return dtypes.int32 if _INT32_MIN <= value <= _INT32_MAX else dtypes.int64
     if isinstance(value, float):
         return dtypes.float32
@@ -288,6 +377,8 @@ def infer_dtype(value):
               for leaf in (np.ravel(v) if isinstance(v, np.ndarray) else (v,))]
     if all(isinstance(v, (str, bytes)) for v in leaves):
         return dtypes.string
+    if all(type(v) is int for v in leaves):
+        raise _conversion_error(value, _INT_RANGE)
     if any(isinstance(v, (str, bytes)) for v in leaves):
         raise _conversion_error(value, "Can't convert Python sequence with mixed types to "
                                        "Tensor.")
@@ -383,18 +474,71 @@ def _python_to_array(value, dtype):
         name = errors.KERNEL_TYPE_NAMES.get(dtype.name, dtype.name)
         raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype=name)
                         + _argument_hint(value))
+    if type(value) is int and dtype is not None and dtype.name in _BIG_INT_TARGETS:
+        with np.errstate(over="ignore"):
+            return jnp.asarray(np.asarray(float(value), dtype.as_numpy_dtype))
     inferred = infer_dtype(value)
     if dtype is not None and (dtype is dtypes.string) != (inferred is dtypes.string) and (
             inferred is dtypes.string or np.size(_plain(value))):
         raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype=dtype.name))
     if dtype is dtypes.string or (dtype is None and inferred is dtypes.string):
         return text_array(value)
+    if isinstance(value, (np.ndarray, np.generic)):
+        return jnp.asarray(_numpy_cast(value, dtype or inferred))
+    plain = _plain(value)
     if dtype is None:
-        dtype = inferred
-    elif (dtype.is_integer or dtype.is_bool) and inferred.is_inexact and not isinstance(
-            value, (np.ndarray, np.generic)) and np.size(_plain(value)):
-        raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype=dtype.name))
-    return jnp.asarray(np.asarray(_plain(value), dtype=dtype.as_numpy_dtype))
+        if inferred == dtypes.float32:
+            _check_float32_range(value, plain)
+        return jnp.asarray(np.asarray(plain, dtype=inferred.as_numpy_dtype))
+    if np.size(plain) and ((dtype.is_integer or dtype.is_bool) and inferred.is_inexact
+                           or inferred.is_complex and not dtype.is_complex
+                           or dtype.is_bool and not inferred.is_bool
+                           or inferred.is_bool and dtype.name not in _BOOL_TARGETS):
+        raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype=kernel_name(dtype)))
+    if inferred.is_integer and dtype.is_integer:  # TF wraps Python ints as C casts do
+        return jnp.asarray(np.asarray(plain, np.int64).astype(dtype.as_numpy_dtype))
+    with np.errstate(over="ignore"):  # beyond the dtype's range: inf, as in TF
+        return jnp.asarray(np.asarray(plain, dtype=dtype.as_numpy_dtype))
+
+
+def _numpy_cast(value, dtype):
+    """A NumPy value cast to ``dtype`` as TF converts it: any NumPy dtype to any (a complex
+    value loses its imaginary part, floats are truncated, integers wrap)."""
+    array = np.asarray(value)
+    target = dtype.as_numpy_dtype
+    if array.dtype.kind == "c" and np.dtype(target).kind != "c":
+        array = array.real
+    with np.errstate(all="ignore"):
+        return array.astype(target)
+
+
+def _check_float32_range(value, plain):
+    """TF's ``ValueError`` for a Python float beyond float32's range (its message says
+    double precision)."""
+    array = np.abs(np.asarray(plain, np.float64))
+    if np.any((array > _FLOAT32_MAX) & np.isfinite(array)):
+        raise _conversion_error(value, "Can't convert Python sequence with a value out of "
+                                       "range for a double-precision float.")
+
+
+def weak_scalar(value, dtype):
+    """True for a Python number that TF converts to ``dtype`` exactly and that JAX's weak typing
+    gives the same value: it stays a Python scalar (no constant; traced under ``jax.jit``)."""
+    kind = type(value)
+    if kind is float:
+        return dtype.is_inexact
+    if kind is int:
+        return _INT32_MIN <= value <= _INT32_MAX and (
+            dtype.is_inexact or dtype == dtypes.int32 or dtype == dtypes.int64)
+    if kind is complex:
+        return dtype.is_complex
+    return kind is bool and dtype.is_bool
+
+
+def operand(value, dtype):
+    """``value`` converted to ``dtype`` as ``tf.convert_to_tensor(value, dtype)`` (TF's
+    ``TypeError`` when it cannot be), a :func:`weak_scalar` left as it is."""
+    return value if weak_scalar(value, dtype) else convert_to_tensor(value, dtype)
 
 
 def _read(value):

@@ -5,6 +5,7 @@ value the variable had while it recorded (TF sums the gradients of all reads). `
 fresh Tensor, which is why gradients never flow through an assignment (as in TF).
 """
 import contextlib
+import functools
 import inspect
 import itertools
 import threading
@@ -16,7 +17,7 @@ import numpy as np
 from . import dtypes, errors
 from ._donation import InterruptsHeld, only_holder
 from ._recording import STACK, variable_accessed
-from .tensor import Tensor, TensorLike, _to_numpy, convert_to_tensor
+from .tensor import Tensor, TensorLike, _to_numpy, convert_to_tensor, remember_slice
 from .tensor_shape import TensorShape
 
 _ids = itertools.count()
@@ -60,6 +61,22 @@ def variable_creator_scope(variable_creator):
         yield
     finally:
         del stack[len(stack) - 1 - stack[::-1].index(variable_creator)]
+
+
+def _static_key(key):
+    """A ``__getitem__`` key with Tensors replaced by their values (for ``.at[key]``)."""
+    if isinstance(key, tuple):
+        return tuple(_static_key(k) for k in key)
+    if isinstance(key, slice):
+        return slice(_static_key(key.start), _static_key(key.stop), _static_key(key.step))
+    return key.numpy() if isinstance(key, TensorLike) else key
+
+
+def _scoped(name):
+    """``name`` under the active ``tf.name_scope`` (``a/b/name``), as TF names a Variable."""
+    from .module import get_current_name_scope  # module.py imports this module
+    scope = get_current_name_scope()
+    return f"{scope}/{name}" if scope else name
 
 
 class _VariableMeta(type):
@@ -114,7 +131,7 @@ class Variable(TensorLike, metaclass=_VariableMeta):
                              f"{constraint!r}")
         value = convert_to_tensor(initial_value, dtype=dtype)
         self._stored = Tensor(value._value)
-        self._name = "Variable" if name is None else str(name)
+        self._name = _scoped("Variable" if name is None else str(name))
         if synchronization == VariableSynchronization.ON_READ and trainable:
             raise ValueError("Synchronization value can be set to VariableSynchronization.ON_READ "
                              "only for non-trainable variables. You have specified trainable=True "
@@ -141,6 +158,23 @@ class Variable(TensorLike, metaclass=_VariableMeta):
         tensor = self._tensor
         variable_accessed(self, tensor)
         return tensor
+
+    def __getitem__(self, key):
+        """``v[key]``: a read, whose ``assign(value)`` writes that slice back (TF's sliced
+        assignment; a value that does not fit raises ``InvalidArgumentError`` and leaves the
+        Variable as it was)."""
+        out = TensorLike.__getitem__(self, key)
+        remember_slice(out, functools.partial(self._assign_slice, key))
+        return out
+
+    def _assign_slice(self, key, value, name=None):
+        value = convert_to_tensor(value, dtype=self.dtype)
+        try:
+            new = self._tapejax_read()._value.at[_static_key(key)].set(value._value)
+        except (TypeError, ValueError, IndexError) as error:
+            raise errors.InvalidArgumentError(None, None, (
+                f"{error} [Op:ResourceStridedSliceAssign] name: ")) from None
+        return self.assign(new)
 
     def read_value(self):
         return self._tapejax_read()

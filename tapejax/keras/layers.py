@@ -46,6 +46,17 @@ def _pair(value, name):
     return value
 
 
+def _not_implemented(layer, **arguments):
+    """``NotImplementedError`` naming the first argument given a value tapejax does not
+    implement (regularizers, LoRA, ...): Keras accepts them, and dropping one silently would
+    change the training."""
+    for name, value in arguments.items():
+        if value is not None:
+            raise NotImplementedError(
+                f"tapejax's {type(layer).__name__} does not implement `{name}` (got {value!r}); "
+                f"leave it None (add a penalty to the loss yourself for a regularizer).")
+
+
 class Layer:
     """``tf.keras.layers.Layer``: override ``build(input_shape)`` and ``call(inputs, ...)``.
 
@@ -60,6 +71,7 @@ class Layer:
     def __init__(self, activity_regularizer=None, trainable=True, dtype=None, autocast=True,
                  name=None, **kwargs):
         self._tracking()
+        _not_implemented(self, activity_regularizer=activity_regularizer)
         input_shape = kwargs.pop("input_shape", None)
         input_dim = kwargs.pop("input_dim", None)
         kwargs.pop("batch_input_shape", None)
@@ -102,6 +114,7 @@ class Layer:
                    overwrite_with_gradient=False, name=None):
         """Creates a weight Variable of ``shape``, initialized by ``initializer``."""
         self._tracking()
+        _not_implemented(self, regularizer=regularizer)
         dtype = dtypes.as_dtype(dtype or self.dtype)
         shape = () if shape is None else tuple(int(d) for d in shape)
         if initializer is None:
@@ -251,7 +264,9 @@ class Dense(Layer):
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, lora_rank=None, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        _not_implemented(self, kernel_regularizer=kernel_regularizer,
+                         bias_regularizer=bias_regularizer, lora_rank=lora_rank)
         if not isinstance(units, int) or units <= 0:
             raise ValueError("Received an invalid value for `units`, expected a positive "
                              f"integer. Received: units={units}")
@@ -287,7 +302,9 @@ class Conv2D(Layer):
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        _not_implemented(self, kernel_regularizer=kernel_regularizer,
+                         bias_regularizer=bias_regularizer)
         if groups != 1:
             raise NotImplementedError("tapejax's Conv2D supports groups=1 only.")
         self.filters = filters
@@ -400,6 +417,8 @@ class Embedding(Layer):
                  weights=None, lora_rank=None, **kwargs):
         kwargs.pop("input_length", None)
         super().__init__(**kwargs)
+        _not_implemented(self, embeddings_regularizer=embeddings_regularizer, weights=weights,
+                         lora_rank=lora_rank)
         self.input_dim, self.output_dim = input_dim, output_dim
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_constraint = embeddings_constraint
@@ -438,6 +457,9 @@ class LayerNormalization(Layer):
                  gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
                  **kwargs):
         super().__init__(**kwargs)
+        _not_implemented(self, beta_regularizer=beta_regularizer,
+                         gamma_regularizer=gamma_regularizer, beta_constraint=beta_constraint,
+                         gamma_constraint=gamma_constraint)
         if rms_scaling:
             raise NotImplementedError("tapejax's LayerNormalization has no rms_scaling.")
         self.axis, self.epsilon, self.center, self.scale = axis, epsilon, center, scale
@@ -474,6 +496,9 @@ class BatchNormalization(Layer):
                  gamma_constraint=None, synchronized=False, **kwargs):
         kwargs.pop("renorm", None)
         super().__init__(**kwargs)
+        _not_implemented(self, beta_regularizer=beta_regularizer,
+                         gamma_regularizer=gamma_regularizer, beta_constraint=beta_constraint,
+                         gamma_constraint=gamma_constraint)
         self.axis, self.momentum, self.epsilon = axis, momentum, epsilon
         self.center, self.scale = center, scale
         self._initializers = [initializers.get(i) for i in (

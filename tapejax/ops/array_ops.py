@@ -15,8 +15,8 @@ from ..tensor import Tensor, TensorLike, _is_text, constant
 from ..tensor_shape import TensorShape
 from ._fuse import fused
 from .math_ops import identity
-from .core import (apply, attr_int, attrs, broadcast_shapes, dims_str, dtype_of, int_array,
-                   match, no_kernel, register, reject_text, select_rank_limit, static_int,
+from .core import (apply, attr_int, attrs, broadcast_shapes, dims_str, dtype_of, int_array, match,
+                   no_kernel, padding_tensor, register, reject_text, select_rank_limit, static_int,
                    tf_type_name, to_tensor)
 
 
@@ -691,7 +691,7 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
         if mode == "CONSTANT":
             return Tensor(np.pad(x.numpy(), paddings, constant_values=fill))
         return Tensor(np.pad(x.numpy(), paddings, mode=mode.lower()))
-    fill = constant(constant_values, x.dtype).numpy().item()
+    fill = padding_tensor(constant_values, x.dtype).numpy().item()
     return apply(_pad, (x,), attrs(paddings=paddings, mode=mode.lower(), constant_values=fill),
                  op_name)
 

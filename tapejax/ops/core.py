@@ -15,7 +15,7 @@ from . import host
 from .._recording import STACK, record
 from .._registry import OpDef, register as _register
 from ..tensor import (Tensor, TensorLike, _argument_hint, _is_text, _plain, constant,
-                      infer_dtype, is_text, raw_value)
+                      infer_dtype, is_text, kernel_name, raw_value, weak_scalar)
 from ..tensor_shape import TensorShape
 
 _NO_ATTRS = ()
@@ -23,15 +23,12 @@ _OBJECT = np.dtype(object)
 _LAZY = _lazy.SETTINGS
 _LazyTensor = _lazy.LazyTensor
 
-# TF's kernel type names, used in its dtype-mismatch messages.
-_TF_TYPE_NAMES = {"float16": "half", "float32": "float", "float64": "double"}
 _FLOAT_TYPES = "bfloat16, half, float, double, complex64, complex128"
 _NUMERIC_TYPES = ("bfloat16, half, float, double, int8, int16, int32, int64, uint8, uint16, "
                   "uint32, uint64, complex64, complex128")
 
 
-def tf_type_name(dtype):
-    return _TF_TYPE_NAMES.get(dtype.name, dtype.name)
+tf_type_name = kernel_name
 
 
 def attrs(**kwargs):
@@ -202,49 +199,69 @@ def dtype_of(x):
     return None
 
 
+def _tensor_dtype(x):
+    """The dtype of a Tensor or Variable (or a JAX array); None for the values TF converts."""
+    if isinstance(x, TensorLike):
+        return x.dtype
+    if isinstance(x, jax.Array):
+        return dtypes.from_numpy(x.dtype)
+    return None
+
+
 def _adopt(value, dtype, op_name, index, strict):
-    """A Python value taking the dtype of the other operand (TF's binary-op conversion).
+    """A non-Tensor operand converted to the other operand's ``dtype``, as TF converts it.
 
-    ``strict``: TF converts the value to that dtype (a ``TypeError`` when it cannot, as for a
-    string), instead of converting it alone and failing in the kernel (``tf.add``).
+    ``strict``: ``convert_to_tensor(value, dtype)``, TF's ``TypeError`` (or ``ValueError``)
+    when it cannot. Otherwise ``dtype`` is only a hint (``tf.add``, ``+``): a value that does not
+    convert is converted alone and the kernel reports the mismatch (``InvalidArgumentError``).
+    A Python number that JAX keeps weakly typed with the same result stays a Python scalar.
     """
-    if dtype is dtypes.string:
-        if _is_text(value):
-            return constant(value)
-        if strict:
-            raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype="string")
-                            + _argument_hint(value))
-        raise errors.InvalidArgumentError(None, None, errors.DTYPE_MISMATCH.format(
-            op=op_name, index=index, expected="string", got=tf_type_name(infer_dtype(value)))
-            + _argument_hint(value))
-    if _is_text(value):  # strict: TF converts it to ``dtype``; else alone, to a string
-        if strict:
-            raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype=tf_type_name(dtype))
-                            + _argument_hint(value))
-        raise errors.InvalidArgumentError(None, None, errors.DTYPE_MISMATCH.format(
-            op=op_name, index=index, expected=tf_type_name(dtype), got="string")
-            + _argument_hint(value))
-    if type(value) in _SCALARS:
-        kind = infer_dtype(value)
-        if (kind.is_inexact and not dtype.is_inexact) or (kind.is_complex and not dtype.is_complex) \
-                or (dtype.is_bool and not kind.is_bool):
-            if strict:
-                raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype=dtype.name))
-            raise errors.InvalidArgumentError(None, None, errors.DTYPE_MISMATCH.format(
-                op=op_name, index=index, expected=tf_type_name(dtype), got=tf_type_name(kind)))
-        return value  # JAX keeps a Python scalar weakly typed: it adopts the tensor's dtype
-    inferred = infer_dtype(value) if not isinstance(value, (np.ndarray, np.generic)) else None
-    if inferred is not None and inferred.is_inexact and not dtype.is_inexact:
-        if strict:
-            raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype=dtype.name))
-        raise errors.InvalidArgumentError(None, None, errors.DTYPE_MISMATCH.format(
-            op=op_name, index=index, expected=tf_type_name(dtype), got=tf_type_name(inferred)))
-    return constant(value, dtype)
+    if strict and _is_text(value):
+        raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype=tf_type_name(dtype))
+                        + _argument_hint(value))
+    if strict:
+        return value if weak_scalar(value, dtype) else constant(value, dtype)
+    return _mismatch(hint(value, dtype), dtype, op_name, index)
 
 
-def match(x, y, op_name, strict=False):
-    """Both operands of a binary op with one dtype, as TF: no implicit promotion."""
-    dx, dy = dtype_of(x), dtype_of(y)
+def padding_tensor(value, dtype):
+    """A fill value (``padding_value``, ``constant_values``) of ``dtype``; for a bool tensor TF
+    casts a number it does not convert (the default 0)."""
+    try:
+        return to_tensor(value, dtype)
+    except TypeError:
+        if _is_text(value) or not dtype.is_bool:
+            raise
+        return to_tensor(np.asarray(value).astype(dtype.as_numpy_dtype))
+
+
+def hint(value, dtype):
+    """``tf.convert_to_tensor(value, dtype_hint=dtype)``: ``dtype`` when the value converts to
+    it, else its own (a :func:`weak_scalar` stays a Python scalar)."""
+    if weak_scalar(value, dtype):
+        return value
+    try:
+        return constant(value, dtype)
+    except (TypeError, ValueError):
+        return constant(value)
+
+
+def _mismatch(tensor, expected, op_name, index):
+    """``tensor`` when its dtype is ``expected``, else the kernel's ``InvalidArgumentError``."""
+    if isinstance(tensor, TensorLike) and tensor.dtype != expected:
+        raise errors.InvalidArgumentError(None, None, errors.DTYPE_MISMATCH.format(
+            op=op_name, index=index, expected=tf_type_name(expected),
+            got=tf_type_name(tensor.dtype)))
+    return tensor
+
+
+def match(x, y, op_name, strict=False, first_alone=False):
+    """Both operands of a binary op with one dtype, as TF: no implicit promotion.
+
+    A non-Tensor operand (Python or NumPy value, list) takes the Tensor operand's dtype (see
+    :func:`_adopt`); ``first_alone``: a non-Tensor ``x`` is converted alone (``tf.add``).
+    """
+    dx, dy = _tensor_dtype(x), _tensor_dtype(y)
     if dx is not None and dy is not None:
         if dx != dy:
             raise errors.InvalidArgumentError(None, None, errors.DTYPE_MISMATCH.format(
@@ -253,6 +270,9 @@ def match(x, y, op_name, strict=False):
     if dx is not None:
         return to_tensor(x), _adopt(y, dx, op_name, 1, strict)
     if dy is not None:
+        if first_alone:
+            x = constant(x)
+            return x, _mismatch(to_tensor(y), x.dtype, op_name, 1)
         return _adopt(x, dy, op_name, 0, strict), to_tensor(y)
     if strict and _is_text(x) and not _is_text(y):  # x would be a string tensor
         raise TypeError(errors.CANNOT_CONVERT.format(value=y, dtype="string")
@@ -287,6 +307,7 @@ def bool_input(value):
 # TF kernels missing for some dtypes on CPU: TF raises ``NotFoundError`` before any other check.
 _INTEGER_NAMES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
 MISSING_KERNELS = {
+    "FloorDiv": ("complex64", "complex128"),
     "AvgPool3D": ("float16", "float64"),
     "Multinomial": _INTEGER_NAMES, "StatelessMultinomial": _INTEGER_NAMES,
     "TensorScatterAdd": ("bool",), "TensorScatterSub": ("bool",),
@@ -324,16 +345,16 @@ def require_inexact(x, op_name, allowed=_FLOAT_TYPES):
     """TF's kernel-type error for an integer or bool input (or a complex one where ``allowed``,
     TF's list for the op, has no complex type)."""
     if not x.dtype.is_inexact or (x.dtype.is_complex and "complex" not in allowed):
-        raise _type_not_allowed(x.dtype, op_name, allowed)
+        raise type_not_allowed(x.dtype, op_name, allowed)
 
 
 def require_numeric(x, op_name, allowed=_NUMERIC_TYPES):
     """TF's kernel-type error for a bool input to a numeric op (``tf.abs``, ``tf.reduce_sum``)."""
     if x.dtype.is_bool or x.dtype is dtypes.string:
-        raise _type_not_allowed(x.dtype, op_name, allowed)
+        raise type_not_allowed(x.dtype, op_name, allowed)
 
 
-def _type_not_allowed(dtype, op_name, allowed):
+def type_not_allowed(dtype, op_name, allowed):
     return errors.InvalidArgumentError(None, None, (
         f"Value for attr 'T' of {tf_type_name(dtype)} is not in the list of allowed values: "
         f"{allowed} [Op:{op_name}] name: "))
@@ -393,46 +414,64 @@ def unary(name, fn, *, float_only=False, domain=None, tf_name=None, differentiab
                     float_only=bool(float_only), tf_name=tf_name)(api)
 
 
-def _same_dtype_fast(x, y, float_only):
-    """True when TF's dtype rule obviously holds: the common Tensor/Python-scalar cases."""
+_KERNEL_DTYPES = {"half": np.float16, "float": np.float32, "double": np.float64,
+                  "bfloat16": jnp.bfloat16}
+
+
+def _kernel_dtypes(types):
+    """The NumPy dtypes of TF's list of allowed kernel types (``"half, float, double"``)."""
+    return frozenset(np.dtype(_KERNEL_DTYPES.get(n, n)) for n in types.split(", "))
+
+
+def _same_dtype_fast(x, y, ok, strict=True):
+    """True when TF's dtype rule obviously holds: the common Tensor/Python-scalar cases of a
+    dtype in ``ok`` (None: any), and a Python scalar ``x`` only for ``strict`` ops."""
     tx = type(x)
     if tx is Tensor or tx is _LazyTensor:
         dtype = raw_value(x).dtype
-        kind = dtype.kind
-        if float_only and kind not in _FLOAT_KINDS:
+        if ok is not None and dtype not in ok:
             return False
+        kind = dtype.kind
         ty = type(y)
         if ty is Tensor or ty is _LazyTensor:
             return raw_value(y).dtype == dtype and kind != "O"
         if ty is float:
             return kind in _FLOAT_KINDS
-        return ty is int and kind in "fciuV"
+        return ty is int and -2**31 <= y < 2**31 and (
+            kind in _FLOAT_KINDS or kind == "i" and dtype.itemsize >= 4)
     ty = type(y)
-    if ty is Tensor or ty is _LazyTensor:
-        return _same_dtype_fast(y, x, float_only)
+    if strict and (ty is Tensor or ty is _LazyTensor):
+        return _same_dtype_fast(y, x, ok)
     return False
 
 
 def binary(name, fn, *, tf_name=None, differentiable=True, domain=None, float_only=False,
-           strict=True, doc=None):
+           types=None, strict=True, doc=None):
     """A two-input broadcasting op ``name(x, y, name=None)`` with TF's dtype rule.
 
-    ``strict=False`` for ``tf.add``, which converts a Python operand alone (TF's kernel error,
-    ``InvalidArgumentError``, instead of a ``TypeError`` from converting it to the other dtype).
+    ``float_only`` as for :func:`unary`; ``types`` is TF's list of allowed types for the other
+    ops (None: every dtype). ``strict=False`` for ``tf.add``, which converts ``x`` alone and
+    ``y`` with ``x``'s dtype as a hint only (TF's kernel error, ``InvalidArgumentError``,
+    instead of a ``TypeError`` from converting a value to the other dtype).
     """
     tf_name = tf_name or name.title().replace("_", "")
     fn = _fast(fn)
-    allowed = float_only if isinstance(float_only, str) else _FLOAT_TYPES
+    allowed = float_only if isinstance(float_only, str) else _FLOAT_TYPES if float_only else types
+    ok = None if allowed is None else _kernel_dtypes(allowed) - {
+        np.dtype(n) for n in MISSING_KERNELS.get(tf_name, ())}
 
     missing = tf_name in MISSING_KERNELS
 
     def api(x, y, name=None):
-        if not missing and _same_dtype_fast(x, y, float_only):
+        if not missing and _same_dtype_fast(x, y, ok, strict):
             return _apply_fast(fn, (x, y), tf_name, differentiable)
-        x, y = match(x, y, tf_name, strict)
-        no_kernel(dtype_of(x) or dtype_of(y), tf_name)
-        if float_only:
-            require_inexact(to_tensor(x) if dtype_of(x) else to_tensor(y), tf_name, allowed)
+        x, y = match(x, y, tf_name, strict, first_alone=not strict)
+        dtype = (x if isinstance(x, TensorLike) else y).dtype
+        if missing:
+            no_kernel(dtype, tf_name)
+        if ok is not None and np.dtype(dtype.as_numpy_dtype) not in ok:
+            no_kernel(dtype, tf_name)
+            raise type_not_allowed(dtype, tf_name, allowed)
         return apply(fn, (x, y), _NO_ATTRS, tf_name, differentiable)
     api.__doc__ = doc or f"Elementwise ``tf.math.{name}`` with broadcasting, on JAX."
     return register(name, fn, kind="binary", differentiable=differentiable, domain=domain,

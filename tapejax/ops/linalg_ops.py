@@ -13,7 +13,7 @@ from jax import lax
 
 from .. import dtypes, errors
 from ..tensor import Tensor, TensorLike, _is_text
-from .core import (apply, attrs, dims_str, int_array, match, no_kernel, register,
+from .core import (apply, attrs, dims_str, int_array, match, no_kernel, padding_tensor, register,
                    reject_text, require_inexact, require_numeric, static_int, to_tensor)
 from .math_ops import _abs, _max, _pow, _sqrt, matmul_shapes
 
@@ -412,7 +412,7 @@ def diag_part(input, name="diag_part", k=0, padding_value=0,  # noqa: A002 - TF'
     if lo > hi:
         raise _invalid("lower_diag_index must not be larger than upper_diag_index: "
                        f"{lo} > {hi}", "MatrixDiagPartV3")
-    padding = to_tensor(padding_value, x.dtype)
+    padding = padding_tensor(padding_value, x.dtype)
     static = attrs(lo=lo, hi=hi, align=align, single=single)
     return apply(_diag_part, (x, padding), static, "MatrixDiagPartV3")
 
@@ -454,7 +454,7 @@ def diag(diagonal, name="diag", k=0, num_rows=-1, num_cols=-1, padding_value=0,
         raise _invalid(f"The number of rows or columns is not consistent with the specified "
                        f"d_lower, d_upper, and diagonal: num_rows = {rows}, num_cols = {cols}",
                        "MatrixDiagV3")
-    padding = to_tensor(padding_value, d.dtype)
+    padding = padding_tensor(padding_value, d.dtype)
     static = attrs(lo=lo, hi=hi, rows=rows, cols=cols, align=align, single=single)
     return apply(_diag, (d, padding), static, "MatrixDiagV3")
 

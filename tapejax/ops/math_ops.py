@@ -15,10 +15,10 @@ from jax import lax
 
 from .. import dtypes, errors
 from ..tensor import Tensor, TensorLike, _is_text
-from .core import (apply, as_dtype, attrs, binary, bool_input, dims_str, dtype_of, match,
+from .core import (apply, as_dtype, attrs, binary, bool_input, dims_str, dtype_of, hint, match,
                    normalize_axis, reduction, register, reject_text, require_inexact,
                    require_numeric, select_rank_limit, static_int, tf_type_name, to_tensor,
-                   unary)
+                   type_not_allowed, unary)
 
 # TF's lists of allowed kernel types, quoted in its error for an integer input.
 _REAL = "bfloat16, half, float, double"
@@ -146,7 +146,8 @@ def _log_sigmoid(x):
 
 
 def _squared_difference(x, y):
-    return jnp.square(x - y)
+    diff = x - y
+    return diff * jnp.conj(diff) if jnp.iscomplexobj(diff) else jnp.square(diff)  # TF's |x-y|^2
 
 
 # --- unary --------------------------------------------------------------------------------
@@ -240,14 +241,33 @@ logical_or = _logical("logical_or", jnp.logical_or, "LogicalOr", 2)
 logical_xor = _logical("logical_xor", jnp.logical_xor, "LogicalOr", 2)  # TF builds it from Or
 
 # --- binary -------------------------------------------------------------------------------
-add = binary("add", jnp.add, tf_name="AddV2", strict=False)
-subtract = binary("subtract", jnp.subtract, tf_name="Sub")
-multiply = binary("multiply", jnp.multiply, tf_name="Mul")
-maximum = binary("maximum", _maximum,
+# TF's lists of allowed kernel types, in the order of its messages.
+_ADD_TYPES = ("bfloat16, half, float, double, uint8, uint16, uint32, uint64, int8, int16, int32, "
+              "int64, complex64, complex128")
+_SUB_TYPES = ("bfloat16, half, float, double, uint8, int8, uint16, int16, int32, int64, "
+              "complex64, complex128, uint32, uint64")
+_MUL_TYPES = ("bfloat16, half, float, double, uint8, int8, uint16, int16, int32, uint32, uint64, "
+              "int64, complex64, complex128")
+_MAX_TYPES = ("bfloat16, half, float, double, int8, uint8, int16, uint16, int32, uint32, int64, "
+              "uint64")
+_COMPARE_TYPES = ("float, double, int32, uint8, int16, int8, int64, bfloat16, uint16, half, "
+                  "uint32, uint64")
+_FLOORDIV_TYPES = ("bfloat16, half, float, double, uint8, int8, uint16, int16, int32, uint32, "
+                   "uint64, int64, complex64, complex128")
+_FLOORMOD_TYPES = ("int8, int16, int32, int64, uint8, uint16, uint32, uint64, bfloat16, half, "
+                   "float, double")
+_SQUARED_DIFFERENCE_TYPES = "bfloat16, half, float, double, int32, int64, complex64, complex128"
+_POW_TYPES = "bfloat16, float, half, double, int8, int16, int32, int64, complex64, complex128"
+
+add = binary("add", jnp.add, tf_name="AddV2", types=_ADD_TYPES, strict=False)
+subtract = binary("subtract", jnp.subtract, tf_name="Sub", types=_SUB_TYPES)
+multiply = binary("multiply", jnp.multiply, tf_name="Mul", types=_MUL_TYPES)
+maximum = binary("maximum", _maximum, types=_MAX_TYPES,
                  doc="``tf.math.maximum``; where x == y the whole gradient goes to x, as in TF.")
-minimum = binary("minimum", _minimum,
+minimum = binary("minimum", _minimum, types=_MAX_TYPES,
                  doc="``tf.math.minimum``; where x == y the whole gradient goes to x, as in TF.")
-squared_difference = binary("squared_difference", _squared_difference)
+squared_difference = binary("squared_difference", _squared_difference,
+                            types=_SQUARED_DIFFERENCE_TYPES)
 atan2 = binary("atan2", jnp.arctan2, float_only=_REAL)
 xlogy = binary("xlogy", _xlogy, float_only=_XLOGY_TYPES, domain=(0.1, 4.0),
                doc="``tf.math.xlogy``: 0 where x == 0, with TF's zero gradients there.")
@@ -266,24 +286,27 @@ def multiply_no_nan(x, y, name=None):
     else:
         x = to_tensor(x)
         x_dtype = x.dtype.name
-    if dtype_of(y) is not None and dtype_of(y).name != x_dtype:
+    if isinstance(y, TensorLike) and y.dtype.name != x_dtype:
         raise ValueError("y: " + errors.CONVERSION_DTYPE.format(
-            requested=x_dtype, actual=dtype_of(y).name, value=y)
+            requested=x_dtype, actual=y.dtype.name, value=y)
             + " (argument `y` of tf.math.multiply_no_nan)")
     x, y = match(x, y, "MulNoNan", strict=True)
     require_inexact(x, "MulNoNan")
     return apply(_multiply_no_nan, (x, y), (), "MulNoNan")
 
 
-floordiv = binary("floordiv", jnp.floor_divide, tf_name="FloorDiv", differentiable=False)
-floormod = binary("floormod", jnp.mod, tf_name="FloorMod", domain=(0.5, 2.0))
+floordiv = binary("floordiv", jnp.floor_divide, tf_name="FloorDiv", differentiable=False,
+                  types=_FLOORDIV_TYPES)
+floormod = binary("floormod", jnp.mod, tf_name="FloorMod", domain=(0.5, 2.0),
+                  types=_FLOORMOD_TYPES)
 equal = binary("equal", jnp.equal, differentiable=False)
 not_equal = binary("not_equal", jnp.not_equal, tf_name="NotEqual", differentiable=False)
-less = binary("less", jnp.less, differentiable=False)
-less_equal = binary("less_equal", jnp.less_equal, tf_name="LessEqual", differentiable=False)
-greater = binary("greater", jnp.greater, differentiable=False)
+less = binary("less", jnp.less, differentiable=False, types=_COMPARE_TYPES)
+less_equal = binary("less_equal", jnp.less_equal, tf_name="LessEqual", differentiable=False,
+                    types=_COMPARE_TYPES)
+greater = binary("greater", jnp.greater, differentiable=False, types=_COMPARE_TYPES)
 greater_equal = binary("greater_equal", jnp.greater_equal, tf_name="GreaterEqual",
-                       differentiable=False)
+                       differentiable=False, types=_COMPARE_TYPES)
 _LOGICAL_DOC = "``x {} y``: logical for bool, bitwise for integers (TF's operator rule)."
 bitwise_and_op = binary("bitwise_and_op", jnp.bitwise_and, tf_name="LogicalAnd",
                         differentiable=False, domain="bool", doc=_LOGICAL_DOC.format("&"))
@@ -318,17 +341,24 @@ def _division(name, float_fn, int_fn, tf_name, doc):
     op = f"tf.math.{name}"
 
     def api(x, y, name=None):
-        dx, dy = dtype_of(x), dtype_of(y)
-        if dx is not None and dy is not None and dx != dy:  # TF checks these two in Python
+        if _is_text(x) or _is_text(y):
+            match(x, y, tf_name, strict=True)  # TF's TypeError naming the string argument
+        if name_is_no_nan and not isinstance(x, TensorLike) and isinstance(y, TensorLike):
+            x = to_tensor(x, y.dtype)  # divide_no_nan converts x to y's dtype
+        else:  # TF converts x alone and y with x's dtype as a hint
+            x = to_tensor(x)
+            y = y if isinstance(y, TensorLike) else hint(y, x.dtype)
+        dx, dy = x.dtype, dtype_of(y) or x.dtype
+        if dx != dy:  # TF checks these two in Python
             raise TypeError(f"`x` and `y` must have the same dtype, got {dx!r} != {dy!r}. "
                             f"({op})")
-        x, y = match(x, y, tf_name, strict=True)
-        if (dtype_of(x) or dtype_of(y)).is_bool:
+        if dx.is_bool:
             raise TypeError(f"Invalid dtype tf.bool in {op}: TF divides integer, float and "
                             f"complex tensors only.")
-        if (dtype_of(x) or dtype_of(y)).is_integer:
+        if dx.is_integer:
             return apply(int_fn, (x, y), (), tf_name, differentiable=False)
         return apply(float_fn, (x, y), (), tf_name)
+    name_is_no_nan = name == "divide_no_nan"
     api.__doc__ = doc
     return register(name, float_fn, kind="binary", domain=(0.5, 2.0), tf_name=tf_name)(api)
 
@@ -342,8 +372,11 @@ divide_no_nan = _division("divide_no_nan", _divide_no_nan, _int_divide_no_nan, "
 
 @register("divide", _float_divide, kind="binary", domain=(0.5, 2.0), tf_name="RealDiv")
 def divide(x, y, name=None):
-    """``tf.math.divide``: Python's ``x / y`` semantics, i.e. :func:`truediv`."""
-    return truediv(x, y)
+    """``tf.math.divide``: ``x`` converted (to ``y``'s dtype when ``y`` is a Tensor), then
+    Python's ``x / y`` (:func:`truediv`, and TF's operator fallback)."""
+    if not isinstance(x, TensorLike):
+        x = to_tensor(x, y.dtype if isinstance(y, TensorLike) else None)
+    return x / y
 
 
 def _integer_pow(x, *, n):
@@ -359,6 +392,9 @@ def pow(x, y, name=None):  # noqa: A001 - TF's name
     if type(y) is int and _is_inexact(x):
         return apply(_integer_pow, (to_tensor(x),), attrs(n=y), "Pow")
     x, y = match(x, y, "Pow", strict=True)
+    dtype = (x if isinstance(x, TensorLike) else y).dtype
+    if tf_type_name(dtype) not in _POW_TYPES.split(", "):
+        raise type_not_allowed(dtype, "Pow", _POW_TYPES)
     return apply(_pow, (x, y), (), "Pow")
 
 
@@ -811,6 +847,7 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
            name=None):
     """``tf.linalg.matmul`` (and ``a @ b``): rank >= 2, batch dimensions broadcast."""
     a, b = match(a, b, "MatMul")
+    a, b = to_tensor(a, dtype_of(b)), to_tensor(b, dtype_of(a))  # a weak Python scalar
     matmul_shapes(a.shape.as_list(), b.shape.as_list(), transpose_a or adjoint_a,
                   transpose_b or adjoint_b)
     static = attrs(transpose_a=bool(transpose_a), transpose_b=bool(transpose_b),
