@@ -9,6 +9,7 @@ import itertools
 
 import numpy as np
 
+from . import dtypes
 from .ops import random_ops
 from .tensor import Tensor, TensorLike, convert_to_tensor, text_array
 
@@ -47,7 +48,10 @@ def _pack(structure, flat):
 def _to_numpy(x):
     if isinstance(x, TensorLike):
         return x.numpy()
-    return np.asarray(x, convert_to_tensor(x).dtype.as_numpy_dtype)  # TF's dtype, host value
+    tensor = convert_to_tensor(x)
+    if tensor.dtype is dtypes.string:
+        return tensor.numpy()  # bytes, as TF
+    return np.asarray(x, tensor.dtype.as_numpy_dtype)  # TF's dtype, host value
 
 
 def _is_text(a):

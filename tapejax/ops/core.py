@@ -216,7 +216,7 @@ def _adopt(value, dtype, op_name, index, strict):
     convert is converted alone and the kernel reports the mismatch (``InvalidArgumentError``).
     A Python number that JAX keeps weakly typed with the same result stays a Python scalar.
     """
-    if strict and _is_text(value):
+    if strict and _is_text(value) and dtype is not dtypes.string:
         raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype=tf_type_name(dtype))
                         + _argument_hint(value))
     if strict:
@@ -469,7 +469,8 @@ def binary(name, fn, *, tf_name=None, differentiable=True, domain=None, float_on
         dtype = (x if isinstance(x, TensorLike) else y).dtype
         if missing:
             no_kernel(dtype, tf_name)
-        if ok is not None and np.dtype(dtype.as_numpy_dtype) not in ok:
+        if ok is not None and dtype is not dtypes.string and (
+                np.dtype(dtype.as_numpy_dtype) not in ok):  # strings: ops/host.py decides
             no_kernel(dtype, tf_name)
             raise type_not_allowed(dtype, tf_name, allowed)
         return apply(fn, (x, y), _NO_ATTRS, tf_name, differentiable)
