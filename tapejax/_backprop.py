@@ -11,7 +11,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from . import _lazy
+from . import _lazy, _second_order
 from ._recording import STACK, record
 from .tensor import Tensor
 
@@ -377,11 +377,12 @@ def _watched(inputs):
     return any(id(x) in tape.watched for tape in STACK.tapes for x in inputs)
 
 
-def _jaxpr_deps(jaxpr, in_deps=None):
+def _jaxpr_deps(jaxpr, in_deps=None, connecting=False):
     """Per output of ``jaxpr``, the set of input positions it depends on, not through ops TF
-    gives no gradient (``floor``, ``ceil``, ``round``). Nested ``jit`` calls are followed; any
-    other equation's outputs depend on all its inputs. Comparisons do connect: JAX's
-    derivative of ``relu`` selects on one, where TF's ``ReluGrad`` connects (to zeros)."""
+    gives no gradient (``floor``, ``ceil``, ``round``) nor through comparisons (boolean
+    results), which TF's gradients of ``maximum``, ``reduce_max``, ... select on, except in
+    ops declared ``comparisons_connect`` (``relu``: TF's ``ReluGradGrad``). Nested ``jit``
+    calls are followed; any other equation's outputs depend on all its inputs."""
     if in_deps is None:
         in_deps = [frozenset([k]) for k in range(len(jaxpr.invars))]
     env = dict(zip(jaxpr.invars, in_deps))
@@ -391,16 +392,23 @@ def _jaxpr_deps(jaxpr, in_deps=None):
     for eqn in jaxpr.eqns:
         if eqn.primitive.name in _NOT_DIFFERENTIABLE:
             continue
+        connects = connecting or _second_order.connects(eqn)
+        if not connects and all(_boolean(v) for v in eqn.outvars):
+            continue
         ins = [read(v) for v in eqn.invars]
         inner = eqn.params.get("jaxpr")
         inner = getattr(inner, "jaxpr", inner)
         if isinstance(inner, jax.extend.core.Jaxpr) and len(inner.invars) == len(ins) \
                 and len(inner.outvars) == len(eqn.outvars):
-            outs = _jaxpr_deps(inner, ins)
+            outs = _jaxpr_deps(inner, ins, connects)
         else:
             outs = [frozenset().union(*ins)] * len(eqn.outvars)
         env.update(zip(eqn.outvars, outs))
     return [read(v) for v in jaxpr.outvars]
+
+
+def _boolean(v):
+    return v.aval.dtype == jnp.bool_
 
 
 _NOTHING = frozenset()

@@ -38,13 +38,12 @@ def same_program(real_tf, program, *args, rtol=1e-5, atol=1e-6):
     return ours
 
 
-def gradients(tf, f, xs, key, order=2, none_as_zeros=False):
+def gradients(tf, f, xs, key, order=2):
     """Gradients of ``sum(f(*xs) * w)`` for fixed random weights ``w`` (from ``key``), and for
     ``order=2`` also the gradients of ``sum(first_gradient * v)`` by nested tapes.
 
     Returns the list of first-order gradients, or ``(first, second)``; a second-order
-    gradient is None where the first gradient does not depend on that input (as for ``add``);
-    ``none_as_zeros`` compares it as zeros (TF's None where tapejax gives zeros, see README).
+    gradient is None where the first gradient does not depend on that input (as for ``add``).
     """
     rng = rng_for("weights", key)
     xs = [tf.constant(x) for x in xs]
@@ -65,6 +64,4 @@ def gradients(tf, f, xs, key, order=2, none_as_zeros=False):
                 terms.append(tf.reduce_sum(g * v))
         total = tf.add_n(terms) if terms else None
     second = outer.gradient(total, xs) if total is not None else [None] * len(xs)
-    if none_as_zeros:
-        second = [tf.zeros_like(x) if g is None else g for g, x in zip(second, xs)]
     return first, second

@@ -113,6 +113,27 @@ def test_second_order_is_none_where_the_gradient_is_constant(real_tf):
     same_program(real_tf, program)
 
 
+def _second_order_through_comparisons(tf):
+    """Second order of a composite whose gradients select on comparisons: ``maximum`` and
+    ``reduce_max`` leave it None, ``relu`` (TF's ``ReluGradGrad``) connects with zeros."""
+    x, y = tf.constant([1.0, -2.0, 0.5]), tf.constant([0.5, 3.0, 0.5])
+
+    def grads(x, y):
+        with tf.GradientTape(persistent=True) as outer:
+            outer.watch([x, y])
+            with tf.GradientTape() as inner:
+                inner.watch([x, y])
+                z = (tf.reduce_max(tf.maximum(x, y)) + tf.reduce_sum(tf.nn.relu(x * y))
+                     + tf.reduce_sum(tf.math.floormod(x, y) * x))
+            gx, gy = inner.gradient(z, [x, y])
+        return gx, gy, outer.gradient(gx, [x, y]), outer.gradient(gy, [x, y])
+    return grads(x, y), tf.function(grads)(x, y)
+
+
+def test_second_order_is_none_through_comparisons(real_tf):
+    same_program(real_tf, _second_order_through_comparisons)
+
+
 # --- custom_gradient inside tapejax.function, differentiated outside -------------------------
 def _custom_gradient_programs(tf):
     v = tf.Variable([2.0, -1.0])

@@ -14,10 +14,10 @@ from op_oracle import gradients, rng_for, same_program
 F32 = np.float32
 
 
-def _grad_program(fn, order=1, key="grad", none_as_zeros=False):
+def _grad_program(fn, order=1, key="grad"):
     """A program taking NumPy inputs and returning the gradients of ``fn`` (TF API)."""
     def program(tf, *args):
-        return gradients(tf, fn, args, key, order, none_as_zeros)
+        return gradients(tf, fn, args, key, order)
     return program
 
 
@@ -29,8 +29,7 @@ def test_maximum_minimum_give_a_tie_to_the_first_argument(real_tf):
     x, y = np.array([1, 2, 3], F32), np.array([1, 1, 4], F32)
     for op in ("maximum", "minimum"):
         fn = lambda tf, a, b, op=op: getattr(tf.math, op)(a, b)  # noqa: E731
-        # second order: TF's None is zeros here (README, known differences)
-        same_program(real_tf, _grad_program(fn, 2, none_as_zeros=True), x, y)
+        same_program(real_tf, _grad_program(fn, 2), x, y)
         same_program(real_tf, _grad_program(fn, 1), x, np.float32(2))  # broadcast tie
     ours = tapejax.GradientTape
     with ours() as tape:
@@ -92,7 +91,7 @@ def test_reduce_max_and_min_split_ties_equally(real_tf):
     x = np.array([[1, 3, 3, 2], [0, 0, 5, 0]], F32)
     for op in ("reduce_max", "reduce_min"):
         fn = lambda tf, a, op=op: getattr(tf.math, op)(a, axis=1)  # noqa: E731
-        same_program(real_tf, _grad_program(fn, 2, none_as_zeros=True), x)
+        same_program(real_tf, _grad_program(fn, 2), x)
 
 
 @pytest.mark.parametrize("op", ["floor", "ceil", "round", "sign"])

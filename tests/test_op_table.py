@@ -18,10 +18,6 @@ _BOOL_INPUT = {"logical_and", "logical_or", "logical_xor", "logical_not", "reduc
 # compared to first order only (tapejax's second order comes from JAX and is checked by
 # central differences in test_ops_table.py).
 _TF_FIRST_ORDER_ONLY = {"softsign", "igamma", "igammac"}
-# TF's second-order gradient is None, tapejax's zeros: TF's gradients of these select on a
-# comparison (FloorMod's goes through FloorDiv), which TF leaves unconnected; tapejax follows
-# JAX's derivative, where a comparison connects, as it must for relu (TF: zeros).
-_SECOND_ORDER_ZEROS = {"floormod", "maximum", "minimum", "reduce_max", "reduce_min"}
 _TABLE = sorted((d for d in OPS.values()
                  if d.kind in ("unary", "binary", "reduction") and d.name not in _INTERNAL),
                 key=lambda d: d.name)
@@ -89,7 +85,7 @@ def test_table_op_matches_tensorflow(real_tf, opdef, shapes, kwargs, order):
 
     def grads(tf, *args):
         return gradients(tf, lambda t, *a: tf_function(t, opdef)(*a, **kwargs), args,
-                         (opdef.name, shapes), order, opdef.name in _SECOND_ORDER_ZEROS)
+                         (opdef.name, shapes), order)
 
     same_program(real_tf, grads, *xs, rtol=1e-4, atol=1e-5)
 

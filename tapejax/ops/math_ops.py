@@ -15,6 +15,7 @@ from jax import lax
 
 from .. import dtypes, errors
 from ..tensor import Tensor, TensorLike, _is_text
+from ._fuse import fused
 from .core import (apply, as_dtype, attrs, binary, bool_input, dims_str, dtype_of, hint, match,
                    normalize_axis, reduction, register, reject_text, require_inexact,
                    require_numeric, select_rank_limit, static_int, tf_type_name, to_tensor,
@@ -297,7 +298,28 @@ def multiply_no_nan(x, y, name=None):
 
 floordiv = binary("floordiv", jnp.floor_divide, tf_name="FloorDiv", differentiable=False,
                   types=_FLOORDIV_TYPES)
-floormod = binary("floormod", jnp.mod, tf_name="FloorMod", domain=(0.5, 2.0),
+
+
+@jax.custom_jvp
+def _float_mod(x, y):
+    return jnp.mod(x, y)
+
+
+@_float_mod.defjvp
+def _float_mod_jvp(primals, tangents):
+    """JAX's derivative of ``x - y * floor(x / y)``, TF's for ``FloorMod``: it reaches the
+    inputs through ``floor`` only (no second order, as TF), where ``jnp.mod``'s goes through
+    ``sign``."""
+    return jnp.mod(*primals), jax.jvp(lambda x, y: x - y * jnp.floor(x / y), primals,
+                                      tangents)[1]
+
+
+@fused
+def _floormod(x, y):
+    return _float_mod(x, y) if jnp.issubdtype(x.dtype, jnp.floating) else jnp.mod(x, y)
+
+
+floormod = binary("floormod", _floormod, tf_name="FloorMod", domain=(0.5, 2.0),
                   types=_FLOORMOD_TYPES)
 equal = binary("equal", jnp.equal, differentiable=False)
 not_equal = binary("not_equal", jnp.not_equal, tf_name="NotEqual", differentiable=False)

@@ -13,6 +13,7 @@ import numpy as np
 from jax import lax
 
 from .. import dtypes, errors
+from .._second_order import comparisons_connect
 from ..tensor import Tensor, TensorLike, _is_text
 from ..tensor_shape import TensorShape
 from . import random_ops
@@ -26,11 +27,11 @@ from .core import (apply, attr_int, attrs, broadcast_shapes, dims_str, dtype_of,
 from .math_ops import _mean, cast, not_equal, sigmoid, softplus  # noqa: F401 - tf.nn names of tf.math ops
 
 # --- activations ----------------------------------------------------------------------------
-relu = unary("relu", jax.nn.relu, tf_name="Relu",
+relu = unary("relu", comparisons_connect(jax.nn.relu), tf_name="Relu",
              doc="``tf.nn.relu``: max(x, 0); the gradient at 0 is 0, as in TF.")
 
 
-@fused
+@comparisons_connect
 def _relu6(x):
     return jnp.where(x > 0, jnp.where(x < 6, x, 6), 0)  # gradient 0 at both kinks, as TF
 
