@@ -185,9 +185,6 @@ def test_unbounded_loop_has_no_reverse_gradient():
         tape.gradient(y, x)
 
 
-@pytest.mark.xfail(strict=True, reason="tf.while_loop under a tape inside tapejax.function "
-                   "drops the gradient through tensors its body captures (control_flow_ops; "
-                   "the same program written with tf.while_loop fails the same way)")
 def test_static_loop_differentiates_with_a_tape_inside(real_tf):
     def program(tf, x):
         @tf.function

@@ -272,7 +272,13 @@ _TABLE = sorted(d for d in OPS.values())
 NO_BASELINE = {"bitwise_and_op", "bitwise_or_op", "bitwise_xor_op", "conv1d_transpose",
                "conv3d", "conv3d_transpose", "depthwise_conv2d", "einsum", "getitem",
                "invert_op", "logical_and", "logical_or", "logical_xor", "reverse_sequence",
-               "sigmoid_cross_entropy_with_logits"}
+               "sigmoid_cross_entropy_with_logits"} | {
+    # ops added with issue 14's core names whose generated good arguments TF rejects (shapes,
+    # index ranges or integer-only inputs the generator does not make): not swept yet
+    "approx_max_k", "batch_to_space", "cross", "dawsn", "expint", "histogram_fixed_width",
+    "histogram_fixed_width_bins", "in_top_k", "invert_permutation", "lu_reconstruct",
+    "lu_solve", "resize_images", "set_diag", "space_to_batch_nd", "tensor_scatter_nd_max",
+    "tensor_scatter_nd_min", "tridiagonal_matmul", "tridiagonal_solve", "unravel_index"}
 
 
 def _names_argument_or_op(opdef, param, error):

@@ -713,7 +713,7 @@ def _concrete(given, tensor, op_name, what):
         return np.asarray(given)
     try:
         return np.asarray(tensor.numpy())
-    except NotImplementedError:
+    except (NotImplementedError, AttributeError):  # a traced tensor has no values yet
         raise NotImplementedError(
             f"{op_name} needs a concrete `{what}` to know its output shape; inside "
             f"tapejax.function or a JAX transformation pass a Python list or NumPy "
