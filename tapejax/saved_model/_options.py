@@ -1,0 +1,50 @@
+"""``tf.saved_model.SaveOptions`` and ``LoadOptions`` (TF's arguments and defaults)."""
+
+
+class SaveOptions:
+    """Options for ``tf.saved_model.save``. tapejax implements ``experimental_custom_gradients``
+    (save each function's VJP with it, so gradients flow through the loaded function); any
+    other option given a non-default value raises ``NotImplementedError`` when saving."""
+
+    _DEFAULTS = {"namespace_whitelist": None, "save_debug_info": False, "function_aliases": None,
+                 "experimental_debug_stripper": False, "experimental_io_device": None,
+                 "experimental_variable_policy": None, "experimental_image_format": False,
+                 "experimental_skip_saver": False, "experimental_sharding_callback": None,
+                 "extra_tags": None}
+
+    def __init__(self, namespace_whitelist=None, save_debug_info=False, function_aliases=None,
+                 experimental_debug_stripper=False, experimental_io_device=None,
+                 experimental_variable_policy=None, experimental_custom_gradients=True,
+                 experimental_image_format=False, experimental_skip_saver=False,
+                 experimental_sharding_callback=None, extra_tags=None):
+        given = dict(locals())
+        for name in self._DEFAULTS:
+            setattr(self, name, given[name])
+        self.experimental_custom_gradients = experimental_custom_gradients
+
+    def check(self):
+        for name, default in self._DEFAULTS.items():
+            if getattr(self, name) != default:
+                raise NotImplementedError(f"tapejax.saved_model.save does not implement the "
+                                          f"SaveOptions argument `{name}`.")
+
+
+class LoadOptions:
+    """Options for ``tf.saved_model.load``; tapejax implements only the defaults."""
+
+    _DEFAULTS = {"allow_partial_checkpoint": False, "experimental_io_device": None,
+                 "experimental_skip_checkpoint": False, "experimental_variable_policy": None,
+                 "experimental_load_function_aliases": False}
+
+    def __init__(self, allow_partial_checkpoint=False, experimental_io_device=None,
+                 experimental_skip_checkpoint=False, experimental_variable_policy=None,
+                 experimental_load_function_aliases=False):
+        given = dict(locals())
+        for name in self._DEFAULTS:
+            setattr(self, name, given[name])
+
+    def check(self):
+        for name, default in self._DEFAULTS.items():
+            if getattr(self, name) != default:
+                raise NotImplementedError(f"tapejax.saved_model.load does not implement the "
+                                          f"LoadOptions argument `{name}`.")

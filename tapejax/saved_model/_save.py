@@ -1,0 +1,200 @@
+"""``tf.saved_model.save``: each concrete function of the object graph exported with
+``jax.export`` as ``(values of the Variables it reads, tensors) -> (outputs, new values of the
+Variables it assigns)``; the Variables go to a TF-format checkpoint by ``tapejax.train``.
+
+Everything is exported in memory first; files are written only when all succeeded, and the
+JSON index last (by rename), so a failed save leaves no loadable half-written model.
+"""
+import json
+import os
+
+import jax
+import numpy as np
+from jax import export as jax_export
+
+from .. import nest
+from ..function import CREATE_ON_LATER_CALL, ConcreteFunction, Function, _fill, _signature_key
+from ..tensor_spec import TensorSpec
+from ..train import _object_graph
+from ..train.checkpoint import write_checkpoint
+from ..variables import Variable
+from . import _constants as C, _structure
+from ._options import SaveOptions
+
+
+def _avals(specs, where):
+    """Shapes for ``jax.export``: each ``None`` dimension a symbolic one of its own."""
+    scope = jax_export.SymbolicScope()
+    out, n = [], 0
+    for spec in specs:
+        if spec.shape.rank is None:
+            raise NotImplementedError(f"tapejax.saved_model cannot save {where} for an "
+                                      "input of unknown rank.")
+        dims = []
+        for d in spec.shape.as_list():
+            if d is None:
+                dims.append(jax_export.symbolic_shape(f"d{n}", scope=scope)[0])
+                n += 1
+            else:
+                dims.append(d)
+        out.append(jax.ShapeDtypeStruct(tuple(dims), np.dtype(spec.dtype.as_numpy_dtype)))
+    return out
+
+
+def _spec_of(aval):
+    shape = [d if isinstance(d, int) else None for d in aval.shape]
+    return TensorSpec(shape, aval.dtype)
+
+
+def _export(cf, var_index, where, options):
+    """``(entry JSON, serialized program)`` of one ConcreteFunction."""
+    owner = cf._owner
+    args, kwargs = cf._template
+    _, dyn, avars = _signature_key(args, kwargs)
+    if avars or any(type(t) is not TensorSpec for t in dyn):
+        raise NotImplementedError(f"tapejax.saved_model cannot save {where}: its traced "
+                                  "arguments hold tensor or Variable values, not TensorSpecs.")
+    avals = _avals(dyn, where)
+    traced = owner._run_trace(args, kwargs, dyn, CREATE_ON_LATER_CALL, avals)
+    if traced.summaries is not None:
+        raise NotImplementedError(f"tapejax.saved_model cannot save {where}: it writes "
+                                  "tf.summary values.")
+    for v in traced.reads + traced.written:
+        if id(v) not in var_index:
+            raise ValueError(f"{where} uses Variable {v.name!r}, which is not tracked by the "
+                             "saved object: assign it to an attribute of the object to save.")
+    n_keep = traced.n_out + len(traced.written)
+    run = jax.extend.core.jaxpr_as_fun(traced.jaxpr)
+
+    def program(*flat):
+        return tuple(run(*flat)[:n_keep])
+
+    read_avals = [jax.ShapeDtypeStruct(tuple(v.shape), np.dtype(v.dtype.as_numpy_dtype))
+                  for v in traced.reads]
+    exported = jax_export.export(jax.jit(program), platforms=C.PLATFORMS)(*read_avals, *avals)
+    blob = exported.serialize(vjp_order=1 if options.experimental_custom_gradients else 0)
+    structure, static = traced.info
+    specs = iter([_spec_of(a) for a in exported.out_avals[:traced.n_out]])
+    outputs = nest.pack_sequence_as(structure, _fill(static, specs))
+    params = cf._params()
+    entry = {
+        "params": None if params is None else [name for name, _, _ in params],
+        "args": _structure.encode(tuple(args), where),
+        "kwargs": _structure.encode(dict(kwargs), where),
+        "outputs": _structure.encode(outputs, where),
+        "reads": [var_index[id(v)] for v in traced.reads],
+        "written": [var_index[id(v)] for v in traced.written],
+    }
+    return entry, blob
+
+
+def _concretes(fn):
+    """The ConcreteFunctions of ``fn`` a SavedModel keeps (TF keeps every traced one)."""
+    if isinstance(fn, ConcreteFunction):
+        return [fn]
+    if fn.input_signature is not None:
+        return [fn.get_concrete_function()]
+    return [cf for group in fn._concrete.values() for cf in group]
+
+
+def _functions(obj):
+    """``[(attribute name, Function or ConcreteFunction)]`` held by ``obj``."""
+    found = {}
+    for klass in reversed(type(obj).__mro__):
+        for name, value in vars(klass).items():
+            if isinstance(value, Function):
+                found[name] = getattr(obj, name)
+    for name, value in getattr(obj, "__dict__", {}).items():
+        if isinstance(value, (Function, ConcreteFunction)):
+            found[name] = value
+    return sorted(found.items())
+
+
+def _signature_entry(key, fn, var_index, options):
+    where = f"signature {key!r}"
+    if isinstance(fn, Function):
+        if fn.input_signature is None:
+            raise ValueError(f"Function {fn.name} used as signature {key!r} has no "
+                             "input_signature: pass fn.get_concrete_function(...) instead.")
+        fn = fn.get_concrete_function()
+    if not isinstance(fn, ConcreteFunction):
+        raise ValueError(f"Expected a TensorFlow function for signature {key!r}, got {fn!r}.")
+    entry, blob = _export(fn, var_index, where, options)
+    params = fn._params()
+    args, kwargs = fn._template
+    if params is None or kwargs or len(args) != len(params) or \
+            not all(isinstance(a, TensorSpec) for a in args):
+        raise NotImplementedError(f"tapejax.saved_model saves a signature ({key!r}) only for "
+                                  "a function of flat TensorSpec arguments.")
+    entry["input_names"] = [spec.name or name for spec, (name, _, _) in zip(args, params)]
+    outputs = _structure.decode(entry["outputs"])
+    if isinstance(outputs, dict):
+        keys = list(outputs)
+        flat = list(outputs.values())
+    elif isinstance(outputs, (list, tuple)):
+        keys, flat = [f"output_{k}" for k in range(len(outputs))], list(outputs)
+    else:
+        keys, flat = ["output_0"], [outputs]
+    if not all(isinstance(t, TensorSpec) for t in flat):
+        raise ValueError(f"Signature {key!r} must return tensors, a flat list/tuple of "
+                         "tensors or a flat dict of tensors.")
+    entry["output_keys"] = keys
+    return entry, blob
+
+
+def save(obj, export_dir, signatures=None, options=None):
+    """Saves ``obj`` (a ``tf.Module``) with its functions, Variables and ``signatures``
+    (a function, or a dict from signature key to function) to ``export_dir``."""
+    options = SaveOptions() if options is None else options
+    options.check()
+    export_dir = os.fspath(export_dir)
+    objects, paths, edges = _object_graph.walk(obj)
+    var_index = {id(o): k for k, o in enumerate(objects) if isinstance(o, Variable)}
+    blobs, nodes = [], []
+    for k, o in enumerate(objects):
+        node = {"children": edges[k]}
+        if isinstance(o, Variable):
+            node["variable"] = {"key": _object_graph.variable_key(paths[k]), "name": o.name,
+                                "trainable": bool(o.trainable)}
+        elif isinstance(o, (list, tuple, dict)):
+            node["container"] = type(o).__name__ if type(o) in (list, tuple) else "dict"
+        else:
+            functions = {}
+            for name, fn in _functions(o):
+                where = f"function {'.'.join(paths[k] + (name,)) or name!r}"
+                entries = []
+                for cf in _concretes(fn):
+                    entry, blob = _export(cf, var_index, where, options)
+                    entry["file"] = f"function_{len(blobs)}.stablehlo"
+                    blobs.append(blob)
+                    entries.append(entry)
+                functions[name] = {"concrete": entries,
+                                   "single": isinstance(fn, ConcreteFunction)}
+            node["functions"] = functions
+        nodes.append(node)
+    if signatures is None:
+        signatures = {}
+    elif not isinstance(signatures, dict):
+        signatures = {C.DEFAULT_SERVING_SIGNATURE_DEF_KEY: signatures}
+    saved_signatures = {}
+    for key, fn in signatures.items():
+        entry, blob = _signature_entry(key, fn, var_index, options)
+        entry["file"] = f"function_{len(blobs)}.stablehlo"
+        blobs.append(blob)
+        saved_signatures[key] = entry
+    index = {"format": "tapejax.saved_model", "version": C.FORMAT_VERSION,
+             "platforms": list(C.PLATFORMS), "nodes": nodes, "signatures": saved_signatures}
+    _write(export_dir, obj, index, blobs)
+
+
+def _write(export_dir, obj, index, blobs):
+    os.makedirs(os.path.join(export_dir, C.ASSETS_DIRECTORY), exist_ok=True)
+    os.makedirs(os.path.join(export_dir, C.VARIABLES_DIRECTORY), exist_ok=True)
+    write_checkpoint(obj, os.path.join(export_dir, C.VARIABLES_DIRECTORY, C.VARIABLES_FILENAME))
+    for k, blob in enumerate(blobs):
+        with open(os.path.join(export_dir, f"function_{k}.stablehlo"), "wb") as f:
+            f.write(blob)
+    path = os.path.join(export_dir, C.TAPEJAX_FILENAME)
+    with open(path + ".tmp", "w", encoding="utf-8") as f:
+        json.dump(index, f)
+    os.replace(path + ".tmp", path)
