@@ -66,6 +66,7 @@ class _Concrete:
             with open(os.path.join(export_dir, os.path.basename(entry["file"])), "rb") as f:
                 self.exported = jax_export.deserialize(bytearray(f.read()))
             self.params = entry["params"]
+            self.defaults = dict(entry["defaults"])
             self.args = _structure.decode(entry["args"])
             self.kwargs = _structure.decode(entry["kwargs"])
             self.outputs = _structure.decode(entry["outputs"])
@@ -98,10 +99,9 @@ class _Concrete:
             template.update(template_kwargs)
             for name in self.params:
                 if name not in values:
-                    if isinstance(template[name], TensorSpec) or \
-                            any(isinstance(t, TensorSpec) for t in nest.flatten(template[name])):
+                    if name not in self.defaults:
                         raise _Mismatch
-                    values[name] = template[name]
+                    values[name] = self.defaults[name]
             if set(values) != set(template):
                 raise _Mismatch
             return [t for name in self.params for t in _conform(template[name], values[name])]
@@ -126,9 +126,10 @@ class RestoredFunction:
     """A loaded ``tf.function``: calls run the first saved concrete function that accepts the
     arguments (TF's binding), with the Variables' current values."""
 
-    def __init__(self, name, concretes):
+    def __init__(self, name, concretes, has_signature):
         self.__name__ = name
         self._concretes = concretes
+        self._has_signature = has_signature
 
     def __call__(self, *args, **kwargs):
         for c in self._concretes:
@@ -137,13 +138,28 @@ class RestoredFunction:
             except _Mismatch:
                 continue
             return c.run(tensors)
-        raise TypeError(BIND_FAILED.format(
-            reason=f"Could not find matching concrete function to call loaded from the "
-                   f"SavedModel", args=args, kwargs=kwargs,
-            signature=[(c.args, c.kwargs) for c in self._concretes]))
+        if self._has_signature:  # TF binds to the input_signature first
+            c = self._concretes[0]
+            raise TypeError(BIND_FAILED.format(
+                reason=f"Can not cast {_describe(args)} to {list(c.args)}", args=args,
+                kwargs=kwargs, signature=c.args))
+        options = "\n\n".join(
+            f"Option {k}:\n  Positional arguments ({len(c.args)} total):\n"
+            + "".join(f"    * {a!r}\n" for a in c.args) + f"  Keyword arguments: {c.kwargs}"
+            for k, c in enumerate(self._concretes, 1))
+        raise ValueError(
+            "Could not find matching concrete function to call loaded from the SavedModel. "
+            f"Got:\n  Positional arguments ({len(args)} total):\n"
+            + "".join(f"    * {a!r}\n" for a in args) + f"  Keyword arguments: {kwargs}\n\n"
+            f" Expected these arguments to match one of the following {len(self._concretes)} "
+            f"option(s):\n\n{options}")
 
     def __repr__(self):
         return f"<tapejax RestoredFunction {self.__name__}>"
+
+
+def _describe(args):
+    return [TensorSpec(a.shape, a.dtype) if isinstance(a, Tensor) else a for a in args]
 
 
 class _Signature:
@@ -292,15 +308,20 @@ def load(export_dir, tags=None, options=None):
         for k, node in enumerate(index["nodes"]):
             for name, fn in node.get("functions", {}).items():
                 concretes = [_Concrete(e, export_dir, by_node) for e in fn["concrete"]]
-                functions.append((k, name, concretes))
+                functions.append((k, name, concretes, bool(fn["input_signature"])))
         signatures = {key: _Signature(key, _Concrete(e, export_dir, by_node))
                       for key, e in index["signatures"].items()}
         objects = _graph(index, variables)
     except (KeyError, TypeError, IndexError, AttributeError) as e:
         raise errors.DataLossError(None, None, f"corrupt tapejax SavedModel in {export_dir}: "
                                    f"{e!r}") from None
-    for k, name, concretes in functions:
-        setattr(objects[k], name, RestoredFunction(name, concretes))
+    for k, name, concretes, has_signature in functions:
+        fn = RestoredFunction(name, concretes, has_signature)
+        if name == "__call__":  # Python looks up ``obj(...)`` on the class
+            obj = objects[k]
+            obj.__class__ = type("_UserObject", (_UserObject,), {
+                "__call__": staticmethod(fn), "__module__": __name__})
+        setattr(objects[k], name, fn)
     root = objects[0]
     if isinstance(root, _UserObject):
         root.signatures = _SignatureMap(signatures)

@@ -2,13 +2,15 @@
 
 
 class SaveOptions:
-    """Options for ``tf.saved_model.save``. tapejax implements ``experimental_custom_gradients``
-    (save each function's VJP with it, so gradients flow through the loaded function); any
-    other option given a non-default value raises ``NotImplementedError`` when saving."""
+    """Options for ``tf.saved_model.save``. tapejax implements the defaults: every function is
+    saved with its VJP (``jax.export``'s ``vjp_order=1``), custom gradients included, so
+    gradients flow through the loaded function as with TF's ``experimental_custom_gradients=True``.
+    Any option given another value raises ``NotImplementedError`` when saving."""
 
     _DEFAULTS = {"namespace_whitelist": None, "save_debug_info": False, "function_aliases": None,
                  "experimental_debug_stripper": False, "experimental_io_device": None,
-                 "experimental_variable_policy": None, "experimental_image_format": False,
+                 "experimental_variable_policy": None, "experimental_custom_gradients": True,
+                 "experimental_image_format": False,
                  "experimental_skip_saver": False, "experimental_sharding_callback": None,
                  "extra_tags": None}
 
@@ -20,7 +22,6 @@ class SaveOptions:
         given = dict(locals())
         for name in self._DEFAULTS:
             setattr(self, name, given[name])
-        self.experimental_custom_gradients = experimental_custom_gradients
 
     def check(self):
         for name, default in self._DEFAULTS.items():

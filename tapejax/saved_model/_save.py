@@ -46,7 +46,7 @@ def _spec_of(aval):
     return TensorSpec(shape, aval.dtype)
 
 
-def _export(cf, var_index, where, options):
+def _export(cf, var_index, where):
     """``(entry JSON, serialized program)`` of one ConcreteFunction."""
     owner = cf._owner
     args, kwargs = cf._template
@@ -72,13 +72,17 @@ def _export(cf, var_index, where, options):
     read_avals = [jax.ShapeDtypeStruct(tuple(v.shape), np.dtype(v.dtype.as_numpy_dtype))
                   for v in traced.reads]
     exported = jax_export.export(jax.jit(program), platforms=C.PLATFORMS)(*read_avals, *avals)
-    blob = exported.serialize(vjp_order=1 if options.experimental_custom_gradients else 0)
+    blob = exported.serialize(vjp_order=1)
     structure, static = traced.info
     specs = iter([_spec_of(a) for a in exported.out_avals[:traced.n_out]])
     outputs = nest.pack_sequence_as(structure, _fill(static, specs))
     params = cf._params()
+    defaults = {} if params is None else {
+        p.name: p.default for p in owner._signature.parameters.values()
+        if p.default is not p.empty and type(p.default) in _structure.LITERALS}
     entry = {
         "params": None if params is None else [name for name, _, _ in params],
+        "defaults": defaults,
         "args": _structure.encode(tuple(args), where),
         "kwargs": _structure.encode(dict(kwargs), where),
         "outputs": _structure.encode(outputs, where),
@@ -110,7 +114,7 @@ def _functions(obj):
     return sorted(found.items())
 
 
-def _signature_entry(key, fn, var_index, options):
+def _signature_entry(key, fn, var_index):
     where = f"signature {key!r}"
     if isinstance(fn, Function):
         if fn.input_signature is None:
@@ -119,7 +123,7 @@ def _signature_entry(key, fn, var_index, options):
         fn = fn.get_concrete_function()
     if not isinstance(fn, ConcreteFunction):
         raise ValueError(f"Expected a TensorFlow function for signature {key!r}, got {fn!r}.")
-    entry, blob = _export(fn, var_index, where, options)
+    entry, blob = _export(fn, var_index, where)
     params = fn._params()
     args, kwargs = fn._template
     if params is None or kwargs or len(args) != len(params) or \
@@ -164,21 +168,23 @@ def save(obj, export_dir, signatures=None, options=None):
                 where = f"function {'.'.join(paths[k] + (name,)) or name!r}"
                 entries = []
                 for cf in _concretes(fn):
-                    entry, blob = _export(cf, var_index, where, options)
+                    entry, blob = _export(cf, var_index, where)
                     entry["file"] = f"function_{len(blobs)}.stablehlo"
                     blobs.append(blob)
                     entries.append(entry)
-                functions[name] = {"concrete": entries,
-                                   "single": isinstance(fn, ConcreteFunction)}
+                functions[name] = {"concrete": entries, "input_signature":
+                                   isinstance(fn, Function) and fn.input_signature is not None}
             node["functions"] = functions
         nodes.append(node)
-    if signatures is None:
-        signatures = {}
+    if signatures is None:  # TF: the root's one function with an input_signature, if one
+        found = [fn for _, fn in _functions(obj)
+                 if isinstance(fn, Function) and fn.input_signature is not None]
+        signatures = {C.DEFAULT_SERVING_SIGNATURE_DEF_KEY: found[0]} if len(found) == 1 else {}
     elif not isinstance(signatures, dict):
         signatures = {C.DEFAULT_SERVING_SIGNATURE_DEF_KEY: signatures}
     saved_signatures = {}
     for key, fn in signatures.items():
-        entry, blob = _signature_entry(key, fn, var_index, options)
+        entry, blob = _signature_entry(key, fn, var_index)
         entry["file"] = f"function_{len(blobs)}.stablehlo"
         blobs.append(blob)
         saved_signatures[key] = entry

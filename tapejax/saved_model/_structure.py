@@ -3,7 +3,7 @@ and JSON literals (``None``, bools, numbers, strings). Nothing else is written o
 from .. import dtypes, errors
 from ..tensor_spec import TensorSpec
 
-_LITERALS = (type(None), bool, int, float, str)
+LITERALS = (type(None), bool, int, float, str)
 
 
 def encode(x, where):
@@ -15,7 +15,7 @@ def encode(x, where):
         return {type(x).__name__: [encode(v, where) for v in x]}
     if type(x) is dict and all(isinstance(k, str) for k in x):
         return {"dict": [[k, encode(v, where)] for k, v in x.items()]}
-    if type(x) in _LITERALS:
+    if type(x) in LITERALS:
         return {"value": x}
     raise ValueError(f"tapejax.saved_model cannot save {type(x).__name__} {x!r} in the "
                      f"inputs or outputs of {where}: only tensors, lists, tuples, dicts with "
@@ -38,7 +38,7 @@ def decode(j):
         if not all(isinstance(p, list) and len(p) == 2 and isinstance(p[0], str) for p in body):
             raise _corrupt(j)
         return {k: decode(v) for k, v in body}
-    if kind == "value" and type(body) in _LITERALS:
+    if kind == "value" and type(body) in LITERALS:
         return body
     raise _corrupt(j)
 
