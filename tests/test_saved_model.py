@@ -227,3 +227,46 @@ def test_traced_functions_and_default_signature_like_tensorflow(real_tf, tmp_pat
     np.testing.assert_array_equal(b, tf_b)
     assert list(sig) == list(tf_sig) == ["output_0"]
     assert sig["output_0"].numpy() == tf_sig["output_0"].numpy()
+
+
+def test_corrupt_function_file(tmp_path):
+    _, path = _save_load(tapejax, tmp_path, "m")
+    with open(os.path.join(path, "function_0.stablehlo"), "r+b") as f:
+        f.seek(8)
+        f.write(b"\xff" * 64)
+    with pytest.raises(tapejax.errors.DataLossError, match="corrupt function file"):
+        tapejax.saved_model.load(path)
+    os.remove(os.path.join(path, "function_0.stablehlo"))
+    with pytest.raises(tapejax.errors.NotFoundError):
+        tapejax.saved_model.load(path)
+
+
+def test_untracked_variable_saves_nothing(tmp_path):
+    outside = tapejax.Variable(1.0)
+
+    class M(tapejax.Module):
+        @tapejax.function(input_signature=[tapejax.TensorSpec([], tapejax.float32)])
+        def f(self, x):
+            return x * outside
+
+    with pytest.raises(ValueError, match="not tracked"):
+        tapejax.saved_model.save(M(), str(tmp_path / "m"))
+    assert not os.path.exists(tmp_path / "m")
+
+
+def test_nested_inputs_and_tensorflow_savedmodel_refused(real_tf, tmp_path):
+    class M(tapejax.Module):
+        @tapejax.function(input_signature=[[tapejax.TensorSpec([2], tapejax.float32)] * 2])
+        def f(self, xs):
+            return {"s": xs[0] + 2.0 * xs[1]}
+
+    tapejax.saved_model.save(M(), str(tmp_path / "m"))
+    out = tapejax.saved_model.load(str(tmp_path / "m")).f([[1.0, 2.0], [3.0, 4.0]])
+    np.testing.assert_array_equal(out["s"].numpy(), [7.0, 10.0])
+    sig = tapejax.saved_model.load(str(tmp_path / "m")).signatures["serving_default"]
+    assert sorted(sig.structured_input_signature[1]) == ["xs", "xs_1"]  # as TF names them
+    out = sig(xs=tapejax.constant([1.0, 2.0]), xs_1=tapejax.constant([3.0, 4.0]))
+    np.testing.assert_array_equal(out["s"].numpy(), [7.0, 10.0])
+    real_tf.saved_model.save(real_tf.Module(), str(tmp_path / "tf"))
+    with pytest.raises(NotImplementedError, match="TensorFlow SavedModel"):
+        tapejax.saved_model.load(str(tmp_path / "tf"))

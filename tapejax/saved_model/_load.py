@@ -63,8 +63,14 @@ class _Concrete:
 
     def __init__(self, entry, export_dir, variables):
         try:
-            with open(os.path.join(export_dir, os.path.basename(entry["file"])), "rb") as f:
-                self.exported = jax_export.deserialize(bytearray(f.read()))
+            path = os.path.join(export_dir, os.path.basename(entry["file"]))
+            with open(path, "rb") as f:
+                blob = bytearray(f.read())
+            try:
+                self.exported = jax_export.deserialize(blob)
+            except Exception:  # noqa: BLE001 - flatbuffer and MLIR parsers raise anything
+                raise errors.DataLossError(None, None, f"corrupt function file {path}") \
+                    from None
             self.params = entry["params"]
             self.defaults = dict(entry["defaults"])
             self.args = _structure.decode(entry["args"])
@@ -167,11 +173,14 @@ class _Signature:
 
     def __init__(self, key, concrete):
         self.key, self._c = key, concrete
+        self._flat_specs = nest.flatten(list(concrete.args))
+        if len(self._flat_specs) != len(concrete.input_names or ()):
+            raise errors.DataLossError(None, None, f"corrupt signature {key!r}")
 
     @property
     def structured_input_signature(self):
         return ((), {n: TensorSpec(s.shape, s.dtype, n)
-                     for n, s in zip(self._c.input_names, self._c.args)})
+                     for n, s in zip(self._c.input_names, self._flat_specs)})
 
     @property
     def structured_outputs(self):
@@ -187,7 +196,7 @@ class _Signature:
             raise TypeError(f"signature {self.key!r} expects the arguments "
                             f"{sorted(self._c.input_names)}, got {sorted(kwargs)}.")
         try:
-            tensors = [t for n, s in zip(self._c.input_names, self._c.args)
+            tensors = [t for n, s in zip(self._c.input_names, self._flat_specs)
                        for t in _conform(s, kwargs[n])]
         except _Mismatch:
             raise TypeError(f"signature {self.key!r}: arguments {kwargs} do not match "

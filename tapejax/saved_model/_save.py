@@ -114,6 +114,19 @@ def _functions(obj):
     return sorted(found.items())
 
 
+def _unique(names):
+    """TF's signature input names: a repeated name gets ``_1``, ``_2``, … (graph names)."""
+    used, out = set(), []
+    for name in names:
+        k, unique = 0, name
+        while unique in used:
+            k += 1
+            unique = f"{name}_{k}"
+        used.add(unique)
+        out.append(unique)
+    return out
+
+
 def _signature_entry(key, fn, var_index):
     where = f"signature {key!r}"
     if isinstance(fn, Function):
@@ -127,10 +140,11 @@ def _signature_entry(key, fn, var_index):
     params = fn._params()
     args, kwargs = fn._template
     if params is None or kwargs or len(args) != len(params) or \
-            not all(isinstance(a, TensorSpec) for a in args):
+            not all(isinstance(t, TensorSpec) for t in nest.flatten(list(args))):
         raise NotImplementedError(f"tapejax.saved_model saves a signature ({key!r}) only for "
-                                  "a function of flat TensorSpec arguments.")
-    entry["input_names"] = [spec.name or name for spec, (name, _, _) in zip(args, params)]
+                                  "a function whose positional arguments are all tensors.")
+    entry["input_names"] = _unique([spec.name or name for (name, _, _), arg in zip(params, args)
+                                    for spec in nest.flatten(arg)])
     outputs = _structure.decode(entry["outputs"])
     if isinstance(outputs, dict):
         keys = list(outputs)
