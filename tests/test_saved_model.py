@@ -270,3 +270,15 @@ def test_nested_inputs_and_tensorflow_savedmodel_refused(real_tf, tmp_path):
     real_tf.saved_model.save(real_tf.Module(), str(tmp_path / "tf"))
     with pytest.raises(NotImplementedError, match="TensorFlow SavedModel"):
         tapejax.saved_model.load(str(tmp_path / "tf"))
+
+
+def test_load_options_and_tags(tmp_path):
+    _, path = _save_load(tapejax, tmp_path, "m")
+    assert tapejax.saved_model.load(path, tags=["serve"]).dense.w.shape == (2, 3)
+    with pytest.raises(NotImplementedError, match="allow_partial_checkpoint"):
+        tapejax.saved_model.load(path, options=tapejax.saved_model.LoadOptions(
+            allow_partial_checkpoint=True))
+    with pytest.raises(NotImplementedError, match="tags"):
+        tapejax.saved_model.load(path, tags=["train"])
+    assert tapejax.saved_model.contains_saved_model(path)
+    assert not tapejax.saved_model.contains_saved_model(str(tmp_path))
