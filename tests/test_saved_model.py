@@ -282,3 +282,41 @@ def test_load_options_and_tags(tmp_path):
         tapejax.saved_model.load(path, tags=["train"])
     assert tapejax.saved_model.contains_saved_model(path)
     assert not tapejax.saved_model.contains_saved_model(str(tmp_path))
+
+
+def _gather_module(tf):
+    class M(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.v = tf.Variable([1.0, 2.0, 3.0])
+
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.int32),
+                                      tf.TensorSpec([], tf.float32)])
+        def f(self, idx, s):
+            return tf.gather(self.v, idx) * s, tf.shape(idx)
+
+    return M()
+
+
+def test_unknown_dimensions_int_inputs_and_gradients_like_tensorflow(real_tf, tmp_path):
+    results = []
+    for tf, name in ((tapejax, "ours"), (real_tf, "tf")):
+        tf.saved_model.save(_gather_module(tf), str(tmp_path / name))
+        loaded = tf.saved_model.load(str(tmp_path / name))
+        with tf.GradientTape() as tape:
+            y, n = loaded.f(tf.constant([0, 2, 2, 1]), 2.0)
+        results.append((y.numpy(), n.numpy(), tf.convert_to_tensor(
+            tape.gradient(y, loaded.v)).numpy()))
+    for p, q in zip(*results):
+        np.testing.assert_array_equal(p, q)
+
+
+def test_op_needing_a_static_size_is_not_implemented(tmp_path):
+    class M(tapejax.Module):
+        @tapejax.function(input_signature=[tapejax.TensorSpec([None], tapejax.float32)])
+        def f(self, x):
+            return tapejax.zeros([tapejax.shape(x)[0]])
+
+    with pytest.raises(NotImplementedError, match="unknown dimensions"):
+        tapejax.saved_model.save(M(), str(tmp_path / "m"))
+    assert not os.path.exists(tmp_path / "m")

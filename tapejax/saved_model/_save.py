@@ -55,7 +55,16 @@ def _export(cf, var_index, where):
         raise NotImplementedError(f"tapejax.saved_model cannot save {where}: its traced "
                                   "arguments hold tensor or Variable values, not TensorSpecs.")
     avals = _avals(dyn, where)
-    traced = owner._run_trace(args, kwargs, dyn, CREATE_ON_LATER_CALL, avals)
+    try:
+        traced = owner._run_trace(args, kwargs, dyn, CREATE_ON_LATER_CALL, avals)
+    except Exception as e:  # noqa: BLE001 - an op that needs a static size, raised as JAX says
+        if not any(not isinstance(d, int) for a in avals for d in a.shape):
+            raise
+        raise NotImplementedError(
+            f"tapejax.saved_model cannot save {where} for inputs with unknown dimensions "
+            f"({[t.shape for t in dyn]}): an op in it needs them known ({type(e).__name__}: "
+            f"{str(e).splitlines()[0] if str(e) else ''}). Save a function with a fully "
+            "defined input_signature instead.") from e
     if traced.summaries is not None:
         raise NotImplementedError(f"tapejax.saved_model cannot save {where}: it writes "
                                   "tf.summary values.")
