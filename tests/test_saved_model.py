@@ -231,12 +231,13 @@ def test_traced_functions_and_default_signature_like_tensorflow(real_tf, tmp_pat
 
 def test_corrupt_function_file(tmp_path):
     _, path = _save_load(tapejax, tmp_path, "m")
-    with open(os.path.join(path, "function_0.stablehlo"), "r+b") as f:
+    first = sorted(n for n in os.listdir(path) if n.endswith(".stablehlo"))[0]
+    with open(os.path.join(path, first), "r+b") as f:
         f.seek(8)
         f.write(b"\xff" * 64)
     with pytest.raises(tapejax.errors.DataLossError, match="corrupt function file"):
         tapejax.saved_model.load(path)
-    os.remove(os.path.join(path, "function_0.stablehlo"))
+    os.remove(os.path.join(path, first))
     with pytest.raises(tapejax.errors.NotFoundError):
         tapejax.saved_model.load(path)
 
@@ -320,3 +321,46 @@ def test_op_needing_a_static_size_is_not_implemented(tmp_path):
     with pytest.raises(NotImplementedError, match="unknown dimensions"):
         tapejax.saved_model.save(M(), str(tmp_path / "m"))
     assert not os.path.exists(tmp_path / "m")
+
+
+def test_save_again_into_the_same_directory(tmp_path):
+    path = str(tmp_path / "m")
+    tapejax.saved_model.save(_traced_module(tapejax), path)
+    model = _gather_module(tapejax)
+    tapejax.saved_model.save(model, path)
+    with open(os.path.join(path, "tapejax_saved_model.json")) as f:
+        index = json.load(f)
+    named = {e["file"] for n in index["nodes"] for fn in n.get("functions", {}).values()
+             for e in fn["concrete"]} | {e["file"] for e in index["signatures"].values()}
+    assert {n for n in os.listdir(path) if n.endswith(".stablehlo")} == named
+    loaded = tapejax.saved_model.load(path)
+    assert not hasattr(loaded, "g")
+    np.testing.assert_array_equal(loaded.f(tapejax.constant([2]), 1.0)[0].numpy(), [3.0])
+
+
+def _keras_holder(tf):
+    class Holder(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.model = tf.keras.Sequential([tf.keras.layers.Dense(
+                2, kernel_initializer=tf.keras.initializers.Constant(W[:, :2].copy()))])
+            self.model.build((None, 2))
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 2], tf.float32)])
+        def predict(self, x):
+            return self.model(x)
+
+    return Holder()
+
+
+def test_keras_model_inside_a_module_like_tensorflow(real_tf, tmp_path):
+    outs = []
+    for tf, name in ((tapejax, "ours"), (real_tf, "tf")):
+        tf.saved_model.save(_keras_holder(tf), str(tmp_path / name))
+        loaded = tf.saved_model.load(str(tmp_path / name))
+        outs.append(loaded.signatures["serving_default"](x=tf.constant(X))["output_0"].numpy())
+    np.testing.assert_allclose(outs[0], outs[1], rtol=1e-6)
+    model = tapejax.keras.Sequential([tapejax.keras.layers.Dense(2)])
+    model.build((None, 3))
+    with pytest.raises(NotImplementedError, match="Keras"):
+        tapejax.saved_model.save(model, str(tmp_path / "m"))

@@ -5,6 +5,7 @@ Variables it assigns)``; the Variables go to a TF-format checkpoint by ``tapejax
 Everything is exported in memory first; files are written only when all succeeded, and the
 JSON index last (by rename), so a failed save leaves no loadable half-written model.
 """
+import hashlib
 import json
 import os
 
@@ -174,10 +175,14 @@ def save(obj, export_dir, signatures=None, options=None):
     (a function, or a dict from signature key to function) to ``export_dir``."""
     options = SaveOptions() if options is None else options
     options.check()
+    if isinstance(obj, _object_graph._keras()[0]):
+        raise NotImplementedError("tapejax.saved_model.save does not save Keras layers and "
+                                  "models (their call as a signature); save a tf.Module "
+                                  "holding the model and a tapejax.function instead.")
     export_dir = os.fspath(export_dir)
     objects, paths, edges = _object_graph.walk(obj)
     var_index = {id(o): k for k, o in enumerate(objects) if isinstance(o, Variable)}
-    blobs, nodes = [], []
+    blobs, nodes = {}, []
     for k, o in enumerate(objects):
         node = {"children": edges[k]}
         if isinstance(o, Variable):
@@ -192,8 +197,8 @@ def save(obj, export_dir, signatures=None, options=None):
                 entries = []
                 for cf in _concretes(fn):
                     entry, blob = _export(cf, var_index, where)
-                    entry["file"] = f"function_{len(blobs)}.stablehlo"
-                    blobs.append(blob)
+                    entry["file"] = _file_name(blob)
+                    blobs[entry["file"]] = blob
                     entries.append(entry)
                 functions[name] = {"concrete": entries, "input_signature":
                                    isinstance(fn, Function) and fn.input_signature is not None}
@@ -208,22 +213,34 @@ def save(obj, export_dir, signatures=None, options=None):
     saved_signatures = {}
     for key, fn in signatures.items():
         entry, blob = _signature_entry(key, fn, var_index)
-        entry["file"] = f"function_{len(blobs)}.stablehlo"
-        blobs.append(blob)
+        entry["file"] = _file_name(blob)
+        blobs[entry["file"]] = blob
         saved_signatures[key] = entry
     index = {"format": "tapejax.saved_model", "version": C.FORMAT_VERSION,
              "platforms": list(C.PLATFORMS), "nodes": nodes, "signatures": saved_signatures}
     _write(export_dir, obj, index, blobs)
 
 
+def _file_name(blob):
+    """Programs are named by content: a new save never overwrites a file the previous
+    ``tapejax_saved_model.json`` in the same directory names."""
+    return f"function_{hashlib.sha256(blob).hexdigest()[:24]}.stablehlo"
+
+
 def _write(export_dir, obj, index, blobs):
     os.makedirs(os.path.join(export_dir, C.ASSETS_DIRECTORY), exist_ok=True)
     os.makedirs(os.path.join(export_dir, C.VARIABLES_DIRECTORY), exist_ok=True)
+    for name, blob in blobs.items():
+        path = os.path.join(export_dir, name)
+        if not os.path.exists(path):
+            with open(path + ".tmp", "wb") as f:
+                f.write(blob)
+            os.replace(path + ".tmp", path)
     write_checkpoint(obj, os.path.join(export_dir, C.VARIABLES_DIRECTORY, C.VARIABLES_FILENAME))
-    for k, blob in enumerate(blobs):
-        with open(os.path.join(export_dir, f"function_{k}.stablehlo"), "wb") as f:
-            f.write(blob)
     path = os.path.join(export_dir, C.TAPEJAX_FILENAME)
     with open(path + ".tmp", "w", encoding="utf-8") as f:
         json.dump(index, f)
     os.replace(path + ".tmp", path)
+    for name in os.listdir(export_dir):  # programs of an earlier save in this directory
+        if name.startswith("function_") and name.endswith(".stablehlo") and name not in blobs:
+            os.remove(os.path.join(export_dir, name))
