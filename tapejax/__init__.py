@@ -18,6 +18,7 @@ from . import autodiff as autodiff, config as config, debugging as debugging  # 
 from . import nest as nest, nn as nn, random as random, test as test  # noqa: E402
 from . import data as data, keras as keras, strings as strings  # noqa: E402
 from . import io as io  # noqa: E402
+from . import saved_model as saved_model  # noqa: E402
 from . import autograph as autograph  # noqa: E402
 from .custom_gradient import custom_gradient as custom_gradient  # noqa: E402
 from .custom_gradient import recompute_grad as recompute_grad  # noqa: E402

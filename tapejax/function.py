@@ -903,7 +903,8 @@ class Function:
                 trace.structure, _fill(trace.static, it))
         return trace
 
-    def _run_trace(self, args, kwargs, dyn, creation_error):
+    def _run_trace(self, args, kwargs, dyn, creation_error, avals=None):
+        """Traces the body; ``avals`` (default: from ``dyn``) may have symbolic dimensions."""
         instance = self._instance() if self._instance is not None else None
         fn = self._converted()
 
@@ -915,9 +916,10 @@ class Function:
                 call_args = (instance,) + call_args
             return _flatten_outputs(fn(*call_args, **call_kwargs))
 
-        avals = [jax.ShapeDtypeStruct(tuple(t.shape), np.dtype(t.dtype.as_numpy_dtype))
-                 if type(t) is TensorSpec else jax.ShapeDtypeStruct(t._value.shape, t._value.dtype)
-                 for t in dyn]
+        if avals is None:
+            avals = [jax.ShapeDtypeStruct(tuple(t.shape), np.dtype(t.dtype.as_numpy_dtype))
+                     if type(t) is TensorSpec else
+                     jax.ShapeDtypeStruct(t._value.shape, t._value.dtype) for t in dyn]
         try:
             return _capture.trace(body, avals, creation_error)
         except (jax.errors.ConcretizationTypeError, jax.errors.TracerIntegerConversionError,

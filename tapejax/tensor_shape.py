@@ -1,6 +1,13 @@
 """``tf.TensorShape`` with TF2 behaviour: indexing gives ``int`` (or ``None`` for unknown)."""
 
 
+def _dim(d):
+    """An ``int``, or ``None`` for an unknown or symbolic (``jax.export``) dimension."""
+    if d is None or (not isinstance(d, int) and type(d).__name__ == "_DimExpr"):
+        return None
+    return int(d)
+
+
 class TensorShape:
     """The static shape of a Tensor: ``as_list()``, ``rank``, ``num_elements()`` as TF."""
 
@@ -14,7 +21,7 @@ class TensorShape:
         elif isinstance(dims, int):
             self._dims = (dims,)
         else:
-            self._dims = tuple(None if d is None else int(d) for d in dims)
+            self._dims = tuple(_dim(d) for d in dims)
 
     @property
     def rank(self):

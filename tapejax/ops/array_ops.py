@@ -384,7 +384,8 @@ def getitem(tensor, slice_spec):
 def shape(input, out_type=dtypes.int32, name=None):  # noqa: A002 - TF's name
     """``tf.shape``: the dynamic shape as an int32 tensor."""
     out_type = dtypes.as_dtype(out_type)
-    return Tensor(jnp.asarray(to_tensor(input).shape.as_list(), out_type.as_numpy_dtype))
+    # the array's own shape: a jax.export symbolic dimension becomes a value in the program
+    return Tensor(jnp.asarray(to_tensor(input)._value.shape, out_type.as_numpy_dtype))
 
 
 def rank(input, name=None):  # noqa: A002 - TF's name

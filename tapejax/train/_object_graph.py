@@ -97,20 +97,32 @@ def variable_key(path):
     return "/".join(escape(n) for n in path) + "/.ATTRIBUTES/" + VARIABLE_VALUE
 
 
-def build(root, proto_class):
-    """The graph proto of ``root`` and ``[(checkpoint key, Variable)]``, in BFS order."""
-    graph = proto_class()
-    objects, paths, ids = [root], [()], {id(root): 0}
+def walk(root):
+    """The objects under ``root`` in BFS order, their first paths, and per object its
+    ``[(local name, object index)]`` edges."""
+    objects, paths, ids, edges = [root], [()], {id(root): 0}, []
     k = 0
     while k < len(objects):
-        node = graph.nodes.add()
+        out = []
         for name, child in children(objects[k]):
             if id(child) not in ids:
                 ids[id(child)] = len(objects)
                 objects.append(child)
                 paths.append(paths[k] + (name,))
-            node.children.add(node_id=ids[id(child)], local_name=name)
+            out.append((name, ids[id(child)]))
+        edges.append(out)
         k += 1
+    return objects, paths, edges
+
+
+def build(root, proto_class):
+    """The graph proto of ``root`` and ``[(checkpoint key, Variable)]``, in BFS order."""
+    graph = proto_class()
+    objects, paths, edges = walk(root)
+    for out in edges:
+        node = graph.nodes.add()
+        for name, child_id in out:
+            node.children.add(node_id=child_id, local_name=name)
     saved = []
     for node, obj, path in zip(graph.nodes, objects, paths):
         if isinstance(obj, Variable):

@@ -1,0 +1,246 @@
+"""``tf.saved_model.save``: each concrete function of the object graph exported with
+``jax.export`` as ``(values of the Variables it reads, tensors) -> (outputs, new values of the
+Variables it assigns)``; the Variables go to a TF-format checkpoint by ``tapejax.train``.
+
+Everything is exported in memory first; files are written only when all succeeded, and the
+JSON index last (by rename), so a failed save leaves no loadable half-written model.
+"""
+import hashlib
+import json
+import os
+
+import jax
+import numpy as np
+from jax import export as jax_export
+
+from .. import nest
+from ..function import CREATE_ON_LATER_CALL, ConcreteFunction, Function, _fill, _signature_key
+from ..tensor_spec import TensorSpec
+from ..train import _object_graph
+from ..train.checkpoint import write_checkpoint
+from ..variables import Variable
+from . import _constants as C, _structure
+from ._options import SaveOptions
+
+
+def _avals(specs, where):
+    """Shapes for ``jax.export``: each ``None`` dimension a symbolic one of its own."""
+    scope = jax_export.SymbolicScope()
+    out, n = [], 0
+    for spec in specs:
+        if spec.shape.rank is None:
+            raise NotImplementedError(f"tapejax.saved_model cannot save {where} for an "
+                                      "input of unknown rank.")
+        dims = []
+        for d in spec.shape.as_list():
+            if d is None:
+                dims.append(jax_export.symbolic_shape(f"d{n}", scope=scope)[0])
+                n += 1
+            else:
+                dims.append(d)
+        out.append(jax.ShapeDtypeStruct(tuple(dims), np.dtype(spec.dtype.as_numpy_dtype)))
+    return out
+
+
+def _spec_of(aval):
+    shape = [d if isinstance(d, int) else None for d in aval.shape]
+    return TensorSpec(shape, aval.dtype)
+
+
+def _export(cf, var_index, where):
+    """``(entry JSON, serialized program)`` of one ConcreteFunction."""
+    owner = cf._owner
+    args, kwargs = cf._template
+    _, dyn, avars = _signature_key(args, kwargs)
+    if avars or any(type(t) is not TensorSpec for t in dyn):
+        raise NotImplementedError(f"tapejax.saved_model cannot save {where}: its traced "
+                                  "arguments hold tensor or Variable values, not TensorSpecs.")
+    avals = _avals(dyn, where)
+    try:
+        traced = owner._run_trace(args, kwargs, dyn, CREATE_ON_LATER_CALL, avals)
+    except Exception as e:  # noqa: BLE001 - an op that needs a static size, raised as JAX says
+        if not any(not isinstance(d, int) for a in avals for d in a.shape):
+            raise
+        raise NotImplementedError(
+            f"tapejax.saved_model cannot save {where} for inputs with unknown dimensions "
+            f"({[t.shape for t in dyn]}): an op in it needs them known ({type(e).__name__}: "
+            f"{str(e).splitlines()[0] if str(e) else ''}). Save a function with a fully "
+            "defined input_signature instead.") from e
+    if traced.summaries is not None:
+        raise NotImplementedError(f"tapejax.saved_model cannot save {where}: it writes "
+                                  "tf.summary values.")
+    for v in traced.reads + traced.written:
+        if id(v) not in var_index:
+            raise ValueError(f"{where} uses Variable {v.name!r}, which is not tracked by the "
+                             "saved object: assign it to an attribute of the object to save.")
+    n_keep = traced.n_out + len(traced.written)
+    run = jax.extend.core.jaxpr_as_fun(traced.jaxpr)
+
+    def program(*flat):
+        return tuple(run(*flat)[:n_keep])
+
+    read_avals = [jax.ShapeDtypeStruct(tuple(v.shape), np.dtype(v.dtype.as_numpy_dtype))
+                  for v in traced.reads]
+    exported = jax_export.export(jax.jit(program), platforms=C.PLATFORMS)(*read_avals, *avals)
+    blob = exported.serialize(vjp_order=1)
+    structure, static = traced.info
+    specs = iter([_spec_of(a) for a in exported.out_avals[:traced.n_out]])
+    outputs = nest.pack_sequence_as(structure, _fill(static, specs))
+    params = cf._params()
+    defaults = {} if params is None else {
+        p.name: p.default for p in owner._signature.parameters.values()
+        if p.default is not p.empty and type(p.default) in _structure.LITERALS}
+    entry = {
+        "params": None if params is None else [name for name, _, _ in params],
+        "defaults": defaults,
+        "args": _structure.encode(tuple(args), where),
+        "kwargs": _structure.encode(dict(kwargs), where),
+        "outputs": _structure.encode(outputs, where),
+        "reads": [var_index[id(v)] for v in traced.reads],
+        "written": [var_index[id(v)] for v in traced.written],
+    }
+    return entry, blob
+
+
+def _concretes(fn):
+    """The ConcreteFunctions of ``fn`` a SavedModel keeps (TF keeps every traced one)."""
+    if isinstance(fn, ConcreteFunction):
+        return [fn]
+    if fn.input_signature is not None:
+        return [fn.get_concrete_function()]
+    return [cf for group in fn._concrete.values() for cf in group]
+
+
+def _functions(obj):
+    """``[(attribute name, Function or ConcreteFunction)]`` held by ``obj``."""
+    found = {}
+    for klass in reversed(type(obj).__mro__):
+        for name, value in vars(klass).items():
+            if isinstance(value, Function):
+                found[name] = getattr(obj, name)
+    for name, value in getattr(obj, "__dict__", {}).items():
+        if isinstance(value, (Function, ConcreteFunction)):
+            found[name] = value
+    return sorted(found.items())
+
+
+def _unique(names):
+    """TF's signature input names: a repeated name gets ``_1``, ``_2``, … (graph names)."""
+    used, out = set(), []
+    for name in names:
+        k, unique = 0, name
+        while unique in used:
+            k += 1
+            unique = f"{name}_{k}"
+        used.add(unique)
+        out.append(unique)
+    return out
+
+
+def _signature_entry(key, fn, var_index):
+    where = f"signature {key!r}"
+    if isinstance(fn, Function):
+        if fn.input_signature is None:
+            raise ValueError(f"Function {fn.name} used as signature {key!r} has no "
+                             "input_signature: pass fn.get_concrete_function(...) instead.")
+        fn = fn.get_concrete_function()
+    if not isinstance(fn, ConcreteFunction):
+        raise ValueError(f"Expected a TensorFlow function for signature {key!r}, got {fn!r}.")
+    entry, blob = _export(fn, var_index, where)
+    params = fn._params()
+    args, kwargs = fn._template
+    if params is None or kwargs or len(args) != len(params) or \
+            not all(isinstance(t, TensorSpec) for t in nest.flatten(list(args))):
+        raise NotImplementedError(f"tapejax.saved_model saves a signature ({key!r}) only for "
+                                  "a function whose positional arguments are all tensors.")
+    entry["input_names"] = _unique([spec.name or name for (name, _, _), arg in zip(params, args)
+                                    for spec in nest.flatten(arg)])
+    outputs = _structure.decode(entry["outputs"])
+    if isinstance(outputs, dict):
+        keys = list(outputs)
+        flat = list(outputs.values())
+    elif isinstance(outputs, (list, tuple)):
+        keys, flat = [f"output_{k}" for k in range(len(outputs))], list(outputs)
+    else:
+        keys, flat = ["output_0"], [outputs]
+    if not all(isinstance(t, TensorSpec) for t in flat):
+        raise ValueError(f"Signature {key!r} must return tensors, a flat list/tuple of "
+                         "tensors or a flat dict of tensors.")
+    entry["output_keys"] = keys
+    return entry, blob
+
+
+def save(obj, export_dir, signatures=None, options=None):
+    """Saves ``obj`` (a ``tf.Module``) with its functions, Variables and ``signatures``
+    (a function, or a dict from signature key to function) to ``export_dir``."""
+    options = SaveOptions() if options is None else options
+    options.check()
+    if isinstance(obj, _object_graph._keras()[0]):
+        raise NotImplementedError("tapejax.saved_model.save does not save Keras layers and "
+                                  "models (their call as a signature); save a tf.Module "
+                                  "holding the model and a tapejax.function instead.")
+    export_dir = os.fspath(export_dir)
+    objects, paths, edges = _object_graph.walk(obj)
+    var_index = {id(o): k for k, o in enumerate(objects) if isinstance(o, Variable)}
+    blobs, nodes = {}, []
+    for k, o in enumerate(objects):
+        node = {"children": edges[k]}
+        if isinstance(o, Variable):
+            node["variable"] = {"key": _object_graph.variable_key(paths[k]), "name": o.name,
+                                "trainable": bool(o.trainable)}
+        elif isinstance(o, (list, tuple, dict)):
+            node["container"] = type(o).__name__ if type(o) in (list, tuple) else "dict"
+        else:
+            functions = {}
+            for name, fn in _functions(o):
+                where = f"function {'.'.join(paths[k] + (name,)) or name!r}"
+                entries = []
+                for cf in _concretes(fn):
+                    entry, blob = _export(cf, var_index, where)
+                    entry["file"] = _file_name(blob)
+                    blobs[entry["file"]] = blob
+                    entries.append(entry)
+                functions[name] = {"concrete": entries, "input_signature":
+                                   isinstance(fn, Function) and fn.input_signature is not None}
+            node["functions"] = functions
+        nodes.append(node)
+    if signatures is None:  # TF: the root's one function with an input_signature, if one
+        found = [fn for _, fn in _functions(obj)
+                 if isinstance(fn, Function) and fn.input_signature is not None]
+        signatures = {C.DEFAULT_SERVING_SIGNATURE_DEF_KEY: found[0]} if len(found) == 1 else {}
+    elif not isinstance(signatures, dict):
+        signatures = {C.DEFAULT_SERVING_SIGNATURE_DEF_KEY: signatures}
+    saved_signatures = {}
+    for key, fn in signatures.items():
+        entry, blob = _signature_entry(key, fn, var_index)
+        entry["file"] = _file_name(blob)
+        blobs[entry["file"]] = blob
+        saved_signatures[key] = entry
+    index = {"format": "tapejax.saved_model", "version": C.FORMAT_VERSION,
+             "platforms": list(C.PLATFORMS), "nodes": nodes, "signatures": saved_signatures}
+    _write(export_dir, obj, index, blobs)
+
+
+def _file_name(blob):
+    """Programs are named by content: a new save never overwrites a file the previous
+    ``tapejax_saved_model.json`` in the same directory names."""
+    return f"function_{hashlib.sha256(blob).hexdigest()[:24]}.stablehlo"
+
+
+def _write(export_dir, obj, index, blobs):
+    os.makedirs(os.path.join(export_dir, C.ASSETS_DIRECTORY), exist_ok=True)
+    os.makedirs(os.path.join(export_dir, C.VARIABLES_DIRECTORY), exist_ok=True)
+    for name, blob in blobs.items():
+        path = os.path.join(export_dir, name)
+        if not os.path.exists(path):
+            with open(path + ".tmp", "wb") as f:
+                f.write(blob)
+            os.replace(path + ".tmp", path)
+    write_checkpoint(obj, os.path.join(export_dir, C.VARIABLES_DIRECTORY, C.VARIABLES_FILENAME))
+    path = os.path.join(export_dir, C.TAPEJAX_FILENAME)
+    with open(path + ".tmp", "w", encoding="utf-8") as f:
+        json.dump(index, f)
+    os.replace(path + ".tmp", path)
+    for name in os.listdir(export_dir):  # programs of an earlier save in this directory
+        if name.startswith("function_") and name.endswith(".stablehlo") and name not in blobs:
+            os.remove(os.path.join(export_dir, name))
