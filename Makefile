@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test test-long bench clean
+.PHONY: demo test test-fast test-long lint bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,14 +23,32 @@ demo: $(VENV)/.installed-demo
 	$(PY) examples/tutorial.py
 	$(PY) -m tapejax run examples/train_digits.py
 
-# The whole suite twice: lazy recording inside tapes on (the default), then off.
+# The whole suite with lazy recording inside tapes on (the default), then the tests that depend
+# on it (marker `tape_mode`, see conftest.py) with it off.
 test: $(VENV)/.installed-test
 	$(PY) -m pytest -q tapejax tests README.md
-	TAPEJAX_LAZY_TAPE=0 $(PY) -m pytest -q tapejax tests README.md
+	TAPEJAX_LAZY_TAPE=0 $(PY) -m pytest -q -m "tape_mode and not keras" tapejax tests README.md
+
+# Under a minute: values, tapes, lazy recording, structures; no TF sweeps, nothing marked slow.
+FAST_TESTS := tests/test_values.py tests/test_tape.py tests/test_lazy_tape.py \
+	tests/test_structure.py tests/test_variable_slices.py tests/test_framework_extras.py
+test-fast: $(VENV)/.installed-test
+	$(PY) -m pytest -q -m "not slow" $(FAST_TESTS)
 
 # Nightly size: property tests draw ten times more, fresh examples each run.
 test-long: $(VENV)/.installed-test
 	TAPEJAX_TEST_LONG=1 $(PY) -m pytest -q tapejax tests README.md
+
+$(VENV)/.installed-lint: $(VENV)/.installed
+	$(PY) -m pip install -q -e ".[lint]"
+	touch $@
+
+# ruff (pyflakes, pycodestyle, bugbear, isort, unused noqa) and mypy, as configured in
+# pyproject.toml, and an acyclic module-level import graph.
+lint: $(VENV)/.installed-lint
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(PY) tools/import_graph.py > /dev/null  # fails on an import cycle
 
 $(VENV)/.installed-bench: $(VENV)/.installed
 	$(PY) -m pip install -q -e ".[bench]"

@@ -1,5 +1,6 @@
 """Loaded before anything is collected: the suite (and every process it starts) keeps JAX's
-compilation cache in a temporary directory, never in the user's home."""
+compilation cache in a temporary directory, never in the user's home; the `tape_mode` marker
+comes from ``tests/tape_mode_plugin.py``."""
 import atexit
 import os
 import shutil
@@ -10,3 +11,5 @@ if os.environ.get("TAPEJAX_COMPILATION_CACHE", "1").strip().lower() not in ("0",
     _CACHE_DIR = tempfile.mkdtemp(prefix="tapejax-test-jax-cache-")
     os.environ["TAPEJAX_COMPILATION_CACHE"] = _CACHE_DIR
     atexit.register(shutil.rmtree, _CACHE_DIR, ignore_errors=True)
+
+pytest_plugins = ["pytester", "tests.tape_mode_plugin"]

@@ -70,7 +70,7 @@ def _worker(framework):
         first[name] = time.perf_counter() - t0
         reference[name] = float(np.sum(out))
     print(json.dumps({"first": first, "check": reference}), flush=True)
-    for line in sys.stdin:  # one line per round: time every case once more
+    for _line in sys.stdin:  # one line per round: time every case once more
         times = {}
         for name, fn in cases.items():
             reps = 3

@@ -44,7 +44,7 @@ LR = 0.01
 class _Jnp:
     """The tf names the models use, on plain jax.numpy (the pure-JAX side)."""
 
-    class nn:  # noqa: N801
+    class nn:
         relu = staticmethod(jax.nn.relu)
         log_softmax = staticmethod(jax.nn.log_softmax)
         softmax = staticmethod(lambda x, axis=-1: jax.nn.softmax(x, axis=axis))

@@ -20,11 +20,11 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 
-import jax  # noqa: E402
-import jax.numpy as jnp  # noqa: E402
-import numpy as np  # noqa: E402
+import jax
+import jax.numpy as jnp
+import numpy as np
 
-import tapejax  # noqa: E402
+import tapejax
 
 LR = 0.01
 CHAIN_REPEATS = 50  # four ops each: 200 elementwise ops
@@ -33,7 +33,7 @@ CHAIN_REPEATS = 50  # four ops each: 200 elementwise ops
 class _Jnp:
     """The tf names the models use, on plain jax.numpy (the hand-written JAX side)."""
 
-    class nn:  # noqa: N801
+    class nn:
         relu = staticmethod(jax.nn.relu)
         log_softmax = staticmethod(jax.nn.log_softmax)
 

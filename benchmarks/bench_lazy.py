@@ -19,8 +19,7 @@ import jax
 
 import tapejax as tf
 
-from . import jax_floor
-from . import workloads as wl
+from . import jax_floor, workloads as wl
 
 CASES = (("W1", "w1", wl.w1_cube), ("W2", "w2", wl.w2_chain), ("W3", "w3", wl.w3_mlp))
 ROUNDS = 10

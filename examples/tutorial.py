@@ -73,7 +73,7 @@ show("jacobian of x*x at [1, 2]:", g.jacobian(y, x).numpy().tolist())
 xs = tf.constant([[0.0], [1.0], [2.0], [3.0]])
 ys = 3.0 * xs + 2.0
 kernel, bias = tf.Variable([[0.0]]), tf.Variable([0.0])
-for step in range(300):
+for _step in range(300):
     with tf.GradientTape() as g:
         loss = tf.reduce_mean(tf.square(tf.matmul(xs, kernel) + bias - ys))
     dk, db = g.gradient(loss, [kernel, bias])

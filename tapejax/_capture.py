@@ -1,7 +1,7 @@
 """Variable state made functional: one trace of a Python function into a pure JAX program.
 
 While ``tapejax.function`` traces the user's function with ``jax.make_jaxpr``, a ``Capture`` is
-installed on the thread (``STACK.capture``). Variables route their reads, writes and creation to
+installed on the thread (``TRACE.capture``). Variables route their reads, writes and creation to
 it (see ``Variable._tensor`` / ``Variable._write``):
 
 - the first read of an existing Variable binds a placeholder primitive *in the top-level trace*
@@ -19,7 +19,12 @@ during a trace, so other threads keep seeing their concrete values.
 (the model is ``jax.closure_convert``): the values the callable closes over become explicit
 leading inputs of its program, and the Tensors they belong to are returned beside it. Nothing
 is overwritten to trace, and the program holds no Tensor and no reference to the callable.
+
+This module owns the trace layer's per-thread state (``TRACE``): the capture of the function
+trace running, and whether control flow is being traced (ops then run at once, not lazily).
 """
+import contextlib
+import threading
 import weakref
 from typing import NamedTuple
 
@@ -29,12 +34,34 @@ from jax.extend import core as jcore
 
 from . import errors, nest
 from ._host_outputs import HostOutputs
-from ._recording import STACK, eager_ops, recording_on, variable_accessed
+from ._recording import STACK, recording_on, variable_accessed
 from .dtypes import from_numpy
 from .tensor import Tensor, convert_to_tensor, raw_value
 from .tensor_shape import TensorShape
 
 FINISHED = weakref.WeakSet()  # the top-level traces of finished tapejax.function traces
+
+
+class _Trace(threading.local):
+    """The trace layer's per-thread state: which JAX traces of ours are running."""
+
+    def __init__(self):
+        self.capture = None  # the Capture of the tapejax.function trace running, if any
+        self.eager = 0  # > 0 while control flow is traced: ops run at once (no lazy recording)
+
+
+TRACE = _Trace()
+
+
+@contextlib.contextmanager
+def eager_ops():
+    """Ops run at once inside, even under a tape (no lazy recording): for JAX traces."""
+    TRACE.eager += 1
+    try:
+        yield
+    finally:
+        TRACE.eager -= 1
+
 
 _placeholder = jcore.Primitive("tapejax_variable")
 _placeholder.def_abstract_eval(lambda *, aval, slot: aval)
@@ -94,12 +121,12 @@ def trace(body, avals, creation_error=None):
     def traced(*arrays):
         with jcore.take_current_trace() as top:
             capture.top = top
-        saved = STACK.tapes, STACK.capture
-        STACK.tapes, STACK.capture = [], capture
+        saved = STACK.tapes, TRACE.capture
+        STACK.tapes, TRACE.capture = [], capture
         try:
             outputs, info = body(*[Tensor(a) for a in arrays])
         finally:
-            STACK.tapes, STACK.capture = saved
+            STACK.tapes, TRACE.capture = saved
         host = HostOutputs(capture.summaries) if capture.summaries else None
         box.append((len(outputs), info, host))
         values = capture.values
@@ -136,19 +163,26 @@ def out_of_scope_error(value):
 
 def _lift_placeholders(jaxpr, n_reads):
     """Turns the placeholder equations into the jaxpr's leading inputs."""
-    slots = [None] * n_reads
+    return lift_slots(jaxpr, _placeholder, n_reads, "variable", leading=True)
+
+
+def lift_slots(jaxpr, primitive, count, name, leading):
+    """``jaxpr`` with the outputs of its ``primitive`` equations (one per ``slot``, ``count`` of
+    them) as new inputs, before or after the others, named ``{name}{k}`` for debugging."""
+    slots = [None] * count
     eqns = []
     for eqn in jaxpr.eqns:
-        if eqn.primitive is _placeholder:
+        if eqn.primitive is primitive:
             slots[eqn.params["slot"]] = eqn.outvars[0]
         else:
             eqns.append(eqn)
     debug = jaxpr.debug_info
     if debug is not None and debug.arg_names is not None:
-        debug = debug._replace(arg_names=tuple(f"variable{k}" for k in range(n_reads))
-                               + tuple(debug.arg_names))
-    return jcore.Jaxpr(jaxpr.constvars, slots + list(jaxpr.invars), jaxpr.outvars, eqns,
-                       jaxpr.effects, debug)
+        names = tuple(f"{name}{k}" for k in range(count))
+        debug = debug._replace(arg_names=names + tuple(debug.arg_names) if leading
+                               else tuple(debug.arg_names) + names)
+    invars = slots + list(jaxpr.invars) if leading else list(jaxpr.invars) + slots
+    return jcore.Jaxpr(jaxpr.constvars, invars, jaxpr.outvars, eqns, jaxpr.effects, debug)
 
 
 def prune(closed, keep):
@@ -187,8 +221,9 @@ class _Everything(dict):
 
 
 class _Collector:
-    """A stand-in tape: records every differentiable op run while it is the only tape, so the
-    Tensors a traced callable hands to ops (and the Variables it reads) are known."""
+    """A stand-in tape (a ``RecordingTape``): records every differentiable op run while it is
+    the only tape, so the Tensors a traced callable hands to ops (and the Variables it reads)
+    are known."""
 
     persistent = False
     watch_accessed = True
@@ -201,13 +236,13 @@ class _Collector:
         self.producer = {}
         self.variables = {}
         self.reads = []  # (Variable, the Tensor read)
-        self.structure, self.leaves, self.leaf_index = [], [], {}
+        self.structure, self.values, self.leaves, self.leaf_index = [], [], [], {}
 
     def watch_variable(self, variable, read):
         self.reads.append((variable, read))
 
     def watch_tensor(self, tensor):
-        pass
+        """Every Tensor is watched already (``watched`` holds them all)."""
 
 
 class _BranchCapture:
@@ -238,8 +273,8 @@ BRANCH_CREATES_VARIABLE = ("tapejax cannot create a tf.Variable inside the branc
 
 
 class Closure(NamedTuple):
-    program: jcore.ClosedJaxpr  # (captured values..., arguments...) -> leaves, written values
-    captured: list  # per leading input: the outside Tensor it is, or the plain value (constant)
+    program: jcore.ClosedJaxpr  # (closed-over values..., arguments...) -> leaves, written values
+    closed_over: list  # per leading input: the outside Tensor it is, or the plain value
     structure: object  # the callable's result with its leaves replaced by 0 (no Tensor)
     written: list  # Variables the callable assigned (inside a function trace), in output order
 
@@ -251,13 +286,13 @@ def closure_convert(fn, example_args):
     one per leaf. Every value the trace closes over (a concrete array, or a tracer of an
     enclosing trace) becomes a leading input. Where that value is the value of a Tensor that
     ``fn`` passed to an op or returned, or of a Variable it read, the Tensor is returned in
-    ``captured``, so a tape can connect it; the recording tapes are told of those Variable
+    ``closed_over``, so a tape can connect it; the recording tapes are told of those Variable
     reads, as if run eagerly. Inside a function trace, the values of the Variables ``fn``
     assigns follow the leaves (``written``); nothing is assigned yet.
     """
     collector = _Collector()
     box = []
-    parent = STACK.capture
+    parent = TRACE.capture
     branch = None if parent is None else _BranchCapture(parent)
 
     def traced(*arrays):
@@ -266,27 +301,27 @@ def closure_convert(fn, example_args):
         box.append((nest.map_structure(lambda _: 0, result), tensors))
         written = [] if branch is None else list(branch.written)
         return [t._value for t in tensors] + [branch.values[k]._value for k in written]
-    STACK.capture = branch
+    TRACE.capture = branch
     try:
         with recording_on([collector]), eager_ops():
             closed = jax.make_jaxpr(traced)(*example_args)
     finally:
-        STACK.capture = parent
+        TRACE.capture = parent
     owner = {}
     for tensor in [x for node in collector.nodes for x in node.inputs] + box[0][1] + [
             read for _, read in collector.reads]:
         if isinstance(tensor, Tensor):
             owner.setdefault(id(raw_value(tensor)), tensor)
-    captured = [owner.get(id(c), c) for c in closed.consts]
+    closed_over = [owner.get(id(c), c) for c in closed.consts]
     for variable, read in collector.reads:
-        if any(read is c for c in captured):
+        if any(read is c for c in closed_over):
             variable_accessed(variable, read)
     jaxpr = closed.jaxpr
     debug = jaxpr.debug_info
     if debug is not None and debug.arg_names is not None:
-        debug = debug._replace(arg_names=tuple(f"captured{k}" for k in range(len(captured)))
+        debug = debug._replace(arg_names=tuple(f"closed_over{k}" for k in range(len(closed_over)))
                                + tuple(debug.arg_names))
     lifted = jcore.Jaxpr([], list(jaxpr.constvars) + list(jaxpr.invars), jaxpr.outvars,
                          jaxpr.eqns, jaxpr.effects, debug)
     written = [] if branch is None else list(branch.written.values())
-    return Closure(jcore.ClosedJaxpr(lifted, []), captured, box[0][0], written)
+    return Closure(jcore.ClosedJaxpr(lifted, []), closed_over, box[0][0], written)

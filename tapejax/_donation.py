@@ -50,5 +50,12 @@ def only_holder(tensor, expected):
     ``expected``: the references to the Tensor that the caller knows of (the Variable's slot,
     the caller's own, this argument and ``getrefcount``'s); to the array there must be two (the
     Tensor's slot and ``getrefcount``'s argument).
+
+    This reads CPython's reference counts, which is why ``requires-python`` is bounded to the
+    versions tested: it relies on a call's argument adding exactly one reference (the caller's
+    stack slot moves into the callee) and on ``getrefcount`` adding one. An interpreter that
+    borrows references instead (free-threaded or newer CPython may) would make the check donate
+    a buffer a user still holds; ``test_donation_check_counts_references_as_this_interpreter_does``
+    in ``tests/test_function.py`` fails first.
     """
     return sys.getrefcount(tensor) <= expected and sys.getrefcount(tensor._value) <= 2

@@ -30,30 +30,39 @@ class _Packed:
 class HostSlice:
     """One packed value: ``numpy()`` waits for the program's output and cuts the value out."""
 
-    __slots__ = ("packed", "offset", "size", "shape", "dtype")
+    __slots__ = ("packed", "offset", "size", "shape", "dtype", "value")
 
     def __init__(self, packed, offset, size, shape, dtype):
         self.packed, self.offset, self.size = packed, offset, size
-        self.shape, self.dtype = shape, dtype
+        self.shape, self.dtype, self.value = shape, dtype, None
 
     def is_ready(self):
         return self.packed.buffer is None or self.packed.buffer.is_ready()
 
     def numpy(self):
-        raw = self.packed.numpy()[self.offset:self.offset + self.size]
-        if self.dtype == np.bool_:
-            return raw.astype(np.bool_).reshape(self.shape)
-        return np.frombuffer(raw.tobytes(), self.dtype).reshape(self.shape)
+        if self.value is None:
+            raw = self.packed.numpy()[self.offset:self.offset + self.size]
+            if self.dtype == np.bool_:
+                self.value = raw.astype(np.bool_).reshape(self.shape)
+            else:
+                self.value = np.frombuffer(raw.tobytes(), self.dtype).reshape(self.shape)
+        return self.value
 
 
 class HostOutputs:
     """The host-bound values of one traced program: ``pack`` inside the trace, ``deliver``
-    after each run to the ``emit`` functions that asked for them."""
+    after each run to the ``emit`` functions that asked for them. An ``emit`` may return
+    ``(sink, item)``: the items of one run then reach each sink in one call, in order."""
 
     def __init__(self, requests):
         self.emits = [(emit, len(arrays)) for emit, arrays in requests]
+        slots, self.index = {}, []  # index[k]: the packed value of the k-th requested array
+        for _, arrays in requests:
+            for a in arrays:
+                self.index.append(slots.setdefault(id(a), len(slots)))
+        unique = {id(a): a for _, arrays in requests for a in arrays}
+        self.arrays = list(unique.values())
         self.layout = []
-        self.arrays = [a for _, arrays in requests for a in arrays]
 
     def pack(self):
         """The one uint8 array holding every value's bytes (call inside the trace)."""
@@ -73,8 +82,13 @@ class HostOutputs:
 
     def deliver(self, buffer):
         packed = _Packed(buffer)
-        values = [HostSlice(packed, *spec) for spec in self.layout]
-        k = 0
+        unique = [HostSlice(packed, *spec) for spec in self.layout]
+        values = [unique[k] for k in self.index]
+        batches, k = {}, 0
         for emit, n in self.emits:
-            emit(values[k:k + n])
+            out = emit(values[k:k + n])
+            if out is not None:
+                batches.setdefault(out[0], []).append(out[1])
             k += n
+        for sink, items in batches.items():
+            sink(items)

@@ -12,7 +12,7 @@ Errors stay eager: an op whose abstract evaluation fails (it raises, or it needs
 values) runs eagerly on materialised inputs, so an error is raised by the eager run, at the same
 line and with the same message. The failure is cached with the avals.
 """
-import collections
+import operator
 import os
 import threading
 import weakref
@@ -20,8 +20,9 @@ from typing import Callable, NamedTuple
 
 import jax
 
-from . import dtypes
-from ._recording import STACK
+from . import _graph, dtypes
+from ._cache import Cache
+from ._capture import TRACE
 from .tensor import Tensor, raw_value, set_raw_value
 from .tensor_shape import TensorShape
 
@@ -29,6 +30,18 @@ _SCALARS = (bool, int, float, complex)
 _Tracer = jax.core.Tracer
 _weakref = weakref.ref
 _EAGER = object()  # abstract-evaluation cache entry of an op that must run eagerly
+
+
+class _Recent(threading.local):
+    """Lazy recording's per-thread state: weak references to the pending values made since
+    the last ``gradient`` (``current``), and to those made before it (``previous``)."""
+
+    def __init__(self):
+        self.current = []
+        self.previous = []
+
+
+RECENT = _Recent()
 
 
 class _Settings:
@@ -122,6 +135,13 @@ def is_pending(x):
 
 
 def _set_value(tensor, value):
+    """Gives a pending ``tensor`` its value and makes it a plain ``Tensor`` in place.
+
+    The object must stay the same (tapes and caches know values by ``id``), so its class is
+    swapped: CPython allows assigning ``__class__`` between a class and a subclass that adds no
+    slots (``LazyTensor.__slots__ == ()``), and attribute lookup then goes through ``Tensor``'s
+    slot instead of ``LazyTensor``'s properties, so a computed value costs nothing to read
+    (``tests/test_lazy_values.py`` checks that the interpreter still allows it)."""
     set_raw_value(tensor, value)
     tensor.__class__ = Tensor
 
@@ -134,8 +154,7 @@ class _Stats:
 
 
 STATS = _Stats()
-_AVALS = {}  # (fn, static, input types) -> output aval(s), or _EAGER
-_AVALS_LIMIT = 8192
+_AVALS = Cache("lazy.abstract_eval", 8192)  # (fn, static, input types) -> output aval(s), or _EAGER
 
 
 def defer(fn, static, inputs, tapes):
@@ -145,8 +164,7 @@ def defer(fn, static, inputs, tapes):
     deferred when a tape is recording, no trace is running, one input is pending or watched,
     and every concrete input is a concrete JAX array.
     """
-    stack = STACK
-    if stack.capture is not None or stack.no_lazy:
+    if TRACE.capture is not None or TRACE.eager:
         return None
     involved = False
     depth = 0
@@ -180,15 +198,12 @@ def defer(fn, static, inputs, tapes):
             return None
     if not involved or depth >= SETTINGS.max_depth:
         return None
-    if len(stack.lazy_current) >= SETTINGS.max_ops:
-        _flush(stack)
+    if len(RECENT.current) >= SETTINGS.max_ops:
+        _flush()
     akey = (fn, static, tuple(types))
-    avals = _AVALS.get(akey)
+    avals = _AVALS.lookup(akey)
     if avals is None:
-        avals = _abstract_eval(fn, static, inputs, types)
-        if len(_AVALS) >= _AVALS_LIMIT:
-            _AVALS.clear()
-        _AVALS[akey] = avals
+        avals = _AVALS.put(akey, _abstract_eval(fn, static, inputs, types))
     if avals is _EAGER:
         STATS.eager_fallbacks += 1
         return None
@@ -196,12 +211,12 @@ def defer(fn, static, inputs, tapes):
     if type(avals) is tuple:
         node = _tuple_new(PendingOp, (fn, static, tuple(inputs), len(avals), True, depth + 1))
         outputs = tuple([_lazy(node, k, a) for k, a in enumerate(avals)])
-        stack.lazy_current.extend([_weakref(t) for t in outputs])
+        RECENT.current.extend([_weakref(t) for t in outputs])
         return outputs
     node = _tuple_new(PendingOp, (fn, static, tuple(inputs), 1, False, depth + 1))
     output = _new(LazyTensor)
     set_raw_value(output, _tuple_new(Pending, (node, 0, avals, avals.dtype)))
-    stack.lazy_current.append(_weakref(output))
+    RECENT.current.append(_weakref(output))
     return output
 
 
@@ -215,17 +230,16 @@ def next_generation():
     """Called after each ``gradient``: pending values made before the previous ``gradient``
     that are still held (kept across training steps, say) are computed now, so that what they
     were computed from (old Variable values, old batches) is not kept alive with them."""
-    stack = STACK
-    old = stack.lazy_previous
-    stack.lazy_previous, stack.lazy_current = stack.lazy_current, []
+    old = RECENT.previous
+    RECENT.previous, RECENT.current = RECENT.current, []
     _compute_held(old)
 
 
-def _flush(stack):
+def _flush():
     """``max_ops`` values were deferred without a ``gradient``: those still held are computed,
     so neither pending graphs nor this thread's list of them grow without bound."""
-    made = stack.lazy_previous + stack.lazy_current
-    stack.lazy_previous, stack.lazy_current = [], []
+    made = RECENT.previous + RECENT.current
+    RECENT.previous, RECENT.current = [], []
     _compute_held(made)
 
 
@@ -247,7 +261,7 @@ def _abstract_eval(fn, static, inputs, types):
     kwargs = dict(static)
     try:
         out = jax.eval_shape(lambda *a: fn(*a, **kwargs), *args)
-    except Exception:  # noqa: BLE001 - see the docstring
+    except Exception:  # see the docstring
         return _EAGER
     if isinstance(out, (tuple, list)):
         if not all(isinstance(o, jax.ShapeDtypeStruct) for o in out):
@@ -263,81 +277,58 @@ def _shaped(struct):
 
 
 # --- materialising ------------------------------------------------------------------------
-_GRAPHS = collections.OrderedDict()  # structure key -> jitted function of the leaves
-_GRAPHS_LIMIT = 512
-_graph_hits = _graph_misses = 0
+_GRAPHS = Cache("lazy.graphs", 512)  # structure key -> jitted function of the leaves
+_DEPTH = operator.attrgetter("depth")
 _LOCK = threading.RLock()
 
 
 def materialize(tensors):
     """Computes the pending values of ``tensors`` in one compiled call (cached by structure)."""
-    global _graph_hits, _graph_misses
     with _LOCK:
         targets = [t for t in tensors if is_pending(t)]
         if not targets:
             return
-        nodes = {}
-        stack = [raw_value(t).node for t in targets]
-        while stack:
-            node = stack.pop()
-            if id(node) in nodes:
-                continue
-            nodes[id(node)] = node
-            for x in node.inputs:
-                if type(x) is LazyTensor:
-                    value = raw_value(x)
-                    if type(value) is Pending and id(value.node) not in nodes:
-                        stack.append(value.node)
-        position = {}
-        leaves, leaf_ref, wiring = [], {}, []
-        count = 0
-        for node in sorted(nodes.values(), key=lambda n: n.depth):
+        nodes = _graph.reachable([raw_value(t).node for t in targets], _pending_inputs, id)
+        wiring = _graph.Wiring()
+        ref = wiring.ref
+        for node in sorted(nodes.values(), key=_DEPTH):
             refs = []
             for x in node.inputs:
                 value = raw_value(x) if type(x) is LazyTensor else None
                 if type(value) is Pending:
-                    refs.append(position[id(value.node), value.index])
-                    continue
-                r = leaf_ref.get(id(x))
-                if r is None:
-                    r = leaf_ref[id(x)] = -len(leaves) - 1
-                    leaves.append(x)
-                refs.append(r)
-            wiring.append((node.fn, node.static, tuple(refs), node.multi))
-            for k in range(node.n_outputs):
-                position[id(node), k] = count
-                count += 1
-        wanted = tuple(position[id(raw_value(t).node), raw_value(t).index] for t in targets)
-        key = (tuple(wiring), len(leaves), wanted)
-        run = _GRAPHS.get(key)
-        if run is None:
-            _graph_misses += 1
-            run = _GRAPHS[key] = jax.jit(_graph_fn(key))
-            if len(_GRAPHS) > _GRAPHS_LIMIT:
-                _GRAPHS.popitem(last=False)
-        else:
-            _graph_hits += 1
-            _GRAPHS.move_to_end(key)
+                    refs.append(ref[id(value.node), value.index])
+                else:
+                    r = ref.get(id(x))
+                    refs.append(wiring.input(id(x), x) if r is None else r)
+            if node.multi:
+                wiring.node(node.fn, node.static, refs, node.n_outputs,
+                            [(id(node), k) for k in range(node.n_outputs)])
+            else:
+                wiring.node(node.fn, node.static, refs, None, ((id(node), 0),))
+        wanted = tuple([ref[id(raw_value(t).node), raw_value(t).index] for t in targets])
+        leaves = wiring.consts
+        key = (tuple(wiring.steps), len(leaves), wanted)
+        run = _GRAPHS.get(key, lambda: jax.jit(_graph_fn(key)))
         STATS.materializations += 1
         values = run([x._value if isinstance(x, Tensor) else x for x in leaves])
         for t, v in zip(targets, values):
             _set_value(t, v)
 
 
-def _graph_fn(key):
-    wiring, _, wanted = key
+def _pending_inputs(node):
+    """The pending ops whose outputs ``node`` reads."""
+    found = []
+    for x in node.inputs:
+        if type(x) is LazyTensor:
+            value = raw_value(x)
+            if type(value) is Pending:
+                found.append(value.node)
+    return found
 
-    def run(leaves):
-        env = []
-        for fn, static, refs, multi in wiring:
-            args = [env[r] if r >= 0 else leaves[-r - 1] for r in refs]
-            out = fn(*args, **dict(static)) if static else fn(*args)
-            if multi:
-                env.extend(out)
-            else:
-                env.append(out)
-        return [env[r] for r in wanted]
-    return run
+
+def _graph_fn(key):
+    steps, _, wanted = key
+    return lambda leaves: _graph.replay(steps, wanted, (), leaves)
 
 
 def set_values(tensors, values):
@@ -353,5 +344,5 @@ def info():
             "max_pending_ops": SETTINGS.max_ops,
             "deferred_ops": STATS.deferred, "eager_fallbacks": STATS.eager_fallbacks,
             "abstract_eval_cache_size": len(_AVALS), "fused_gradients": STATS.fused_gradients,
-            "materializations": STATS.materializations, "graph_cache_hits": _graph_hits,
-            "graph_cache_misses": _graph_misses, "graph_cache_size": len(_GRAPHS)}
+            "materializations": STATS.materializations, "graph_cache_hits": _GRAPHS.hits,
+            "graph_cache_misses": _GRAPHS.misses, "graph_cache_size": len(_GRAPHS)}

@@ -1,3 +1,3 @@
 """``tf.autodiff``: GradientTape and ForwardAccumulator."""
-from .forwardprop import ForwardAccumulator as ForwardAccumulator  # noqa: F401
-from .tape import GradientTape as GradientTape  # noqa: F401
+from .forwardprop import ForwardAccumulator as ForwardAccumulator
+from .tape import GradientTape as GradientTape

@@ -14,12 +14,18 @@ import runpy
 import sys
 import types
 
+from . import _tf_paths
+
 COVERAGE = "docs/api_coverage.md"
 MISSING_ATTRIBUTE = ("tapejax does not provide `{name}` (the script runs on tapejax through "
                      "`python -m tapejax run`); see " + COVERAGE + " for the TF API it covers.")
 MISSING_MODULE = ("tapejax does not provide the module `{name}` (the script runs on tapejax "
                   "through `python -m tapejax run`); see " + COVERAGE + " for the TF API it "
                   "covers.")
+
+
+# TF namespaces whose tapejax module has another name (``tapejax.compat`` is this redirect)
+RENAMED = {"compat": "_tf_compat"}
 
 
 class TensorFlowAlias(types.ModuleType):
@@ -32,10 +38,16 @@ class TensorFlowAlias(types.ModuleType):
     def __getattr__(self, name):
         target = object.__getattribute__(self, "_target")
         try:
+            if target.__name__ == "tapejax" and name in RENAMED:
+                return _alias(f"{self.__name__}.{name}",
+                              importlib.import_module(f"tapejax.{RENAMED[name]}"))
             value = getattr(target, name)
         except AttributeError:
             if name.startswith("__"):
                 raise
+            stand_in = _tf_paths.module_for(f"{self.__name__}.{name}")
+            if stand_in is not None:
+                return sys.modules.setdefault(stand_in.__name__, stand_in)
             raise AttributeError(MISSING_ATTRIBUTE.format(name=f"{self.__name__}.{name}")) \
                 from None
         if isinstance(value, types.ModuleType) and value.__name__.startswith("tapejax"):
@@ -60,6 +72,8 @@ def _target_for(fullname):
     parts = fullname.split(".")[1:]
     module = importlib.import_module("tapejax")
     for part in parts:
+        if module.__name__ == "tapejax" and part in RENAMED:
+            part = RENAMED[part]
         value = getattr(module, part, None)
         if not isinstance(value, types.ModuleType):
             try:
@@ -75,6 +89,8 @@ class _Loader(importlib.abc.Loader):
         self.target = target
 
     def create_module(self, spec):
+        if isinstance(self.target, _tf_paths.PathModule):
+            return self.target
         return _alias(spec.name, self.target)
 
     def exec_module(self, module):
@@ -87,14 +103,41 @@ class TensorFlowFinder(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname, path=None, target=None):
         if fullname != "tensorflow" and not fullname.startswith("tensorflow."):
             return None
-        module = _target_for(fullname)
+        module = None if _tf_paths.is_private(fullname) else _target_for(fullname)
+        if module is None:  # a path Keras imports that tapejax serves only as a stand-in
+            module = _tf_paths.module_for(fullname)
         if module is None:
             raise ModuleNotFoundError(MISSING_MODULE.format(name=fullname), name=fullname)
         return importlib.util.spec_from_loader(fullname, _Loader(module))
 
 
+KERAS_ALREADY_IMPORTED = (
+    "Keras was imported before tapejax's `tensorflow` redirect was installed (its backend is "
+    "{backend!r}{bound}); Keras binds `tensorflow` when it is imported and cannot be imported "
+    "twice in one process. Import keras only after the redirect: run the program with "
+    "`python -m tapejax run script.py` (or `run -m module`) and set KERAS_BACKEND=tensorflow "
+    "before `import keras`.")
+
+
+def _check_keras_not_imported():
+    """Keras already imported cannot use the redirect: say so instead of mixing two TFs."""
+    keras = sys.modules.get("keras")
+    if keras is None:
+        return
+    config = sys.modules.get("keras.src.backend.config")
+    backend = config.backend() if config is not None else "unknown"
+    real_tf = sys.modules.get("tensorflow")
+    bound = ", bound to real TensorFlow" if real_tf is not None and not isinstance(
+        real_tf, TensorFlowAlias) else ""
+    raise RuntimeError(KERAS_ALREADY_IMPORTED.format(backend=backend, bound=bound))
+
+
 def install():
-    """Resolves ``import tensorflow`` to tapejax in this process (drops a loaded TF alias)."""
+    """Resolves ``import tensorflow`` to tapejax in this process (drops a loaded TF alias).
+
+    Raises ``RuntimeError`` when Keras was imported already (see ``KERAS_ALREADY_IMPORTED``).
+    """
+    _check_keras_not_imported()
     for name in [n for n in sys.modules if n == "tensorflow" or n.startswith("tensorflow.")]:
         del sys.modules[name]
     if not any(isinstance(f, TensorFlowFinder) for f in sys.meta_path):
@@ -107,3 +150,12 @@ def run(script, args=()):
     sys.argv = [script] + list(args)
     sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
     runpy.run_path(script, run_name="__main__")
+
+
+def run_module(module, args=()):
+    """Runs the module ``module`` as ``python -m module args`` does (``__main__``, the current
+    directory first on ``sys.path``, ``argv[0]`` the module's file), on tapejax."""
+    install()
+    sys.argv = [module] + list(args)
+    sys.path.insert(0, os.getcwd())
+    runpy.run_module(module, run_name="__main__", alter_sys=True)

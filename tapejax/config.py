@@ -4,7 +4,7 @@
 >>> sorted(tf.config.gradient_cache_info())
 ['hits', 'maxsize', 'misses', 'size']
 """
-from . import _backprop, _compilation_cache, _lazy
+from . import _backprop, _cache, _compilation_cache, _lazy
 
 
 def gradient_cache_info():
@@ -13,8 +13,31 @@ def gradient_cache_info():
 
 
 def clear_gradient_cache():
-    """Drops every compiled eager gradient (they are rebuilt on demand)."""
-    _backprop.CACHE.clear()
+    """Drops the gradient caches: compiled eager gradients, their plans and custom-gradient
+    nodes (rebuilt on demand)."""
+    _cache.clear_all("gradient.")
+
+
+def clear_caches():
+    """Drops everything tapejax caches in memory for speed (beyond TF; as ``jax.clear_caches``):
+    compiled gradients and plans, the lazy tape's abstract evaluations and graphs, the
+    compiled programs of every ``tapejax.function`` (the next call traces again; its
+    ``ConcreteFunction``s and tracing count are kept), strategies' replica functions. Results do
+    not change. JAX's own caches and the on-disk compilation cache are left alone.
+
+    >>> import tapejax as tf
+    >>> tf.config.clear_caches()
+    >>> tf.config.cache_info()["gradient.compiled"]["size"]
+    0
+    """
+    _cache.clear_all()
+
+
+def cache_info():
+    """Per cache name (``gradient.compiled``, ``lazy.graphs``, ``function.programs``, ...): hits,
+    misses (entries built), size, bound per instance and number of instances. Every cache drops
+    its least recently used entry when full."""
+    return _cache.info_by_name()
 
 
 class _LazySetting:
@@ -166,7 +189,7 @@ def set_visible_devices(devices, device_type=None):
     _VISIBLE["devices"] = others + devices
 
 
-class experimental:  # noqa: N801 - TF's namespace
+class experimental:  # TF's namespace
     """``tf.config.experimental``: memory settings, accepted as no-ops (JAX manages device
     memory itself; see ``XLA_PYTHON_CLIENT_PREALLOCATE`` and ``XLA_PYTHON_CLIENT_MEM_FRACTION``)."""
 

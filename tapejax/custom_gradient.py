@@ -6,7 +6,6 @@ arrays of the original call the node reuses that call's outputs and ``grad_fn`` 
 ``grad_fn`` eagerly, so it may look at values); on other values (tracers of a higher-order
 replay, a ``tapejax.function`` trace) it re-runs the function to get a ``grad_fn`` of them.
 """
-import collections
 import contextlib
 import functools
 import inspect
@@ -15,6 +14,8 @@ import jax
 import jax.numpy as jnp
 
 from . import nest
+from ._cache import Cache
+from ._capture import TRACE
 from ._recording import STACK, paused, record, watching_variables
 from .tensor import Tensor, TensorLike, convert_to_tensor
 
@@ -49,13 +50,13 @@ class _VariableValues:
 @contextlib.contextmanager
 def _reading(variables, arrays):
     """Re-runs inside see ``arrays`` as the values of ``variables``; no tape records."""
-    saved = STACK.capture
-    STACK.capture = _VariableValues(variables, arrays, saved)
+    saved = TRACE.capture
+    TRACE.capture = _VariableValues(variables, arrays, saved)
     try:
         with paused():
             yield
     finally:
-        STACK.capture = saved
+        TRACE.capture = saved
 
 
 def _accepts_variables(grad_fn):
@@ -203,7 +204,7 @@ def custom_gradient(f=None):
 
     @functools.wraps(f)
     def decorated(*args, **kwargs):
-        if kwargs and STACK.capture is not None:
+        if kwargs and TRACE.capture is not None:
             raise ValueError(_KEYWORDS_IN_FUNCTION)
         with watching_variables() as read, paused():
             result, grad_fn = f(*args, **kwargs)
@@ -215,7 +216,7 @@ def custom_gradient(f=None):
         inputs = tuple(a if isinstance(a, Tensor) else a._tapejax_read()
                        for a in arg_tensors + variables)
         arrays = tuple(t._value for t in inputs)
-        if STACK.capture is not None or any(isinstance(a, jax.core.Tracer) for a in arrays):
+        if TRACE.capture is not None or any(isinstance(a, jax.core.Tracer) for a in arrays):
             # inside a trace the program itself must carry the rule, for tapes outside it
             node = _CustomCall(f, args, kwargs, len(arg_tensors), variables, result, None)
             outputs = tuple(Tensor(a) for a in node.traced(arrays))
@@ -267,7 +268,7 @@ class _Checkpointed:
         return self._call(*arrays)
 
 
-_CHECKPOINTS = collections.OrderedDict()
+_CHECKPOINTS = Cache("gradient.custom_gradient_nodes", 256)  # (f, static args, Variables) -> node
 
 
 def _checkpointed(f, args, kwargs, variables):
@@ -281,9 +282,4 @@ def _checkpointed(f, args, kwargs, variables):
         node = _Checkpointed(f, args, kwargs, variables)
         node.eager_only = True  # unhashable arguments: a fresh node, kept out of the cache
         return node
-    node = _CHECKPOINTS.get(key)
-    if node is None:
-        node = _CHECKPOINTS[key] = _Checkpointed(f, args, kwargs, variables)
-        if len(_CHECKPOINTS) > 256:
-            _CHECKPOINTS.popitem(last=False)
-    return node
+    return _CHECKPOINTS.get(key, lambda: _Checkpointed(f, args, kwargs, variables))

@@ -50,7 +50,7 @@ def _fail(message, condition, x, y=None):
     raise errors.InvalidArgumentError(None, None, "\n".join(lines))
 
 
-def Assert(condition, data, summarize=None, name=None):  # noqa: N802 - TF's name
+def Assert(condition, data, summarize=None, name=None):  # TF's name
     """``tf.debugging.Assert``: raises ``InvalidArgumentError`` ("assertion failed: [data]...")
     when ``condition`` is false; inside a trace the check is skipped, as the other asserts."""
     cond = to_tensor(condition)
@@ -77,7 +77,13 @@ def _comparison(condition, jax_fn, op_name):
 
 
 assert_equal = _comparison("x == y", jnp.equal, "equal")
-assert_none_equal = _comparison("x != y", jnp.not_equal, "none_equal")
+_assert_none_equal = _comparison("x != y", jnp.not_equal, "none_equal")
+
+
+def assert_none_equal(x, y, summarize=None, message=None, name=None):
+    """Raises ``InvalidArgumentError`` unless ``x != y`` holds elementwise (TF's parameter
+    order, ``summarize`` before ``message``, unlike the other comparisons)."""
+    return _assert_none_equal(x, y, message, summarize, name)
 assert_less = _comparison("x < y", jnp.less, "less")
 assert_less_equal = _comparison("x <= y", jnp.less_equal, "less_equal")
 assert_greater = _comparison("x > y", jnp.greater, "greater")

@@ -89,7 +89,8 @@ BATCH_JACOBIAN_SHAPES = ("Need first dimension of target shape ({target}) and so
                          "({source}) to match.")
 DTYPE_MISMATCH = ("cannot compute {op} as input #{index}(zero-based) was expected to be a "
                   "{expected} tensor but is a {got} tensor [Op:{op}] name: ")
-CONVERSION_DTYPE = "Tensor conversion requested dtype {requested} for Tensor with dtype {actual}: {value!r}"
+CONVERSION_DTYPE = ("Tensor conversion requested dtype {requested} for Tensor with dtype {actual}: "
+                    "{value!r}")
 CANNOT_CONVERT = "Cannot convert {value!r} to EagerTensor of dtype {dtype}"
 KERNEL_TYPE_NAMES = {"float16": "half", "float32": "float", "float64": "double"}  # TF's names
 TENSOR_UNHASHABLE = "Tensor is unhashable. Instead, use tensor.ref() as the key."

@@ -4,7 +4,7 @@ It reads what the tape recorded: whether the source was watched, its dtype, whet
 was recorded at all, and the notes the tape keeps on values that left the differentiable graph
 (a non-differentiable op, a non-floating output, ``stop_recording``), with where they were made.
 """
-from . import _backprop
+from . import _backprop, _graph
 from .tape import _is_variable
 from .tensor import Tensor, TensorLike
 
@@ -52,6 +52,7 @@ def _source_problem(state, source):
 def _cut_on_path(state, target):
     """A note on a value the recorded computation of ``target`` used, if any."""
     seen, stack = set(), [target]
+    made = _graph.outputs_of(state.structure)
     while stack:
         tensor = stack.pop()
         if id(tensor) in seen:
@@ -62,7 +63,7 @@ def _cut_on_path(state, target):
             return note
         where = state.producer.get(id(tensor))
         if where is not None:
-            stack.extend(x for x in state.nodes[where[0]].inputs if isinstance(x, Tensor))
+            stack.extend(x for x in state.nodes[made[where][0]].inputs if isinstance(x, Tensor))
     return None
 
 

@@ -4,13 +4,13 @@
 import contextlib
 import logging
 
-from ._recording import STACK
+from ._capture import TRACE
 from .ops.math_ops import identity
 
 
 def executing_eagerly():
     """False while ``tapejax.function`` traces (as TF inside ``tf.function``), else True."""
-    return STACK.capture is None
+    return TRACE.capture is None
 
 
 def no_op(name=None):
@@ -29,7 +29,7 @@ def control_dependencies(control_inputs):
     yield
 
 
-def identity_n(input, name=None):  # noqa: A002 - TF's name
+def identity_n(input, name=None):  # TF's name
     """``tf.identity_n``: ``tf.identity`` of each element of a list."""
     return [identity(x) for x in input]
 
@@ -47,8 +47,9 @@ def inside_function():
 def is_symbolic_tensor(tensor):
     """``tf.is_symbolic_tensor``: True for a Tensor whose value is a trace's placeholder (inside
     ``tapejax.function`` or a JAX transformation), False for an eager one or a non-Tensor."""
-    from .tensor import TensorLike, raw_value
     import jax
+
+    from .tensor import TensorLike, raw_value
     return isinstance(tensor, TensorLike) and not hasattr(tensor, "assign") and isinstance(
         raw_value(tensor), jax.core.Tracer)
 
@@ -69,38 +70,40 @@ def init_scope():
     """``tf.init_scope``: code in it runs eagerly, outside any ``tapejax.function`` trace and
     any recording tape, as TF lifts it out of graphs and tapes."""
     from ._recording import paused
-    previous = STACK.capture
-    STACK.capture = None
+    previous = TRACE.capture
+    TRACE.capture = None
     try:
         with paused():
             yield
     finally:
-        STACK.capture = previous
+        TRACE.capture = previous
 
 
 def timestamp(name=None):
     """``tf.timestamp``: seconds since the epoch as a float64 scalar Tensor."""
     import time
+
     from . import dtypes
     from .tensor import constant
     return constant(time.time(), dtypes.float64)
 
 
-def guarantee_const(input, name=None):  # noqa: A002 - TF's name
+def guarantee_const(input, name=None):  # TF's name
     """``tf.guarantee_const`` (deprecated in TF): ``tf.identity``."""
     return identity(input)
 
 
-def tuple(tensors, name=None, control_inputs=None):  # noqa: A001 - TF's name
+def tuple(tensors, control_inputs=None, name=None):  # TF's name
     """``tf.tuple``: the Tensors (None kept) as a list; in eager mode they already ran."""
     from .tensor import convert_to_tensor
     return [None if t is None else convert_to_tensor(t) for t in tensors]
 
 
-def Assert(condition, data, summarize=None, name=None):  # noqa: N802 - TF's name
+def Assert(condition, data, summarize=None, name=None):  # TF's name
     """``tf.Assert``: ``InvalidArgumentError`` listing ``data`` when ``condition`` is False
     (eager); returns None otherwise."""
     import numpy as np
+
     from . import errors
     from .tensor import convert_to_tensor
     if bool(np.all(convert_to_tensor(condition).numpy())):

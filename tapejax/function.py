@@ -6,35 +6,68 @@ program ``(variable values, tensors) -> (outputs, new variable values)``, compil
 each call passes the Variables' current arrays in, writes the new ones back and donates the old
 buffers when nothing else holds them. Under an outer ``GradientTape`` the call is one recorded
 node whose function is the same program, so the tape differentiates through it.
+
+Modules: this one (the decorator, ``Function``: which trace serves a call, tracing, the
+retracing warning), ``_function_binding`` (signature binding), ``_function_keys`` (argument
+keys), ``_function_program`` (``_Trace``: the traced program and how a call runs it) and
+``_concrete_function`` (``ConcreteFunction``).
+
+Caches (``_cache.Cache``: LRU, hit/miss counts; the first two cleared by
+``config.clear_caches()``) and other per-function state, and the locks:
+
+============================  ================================  ================================
+what                          keyed on                          holds; bound
+============================  ================================  ================================
+``Function._fast``            call key: ``_walk`` of the        ``_Trace``; ``CACHE_SIZE``
+                              arguments (exact shapes, dtypes,
+                              Python values, Variable slots)
+``ConcreteFunction._traces``  concrete shapes of the tensors    ``_Trace``; ``CACHE_SIZE``
+``Function._concrete``        skeleton: the call key with       ``[ConcreteFunction]``, newest
+                              ranks for shapes                  last; ``CACHE_SIZE`` in all;
+                                                                not cleared by ``clear_caches``
+``Function._bound``           ``id`` of a method's instance     ``(weakref, bound Function)``;
+                                                                dropped when the instance dies
+``_DETECTORS``                the Python function's code        retracing detector (TF's);
+                              (weak key)                        dies with the code
+``Function._lock`` (RLock)    held while tracing (``_lookup``, ``get_concrete_function``, ...)
+``Function._books`` (Lock)    held while finding or making a ConcreteFunction, counting traces
+``_STATE_LOCK`` (RLock)       held while a call reads Variable arrays, donates them and stores
+                              the new ones (``_function_program``)
+``_DETECTORS_LOCK`` (Lock)    held while finding a retracing detector
+============================  ==================================================================
 """
 import functools
 import inspect
-import itertools
 import logging
-import operator
 import threading
 import weakref
 
 import jax
 import numpy as np
 
-from . import _capture, autograph as _autograph, dtypes, errors, nest
-from ._backprop import _Cache
-from ._donation import InterruptsHeld as _InterruptsHeld, only_holder
-from ._graph_trace import RECORDER
-from ._recording import STACK, record
-from .ops.core import tf_type_name
-from .tensor import Tensor, TensorLike, convert_to_tensor, is_text
+from . import _capture, _iterator_feeds, autograph as _autograph, errors, nest
+from ._cache import Cache
+from ._concrete_function import ConcreteFunction
+from ._function_binding import (
+    BIND_FAILED as BIND_FAILED,  # re-exported for saved_model
+    _apply_signature,
+    _canonical,
+    _check_signature,
+    _plain_arity,
+)
+from ._function_keys import _rebuild, _relax, _signature_key, _spec_template, _walk
+from ._function_program import (
+    _STATE_LOCK as _STATE_LOCK,  # re-exported for saved_model
+    _fill,
+    _flatten_outputs,
+    _Trace,
+)
+from .tensor import Tensor
 from .tensor_spec import TensorSpec
-from .tensor_shape import TensorShape
 
 _log = logging.getLogger("tapejax")
 
-CACHE_SIZE = 128  # traces kept per function (LRU), as the eager gradient cache is bounded
-
-# Held while Variable arrays are read, handed to XLA (donated) and written back, so that two
-# threads calling functions that share Variables never pass an already donated buffer.
-_STATE_LOCK = threading.RLock()
+CACHE_SIZE = 128  # traces (and ConcreteFunctions) kept per function, least recently used dropped
 
 CREATE_ON_LATER_CALL = ("Creating variables on a non-first call to a function decorated with "
                         "tf.function.")
@@ -50,14 +83,6 @@ RETRACING_WARNING = (
     "@tf.function has reduce_retracing=True option that can avoid unnecessary retracing. For (3), "
     "please refer to https://www.tensorflow.org/guide/function#controlling_retracing and "
     "https://www.tensorflow.org/api_docs/python/tf/function for  more details.")
-BIND_FAILED = ("Binding inputs to tf.function failed due to `{reason}`. Received args: {args} and "
-               "kwargs: {kwargs} for signature: {signature}.")
-BAD_SIGNATURE = ("input_signature must be a possibly nested sequence of TensorSpec objects, got "
-                 "invalid args {args} with types {types}.")
-WRITE_UNDER_TRANSFORM = (
-    "tapejax.function {name!r} assigns Variables but was called with traced arguments inside a "
-    "JAX transformation (jax.jit, jax.vmap, ...): the new values could not be stored. Call it "
-    "outside the transformation, or make the transformed code a tapejax.function.")
 INITIAL_VALUE_FROM_SPEC = (
     "The initial value of a Variable created by {name!r} depends on an argument given as a "
     "TensorSpec to get_concrete_function, so it cannot be computed: call the function with "
@@ -123,118 +148,6 @@ def function(func=None, input_signature=None, autograph=True, jit_compile=None,
     return decorate if func is None else decorate(func)
 
 
-def _check_signature(signature):
-    if isinstance(signature, TensorSpec) or not nest.is_nested(signature):
-        signature = [signature]
-    bad = [x for x in nest.flatten(signature) if not isinstance(x, TensorSpec)]
-    if bad:
-        raise TypeError(BAD_SIGNATURE.format(args=bad, types=[type(x) for x in bad]))
-    return tuple(signature)
-
-
-# --- argument keys ------------------------------------------------------------------------
-class _Id:
-    """Keys an unhashable Python argument by identity (kept alive by the key)."""
-
-    __slots__ = ("obj",)
-
-    def __init__(self, obj):
-        self.obj = obj
-
-    def __eq__(self, other):
-        return type(other) is _Id and other.obj is self.obj
-
-    def __hash__(self):
-        return id(self.obj)
-
-
-_TENSOR, _VARIABLE, _SEQ, _MAP, _COMPOSITE, _STRING = "T", "V", "S", "M", "C", "B"
-
-
-def _components(x):
-    """``(static, tensors)`` of a composite value (such as a distributed ``PerReplica``), else
-    None: its type defines ``_tapejax_components()`` and ``_tapejax_rebuild(static, parts)``."""
-    method = getattr(type(x), "_tapejax_components", None)
-    return None if method is None else method(x)
-
-
-def _walk(x, key, dyn, avars, exact=True):
-    """Appends ``x``'s key items to ``key``; tensors go to ``dyn``, Variables to ``avars``.
-
-    Tensors (and NumPy arrays, traced as tensors as TF does) are keyed by shape and dtype (by rank
-    when ``exact`` is False), Python values by value, structures by type and layout.
-    """
-    t = type(x)
-    if t is Tensor and is_text(x._value):  # a host string: static, keyed by its value
-        key.append((_STRING, x._value.shape, tuple(x._value.reshape(-1))))
-    elif t is Tensor:
-        shape = x._value.shape
-        key.append((_TENSOR, shape if exact else len(shape), x._value.dtype))
-        dyn.append(x)
-    elif t is list or t is tuple:
-        key.append((_SEQ, t, len(x)))
-        for item in x:
-            _walk(item, key, dyn, avars, exact)
-    elif isinstance(x, dict):
-        names = sorted(x)
-        key.append((_MAP, t, tuple(names)))
-        for name in names:
-            _walk(x[name], key, dyn, avars, exact)
-    elif isinstance(x, tuple) and hasattr(t, "_fields"):
-        key.append((_SEQ, t, len(x)))
-        for item in x:
-            _walk(item, key, dyn, avars, exact)
-    elif isinstance(x, TensorLike):
-        alias = next((k for k, v in enumerate(avars) if v is x), len(avars))
-        key.append((_VARIABLE, tuple(x.shape), x.dtype, alias))
-        avars.append(x)
-    elif isinstance(x, (np.ndarray, jax.Array)):
-        _walk(convert_to_tensor(x), key, dyn, avars, exact)
-    elif (composite := _components(x)) is not None:
-        key.append((_COMPOSITE, t, composite[0]))
-        for part in composite[1]:
-            _walk(part, key, dyn, avars, exact)
-    elif t is TensorSpec:
-        rank = x.shape.rank
-        shape = None if rank is None else tuple(x.shape)
-        key.append((_TENSOR, shape if exact else rank, np.dtype(x.dtype.as_numpy_dtype)))
-        dyn.append(x)
-    else:
-        try:
-            hash(x)
-        except TypeError:
-            x = _Id(x)
-        key.append(x)
-
-
-def _signature_key(args, kwargs, exact=False):
-    """The key of TF's trace (shapes as ranks unless ``exact``), tensors and Variable args."""
-    key, dyn, avars = [], [], []
-    _walk(tuple(args), key, dyn, avars, exact)
-    _walk(dict(kwargs), key, dyn, avars, exact)
-    return tuple(key), dyn, avars
-
-
-def _rebuild(x, tensors):
-    """``x`` with its tensor leaves (as ``_walk`` visits them) replaced from ``tensors``."""
-    t = type(x)
-    if t is Tensor and is_text(x._value):
-        return x
-    if t is Tensor or t is TensorSpec or isinstance(x, (np.ndarray, jax.Array)):
-        return next(tensors)
-    if t is list or t is tuple:
-        return t(_rebuild(item, tensors) for item in x)
-    if isinstance(x, dict):
-        new = {name: _rebuild(x[name], tensors) for name in sorted(x)}
-        return t((name, new[name]) for name in x)
-    if isinstance(x, tuple) and hasattr(t, "_fields"):
-        return t(*[_rebuild(item, tensors) for item in x])
-    composite = _components(x)
-    if composite is not None:
-        return t._tapejax_rebuild(composite[0], [_rebuild(p, tensors) for p in composite[1]])
-    return x
-
-
 # --- retracing warning (TF's detector, keyed by the Python function's code) ----------------
 class _TracingDetector:
     __slots__ = ("calls", "count", "warnings")
@@ -274,366 +187,6 @@ def _detector_for(fn):
         return _DETECTORS.setdefault(code, _TracingDetector())
 
 
-# --- the compiled program of one trace ----------------------------------------------------
-_DYNAMIC = object()  # marks an output leaf that is a tensor
-
-
-class _Composite:
-    """Marks an output leaf that is a composite value of ``n`` tensors."""
-
-    __slots__ = ("type", "static", "n")
-
-    def __init__(self, type_, static, n):
-        self.type, self.static, self.n = type_, static, n
-
-
-def _fill(static, it):
-    """Output leaves: tensors from ``it`` where ``static`` marks them, composites rebuilt."""
-    out = []
-    for s in static:
-        if s is _DYNAMIC:
-            out.append(next(it))
-        elif type(s) is _Composite:
-            out.append(s.type._tapejax_rebuild(s.static, [next(it) for _ in range(s.n)]))
-        else:
-            out.append(s)
-    return out
-
-
-def _flatten_outputs(out):
-    """Output arrays and the static rest (structure, Python leaves) of a function's result."""
-    leaves = nest.flatten(out)
-    arrays, static = [], []
-    for leaf in leaves:
-        if type(leaf) is Tensor and is_text(leaf._value):
-            static.append(leaf)  # a host string is returned as it is
-        elif isinstance(leaf, TensorLike):
-            arrays.append((leaf if type(leaf) is Tensor else leaf._tapejax_read())._value)
-            static.append(_DYNAMIC)
-        elif isinstance(leaf, (bool, int, float, np.ndarray, np.generic)):
-            arrays.append(convert_to_tensor(leaf)._value)
-            static.append(_DYNAMIC)
-        elif (composite := _components(leaf)) is not None:
-            arrays.extend(part._value for part in composite[1])
-            static.append(_Composite(type(leaf), composite[0], len(composite[1])))
-        else:
-            static.append(leaf)
-    return arrays, (nest.pack_sequence_as(out, [None] * len(leaves)), static)
-
-
-class _Trace:
-    """One traced program: its Variables, its output layout and its jitted forms."""
-
-    def __init__(self, traced, avars, name):
-        arg_slot = {}
-        for k, v in enumerate(avars):
-            arg_slot.setdefault(id(v), k)
-        self.name = name
-        self.reads = [(arg_slot.get(id(v), -1), v) for v in traced.reads]
-        self.written = [(arg_slot.get(id(v), -1), v) for v in traced.written]
-        self.uses_args = any(k >= 0 for k, _ in self.reads + self.written)
-        if self.uses_args:  # resolved per call; don't keep the trace-time arguments alive
-            self.reads = [(k, None if k >= 0 else v) for k, v in self.reads]
-            self.written = [(k, None if k >= 0 else v) for k, v in self.written]
-        self.read_vars = [v for _, v in self.reads]
-        self.written_vars = [v for _, v in self.written]
-        self.n_out = traced.n_out
-        self.structure, self.static = traced.info
-        # how to rebuild the result: one tensor, a flat list/tuple of tensors, or anything
-        dynamic = all(s is _DYNAMIC for s in self.static)
-        if dynamic and not nest.is_nested(self.structure) and self.n_out == 1:
-            self.pack = operator.itemgetter(0)
-        elif dynamic and type(self.structure) in (list, tuple) and \
-                all(not nest.is_nested(s) for s in self.structure):
-            self.pack = type(self.structure)
-        n_reads, n_out, n_written = len(traced.reads), traced.n_out, len(traced.written)
-        written_ids = {id(v) for v in traced.written}
-        self.donate = [i for i, v in enumerate(traced.reads) if id(v) in written_ids]
-        self.keep = [i for i, v in enumerate(traced.reads) if id(v) not in written_ids]
-        run = jax.extend.core.jaxpr_as_fun(traced.jaxpr)
-        donate, keep = self.donate, self.keep
-        self.summaries = traced.summaries  # tf.summary values: one output after `written`
-        n_summary = 0 if self.summaries is None else 1
-
-        def program(donated, kept, tensors):
-            values = [None] * n_reads
-            for i, value in zip(donate, donated):
-                values[i] = value
-            for i, value in zip(keep, kept):
-                values[i] = value
-            flat = run(*values, *tensors)
-            end = n_out + n_written
-            return flat[:n_out], flat[n_out:end], flat[end:end + n_summary]
-
-        self.plain = jax.jit(program)
-        self.donating = jax.jit(program, donate_argnums=0) if donate else None
-        forward = jax.extend.core.jaxpr_as_fun(_capture.prune(traced.jaxpr, range(n_out)))
-
-        def node(*values):  # the call as one tape node: (variable values, tensors) -> outputs
-            return tuple(forward(*values))
-        self.node = node
-        jaxpr = traced.jaxpr.jaxpr
-        self.output_specs = [TensorSpec(v.aval.shape, _dtype(v.aval.dtype))
-                             for v in jaxpr.outvars[:n_out]]
-        self.jaxpr = traced.jaxpr
-
-    def run(self, dyn, avars):
-        if RECORDER.active:
-            RECORDER.record(self.name, self.jaxpr)
-        if self.uses_args:
-            read_vars = [avars[k] if k >= 0 else v for k, v in self.reads]
-            written_vars = [avars[k] if k >= 0 else v for k, v in self.written]
-        else:
-            read_vars, written_vars = self.read_vars, self.written_vars
-        tensors = [t._value for t in dyn]
-        tapes = STACK.tapes
-        with _STATE_LOCK:
-            if tapes:
-                reads = [v._tapejax_read() for v in read_vars]
-            else:
-                reads = [v._stored for v in read_vars]
-            if written_vars:
-                for t in tensors:
-                    if isinstance(t, jax.core.Tracer):
-                        raise RuntimeError(WRITE_UNDER_TRANSFORM.format(name=self.name))
-            call = self.donating
-            if call is not None:
-                for i in self.donate:
-                    if not only_holder(reads[i], 4):
-                        call = self.plain
-                        break
-            else:
-                call = self.plain
-            donated = [reads[i]._value for i in self.donate]
-            kept = [reads[i]._value for i in self.keep]
-            with _InterruptsHeld(call is self.donating):
-                outs, new, summaries = call(donated, kept, tensors)
-                for v, value in zip(written_vars, new):
-                    v._stored = Tensor(value)
-        if summaries:
-            self.summaries.deliver(summaries[0])
-        outputs = [Tensor(o) for o in outs]
-        if tapes and outputs:
-            record(self.node, (), tuple(reads) + tuple(dyn), tuple(outputs), True)
-        return self.pack(outputs)
-
-    def lower(self, dyn, avars):
-        """The ``jax.stages.Lowered`` program for these arguments (nothing runs)."""
-        read_vars = [avars[k] if k >= 0 else v for k, v in self.reads] if self.uses_args \
-            else self.read_vars
-        values = [v._stored._value for v in read_vars]
-        return self.plain.lower([values[i] for i in self.donate], [values[i] for i in self.keep],
-                                [t._value for t in dyn])
-
-    def pack(self, outputs):
-        it = iter(outputs)
-        leaves = _fill(self.static, it)
-        return nest.pack_sequence_as(self.structure, leaves)
-
-
-def _dtype(np_dtype):
-    return dtypes.from_numpy(np_dtype)
-
-
-# --- TF's concrete functions ---------------------------------------------------------------
-class ConcreteFunction:
-    """One traced signature of a ``Function`` (TF's ``ConcreteFunction``).
-
-    ``None`` dimensions of its ``input_signature`` accept any size; each concrete shape has its
-    own compiled program.
-    """
-
-    def __init__(self, owner, skeleton, specs, template):
-        self._owner = owner
-        self._skeleton = skeleton
-        self._specs = specs
-        self._traces = _Cache(CACHE_SIZE)
-        self._template = template  # structured input signature (TensorSpecs for tensors)
-        self._outputs = None
-        self._number = next(_NUMBERS)  # TF's __inference_<name>_<n>, named in its errors
-
-    def _accepts(self, dyn):
-        return all(spec.shape.is_compatible_with(t.shape) for spec, t in zip(self._specs, dyn))
-
-    @property
-    def structured_input_signature(self):
-        """The traced arguments; TensorSpecs without a name are named after their argument
-        (``x``, ``x_0`` inside a list, ``d_k`` inside a dict), as TF names them."""
-        params = self._params()
-        if params is None:
-            return self._template
-        fixed_args, fixed_kwargs = self._template
-        named = {name: _named(traced, name) for name, _, traced in params}
-        return (tuple(named[name] for name, _, _ in params[:len(fixed_args)]),
-                {name: named[name] for name in fixed_kwargs})
-
-    @property
-    def structured_outputs(self):
-        return self._outputs
-
-    def __call__(self, *args, **kwargs):
-        owner = self._owner
-        params = self._params()
-        if params is None:  # *args or **kwargs: the arguments must fit the traced layout
-            args, kwargs = self._fixed_layout(args, kwargs)
-        else:
-            args, kwargs = self._bind(params, args, kwargs)
-        key, dyn, avars = _signature_key(args, kwargs)
-        return owner._trace_for(self, args, kwargs, dyn, avars).run(dyn, avars)
-
-    def _params(self):
-        """``(name, kind, traced type)`` per parameter (TF's function type), or None when the
-        Python signature has ``*args`` or ``**kwargs``."""
-        owner = self._owner
-        if owner._signature is None:
-            return None
-        params = list(owner._signature.parameters.values())[owner._instance is not None:]
-        if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params):
-            return None
-        fixed_args, fixed_kwargs = self._template
-        return [(p.name, p.kind, fixed_args[k] if k < len(fixed_args) else fixed_kwargs[p.name])
-                for k, p in enumerate(params)]
-
-    def _bind(self, params, args, kwargs):
-        """TF's binding of a concrete function's call: positional and keyword arguments bound
-        to the traced types (a Python value must equal its literal; tensors convert to their
-        spec's dtype; shapes are not checked, as in TF). Returns canonical ``(args, kwargs)``."""
-        signature = inspect.Signature([
-            inspect.Parameter(name, kind, default=inspect.Parameter.empty
-                              if _has_tensors(traced) else traced)
-            for name, kind, traced in params], __validate_parameters__=False)
-        try:
-            bound = signature.bind(*args, **kwargs)
-            bound.apply_defaults()
-            wrong_dtype = []
-            values = {name: _conform(traced, bound.arguments[name], wrong_dtype)
-                      for name, _, traced in params}
-        except TypeError as e:
-            raise TypeError(BIND_FAILED.format(reason=e, args=args, kwargs=kwargs,
-                                               signature=self._text(params))) from None
-        if wrong_dtype:
-            index, expected, got = wrong_dtype[0]
-            name = f"__inference_{self._owner.name}_{self._number}"
-            raise errors.InvalidArgumentError(None, None, (
-                f"cannot compute {name} as input #{index}(zero-based) was expected to be a "
-                f"{expected} tensor but is a {got} tensor [Op:{name}]"))
-        positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-        return (tuple(values[name] for name, kind, _ in params if kind in positional),
-                {name: values[name] for name, kind, _ in params if kind not in positional})
-
-    def _text(self, params):
-        """The signature as TF writes it in binding errors: ``(x: TensorSpec(...)) -> ...``."""
-        text = "(" + ", ".join(f"{name}: {_type_text(t)}" for name, _, t in params) + ")"
-        return text if self._outputs is None else f"{text} -> {_type_text(self._outputs)}"
-
-    def _fixed_layout(self, args, kwargs):
-        owner = self._owner
-        fixed_args, fixed_kwargs = self._template  # Python values fixed when traced may be omitted
-        args = tuple(args) + tuple(fixed_args[len(args):])
-        kwargs = {**fixed_kwargs, **kwargs}
-        if any(type(x) is TensorSpec for x in nest.flatten([args, kwargs])):
-            raise TypeError(BIND_FAILED.format(reason="missing a required tensor argument",
-                                               args=args, kwargs=kwargs,
-                                               signature=self._template))
-        args, kwargs = owner._canonical(args, kwargs)
-        args, kwargs = owner._apply_signature(args, kwargs)
-        key, dyn, _ = _signature_key(args, kwargs)
-        if key != self._skeleton or not self._accepts(dyn):
-            raise TypeError(BIND_FAILED.format(
-                reason=f"Can not cast {_describe(args, kwargs)} to {self._template}",
-                args=args, kwargs=kwargs, signature=self._template))
-        return args, kwargs
-
-    def __repr__(self):
-        return f"<ConcreteFunction {self._template} -> {self._outputs} at 0x{id(self):X}>"
-
-
-_NUMBERS = itertools.count(1)
-
-
-class _CapturedDefault:
-    def __repr__(self):
-        return "<captured_default_value>"
-
-
-_CAPTURED_DEFAULT = _CapturedDefault()
-
-
-def _has_tensors(traced):
-    return any(isinstance(x, (TensorSpec, TensorLike)) or _components(x) is not None
-               for x in nest.flatten(traced))
-
-
-def _conform(traced, value, wrong_dtype):
-    """``value`` bound to the traced type ``traced`` (TypeError when it cannot be); tensors
-    of another dtype are listed in ``wrong_dtype`` (TF fails on those when running)."""
-    if isinstance(traced, TensorSpec):
-        if isinstance(value, TensorLike):
-            tensor = value if type(value) is Tensor else value._tapejax_read()
-            if tensor.dtype != traced.dtype:
-                wrong_dtype.append((len(wrong_dtype), tf_type_name(traced.dtype),
-                                    tf_type_name(tensor.dtype)))
-            return tensor
-        try:
-            return convert_to_tensor(value, dtype=traced.dtype)
-        except (ValueError, errors.InvalidArgumentError) as e:
-            raise TypeError(str(e)) from None
-    if isinstance(traced, TensorLike) or _components(traced) is not None:
-        return value
-    if isinstance(traced, (list, tuple)) and _has_tensors(traced):
-        if not isinstance(value, (list, tuple)) or len(value) != len(traced):
-            raise TypeError(f"Can not cast {value!r} to {_type_text(traced)}")
-        return type(traced)(_conform(t, v, wrong_dtype) for t, v in zip(traced, value))
-    if isinstance(traced, dict) and _has_tensors(traced):
-        if not isinstance(value, dict) or sorted(value) != sorted(traced):
-            raise TypeError(f"Can not cast {value!r} to {_type_text(traced)}")
-        return type(traced)((k, _conform(t, value[k], wrong_dtype)) for k, t in traced.items())
-    if not _same(traced, value):
-        raise TypeError(f"Can not cast {value!r} to {_type_text(traced)}")
-    return value
-
-
-def _type_text(x):
-    """A traced type as TF prints it: ``TensorSpec(...)``, ``Tuple[...]``, ``Literal[1.0]``."""
-    if isinstance(x, (TensorSpec, TensorLike)):
-        return repr(x)
-    if type(x) is tuple or type(x) is list:
-        return f"{type(x).__name__.title()}[{', '.join(_type_text(v) for v in x)}]"
-    if isinstance(x, dict):
-        return "Dict[" + ", ".join(f"[{k!r}, {_type_text(v)}]" for k, v in x.items()) + "]"
-    return f"Literal[{x!r}]"
-
-
-def _named(traced, path):
-    """``traced`` with each unnamed TensorSpec named by its path (TF's argument names)."""
-    if isinstance(traced, TensorSpec):
-        return traced if traced.name is not None else TensorSpec(traced.shape, traced.dtype,
-                                                                 name=path)
-    if type(traced) is tuple or type(traced) is list:
-        return type(traced)(_named(v, f"{path}_{k}") for k, v in enumerate(traced))
-    if type(traced) is dict:
-        return {k: _named(v, f"{path}_{k}") for k, v in traced.items()}
-    return traced
-
-
-def _describe(args, kwargs):
-    return nest.map_structure(
-        lambda x: TensorSpec.from_tensor(x) if isinstance(x, TensorLike) else x, (args, kwargs))
-
-
-def _spec_template(args, kwargs):
-    def spec(x):
-        if isinstance(x, (Tensor, np.ndarray, jax.Array)):
-            return TensorSpec(np.shape(x) if not isinstance(x, Tensor) else x.shape,
-                              _dtype(x.dtype) if not isinstance(x, Tensor) else x.dtype)
-        composite = _components(x)
-        if composite is not None:  # kept as specs: the template holds no arrays
-            return type(x)._tapejax_rebuild(composite[0], [spec(p) for p in composite[1]])
-        return x
-    return nest.map_structure(spec, (tuple(args), dict(kwargs)))
-
-
-# --- the decorated function -----------------------------------------------------------------
 class Function:
     """A Python function compiled per input signature (TF's ``PolymorphicFunction``)."""
 
@@ -645,8 +198,10 @@ class Function:
         self._autograph = autograph
         self._jit_compile = jit_compile
         self._instance = instance  # a weakref to ``self`` for a method bound to an instance
-        self._fast = _Cache(CACHE_SIZE)  # call key -> _Trace
-        self._concrete = {}  # skeleton key -> [ConcreteFunction], newest last
+        self._fast = Cache("function.calls", CACHE_SIZE)  # call key -> _Trace
+        # skeleton key -> [ConcreteFunction], newest last; TF-visible objects, so not cleared
+        # by config.clear_caches(); at most CACHE_SIZE in all
+        self._concrete = Cache("function.concrete_functions", CACHE_SIZE, register=False)
         self._tracing_count = 0
         self._initialized = False
         self._lock = threading.RLock()  # held while tracing
@@ -656,19 +211,9 @@ class Function:
             self._signature = inspect.signature(python_function)
         except (TypeError, ValueError):
             self._signature = None
-        self._n_plain = self._plain_arity(instance is not None)
+        self._n_plain = _plain_arity(self._signature, instance is not None)
         self._detector = _detector_for(python_function)
         functools.update_wrapper(self, python_function, updated=())
-
-    def _plain_arity(self, skip_first):
-        """How many positional arguments make a call canonical as it is (-1: never)."""
-        if self._signature is None:
-            return -2
-        params = list(self._signature.parameters.values())[1 if skip_first else 0:]
-        kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-        if any(p.kind not in kinds for p in params):
-            return -1
-        return len(params)
 
     # --- public API -----------------------------------------------------------------------
     @property
@@ -695,7 +240,7 @@ class Function:
             return entry[1]
         bound_dict = self._bound
         try:
-            ref = weakref.ref(instance, lambda _, k=id(instance): bound_dict.pop(k, None))
+            ref = weakref.ref(instance, lambda _, k=id(instance): bound_dict.pop(k, None))  # noqa: B008
         except TypeError:  # no weak references (``__slots__``): kept alive with the function
             ref = (lambda obj: lambda: obj)(instance)
         bound = Function(self._python_function, self._input_signature,
@@ -704,26 +249,28 @@ class Function:
         return bound
 
     def __call__(self, *args, **kwargs):
-        if STACK.capture is not None:
+        if _capture.TRACE.capture is not None:
             return self._call_inline(args, kwargs)
         if kwargs or len(args) != self._n_plain:
             args, kwargs = self._canonical(args, kwargs)
-        key, dyn, avars = [], [], []
+        key, dyn, var_args = [], [], []
         for a in args:
-            _walk(a, key, dyn, avars)
+            _walk(a, key, dyn, var_args)
         if kwargs:
-            _walk(kwargs, key, dyn, avars)
+            _walk(kwargs, key, dyn, var_args)
         key = tuple(key)
         trace = self._fast.lookup(key)
         if trace is None:
             trace = self._lookup(key, args, kwargs, dyn)
             if trace is None:  # the input_signature converted some arguments
                 args, kwargs = self._apply_signature(args, kwargs)
-                _, dyn, avars = _signature_key(args, kwargs)
+                _, dyn, var_args = _signature_key(args, kwargs)
                 trace = self._lookup(None, args, kwargs, dyn)
         else:
             self._detector.not_traced()
-        return trace.run(dyn, avars)
+        if trace.feeds:
+            dyn = trace.feeds.pull(dyn, args, kwargs)
+        return trace.run(dyn, var_args)
 
     def experimental_get_compiler_ir(self, *args, **kwargs):
         """The XLA program of a call with these arguments, as TF's: returns
@@ -738,12 +285,12 @@ class Function:
         args, kwargs = self._canonical(args, kwargs)
         args, kwargs = self._apply_signature(args, kwargs)
         with self._lock:
-            key, dyn, avars = _signature_key(args, kwargs)
+            key, dyn, var_args = _signature_key(args, kwargs)
             cf = self._concrete_for(key, dyn, args, kwargs)
-            trace = self._trace_for(cf, args, kwargs, dyn, avars)
+            trace = self._trace_for(cf, args, kwargs, dyn, var_args)
 
         def compiler_ir(stage="hlo", device_name=None, platform_name=None):
-            lowered = trace.lower(dyn, avars)
+            lowered = trace.lower(dyn, var_args)
             if stage == "stablehlo":
                 return lowered.as_text()
             if stage == "hlo":
@@ -761,69 +308,21 @@ class Function:
         args, kwargs = self._canonical(args, kwargs)
         args, kwargs = self._apply_signature(args, kwargs)
         with self._lock:
-            key, dyn, avars = _signature_key(args, kwargs)
+            key, dyn, var_args = _signature_key(args, kwargs)
             cf = self._concrete_for(key, dyn, args, kwargs, exact_specs=True)
             if all(t.shape.is_fully_defined() for t in dyn):
-                self._trace_for(cf, args, kwargs, dyn, avars)
+                self._trace_for(cf, args, kwargs, dyn, var_args)
         return cf
 
     # --- calls ----------------------------------------------------------------------------
     def _canonical(self, args, kwargs):
         """Arguments bound to the signature with defaults applied: ``(args, kwargs)``."""
-        if self._signature is None:
-            return tuple(args), dict(kwargs)
-        instance = self._instance() if self._instance is not None else None
-        full = (instance,) + tuple(args) if self._instance is not None else args
-        try:
-            bound = self._signature.bind(*full, **kwargs)
-        except TypeError as e:
-            raise TypeError(BIND_FAILED.format(reason=e, args=tuple(args), kwargs=kwargs,
-                                               signature=self._signature_text())) from None
-        bound.apply_defaults()
-        out = bound.args[1:] if self._instance is not None else bound.args
-        return tuple(out), dict(bound.kwargs)
+        return _canonical(self._signature, self._input_signature, self._instance, args, kwargs)
 
     def _apply_signature(self, args, kwargs):
         """Arguments converted to ``input_signature`` (TypeError when they do not fit)."""
-        signature = self._input_signature
-        if signature is None:
-            return args, kwargs
-        n = len(signature)
-        if len(args) < n:
-            raise TypeError(BIND_FAILED.format(reason="missing a required argument", args=args,
-                                               kwargs=kwargs, signature=signature))
-        converted = []
-        for spec_tree, value in zip(signature, args[:n]):
-            try:
-                converted.append(_convert_to_spec(spec_tree, value))
-            except TypeError as e:
-                raise TypeError(BIND_FAILED.format(
-                    reason=e, args=args, kwargs=kwargs,
-                    signature=self._signature_text())) from None
-        if len(args) > n and self._signature is not None:
-            params = list(self._signature.parameters.values())[
-                1 if self._instance is not None else 0:]
-            for p, value in zip(params[n:], args[n:]):
-                if p.default is inspect.Parameter.empty or not _same(p.default, value):
-                    raise TypeError(BIND_FAILED.format(
-                        reason=f"Can not cast {value!r} to Literal[{p.default!r}]", args=args,
-                        kwargs=kwargs, signature=self._signature_text()))
-        return tuple(converted) + tuple(args[n:]), kwargs
-
-    def _signature_text(self):
-        """The signature as TF writes it in binding errors: the ``input_signature`` by
-        parameter name, or the parameters with defaults shown as ``<captured_default_value>``
-        (``self`` of a bound method left out)."""
-        if self._signature is None:
-            return repr(self._input_signature)
-        params = list(self._signature.parameters.values())[self._instance is not None:]
-        if self._input_signature is None:
-            return str(self._signature.replace(parameters=[
-                p.replace(annotation=p.empty, default=p.default if p.default is p.empty
-                          else _CAPTURED_DEFAULT) for p in params], return_annotation=
-                inspect.Signature.empty))
-        parts = [f"{p.name}: {spec}" for p, spec in zip(params, self._input_signature)]
-        return "(" + ", ".join(parts) + ")"
+        return _apply_signature(self._signature, self._input_signature, self._instance, args,
+                                kwargs)
 
     def _lookup(self, key, args, kwargs, dyn):
         """The trace for a call that missed the fast cache (None: arguments need converting)."""
@@ -834,11 +333,11 @@ class Function:
                 if len(probe) != len(dyn) or any(a is not b for a, b in zip(probe, dyn)):
                     return None
             before = self._tracing_count
-            skeleton, dyn, avars = _signature_key(args, kwargs)
+            skeleton, dyn, var_args = _signature_key(args, kwargs)
             cf = self._concrete_for(skeleton, dyn, args, kwargs)
-            trace = self._trace_for(cf, args, kwargs, dyn, avars)
+            trace = self._trace_for(cf, args, kwargs, dyn, var_args)
             if key is not None:
-                self._fast.get(key, lambda: trace)
+                self._fast.put(key, trace)
             if self._tracing_count != before:
                 self._detector.traced(self._python_function)
             else:
@@ -851,7 +350,9 @@ class Function:
             return self._concrete_for_locked(skeleton, dyn, args, kwargs, exact_specs)
 
     def _concrete_for_locked(self, skeleton, dyn, args, kwargs, exact_specs):
-        candidates = self._concrete.setdefault(skeleton, [])
+        candidates = self._concrete.lookup(skeleton)
+        if candidates is None:
+            candidates = self._concrete.put(skeleton, [])
         for cf in reversed(candidates):
             if exact_specs:
                 if [s.shape for s in cf._specs] == [t.shape for t in dyn]:
@@ -870,33 +371,32 @@ class Function:
         if self._input_signature is not None:
             template = (tuple(self._input_signature) + template[0][len(self._input_signature):],
                         template[1])
-        cf = ConcreteFunction(self, skeleton, specs, template)
+        cf = ConcreteFunction(self, skeleton, specs, template, CACHE_SIZE)
         candidates.append(cf)
-        if sum(len(c) for c in self._concrete.values()) > CACHE_SIZE:
-            oldest = next(iter(self._concrete))
-            del self._concrete[oldest]
+        while sum(len(c) for c in self._concrete.values()) > CACHE_SIZE:
+            self._concrete.evict_oldest()
         self._tracing_count += 1
         return cf
 
-    def _trace_for(self, cf, args, kwargs, dyn, avars):
+    def _trace_for(self, cf, args, kwargs, dyn, var_args):
         shapes = tuple(tuple(t.shape) for t in dyn)
-        trace = cf._traces.entries.get(shapes)
+        trace = cf._traces.lookup(shapes)
         if trace is not None:
             return trace
         with self._lock:
-            return cf._traces.get(shapes, lambda: self._trace(cf, args, kwargs, dyn, avars))
+            return cf._traces.get(shapes, lambda: self._trace(cf, args, kwargs, dyn, var_args))
 
-    def _trace(self, cf, args, kwargs, dyn, avars):
+    def _trace(self, cf, args, kwargs, dyn, var_args):
         """Traces the Python function for concrete shapes; on the first call, may create
         Variables (traced once to initialize them, then again without creating, as TF)."""
         first = not self._initialized
         traced = self._run_trace(args, kwargs, dyn, None if first else CREATE_ON_LATER_CALL)
         if traced.created:
-            self._initialize(traced, dyn, avars)
+            self._initialize(traced, dyn, var_args)
             self._tracing_count += 1
             traced = self._run_trace(args, kwargs, dyn, CREATE_AGAIN)
         self._initialized = True
-        trace = _Trace(traced, avars, self.name)
+        trace = _Trace(traced, var_args, self.name)
         if cf._outputs is None:
             it = iter(trace.output_specs)
             cf._outputs = nest.pack_sequence_as(
@@ -921,13 +421,15 @@ class Function:
                      if type(t) is TensorSpec else
                      jax.ShapeDtypeStruct(t._value.shape, t._value.dtype) for t in dyn]
         try:
-            return _capture.trace(body, avals, creation_error)
+            with _iterator_feeds.collecting(args, kwargs) as feeds:
+                traced = _capture.trace(body, avals, creation_error)
+            return feeds.lift(traced)
         except (jax.errors.ConcretizationTypeError, jax.errors.TracerIntegerConversionError,
                 jax.errors.TracerArrayConversionError) as e:
             raise errors.OperatorNotAllowedInGraphError(
                 CONCRETIZATION.format(name=self.name, error=str(e).split("\n")[0])) from None
 
-    def _initialize(self, traced, dyn, avars):
+    def _initialize(self, traced, dyn, var_args):
         """Runs only the initializers of the Variables created by ``traced``."""
         n = len(traced.created)
         total = len(traced.jaxpr.jaxpr.outvars)
@@ -940,6 +442,8 @@ class Function:
         values = [v._stored._value for v in traced.reads] + [
             np.zeros(t.shape, t.dtype.as_numpy_dtype) if type(t) is TensorSpec else t._value
             for t in dyn]
+        values += [np.zeros(v.aval.shape, v.aval.dtype)  # iterator elements: unused here
+                   for v in pruned.jaxpr.invars[len(values):]]
         init = jax.extend.core.jaxpr_as_fun(pruned)
         for variable, value in zip(traced.created, init(*values)):
             variable._stored = Tensor(value)
@@ -962,40 +466,3 @@ class Function:
 
     def __repr__(self):
         return f"<tapejax.function {self.name} at 0x{id(self):X}>"
-
-
-def _relax(old, new):
-    if old.rank != new.rank:
-        return TensorShape(None)
-    return TensorShape([a if a == b else None for a, b in zip(old.as_list(), new.as_list())])
-
-
-def _same(a, b):
-    try:
-        return bool(a == b)
-    except Exception:  # noqa: BLE001 - any comparison failure means "not the same literal"
-        return a is b
-
-
-def _convert_to_spec(spec_tree, value):
-    """``value`` as Tensors matching the (nested) TensorSpecs; TypeError naming the mismatch."""
-    if isinstance(spec_tree, TensorSpec):
-        if isinstance(value, TensorSpec):
-            tensor = value
-        elif isinstance(value, TensorLike):
-            tensor = value if type(value) is Tensor else value._tapejax_read()
-            if tensor.dtype != spec_tree.dtype:
-                raise TypeError(f"Can not cast {TensorSpec.from_tensor(tensor)} to {spec_tree}")
-        else:
-            try:
-                tensor = convert_to_tensor(value, dtype=spec_tree.dtype)
-            except (TypeError, ValueError, errors.InvalidArgumentError):
-                raise TypeError(f"Can not cast {value!r} to {spec_tree}") from None
-        if not spec_tree.shape.is_compatible_with(tensor.shape) or \
-                (isinstance(value, TensorSpec) and value.dtype != spec_tree.dtype):
-            raise TypeError(f"Can not cast {TensorSpec(tensor.shape, tensor.dtype)} to {spec_tree}")
-        return tensor
-    if not nest.is_nested(value) or len(nest.flatten(value)) != len(nest.flatten(spec_tree)):
-        raise TypeError(f"Can not cast {value!r} to {spec_tree}")
-    flat = [_convert_to_spec(s, v) for s, v in zip(nest.flatten(spec_tree), nest.flatten(value))]
-    return nest.pack_sequence_as(spec_tree, flat)

@@ -151,7 +151,7 @@ def _as_list(tout):
     return (list(tout), True) if isinstance(tout, (list, tuple)) else ([tout], False)
 
 
-def py_function(func, inp, Tout, name=None):  # noqa: N803 - TF's name
+def py_function(func, inp, Tout, name=None):  # TF's name
     """``tf.py_function``: runs ``func`` on the Tensors eagerly, so a tape records its ops and
     gradients flow through it, as in TF. Inside ``tapejax.function`` it runs on the host
     through ``jax.pure_callback`` (no gradient there)."""
@@ -180,7 +180,7 @@ def _matching(value, tout):
     return tensor
 
 
-def numpy_function(func, inp, Tout, stateful=True, name=None):  # noqa: N803 - TF's name
+def numpy_function(func, inp, Tout, stateful=True, name=None):  # TF's name
     """``tf.numpy_function``: ``func`` on NumPy arrays, its results converted to ``Tout``
     (a result of another dtype keeps its own, as TF eager). Not differentiable. Inside
     ``tapejax.function`` it is a ``jax.pure_callback`` whose output shapes come from calling

@@ -69,7 +69,7 @@ def _check_move(src, dst, overwrite):
         raise errors.AlreadyExistsError(None, None, "file already exists")
 
 
-class gfile:  # noqa: N801 - TF's namespace
+class gfile:  # TF's namespace
     """``tf.io.gfile``: file operations for local paths."""
 
     @staticmethod
@@ -145,7 +145,7 @@ class gfile:  # noqa: N801 - TF's namespace
         def _open(self):
             if self._file is None:
                 try:
-                    self._file = open(self.name, self.mode)  # noqa: SIM115 - closed by close()
+                    self._file = open(self.name, self.mode)  # closed by close()
                 except FileNotFoundError:
                     raise _not_found(self.name) from None
             return self._file

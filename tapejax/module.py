@@ -29,7 +29,7 @@ def get_current_name_scope():
     return _current_scope().rstrip("/")
 
 
-class name_scope:  # noqa: N801 - TF's name
+class name_scope:  # TF's name
     """``tf.name_scope`` (TF2): a context manager stacking ``name/`` onto the current scope.
 
     A name ending in ``/`` is absolute, as in TF. Variables created inside are named

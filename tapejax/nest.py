@@ -14,11 +14,11 @@ def _is_namedtuple(x):
     return isinstance(x, tuple) and hasattr(type(x), "_fields")
 
 
-def is_nested(structure):
+def is_nested(seq):
     """True for sequences (except strings), mappings and mapping views (``tf.nest.is_nested``)."""
-    if isinstance(structure, (str, bytes)):
+    if isinstance(seq, (str, bytes)):
         return False
-    return isinstance(structure, (collections.abc.Sequence, collections.abc.Mapping,
+    return isinstance(seq, (collections.abc.Sequence, collections.abc.Mapping,
                                   collections.abc.MappingView))
 
 
@@ -28,9 +28,20 @@ def _children(structure):
     return list(structure)
 
 
+def _components(x, expand_composites):
+    """A composite tensor's components (``expand_composites``, TF's rule), else None."""
+    if not expand_composites:
+        return None
+    from .composite import CompositeTensor
+    if isinstance(x, CompositeTensor):
+        return list(x._type_spec._to_components(x))
+    return None
+
+
 def flatten(structure, expand_composites=False):
-    """Returns the leaves of ``structure`` in TF's order."""
-    if not is_nested(structure):
+    """Returns the leaves of ``structure`` in TF's order; with ``expand_composites`` a
+    SparseTensor or RaggedTensor gives its component Tensors."""
+    if not is_nested(structure) and _components(structure, expand_composites) is None:
         return [structure]
     out = []
     stack = [structure]
@@ -38,6 +49,8 @@ def flatten(structure, expand_composites=False):
         item = stack.pop()
         if is_nested(item):
             stack.extend(reversed(_children(item)))
+        elif (parts := _components(item, expand_composites)) is not None:
+            stack.extend(reversed(parts))
         else:
             out.append(item)
     return out
@@ -62,10 +75,15 @@ def _rebuild(structure, children):
     return type(structure)(children)
 
 
-def _pack(structure, leaves):
+def _pack(structure, leaves, expand_composites=False):
+    parts = _components(structure, expand_composites)
+    if parts is not None:
+        spec = structure._type_spec
+        return spec._from_components([_pack(p, leaves, True) for p in parts])
     if not is_nested(structure):
         return next(leaves)
-    return _rebuild(structure, [_pack(child, leaves) for child in _children(structure)])
+    return _rebuild(structure, [_pack(child, leaves, expand_composites)
+                                for child in _children(structure)])
 
 
 def pack_sequence_as(structure, flat_sequence, expand_composites=False):
@@ -74,7 +92,7 @@ def pack_sequence_as(structure, flat_sequence, expand_composites=False):
         raise TypeError(f"Attempted to pack value:\n  {flat_sequence}\ninto a structure, but "
                         f"found incompatible type `{type(flat_sequence)}` instead.")
     flat_sequence = list(flat_sequence)
-    if not is_nested(structure):
+    if not is_nested(structure) and _components(structure, expand_composites) is None:
         if len(flat_sequence) != 1:
             raise ValueError(f"The target structure is of type `{type(structure)}`\n  "
                              f"{structure}\nHowever the input is a sequence "
@@ -82,13 +100,13 @@ def pack_sequence_as(structure, flat_sequence, expand_composites=False):
                              f"{flat_sequence}\nnest cannot guarantee that it is safe to map "
                              "one to the other.")
         return flat_sequence[0]
-    expected = len(flatten(structure))
+    expected = len(flatten(structure, expand_composites))
     if expected != len(flat_sequence):
         raise ValueError(
             f"Could not pack sequence. Structure had {expected} atoms, but flat_sequence had "
             f"{len(flat_sequence)} items.  Structure: {structure}, flat_sequence: "
             f"{flat_sequence}.")
-    return _pack(structure, iter(flat_sequence))
+    return _pack(structure, iter(flat_sequence), expand_composites)
 
 
 class _Dot:
@@ -160,18 +178,22 @@ def assert_same_structure(nest1, nest2, check_types=True, expand_composites=Fals
 def map_structure(func, *structure, **kwargs):
     """Applies ``func`` leaf-wise over structures of the same shape (``tf.nest.map_structure``).
 
-    Keyword arguments: ``check_types`` (default True) and ``expand_composites`` (ignored).
+    Keyword arguments: ``check_types`` (default True) and ``expand_composites`` (default
+    False: composite tensors are leaves; True: ``func`` sees their component Tensors).
     """
     if not callable(func):
         raise TypeError(f"func must be callable, got: {func}")
     if not structure:
         raise ValueError("Must provide at least one structure")
     check_types = kwargs.pop("check_types", True)
-    kwargs.pop("expand_composites", None)
+    expand = kwargs.pop("expand_composites", False)
     if kwargs:
         raise ValueError("Only valid keyword arguments are `check_types` and "
                          f"`expand_composites`, not: `{'`, `'.join(kwargs)}`")
     for other in structure[1:]:
         assert_same_structure(structure[0], other, check_types)
-    flats = [flatten(s) for s in structure]
-    return pack_sequence_as(structure[0], [func(*leaves) for leaves in zip(*flats)])
+    flats = [flatten(s, expand) for s in structure]
+    if len({len(f) for f in flats}) > 1:
+        raise ValueError("The two structures don't have the same nested structure: their "
+                         "composite tensors have different components.")
+    return pack_sequence_as(structure[0], [func(*leaves) for leaves in zip(*flats)], expand)

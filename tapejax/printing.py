@@ -10,7 +10,7 @@ import jax
 import numpy as np
 
 from . import nest
-from ._recording import STACK
+from ._capture import TRACE
 from .tensor import Tensor, TensorLike
 
 
@@ -41,7 +41,7 @@ def print_(*inputs, output_stream=None, summarize=3, sep=" ", end="\n", name=Non
                           else leaf._value)
     structure = [_skeleton(x) for x in inputs]
     emit = _Emitter(structure, output_stream, summarize, sep, end)
-    if STACK.capture is not None or any(isinstance(a, jax.core.Tracer) for a in arrays):
+    if TRACE.capture is not None or any(isinstance(a, jax.core.Tracer) for a in arrays):
         jax.debug.callback(emit, *arrays, ordered=True)
     else:
         emit(*arrays)

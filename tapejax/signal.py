@@ -57,32 +57,32 @@ def _run(input_tensor, kind, rank, fft_length, op_name, axes=None):
     return apply(_transform, (x,), static, op_name)
 
 
-def fft(input, name=None):  # noqa: A002 - TF's name
+def fft(input, name=None):  # TF's name
     """``tf.signal.fft`` over the innermost axis."""
     return _run(input, "fft", 1, None, "FFT")
 
 
-def ifft(input, name=None):  # noqa: A002 - TF's name
+def ifft(input, name=None):  # TF's name
     """``tf.signal.ifft`` over the innermost axis."""
     return _run(input, "ifft", 1, None, "IFFT")
 
 
-def fft2d(input, name=None):  # noqa: A002 - TF's name
+def fft2d(input, name=None):  # TF's name
     """``tf.signal.fft2d`` over the innermost 2 axes."""
     return _run(input, "fft", 2, None, "FFT2D")
 
 
-def ifft2d(input, name=None):  # noqa: A002 - TF's name
+def ifft2d(input, name=None):  # TF's name
     """``tf.signal.ifft2d`` over the innermost 2 axes."""
     return _run(input, "ifft", 2, None, "IFFT2D")
 
 
-def fft3d(input, name=None):  # noqa: A002 - TF's name
+def fft3d(input, name=None):  # TF's name
     """``tf.signal.fft3d`` over the innermost 3 axes."""
     return _run(input, "fft", 3, None, "FFT3D")
 
 
-def ifft3d(input, name=None):  # noqa: A002 - TF's name
+def ifft3d(input, name=None):  # TF's name
     """``tf.signal.ifft3d`` over the innermost 3 axes."""
     return _run(input, "ifft", 3, None, "IFFT3D")
 
@@ -117,21 +117,21 @@ def irfft3d(input_tensor, fft_length=None, name=None):
     return _run(input_tensor, "irfft", 3, fft_length, "IRFFT3D")
 
 
-def fftnd(input, fft_length, axes, name=None):  # noqa: A002 - TF's name
+def fftnd(input, fft_length, axes, name=None):  # TF's name
     """``tf.fftnd``: the FFT over ``axes`` with lengths ``fft_length``."""
     return _run(input, "fft", None, fft_length, "FFTND", axes)
 
 
-def ifftnd(input, fft_length, axes, name=None):  # noqa: A002 - TF's name
+def ifftnd(input, fft_length, axes, name=None):  # TF's name
     """``tf.ifftnd``: the inverse FFT over ``axes``."""
     return _run(input, "ifft", None, fft_length, "IFFTND", axes)
 
 
-def rfftnd(input, fft_length, axes, name=None):  # noqa: A002 - TF's name
+def rfftnd(input, fft_length, axes, name=None):  # TF's name
     """``tf.rfftnd``: the real FFT over ``axes``."""
     return _run(input, "rfft", None, fft_length, "RFFTND", axes)
 
 
-def irfftnd(input, fft_length, axes, name=None):  # noqa: A002 - TF's name
+def irfftnd(input, fft_length, axes, name=None):  # TF's name
     """``tf.irfftnd``: the real inverse FFT over ``axes``."""
     return _run(input, "irfft", None, fft_length, "IRFFTND", axes)

@@ -54,7 +54,7 @@ def _unit(unit, op_name):
     return unit
 
 
-def length(input, unit="BYTE", name=None):  # noqa: A002 - TF's name
+def length(input, unit="BYTE", name=None):  # TF's name
     """``tf.strings.length``: bytes (``unit="BYTE"``) or UTF-8 characters per string, int32."""
     unit = _unit(unit, "StringLength")
     texts = _texts(input, "StringLength")
@@ -62,7 +62,7 @@ def length(input, unit="BYTE", name=None):  # noqa: A002 - TF's name
     return Tensor(jnp.asarray(_elementwise(count, texts, np.int32)))
 
 
-def _case(input, encoding, op_name, ascii_fn, text_fn):  # noqa: A002 - TF's name
+def _case(input, encoding, op_name, ascii_fn, text_fn):  # TF's name
     texts = _texts(input, op_name)
     if encoding not in ("", "utf-8"):
         raise _invalid(f"encoding must be '' or 'utf-8', got {encoding!r}", op_name)
@@ -71,17 +71,17 @@ def _case(input, encoding, op_name, ascii_fn, text_fn):  # noqa: A002 - TF's nam
     return _text_tensor(_elementwise(lambda b: text_fn(b.decode("utf-8")).encode(), texts))
 
 
-def lower(input, encoding="", name=None):  # noqa: A002 - TF's name
+def lower(input, encoding="", name=None):  # TF's name
     """``tf.strings.lower``: ASCII letters, or all letters with ``encoding="utf-8"``."""
     return _case(input, encoding, "StringLower", bytes.lower, str.lower)
 
 
-def upper(input, encoding="", name=None):  # noqa: A002 - TF's name
+def upper(input, encoding="", name=None):  # TF's name
     """``tf.strings.upper``: ASCII letters, or all letters with ``encoding="utf-8"``."""
     return _case(input, encoding, "StringUpper", bytes.upper, str.upper)
 
 
-def strip(input, name=None):  # noqa: A002 - TF's name
+def strip(input, name=None):  # TF's name
     """``tf.strings.strip``: leading and trailing ASCII whitespace removed."""
     return _text_tensor(_elementwise(bytes.strip, _texts(input, "StringStrip")))
 
@@ -97,7 +97,7 @@ def _pattern(pattern, op_name):
                        op_name) from None
 
 
-def regex_replace(input, pattern, rewrite, replace_global=True, name=None):  # noqa: A002
+def regex_replace(input, pattern, rewrite, replace_global=True, name=None):
     """``tf.strings.regex_replace``: ``\\1``-style groups in ``rewrite`` (``\\0`` the match)."""
     op_name = "StaticRegexReplace"
     texts = _texts(input, op_name)
@@ -109,7 +109,7 @@ def regex_replace(input, pattern, rewrite, replace_global=True, name=None):  # n
     return _text_tensor(_elementwise(lambda b: compiled.sub(template, b, count=count), texts))
 
 
-def regex_full_match(input, pattern, name=None):  # noqa: A002 - TF's name
+def regex_full_match(input, pattern, name=None):  # TF's name
     """``tf.strings.regex_full_match``: True where the whole string matches, as bool."""
     op_name = "StaticRegexFullMatch"
     texts = _texts(input, op_name)
@@ -118,7 +118,7 @@ def regex_full_match(input, pattern, name=None):  # noqa: A002 - TF's name
                                            bool)))
 
 
-def substr(input, pos, len, unit="BYTE", name=None):  # noqa: A001,A002 - TF's names
+def substr(input, pos, len, unit="BYTE", name=None):  # TF's names
     """``tf.strings.substr``: ``len`` units from ``pos`` (negative ``pos`` counts from the end);
     ``pos`` beyond a string is TF's ``InvalidArgumentError``."""
     unit = _unit(unit, "Substr")
@@ -147,7 +147,7 @@ def substr(input, pos, len, unit="BYTE", name=None):  # noqa: A001,A002 - TF's n
 _NUMBER_TYPES = ("float32", "float64", "int32", "int64", "uint32", "uint64")
 
 
-def to_number(string_tensor, out_type=dtypes.float32, name=None):
+def to_number(input, out_type=dtypes.float32, name=None):  # TF's name
     """``tf.strings.to_number``: decimal text (surrounding spaces allowed, ``inf``/``nan`` for
     floats) to ``out_type``; text that does not parse is TF's ``InvalidArgumentError``."""
     out_type = dtypes.as_dtype(out_type)
@@ -155,7 +155,7 @@ def to_number(string_tensor, out_type=dtypes.float32, name=None):
         raise _invalid(f"Value for attr 'out_type' of {tf_type_name(out_type)} is not in the "
                        "list of allowed values: float, double, int32, int64, uint32, uint64",
                        "StringToNumber")
-    texts = _texts(string_tensor, "StringToNumber")
+    texts = _texts(input, "StringToNumber")
     parse = float if out_type.is_floating else int
 
     def convert(b):
@@ -174,7 +174,7 @@ def to_number(string_tensor, out_type=dtypes.float32, name=None):
     return Tensor(jnp.asarray(values.astype(out_type.as_numpy_dtype)))
 
 
-def as_string(input, precision=-1, scientific=False, shortest=False, width=-1,  # noqa: A002
+def as_string(input, precision=-1, scientific=False, shortest=False, width=-1,
               fill="", name=None):
     """``tf.strings.as_string`` (``tf.as_string``): numbers formatted as C's ``printf`` does
     (``%f`` for floats, ``%e`` with ``scientific``, ``%g`` with ``shortest``), booleans as
@@ -258,7 +258,7 @@ def _scalar_only(texts, what):
             "which tapejax does not have; pass one string (a scalar) at a time")
 
 
-def split(input, sep=None, maxsplit=-1, name=None):  # noqa: A002 - TF's name
+def split(input, sep=None, maxsplit=-1, name=None):  # TF's name
     """``tf.strings.split`` of a scalar: a 1-D string Tensor, as TF returns for a scalar
     (whitespace runs split when ``sep`` is None, every ``sep`` otherwise)."""
     texts = _texts(input, "StringSplitV2")
@@ -271,7 +271,7 @@ def split(input, sep=None, maxsplit=-1, name=None):  # noqa: A002 - TF's name
     return _text_tensor(out)
 
 
-def unicode_decode(input, input_encoding, errors="replace", replacement_char=65533,  # noqa: A002
+def unicode_decode(input, input_encoding, errors="replace", replacement_char=65533,
                    replace_control_characters=False, name=None):
     """``tf.strings.unicode_decode`` of a scalar: its code points as int32."""
     texts = _texts(input, "UnicodeDecode")
@@ -285,7 +285,7 @@ def unicode_decode(input, input_encoding, errors="replace", replacement_char=655
     return Tensor(jnp.asarray(points, jnp.int32))
 
 
-def unicode_encode(input, output_encoding, errors="replace", replacement_char=65533,  # noqa: A002
+def unicode_encode(input, output_encoding, errors="replace", replacement_char=65533,
                    name=None):
     """``tf.strings.unicode_encode`` of a 1-D tensor of code points: one string (a scalar)."""
     points = np.asarray(convert_to_tensor(input).numpy())
@@ -302,7 +302,7 @@ def unicode_encode(input, output_encoding, errors="replace", replacement_char=65
     return _text_tensor(np.asarray(text.encode(), dtype=object))
 
 
-def format(template, inputs, placeholder="{}", summarize=3, name=None):  # noqa: A001
+def format(template, inputs, placeholder="{}", summarize=3, name=None):
     """``tf.strings.format``: ``template`` with each ``placeholder`` replaced by one input,
     formatted as ``tf.print`` formats it."""
     inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]

@@ -34,6 +34,14 @@ def _is_variable(x):
     return isinstance(x, TensorLike) and not isinstance(x, Tensor)
 
 
+def _handle_or_self(x):
+    """TF's rule for objects acting as resource Variables (Keras's ``Variable``): the tape
+    sees their ``handle``, the Variable they hold."""
+    if not isinstance(x, TensorLike) and getattr(x, "_should_act_as_resource_variable", False):
+        return x.handle
+    return x
+
+
 class GradientTape:
     """Records operations for automatic differentiation, as ``tf.GradientTape``.
 
@@ -92,7 +100,7 @@ class GradientTape:
         """
         if self._tape is None:
             self._tape = TapeState(self._persistent, self._watch_accessed_variables)
-        for t in nest.flatten(tensor):
+        for t in map(_handle_or_self, nest.flatten(tensor)):
             if not isinstance(t, TensorLike):
                 raise ValueError(errors.WATCH_NOT_TENSOR.format(obj=t, typ=type(t).__name__))
             if not t.dtype.is_inexact:
@@ -182,8 +190,9 @@ class GradientTape:
         if target is None:
             raise TypeError(errors.TARGET_IS_NONE)
         mode = _unconnected_mode(unconnected_gradients)
-        targets = [t._tensor if _is_variable(t) else t for t in nest.flatten(target)]
-        flat_sources = nest.flatten(sources)
+        targets = [t._tensor if _is_variable(t) else t
+                   for t in map(_handle_or_self, nest.flatten(target))]
+        flat_sources = [_handle_or_self(s) for s in nest.flatten(sources)]
         groups = self._source_groups(tape, flat_sources)
         cotangents = None
         if output_gradients is not None:
@@ -211,7 +220,7 @@ class GradientTape:
         mode = _unconnected_mode(unconnected_gradients)
         if _is_variable(target):
             target = target._tensor
-        flat_sources = nest.flatten(sources)
+        flat_sources = [_handle_or_self(s) for s in nest.flatten(sources)]
         groups = self._source_groups(tape, flat_sources)
         results = _backprop.compute(tape, [target], groups, mode="jacobian",
                                     chunk=parallel_iterations)

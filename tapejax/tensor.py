@@ -6,12 +6,14 @@ operator mixin shared with ``Variable``: every operator dispatches through the o
 """
 import sys
 import weakref
+from types import FrameType
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import dtypes, errors
+from . import _core_types, dtypes, errors
 from ._registry import OPS
 from .tensor_shape import TensorShape
 
@@ -90,6 +92,21 @@ class TensorLike:
 
     __slots__ = ()
     __array_priority__ = 100
+
+    if TYPE_CHECKING:  # what each subclass provides (declared for the type checker only)
+        _tensor: "Tensor"  # a Variable's current value
+
+        @property
+        def dtype(self) -> dtypes.DType: ...
+
+        @property
+        def shape(self) -> TensorShape: ...
+
+        def numpy(self) -> Any: ...
+
+        def _tapejax_read(self) -> "Tensor": ...  # the value an op reads (a Variable's now)
+
+        def __jax_array__(self) -> Any: ...
 
     __add__ = _operator("add", "__radd__")
     __sub__ = _operator("subtract", "__rsub__")
@@ -210,17 +227,17 @@ class Tensor(TensorLike):
     tf.Tensor([3. 6.], shape=(2,), dtype=float32)
     """
 
-    __slots__ = ("_value", "__weakref__")
+    __slots__ = ("_value", "__weakref__", "__dict__")  # TF's eager tensors take attributes
 
-    def __init__(self, value):
+    def __init__(self, value: Any) -> None:
         self._value = value
 
     @property
-    def dtype(self):
+    def dtype(self) -> dtypes.DType:
         return dtypes.from_numpy(self._value.dtype)
 
     @property
-    def shape(self):
+    def shape(self) -> TensorShape:
         return TensorShape(self._value.shape)
 
     @property
@@ -262,7 +279,7 @@ class Tensor(TensorLike):
 
 
 # id(tensor) -> (weak reference to it, its ``assign``) for the Tensors ``variable[key]`` made.
-SLICES = {}
+SLICES: dict[int, tuple[weakref.ref, Callable]] = {}
 
 
 def remember_slice(tensor, assign):
@@ -415,18 +432,21 @@ def _argument_hint(value):
     Only runs when an error is raised: it looks up the caller frames for a registered op's
     function holding ``value`` in one of its parameters.
     """
-    by_code = {}
+    by_code: dict[Any, list] = {}
     for name, op in OPS.items():
         code = getattr(op.api, "__code__", None)
         if code is not None:
-            by_code.setdefault(code, []).append((name, op.fn))
-    frame = sys._getframe(2)
+            by_code.setdefault(code, []).append((name, op.api))
+    frame: Optional[FrameType] = sys._getframe(2)
     while frame is not None:
         candidates = by_code.get(frame.f_code)
         if candidates:
-            # Factory-made functions share one code object; their ``fn`` tells them apart.
-            fn = frame.f_locals.get("fn")
-            op_name = next((n for n, f in candidates if f is fn), candidates[0][0])
+            # Factory-made functions share one code object; their closures tell them apart.
+            op_name = next((n for n, api in candidates if _closure_matches(api, frame)), None)
+            if op_name is None and len(candidates) > 1:  # a factory's inner function: the
+                frame = frame.f_back                       # public one is further up
+                continue
+            op_name = op_name or candidates[0][0]
             code = frame.f_code
             params = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
             for param in params:
@@ -437,6 +457,13 @@ def _argument_hint(value):
             return f" (an argument of {_public_name(op_name)})"
         frame = frame.f_back
     return ""
+
+
+def _closure_matches(function, frame):
+    """Whether ``frame`` runs ``function`` (of a shared code object): same closure values."""
+    cells = zip(function.__code__.co_freevars, function.__closure__ or ())
+    local = frame.f_locals
+    return all(local.get(name, cell.cell_contents) is cell.cell_contents for name, cell in cells)
 
 
 def _is_text(value):
@@ -541,15 +568,18 @@ def operand(value, dtype):
     return value if weak_scalar(value, dtype) else convert_to_tensor(value, dtype)
 
 
-def _read(value):
+def _read(value: Any) -> Optional[Tensor]:
     """A Tensor for a Tensor or Variable (a Variable read is visible to active tapes)."""
     if type(value) is Tensor:
         return value
     reader = getattr(value, "_tapejax_read", None)
-    return reader() if reader is not None else None
+    if reader is not None:
+        return reader()
+    protocol = getattr(type(value), "__tf_tensor__", None)  # TF's conversion protocol
+    return _read(protocol(value)) if protocol is not None else None
 
 
-def constant(value, dtype=None, shape=None, name="Const"):
+def constant(value: Any, dtype: Any = None, shape: Any = None, name: str = "Const") -> Tensor:
     """Creates a constant tensor, as ``tf.constant``.
 
     >>> import tapejax as tf
@@ -565,6 +595,8 @@ def constant(value, dtype=None, shape=None, name="Const"):
             raise TypeError(f"Expected tensor {existing.numpy()} with dtype {dtype!r}, but got "
                             f"dtype {existing.dtype!r}.")
         array = existing._value
+    elif isinstance(value, (list, tuple)) and holds_symbolic(value):
+        raise TypeError("Expected any non-tensor type, but got a tensor instead.")
     else:
         array = _python_to_array(value, dtype)
     if shape is not None:
@@ -584,7 +616,8 @@ def constant(value, dtype=None, shape=None, name="Const"):
     return Tensor(array) if existing is None or shape is not None else existing
 
 
-def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
+def convert_to_tensor(value: Any, dtype: Any = None, dtype_hint: Any = None,
+                      name: Optional[str] = None) -> Tensor:
     """Converts Python values, NumPy arrays, Tensors and Variables, as ``tf.convert_to_tensor``.
 
     Raises ``ValueError`` when a Tensor of another dtype is given with ``dtype`` (TF's rule).
@@ -605,9 +638,31 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
             pass
     if isinstance(value, jax.Array) and dtype is None:
         return Tensor(value)
+    if isinstance(value, (list, tuple)) and holds_symbolic(value):
+        return pack(value, dtype)
     return Tensor(_python_to_array(value, dtype))
 
 
+def holds_symbolic(value):
+    """True when a nested list/tuple holds a Tensor being traced (no NumPy value to read)."""
+    return any(type(v) is Tensor and isinstance(v._value, jax.core.Tracer)
+               for v in _leaves(value))
+
+
+def pack(value, dtype=None):
+    """A nested list/tuple with traced Tensors inside, stacked as TF packs it (a recorded
+    ``stack``, so gradients flow); Python numbers take the first Tensor's dtype."""
+    from .ops.array_ops import stack
+    if dtype is None:
+        dtype = next(v.dtype for v in _leaves(value) if isinstance(v, TensorLike))
+    return stack([pack(v, dtype) if isinstance(v, (list, tuple)) else convert_to_tensor(v, dtype)
+                  for v in value])
+
+
 def is_tensor(x):
-    """``tf.is_tensor``: True for Tensors (and, as in TF, Variables)."""
-    return isinstance(x, TensorLike)
+    """``tf.is_tensor``: True for Tensors (and, as in TF, Variables and classes deriving from
+    ``tf.__internal__.types.Tensor``)."""
+    return isinstance(x, (TensorLike, _core_types.Tensor))
+
+
+_core_types.Tensor.register(TensorLike)

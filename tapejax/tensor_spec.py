@@ -1,5 +1,6 @@
 """``tf.TensorSpec``: the shape, dtype and name that describe a Tensor (for signatures)."""
 from . import dtypes
+from .composite import TypeSpec
 from .tensor import Tensor
 from .tensor_shape import TensorShape
 
@@ -13,7 +14,7 @@ def _as_shape(shape):
                         "[1, 10, None]).") from None
 
 
-class TensorSpec:
+class TensorSpec(TypeSpec):
     """Describes a Tensor, as ``tf.TensorSpec(shape, dtype=tf.float32, name=None)``.
 
     ``None`` dimensions (and ``shape=None``) are unknown and compatible with any size.
@@ -84,6 +85,15 @@ class TensorSpec:
 
     def _key(self):
         return (self._shape, self._dtype, self._name)
+
+    _serialize = _key  # TypeSpec's protocol: a TensorSpec is its own single component
+    _component_specs = property(lambda self: self)
+
+    def _to_components(self, value):
+        return value
+
+    def _from_components(self, components):
+        return components
 
     def __eq__(self, other):
         return type(other) is type(self) and other._key() == self._key()

@@ -15,8 +15,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import dtypes, errors
+from ._capture import TRACE
 from ._donation import InterruptsHeld, only_holder
-from ._recording import STACK, variable_accessed
+from ._recording import variable_accessed
+from ._trackable import Trackable
 from .tensor import Tensor, TensorLike, _to_numpy, convert_to_tensor, remember_slice
 from .tensor_shape import TensorShape
 
@@ -103,7 +105,7 @@ def _chain(creator, next_creator):
     return lambda **kwargs: creator(next_creator, **kwargs)
 
 
-class Variable(TensorLike, metaclass=_VariableMeta):
+class Variable(TensorLike, Trackable, metaclass=_VariableMeta):
     """A mutable tensor-valued state, as ``tf.Variable``.
 
     >>> import tapejax as tf
@@ -143,14 +145,14 @@ class Variable(TensorLike, metaclass=_VariableMeta):
         self._constraint = constraint
         self._synchronization = synchronization
         self._aggregation = aggregation
-        if STACK.capture is not None:
-            STACK.capture.created(self)
+        if TRACE.capture is not None:
+            TRACE.capture.created(self)
 
     # --- reading -------------------------------------------------------------------------
     @property
     def _tensor(self):
         """The current value; inside a ``tapejax.function`` trace, this thread's traced value."""
-        capture = STACK.capture
+        capture = TRACE.capture
         return self._stored if capture is None else capture.read(self)
 
     def _tapejax_read(self):
@@ -220,6 +222,11 @@ class Variable(TensorLike, metaclass=_VariableMeta):
         return self
 
     @property
+    def _unique_id(self):
+        """A key unique to this Variable in the process (TF's ``_unique_id``)."""
+        return f"{self._name.rsplit(':', 1)[0]}_{self._id}"
+
+    @property
     def initial_value(self):
         raise NotImplementedError("initial_value is not kept in eager mode (as in TF2 eager).")
 
@@ -233,7 +240,7 @@ class Variable(TensorLike, metaclass=_VariableMeta):
 
     def _write(self, update, reads=True):
         """Stores ``update(old value array)``; inside a function trace, the trace records it."""
-        capture = STACK.capture
+        capture = TRACE.capture
         if capture is not None:
             capture.write(self, update(capture.read(self)._value if reads else None))
             return
@@ -244,7 +251,7 @@ class Variable(TensorLike, metaclass=_VariableMeta):
         """``op(value, delta)``; XLA reuses the old buffer when nothing else holds it (one
         thread only: another could be reading the Variable)."""
         delta = self._new_value(delta)
-        if STACK.capture is not None or threading.active_count() > 1:
+        if TRACE.capture is not None or threading.active_count() > 1:
             self._write(lambda old: op(old, delta))
             return
         with self._lock:

@@ -4,9 +4,9 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 
-import pytest  # noqa: E402
+import pytest
 
-import tapejax  # noqa: E402,F401  (enables JAX's 64-bit mode before any test builds arrays)
+import tapejax  # noqa: F401  (enables JAX's 64-bit mode before any test builds arrays)
 
 
 @pytest.fixture(scope="session")
@@ -23,11 +23,12 @@ def real_tf():
 def no_tape_left_behind():
     """Every test leaves this thread's tape stack and lazy-recording switch as it found them."""
     from tapejax import _lazy
+    from tapejax._capture import TRACE
     from tapejax._recording import STACK
     settings = _lazy.SETTINGS
-    before = (list(STACK.tapes), STACK.no_lazy, settings.enabled, settings.max_depth,
+    before = (list(STACK.tapes), TRACE.eager, settings.enabled, settings.max_depth,
               settings.max_ops)
     yield
-    after = (list(STACK.tapes), STACK.no_lazy, settings.enabled, settings.max_depth,
+    after = (list(STACK.tapes), TRACE.eager, settings.enabled, settings.max_depth,
              settings.max_ops)
     assert after == before, "the test left a tape recording or changed lazy recording"

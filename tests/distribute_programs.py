@@ -96,6 +96,127 @@ def train(tf, strategy, steps=STEPS, momentum=False, compiler_ir=False, compiled
     return result
 
 
+def interim(tf):
+    """``(maybe_merge_call, strategy_supports_no_merge_call)`` of ``tf.__internal__.distribute``
+    (tapejax's module of them where ``tf.__internal__`` is not there)."""
+    internal = getattr(getattr(tf, "__internal__", None), "distribute", None)
+    if internal is not None:
+        return internal.interim.maybe_merge_call, internal.strategy_supports_no_merge_call
+    from tapejax.distribute import merge_call_interim
+    return merge_call_interim.maybe_merge_call, merge_call_interim.strategy_supports_no_merge_call
+
+
+def keras_like_training(tf, strategy, steps=6):
+    """Keras 3's TF-backend step, written with the calls it makes: ``strategy.run``, the
+    loss scaled by the replicas, gradients all-reduced in the replica context,
+    ``maybe_merge_call`` into ``extended.update(var, fn, args, group=False)`` (momentum slots
+    made under ``colocate_vars_with``), an ``ONLY_FIRST_REPLICA`` step counter, and the
+    results averaged over ``experimental_local_results`` as ``reduce_per_replica`` does."""
+    maybe_merge_call, supports_no_merge_call = interim(tf)
+    with strategy.scope():
+        params = [tf.Variable(p) for p in init_params()]
+        slots = []
+        for p in params:
+            with strategy.extended.colocate_vars_with(p):
+                slots.append(tf.Variable(tf.zeros_like(p)))
+        learning_rate = tf.Variable(LR)
+        iterations = tf.Variable(0, dtype=tf.int64,
+                                 aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
+
+    def distributed_update(distribution, grads_and_vars, lr):
+        for (grad, var), slot in zip(grads_and_vars, slots):
+            def apply(v, g, rate, slot=slot):
+                slot.assign(0.9 * slot + g)
+                return v.assign_sub(rate * slot)
+            distribution.extended.update(var, apply, args=(grad, lr), group=False)
+
+    def step_fn(x, y):
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        with tf.GradientTape() as tape:
+            h = tf.nn.relu(tf.matmul(x, params[0]) + params[1])
+            pred = tf.matmul(h, params[2]) + params[3]
+            loss = tf.reduce_mean(tf.square(pred - y))
+            scaled = loss * (1.0 / replicas)
+        grads = tape.gradient(scaled, params)
+        context = tf.distribute.get_replica_context()
+        if context:
+            grads = context.all_reduce(tf.distribute.ReduceOp.SUM, grads)
+        maybe_merge_call(distributed_update, strategy, list(zip(grads, params)),
+                         tf.identity(learning_rate))
+        iterations.assign_add(1)
+        return {"loss": loss, "no_merge_call": tf.constant(supports_no_merge_call())}
+
+    @tf.function
+    def train_step(iterator):  # Keras's multi_step_on_iterator, steps_per_execution=1
+        x, y = iterator.get_next()
+        outputs = strategy.run(step_fn, args=(x, y))
+        if isinstance(outputs["loss"], tf.distribute.DistributedValues):  # "mean" and "first"
+            return {"loss": tf.reduce_mean(strategy.experimental_local_results(
+                        outputs["loss"]), axis=0),
+                    "no_merge_call": strategy.experimental_local_results(
+                        outputs["no_merge_call"])[0]}
+        return outputs
+
+    losses, merge = [], []
+    iterator = iter(strategy.experimental_distribute_dataset(batches(tf, steps)))
+    for _ in range(steps):
+        out = train_step(iterator)
+        losses.append(float(out["loss"]))
+        merge.append(bool(out["no_merge_call"]))
+    result = {"losses": losses, "params": [p.numpy().tolist() for p in params],
+              "slots": [s.numpy().tolist() for s in slots],
+              "iterations": int(iterations.numpy()), "no_merge_call": merge,
+              "iterator_type": [isinstance(iterator, tf.distribute.DistributedIterator),
+                                isinstance(iterator, tf.data.Iterator)],
+              "tracing_count": train_step.experimental_get_tracing_count()}
+    end = _error(lambda: train_step(iterator))  # (TF's failed call still counts a step)
+    result["end"] = end[0] if end else None
+    return result
+
+
+def merge_call_semantics(tf, strategy):
+    """``merge_call``/``extended`` calls inside ``strategy.run`` on several replicas."""
+    out = {}
+    local = strategy.experimental_local_results
+    _, supports_no_merge_call = interim(tf)
+    with strategy.scope():
+        v = tf.Variable(1.0)
+        out["no_merge_call_in_scope"] = supports_no_merge_call()
+        updated = strategy.extended.update(v, lambda w: w.assign(2.0), group=False)
+        out["update_in_scope"] = [len(updated), float(v.numpy())]
+        ones = strategy.experimental_distribute_values_from_function(lambda ctx: tf.constant(1.0))
+        strategy.extended.update(v, lambda w, d: w.assign_add(d), args=(ones,))
+        out["update_per_replica_args"] = float(v.numpy())
+
+    def merge_fn(st, a, rate, var, k=None):
+        parts = st.experimental_local_results(a)
+        times10 = st.extended.call_for_each_replica(lambda x: x * 10.0, args=(a,))
+        updated = st.extended.update(var, lambda w, r: w.assign_add(r), args=(rate,),
+                                     group=False)
+        return (st.reduce("SUM", a, axis=None), a, times10, tf.constant(k),
+                tf.constant(len(parts)), tf.stack(parts),
+                tf.constant(tf.distribute.in_cross_replica_context()),
+                tf.constant(isinstance(a, tf.distribute.DistributedValues)),
+                tf.constant(len(updated)))
+
+    def step():
+        context = tf.distribute.get_replica_context()
+        g = tf.cast(context.replica_id_in_sync_group, tf.float32) + 1.0
+        merged = context.merge_call(merge_fn, args=(g, tf.constant(0.5), v), kwargs={"k": 3})
+        strategy.extended.update(v, lambda w, d: w.assign_add(d),
+                                 args=(context.all_reduce("SUM", g),))
+        return merged + (tf.constant(supports_no_merge_call()),)
+
+    results = tf.function(lambda: strategy.run(step))()
+    names = ["sum", "own", "times10", "kwarg", "parts", "stacked", "cross_replica",
+             "distributed", "update_len", "no_merge_call"]
+    for name, value in zip(names, results):
+        out[f"merge_{name}"] = _value(local(value))
+    out["merge_result_distributed"] = isinstance(results[1], tf.distribute.DistributedValues)
+    out["merge_variable"] = _value(v)
+    return out
+
+
 def _value(x):
     """A tensor (or tuple of tensors) as JSON: (value, dtype name)."""
     if isinstance(x, (tuple, list)):
@@ -107,7 +228,7 @@ def _value(x):
 def _error(f):
     try:
         f()
-    except Exception as e:  # noqa: BLE001 - the class and message are the result
+    except Exception as e:  # the class and message are the result
         return [type(e).__name__, str(e)]
     return None
 
@@ -139,6 +260,8 @@ def semantics(tf, strategy):
             out[f"reduce_{op}_{axis}"] = _value(strategy.reduce(op, floats, axis=axis))
         out[f"reduce_int_{op}"] = _value(strategy.reduce(op, ints, axis=None))
     out["reduce_lowercase"] = _value(strategy.reduce("sum", ints, axis=None))
+    out["reduce_structure"] = _value(strategy.reduce(  # Keras's _maybe_symbolic_build
+        "MEAN", (floats, ints), axis=None))
     plain = tf.constant([[1.0, 2.0], [3.0, 4.0]])
     out["reduce_plain_MEAN"] = _value(strategy.reduce("MEAN", plain, axis=None))
     out["reduce_plain_SUM_0"] = _value(strategy.reduce("SUM", plain, axis=0))
@@ -230,6 +353,7 @@ def semantics(tf, strategy):
 
     out["datasets_from_function"] = [_value(local(b)) for b in
                                      strategy.distribute_datasets_from_function(dataset_fn)]
+    out.update(merge_call_semantics(tf, strategy))
     out["run_args_error"] = _error(lambda: strategy.run(lambda x: x, args=tf.constant(1.0)))
     out["nested_run_error"] = _error(
         lambda: strategy.run(lambda: strategy.run(lambda: tf.constant(1.0))))
@@ -269,8 +393,6 @@ def internals(tf, strategy):
         [np.zeros(n + 1, np.float32)]))))
     out["unequal_error"] = _error(lambda: strategy.experimental_distribute_values_from_function(
         lambda ctx: tf.zeros([ctx.replica_id_in_sync_group + 1])))
-    out["merge_call_error"] = _error(lambda: tf.function(lambda: strategy.run(
-        lambda: tf.distribute.get_replica_context().merge_call(lambda s: 1)))())
     other = tf.distribute.MirroredStrategy([f"/cpu:{i}" for i in range(n)])
     out["other_strategy_error"] = _error(lambda: other.run(double, args=(x,)))
     return out
@@ -307,6 +429,7 @@ def main(lib, n, compared):
     results[f"momentum_{compared}"] = train(tf, strategy, momentum=True)
     results[f"eager_{compared}"] = train(tf, strategy, steps=3, compiled=False)
     results["semantics"] = semantics(tf, strategy)
+    results[f"keras_like_{compared}"] = keras_like_training(tf, strategy)
     if lib == "tapejax":
         results[f"lazy_slots_{compared}"] = train(tf, strategy, momentum=True, lazy_slots=True)
         results["internals"] = internals(tf, tf.distribute.MirroredStrategy(devices))

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import tapejax
-from tf_compare import compare, numeric_gradients, same_error
+from tf_oracle import compare, numeric_gradients, same_error
 
 R = np.random.RandomState(0)
 X = R.normal(size=(2, 3)).astype(np.float32)

@@ -5,7 +5,7 @@ The suite runs this file with lazy recording on and off (``TAPEJAX_LAZY_TAPE=0``
 import numpy as np
 import pytest
 
-from op_oracle import same_program
+from tf_oracle import same_program
 
 
 def _raises(tf, call):
@@ -13,7 +13,7 @@ def _raises(tf, call):
     TF adds the user's frames to an error raised in a function, before its own message)."""
     try:
         call()
-    except Exception as error:  # noqa: BLE001 - the class and message are the result
+    except Exception as error:  # the class and message are the result
         name, message = type(error).__name__, str(error).strip().splitlines()[-1].strip()
         return name, message.removeprefix(f"{name}: ")
     raise AssertionError("no error")

@@ -10,6 +10,7 @@ leave no tape behind (the next ``GradientTape`` works).
 ``python tests/test_bad_input.py`` prints the figures: inputs tried, right class, allow-listed.
 """
 import collections
+import functools
 import inspect
 
 import numpy as np
@@ -17,11 +18,11 @@ import pytest
 from hypothesis import HealthCheck, given, strategies as st
 
 import tapejax
-from tapejax._recording import STACK
-from tapejax._registry import OPS
-
 from bad_input_gaps import CLASS_DIFFERENCES, MESSAGE_GAPS
 from helpers import property_settings
+from tapejax._recording import STACK
+from tapejax._registry import OPS
+from tf_oracle import same_outcome
 
 # --- good arguments -----------------------------------------------------------------------
 _M = np.array([[1.0, 2.0], [3.0, 4.0]], np.float32)
@@ -68,6 +69,28 @@ _OVERRIDES = {
     "depthwise_conv2d": {"strides": [1, 1, 1, 1]},
     "conv3d": {"strides": [1, 1, 1, 1, 1]},
     "unsorted_segment_sum": {"segment_ids": np.array([0, 1], np.int32)},
+    "approx_max_k": {"k": 1},
+    "batch_to_space": {"input": np.ones((4, 1, 1, 1), np.float32),
+                       "block_shape": np.array([2, 2], np.int32),
+                       "crops": np.zeros((2, 2), np.int32)},
+    "space_to_batch_nd": {"input": np.ones((1, 2, 2, 1), np.float32),
+                          "block_shape": np.array([2, 2], np.int32),
+                          "paddings": np.zeros((2, 2), np.int32)},
+    "cross": {"a": np.array([[1, 2, 3], [4, 5, 6]], np.float32),
+              "b": np.array([[0, 1, 0], [1, 0, 0]], np.float32)},
+    "histogram_fixed_width": {"value_range": np.array([0.0, 5.0], np.float32)},
+    "histogram_fixed_width_bins": {"value_range": np.array([0.0, 5.0], np.float32)},
+    "in_top_k": {"targets": np.array([0, 1], np.int32), "k": 1},
+    "invert_permutation": {"x": np.array([1, 0], np.int32)},
+    "lu_reconstruct": {"perm": np.array([0, 1], np.int32)},
+    "lu_solve": {"perm": np.array([0, 1], np.int32)},
+    "resize_images": {"images": _X4},
+    "set_diag": {"diagonal": np.array([1.0, 2.0], np.float32)},
+    "tensor_scatter_nd_max": {"indices": np.array([[0]], np.int32), "updates": _M[:1]},
+    "tensor_scatter_nd_min": {"indices": np.array([[0]], np.int32), "updates": _M[:1]},
+    "tridiagonal_matmul": {"diagonals": np.ones((3, 2), np.float32)},
+    "tridiagonal_solve": {"diagonals": np.array([[1, 1], [4, 4], [1, 1]], np.float32)},
+    "unravel_index": {"dims": np.array([2, 2], np.int32)},
 }
 for _pool in ("avg_pool", "avg_pool2d", "max_pool", "max_pool2d", "conv2d", "depthwise_conv2d"):
     _OVERRIDES[_pool] = {"input": _X4, "filters": np.ones((1, 1, 1, 1), np.float32),
@@ -81,14 +104,18 @@ for _name, _rank in (("1d", 3), ("3d", 5)):
                                        "output_shape": list(_x.shape)}
 
 
-_NAMESPACES = ("math", "", "nn", "linalg", "random", "debugging")
+_NAMESPACES = ("math", "", "nn", "linalg", "random", "debugging", "math.special", "image")
+
+
+def _module(lib, namespace):
+    """``lib.math.special`` for ``"math.special"``; ``lib`` for ``""``."""
+    return functools.reduce(getattr, namespace.split("."), lib) if namespace else lib
 
 
 def _public_path(opdef):
     """Where tapejax exports the op (``("random", "normal")``), else its table name."""
     for namespace in _NAMESPACES:
-        module = getattr(tapejax, namespace) if namespace else tapejax
-        for attr, value in vars(module).items():
+        for attr, value in vars(_module(tapejax, namespace)).items():
             if value is opdef.api and not attr.startswith("_"):
                 return namespace, attr
     return "", opdef.name
@@ -99,7 +126,7 @@ def tf_function(lib, opdef):
     if lib is tapejax:
         return opdef.api
     namespace, attr = _public_path(opdef)
-    fn = getattr(getattr(lib, namespace) if namespace else lib, attr, None)
+    fn = getattr(_module(lib, namespace), attr, None)
     if fn is not None:
         return fn
     for namespace in ("math", "nn", "linalg"):
@@ -135,7 +162,8 @@ _NANS = np.array([[np.nan, np.inf], [-np.inf, 1.0]], np.float32)
 _TYPE_VALUES = {"str": "abc", "none": None, "object": object(), "mixed_list": [1, "a"],
                 "dict": {"a": 1}}
 _TENSOR_VALUES = {  # bad values for an argument whose good value is a float tensor
-    "dtype_int32": _M.astype(np.int32), "dtype_bool": _M > 2, "dtype_float64": _M.astype(np.float64),
+    "dtype_int32": _M.astype(np.int32), "dtype_bool": _M > 2,
+    "dtype_float64": _M.astype(np.float64),
     "shape_3": np.ones(3, np.float32), "shape_2x3": np.ones((2, 3), np.float32),
     "nan_inf": _NANS, "empty_0": np.zeros(0, np.float32), "empty_2x0": np.zeros((2, 0), np.float32),
     "rank_40": _RANK40,
@@ -198,20 +226,20 @@ def _call(lib, opdef, param, bad, variable=None):
     args = [kwargs.pop(p) for p in good]
     try:
         tf_function(lib, opdef)(*args, **kwargs)
-    except Exception as error:  # noqa: BLE001 - the class is what is compared
+    except Exception as error:  # the class is what is compared
         return type(error).__name__, error
     return "ok", None
 
 
 def _good_call_works(opdef):
-    import tensorflow  # noqa: PLC0415 - only reached when the real_tf fixture found it
+    import tensorflow  # only reached when the real_tf fixture found it
     fn = tf_function(tensorflow, opdef)
     if fn is None:
         return False
     good = good_args(opdef)
     try:
         fn(*[_materialize(tensorflow, v, None) for v in good.values()])
-    except Exception:  # noqa: BLE001
+    except Exception:
         return False
     return True
 
@@ -271,14 +299,8 @@ _TABLE = sorted(d for d in OPS.values())
 # a test below checks that exactly these are the ones without a working good call.
 NO_BASELINE = {"bitwise_and_op", "bitwise_or_op", "bitwise_xor_op", "conv1d_transpose",
                "conv3d", "conv3d_transpose", "depthwise_conv2d", "einsum", "getitem",
-               "invert_op", "logical_and", "logical_or", "logical_xor", "reverse_sequence",
-               "sigmoid_cross_entropy_with_logits"} | {
-    # ops added with issue 14's core names whose generated good arguments TF rejects (shapes,
-    # index ranges or integer-only inputs the generator does not make): not swept yet
-    "approx_max_k", "batch_to_space", "cross", "dawsn", "expint", "histogram_fixed_width",
-    "histogram_fixed_width_bins", "in_top_k", "invert_permutation", "lu_reconstruct",
-    "lu_solve", "resize_images", "set_diag", "space_to_batch_nd", "tensor_scatter_nd_max",
-    "tensor_scatter_nd_min", "tridiagonal_matmul", "tridiagonal_solve", "unravel_index"}
+               "invert_op", "reverse_sequence",
+               "sigmoid_cross_entropy_with_logits"}
 
 
 def _names_argument_or_op(opdef, param, error):
@@ -410,28 +432,11 @@ def test_operand_conversion_raises_tensorflows_class(real_tf, program):
     def scope(lib):
         return {"tf": lib, "i": lib.constant([1, 2]), "f": lib.constant([1.0, 2.0]),
                 "b": lib.constant([True, False])}
-    _same_outcome(real_tf, program, scope)
-
-
-def _outcome(program, scope, value=None):
-    """The class name of what ``program`` raises in ``scope``, or ``"ok"`` (``value`` of its
-    result, when given)."""
-    try:
-        out = eval(program, scope)  # noqa: S307 - fixed test programs
-    except Exception as error:  # noqa: BLE001 - the class is what is compared
-        return type(error).__name__
-    return "ok" if value is None else value(out)
+    same_outcome(real_tf, program, scope)
 
 
 def _values(out):
     return np.asarray(out).tolist()
-
-
-def _same_outcome(real_tf, program, scope=None, value=None):
-    """``program`` has one outcome in tapejax and in TF: the class it raises, or ``value`` of
-    its result (``"ok"`` without one). ``scope`` makes its names for a library."""
-    scope = scope or (lambda lib: {"tf": lib, "np": np})
-    assert _outcome(program, scope(tapejax), value) == _outcome(program, scope(real_tf), value)
 
 
 # --- integer arguments and attributes, beyond the sweep's values --------------------------
@@ -453,7 +458,7 @@ def test_integer_arguments_raise_tensorflows_class(real_tf, program):
     attribute), each with the class TF raises."""
     def scope(lib):
         return {"tf": lib, "np": np, "m": lib.ones((2, 2)), "x4": lib.ones((1, 1, 1, 4))}
-    _same_outcome(real_tf, program, scope)
+    same_outcome(real_tf, program, scope)
 
 
 # --- non-finite and singular matrices, beyond the sweep's one NaN/inf matrix --------------
@@ -470,8 +475,8 @@ _MATRIX_OPS = ["tf.linalg.inv(a)", "tf.linalg.solve(a, tf.ones_like(a[..., :1]))
 def test_singular_or_nan_matrices_raise_as_tensorflow(real_tf, program, matrix):
     """TF's LU kernels call a matrix singular by its pivots, NaN included; its eigen solver
     fails where a NaN reaches the iteration."""
-    values = eval(matrix, {"n": np.nan, "i": np.inf})  # noqa: S307 - fixed test values
-    _same_outcome(real_tf, program, lambda lib: {"tf": lib, "a": lib.constant(values, lib.float32)})
+    values = eval(matrix, {"n": np.nan, "i": np.inf})  # fixed test values
+    same_outcome(real_tf, program, lambda lib: {"tf": lib, "a": lib.constant(values, lib.float32)})
 
 
 # --- dtypes without a TF kernel -------------------------------------------------------------
@@ -498,7 +503,7 @@ def test_dtypes_without_a_kernel_raise_not_found(real_tf, op):
     """Each dtype gives TF's outcome: ``NotFoundError`` where TF's CPU build has no kernel."""
     value = _values if op == "ScatterNd" else None
     for dtype in _KERNEL_DTYPES:
-        _same_outcome(real_tf, _KERNEL_PROGRAMS[op], lambda lib: {"tf": lib, "d": dtype}, value)
+        same_outcome(real_tf, _KERNEL_PROGRAMS[op], lambda lib: {"tf": lib, "d": dtype}, value)
 
 
 # --- TF's rank limits -----------------------------------------------------------------------
@@ -527,7 +532,7 @@ def test_rank_limits_raise_tensorflows_class(real_tf, program):
     """TF's kernels handle a bounded rank: ArgMax 7, Pad 8 (6 after merging unpadded
     dimensions), MirrorPad 5, ReverseV2 8, SelectV2 (``where``, ``dropout``,
     ``reduce_logsumexp``) 8; each limit raises TF's class after the checks TF makes first."""
-    _same_outcome(real_tf, program, lambda lib: {"tf": lib, "x": lib.ones((1,) * 9)})
+    same_outcome(real_tf, program, lambda lib: {"tf": lib, "x": lib.ones((1,) * 9)})
 
 
 # --- float axes ---------------------------------------------------------------------------
@@ -542,8 +547,8 @@ _AXIS_OPS = ["tf.nn.softmax(m, axis=a)", "tf.nn.log_softmax(m, axis=a)", "tf.sor
 def test_float_axes_as_tensorflow(real_tf, program, axis):
     """``tf.sort``/``tf.argsort`` and ``tf.squeeze`` truncate a float axis with ``int()``;
     softmax takes one equal to the last axis and fails on the others."""
-    value = eval(axis, {"np": np})  # noqa: S307 - fixed test values
-    _same_outcome(real_tf, program, lambda lib: {
+    value = eval(axis, {"np": np})  # fixed test values
+    same_outcome(real_tf, program, lambda lib: {
         "tf": lib, "np": np, "m": lib.constant([[3.0, 1.0], [2.0, 4.0]]), "a": value}, _values)
 
 
@@ -614,7 +619,44 @@ _LINSPACE_PROGRAMS = [
 def test_argument_conversion_as_tensorflow(real_tf, program):
     """Arguments converted as TF converts them (see each list): the same value, or the same
     exception class."""
-    _same_outcome(real_tf, program, value=_values)
+    same_outcome(real_tf, program, value=_values)
+
+
+# --- integer division by zero, logical ops on non-bool inputs --------------------------------
+# TF's CPU kernels raise for an integer 0 divisor: FloorDiv/FloorMod (``//``, ``%``) an
+# ``InvalidArgumentError``, TruncateDiv/TruncateMod an ``InternalError``; float division and
+# ``truediv`` of integers give inf. Logical ops convert a Python input to bool (``TypeError``),
+# cast a NumPy one, and reject a Tensor of another dtype in the kernel (``logical_xor`` is
+# TF Python on ``LogicalOr``).
+_DIVISION_PROGRAMS = [
+    f"{op}({x}, {y})"
+    for op in ("tf.math.floordiv", "tf.math.floormod", "tf.truncatediv", "tf.truncatemod",
+               "tf.math.truediv", "tf.math.divide_no_nan")
+    for x, y in (("i", "z"), ("i", "0"), ("5", "z"), ("i", "tf.cast(z, tf.float32)"),
+                 ("tf.cast(i, tf.int64)", "tf.cast(z, tf.int64)"),
+                 ("tf.cast(i, tf.uint8)", "tf.cast(z, tf.uint8)"), ("f", "0.0"),
+                 ("i", "tf.constant([1, 2, 3])"), ("tf.constant([], tf.int32)", "0"),
+                 ("i", "tf.constant([0, 1])"))
+] + ["i // z", "i % z", "i // 0", "5 % z", "i // v", "i / z", "f // 0.0", "f % 0.0"]
+_LOGICAL_PROGRAMS = [
+    f"tf.math.{op}({x}, {y})"
+    for op in ("logical_and", "logical_or", "logical_xor")
+    for x, y in (("[1, 0]", "[True, False]"), ("1", "True"), ("True", "1"), ("'a'", "True"),
+                 ("True", "'a'"), ("np.array([1, 0])", "True"), ("True", "np.array([2, 0])"),
+                 ("np.array(0.5)", "True"), ("b", "1.5"), ("b", "[1]"), ("b", "i"),
+                 ("i", "b"), ("None", "True"), ("[True, 'a']", "True"), ("b", "b"),
+                 ("[[True], [False]]", "b"))
+] + [f"tf.math.logical_not({x})" for x in ("1", "np.array([2, 0])", "i", "None",
+                                           "np.float32(0.5)", "[[True], [False]]", "'a'")]
+
+
+@pytest.mark.parametrize("program", _DIVISION_PROGRAMS + _LOGICAL_PROGRAMS)
+def test_division_and_logical_inputs_as_tensorflow(real_tf, program):
+    """Integer division by zero and logical ops on non-bool inputs: TF's class or value."""
+    same_outcome(real_tf, program, lambda lib: {
+        "tf": lib, "np": np, "i": lib.constant([5, -7, 3]), "z": lib.constant([0, 2, 0]),
+        "f": lib.constant([1.0, -2.0]), "b": lib.constant([True, False]),
+        "v": lib.Variable([1, 0, 2])}, lambda out: (repr(_values(out)), out.dtype.name))
 
 
 # --- softmax_cross_entropy_with_logits: TF's 2-D flattening ------------------------------
@@ -644,7 +686,7 @@ _XENT_PROGRAMS = [
 def test_softmax_xent_flattens_as_tensorflow(real_tf, program):
     """TF flattens labels and logits to ``[rows, classes]``; labels broadcast by one row or one
     class there, and the loss takes the logits' leading shape."""
-    _same_outcome(real_tf, program, lambda lib: {"tf": lib, "np": np, "P": _XENT_P, "L": _XENT_L},
+    same_outcome(real_tf, program, lambda lib: {"tf": lib, "np": np, "P": _XENT_P, "L": _XENT_L},
                   lambda out: np.round(np.asarray(out), 5).tolist())
 
 

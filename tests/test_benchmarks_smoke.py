@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 
 import tapejax
-from benchmarks import compare, report
-from benchmarks import workloads as wl
+from benchmarks import compare, report, workloads as wl
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ALWAYS_THERE = ("w1", "w2", "w3", "w4", "w5", "w8")  # names in tapejax's core since 0.1

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import tapejax
-from tf_compare import compare, numeric_gradients, same_error
+from tf_oracle import compare, numeric_gradients, same_error
 
 X = np.float32(1.5)
 V = np.array([0.5, -1.0, 2.0], np.float32)
@@ -299,7 +299,8 @@ def test_no_cache_holds_a_tensor_or_tracer_after_a_jit_of_taped_control_flow():
     from tapejax import _backprop, _lazy
     np.testing.assert_allclose(jax.jit(_taped_control_flow)(np.float32(1.0), np.float32(0.5)),
                                jax.jit(_taped_control_flow)(np.float32(1.0), np.float32(0.5)))
-    caches = {"gradient": list(_backprop.CACHE.entries), "plans": list(_backprop._TEMPLATES.items()),
+    caches = {"gradient": list(_backprop.CACHE.entries),
+              "plans": list(_backprop._SELECTIONS.items()),
               "avals": list(_lazy._AVALS), "graphs": list(_lazy._GRAPHS)}
     programs = 0
     for name, entries in caches.items():

@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 
 import tapejax
-from op_oracle import same_program
-from tf_compare import compare
+from tf_oracle import compare, same_program
 
 F32 = np.float32
 X = np.array([[1, 2, 3], [4, 5, 6]], F32)

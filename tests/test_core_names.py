@@ -4,8 +4,7 @@ gradients and exception classes)."""
 import numpy as np
 import pytest
 
-from op_oracle import same_program
-from tf_compare import compare
+from tf_oracle import compare, same_program
 
 F32 = np.float32
 DATA = np.array([[1, 2], [3, 4], [5, 6], [7, 8]], F32)

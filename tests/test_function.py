@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 import tapejax as tf
+from helpers import assert_same
+
 function_module = sys.modules["tapejax.function"]
-from tests.helpers import assert_same
 
 
 def _data(seed=0, n=16, d_in=4, d_out=3):
@@ -213,6 +214,38 @@ def test_variable_buffers_are_donated_unless_held():
     assert trace.plain._cache_size() == 1
     np.testing.assert_array_equal(held.numpy(), np.full(4, 2.0, np.float32))
     np.testing.assert_array_equal(w.numpy(), np.full(4, 3.0, np.float32))
+
+
+def test_donation_check_counts_references_as_this_interpreter_does():
+    """``_donation.only_holder`` reads CPython's reference counts: a call's argument adds
+    exactly one reference (the caller's stack slot is moved into the callee, not copied), and
+    ``sys.getrefcount`` one more. If an interpreter counts otherwise, donation would delete a
+    buffer the user still holds, or never happen: this test fails first."""
+    from tapejax._donation import only_holder
+
+    class Holder:  # stands for the Variable: its slot holds the Tensor
+        pass
+
+    def fresh():
+        holder = Holder()
+        holder._stored = tf.constant(np.ones(3, np.float32))
+        return holder
+
+    # computed outside ``assert``: pytest's rewriting keeps the parts of an asserted expression
+    lone = sys.getrefcount(object())  # only getrefcount's argument
+    holder = fresh()
+    in_slot = sys.getrefcount(holder._stored)  # the slot and the argument
+    reads = [holder._stored]  # as ``_Trace.run`` reads: the slot and ``reads``
+    alone = only_holder(reads[0], 4)
+    extra = reads[0]  # a user's reference to the Tensor
+    tensor_held = only_holder(reads[0], 4)
+    del extra
+    array = reads[0]._value  # a user's reference to the array
+    array_held = only_holder(reads[0], 4)
+    del array
+    again = only_holder(reads[0], 4)
+    assert (lone, in_slot, alone, tensor_held, array_held, again) == (1, 2, True, False, False,
+                                                                      True)
 
 
 def test_variables_read_assigned_created_shared():
@@ -661,7 +694,7 @@ def _leak(lib):
 def _outcome(fn):
     try:
         fn()
-    except Exception as error:  # noqa: BLE001 - the class and message are what is compared
+    except Exception as error:  # the class and message are what is compared
         return type(error).__name__, str(error)
     return None, None
 
@@ -828,7 +861,7 @@ def test_method_signature_and_concrete_function_binding_as_tf(real_tf):
         for lib_cases in (ours, theirs):
             try:
                 results.append(("value", lib_cases[name]()))
-            except Exception as error:  # noqa: BLE001 - class and message are compared
+            except Exception as error:  # class and message are compared
                 results.append((type(error).__name__, _first_line(str(error))))
         (kind, ours_out), (their_kind, theirs_out) = results
         assert kind == their_kind, (name, ours_out, theirs_out)

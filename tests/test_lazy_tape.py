@@ -14,9 +14,8 @@ import numpy as np
 import pytest
 
 import tapejax as tf
-from tapejax import _lazy
-
 from helpers import assert_same
+from tapejax import _lazy
 
 
 @pytest.fixture
@@ -342,8 +341,7 @@ def test_op_count_bound_computes_held_values():
             outs = [x * float(k) for k in range(40)]  # 40 independent one-op graphs
             assert not _pending(outs[0]), "the first 16 were computed when the 17th came"
             assert _pending(outs[-1])
-            from tapejax._recording import STACK
-            assert len(STACK.lazy_current) <= 16
+            assert len(_lazy.RECENT.current) <= 16
         np.testing.assert_allclose(outs[7].numpy(), [7.0, 14.0])
         np.testing.assert_allclose(tape.gradient(outs[39], x).numpy(), [39.0, 39.0])
     assert tf.config.lazy_tape_info()["max_pending_ops"] == 10000

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import tapejax
-from op_oracle import gradients, rng_for, same_program
+from tf_oracle import gradients, rng_for, same_program
 
 F32, F64 = np.float32, np.float64
 _RNG = rng_for("linalg")

@@ -4,12 +4,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 import tapejax
 from helpers import central_difference, property_settings
-from op_oracle import gradients, rng_for, same_program
+from tf_oracle import gradients, rng_for, same_program
 
 F32 = np.float32
 

@@ -5,7 +5,7 @@ import weakref
 import numpy as np
 
 import tapejax as tf
-from tapejax import _backprop
+from tapejax import _backprop, _cache
 
 
 def _record(persistent):
@@ -82,7 +82,7 @@ def test_training_loop_compiles_gradient_once():
 
 
 def test_cache_is_bounded():
-    cache = _backprop._Cache(size=3)
+    cache = _cache.Cache("test.bounded", 3, register=False)
     for k in range(10):
         cache.get(k, lambda: object())
     assert cache.info()["size"] == 3 and cache.info()["misses"] == 10

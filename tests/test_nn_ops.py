@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import tapejax
-from tf_compare import compare, numeric_gradients, same_error
+from tf_oracle import compare, numeric_gradients, same_error
 
 R = np.random.RandomState(0)
 KINKS = np.array([-3.0, -1.0, 0.0, 0.5, 3.0, 6.0, 7.0], np.float32)

@@ -5,7 +5,7 @@ import json
 import os
 
 import tapejax
-from tf_compare import same_error
+from tf_oracle import same_error
 
 
 def _profiles(logdir):

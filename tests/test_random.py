@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import tapejax as tf
-from tf_compare import same_error
+from tf_oracle import same_error
 
 N = 20000
 

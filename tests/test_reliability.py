@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import tapejax as tf
+from tapejax._capture import TRACE
 from tapejax._recording import STACK
 
 
@@ -33,7 +34,7 @@ def test_keyboard_interrupt_inside_tape_leaves_stack_clean():
                 inner.gradient(y, x)
             tape.gradient(y + tf.reduce_sum(z), x)
     timer.cancel()
-    assert STACK.tapes == [] and STACK.capture is None
+    assert STACK.tapes == [] and TRACE.capture is None
     with tf.GradientTape() as tape:
         tape.watch(x)
         y = tf.reduce_sum(x * x)
@@ -69,7 +70,7 @@ def test_keyboard_interrupt_during_compiled_steps_keeps_variables_valid():
     assert np.isfinite(before).all() and np.isfinite(b.numpy()).all()
     step()
     assert not np.array_equal(before, w.numpy())
-    assert STACK.tapes == [] and STACK.capture is None
+    assert STACK.tapes == [] and TRACE.capture is None
 
 
 def test_eager_updates_reuse_the_buffer_only_when_nothing_else_holds_it():

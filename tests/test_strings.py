@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 
 import tapejax
-from op_oracle import same_program
-from tf_compare import same_error
+from tf_oracle import same_error, same_program
 
 B = ["a", "bc", "é"]
 M = [["a", "b"], ["c", "d"]]

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import tapejax
-from tf_compare import same_error
+from tf_oracle import same_error
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -183,6 +183,18 @@ def test_queued_values_survive_donation_and_branches(real_tf, tmp_path):
     # a branch's summary reaches the writer during the run, the others after it
     by_step = lambda row: row[:2]  # noqa: E731
     assert_same_records(sorted(ours, key=by_step), sorted(theirs, key=by_step))
+
+
+@pytest.mark.parametrize("size", [0, 1, 100, 70_000])
+def test_records_framed_as_tensorboards_writer(size):
+    """``_crc32c.frame`` writes the bytes TensorBoard's own (pure-Python) RecordWriter writes."""
+    from tensorboard.summary.writer.record_writer import RecordWriter
+
+    from tapejax import _crc32c
+    data = np.random.default_rng(size).bytes(size)
+    out = io.BytesIO()
+    RecordWriter(out).write(data)
+    assert _crc32c.frame(data) == out.getvalue()
 
 
 def test_first_record_and_file_name(tmp_path):

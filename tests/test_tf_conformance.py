@@ -261,7 +261,7 @@ def _error_programs():
 def _error_class(tf, program):
     try:
         program(tf)
-    except Exception as e:  # noqa: BLE001 - the class is what we compare
+    except Exception as e:  # the class is what we compare
         return type(e).__name__, e
     return None, None
 

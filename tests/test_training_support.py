@@ -79,7 +79,7 @@ def test_dataset_shuffle_is_a_seeded_permutation():
     small = [int(v) for v in tapejax.data.Dataset.range(50).shuffle(5, seed=1)]
     assert sorted(small) == list(range(50))
     assert all(small[i] <= i + 5 for i in range(50))  # a buffer of 5 only looks 5 ahead
-    with pytest.raises(ValueError, match="leading dimension"):
+    with pytest.raises(ValueError, match="Dimensions 3 and 4 are not compatible"):
         tapejax.data.Dataset.from_tensor_slices((np.zeros(3), np.zeros(4)))
 
 

@@ -163,4 +163,4 @@ def test_comparisons_and_equality():
     assert (t == None) is False  # noqa: E711 - TF's rule under test
     np.testing.assert_array_equal((t < 2.0).numpy(), [True, False])
     with pytest.raises(TypeError, match="unhashable"):
-        {t: 1}
+        _ = {t: 1}

@@ -6,7 +6,7 @@ Variable as it was; reads through ``v[...]`` still carry gradients.
 import numpy as np
 import pytest
 
-from op_oracle import same_program
+from tf_oracle import same_program
 
 _INIT = [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
 ASSIGNMENTS = {

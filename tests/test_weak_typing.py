@@ -14,7 +14,9 @@ import pytest
 
 import tapejax
 from helpers import assert_same
-from op_oracle import run
+from tf_oracle import run
+
+pytestmark = pytest.mark.slow  # 1.5-4 minutes a pass
 
 TENSOR_DTYPES = ["float32", "float64", "float16", "int32", "uint8", "bool", "complex64"]
 _SCALAR_DTYPES = ["float16", "float64", "int8", "int64", "uint64", "bool", "complex128"]

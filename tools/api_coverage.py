@@ -1,4 +1,4 @@
-"""Which public names of ``tf`` and its namespaces (``tf.math``, ``tf.keras.layers``...) tapejax has.
+"""Which public names of ``tf`` and its namespaces (``tf.math``, ``tf.nn``...) tapejax has.
 
 Reads TensorFlow's names from the installed TensorFlow (and refreshes the snapshot
 ``tools/tf_api_names.json``); without TensorFlow it uses that snapshot. Writes

@@ -16,7 +16,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from tools.tensorboard_server import get_json, serve  # noqa: E402
+from tools.tensorboard_server import get_json, serve
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

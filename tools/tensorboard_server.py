@@ -50,7 +50,7 @@ def serve(logdir, timeout=20.0):
                 break
             except OSError:
                 if time.monotonic() > deadline:
-                    raise TimeoutError(f"TensorBoard did not answer within {timeout} s")
+                    raise TimeoutError(f"TensorBoard did not answer within {timeout} s") from None
                 time.sleep(0.2)
         yield url
     finally:

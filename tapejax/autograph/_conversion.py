@@ -13,11 +13,9 @@ import os
 import traceback
 
 from malt.core import ag_ctx, converter
-from malt.impl import api as malt_api
-from malt.impl import conversion
+from malt.impl import api as malt_api, conversion
 from malt.operators import py_builtins
-from malt.pyct import errors as pyct_errors
-from malt.pyct import origin_info
+from malt.pyct import errors as pyct_errors, origin_info
 
 from .. import errors
 from ..ops import array_ops
@@ -105,7 +103,7 @@ def converted_call(f, args, kwargs, caller_fn_scope=None, options=None):
         target, effective = f, tuple(args)
         if getattr(f, "__self__", None) is not None:
             target, effective = f.__func__, (f.__self__,) + effective
-    elif callable(f) and hasattr(type(f), "__call__"):
+    elif callable(f):
         target, effective = type(f).__call__, (f,) + tuple(args)
         if _skipped(target):
             return f(*args, **(kwargs or {}))
@@ -171,7 +169,7 @@ def call(f, opts, args, kwargs):
     """Runs ``f`` converted (the entry point of ``tf.function`` and ``to_graph``)."""
     try:
         return converted_call(f, args, kwargs, options=opts)
-    except Exception as e:  # noqa: BLE001 - re-raised, with the user's lines in the message
+    except Exception as e:  # re-raised, with the user's lines in the message
         new = user_error(e)
         if new is None:
             raise

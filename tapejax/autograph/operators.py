@@ -15,10 +15,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
-
 from malt.operators import variables as ag_variables
 
 from .. import data, nest
+from .._capture import TRACE
 from .._recording import STACK, paused
 from ..debugging import Assert
 from ..ops import array_ops, math_ops
@@ -63,7 +63,7 @@ BREAK_IN_PYTHON_FOR = (
 
 
 def _in_graph():
-    return STACK.capture is not None
+    return TRACE.capture is not None
 
 
 def _tensor_like(x):
@@ -277,7 +277,7 @@ VARIABLE_IN_STAGED = (
 def _no_variable_writes(what):
     """Raises a clear error when a staged block assigned a Variable of the function's trace
     (the new value would be a tracer of the block leaking out of it)."""
-    capture = STACK.capture
+    capture = TRACE.capture
     before = dict(capture.values) if capture is not None else None
     yield
     if capture is not None:
@@ -349,6 +349,12 @@ def while_stmt(test, body, get_state, set_state, symbol_names, opts):
             raise NotImplementedError(WHILE_BECAME_TENSOR)
 
 
+FOR_OVER_ITERATOR = ("tapejax.function: a `for` loop over a tf.data iterator made outside the "
+                     "function is not supported (TF stages it as a loop whose length is not "
+                     "known when tracing); loop over the dataset, or call `get_next()` a fixed "
+                     "number of times")
+
+
 def for_stmt(iter_, extra_test, body, get_state, set_state, symbol_names, opts):
     """A ``for`` loop: a ``tf.while_loop`` over a traced range or (inside a function) a tensor's
     rows; a Python loop over anything else (a ``tf.data.Dataset`` yields host batches)."""
@@ -358,6 +364,8 @@ def for_stmt(iter_, extra_test, body, get_state, set_state, symbol_names, opts):
         _tensor_loop(convert_to_tensor(iter_), extra_test, body, get_state, set_state,
                      symbol_names, opts)
     else:
+        if isinstance(iter_, data.Iterator) and iter_._fed_in_trace():
+            raise NotImplementedError(FOR_OVER_ITERATOR)
         if isinstance(iter_, data.Dataset) or not _tensor_like(iter_):
             iterator = iter(iter_)
         else:

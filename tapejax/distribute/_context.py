@@ -6,6 +6,7 @@ None). Inside ``strategy.run``: that strategy, in the replica context of the run
 """
 import contextlib
 import threading
+import weakref
 
 MIXING = "Mixing different tf.distribute.Strategy objects: {} is not {}"
 CROSS_REPLICA_ONLY = ("Method requires being in cross-replica context, use "
@@ -14,23 +15,34 @@ CROSS_REPLICA_ONLY = ("Method requires being in cross-replica context, use "
 
 class _Mode(threading.local):
     def __init__(self):
-        self.stack = []  # (strategy, replica context or None), innermost last
+        self.stack = []  # (strategy, replica context or None, merge call or None), innermost last
 
 
 _MODE = _Mode()
 DEFAULT = []  # [default strategy, default replica context], filled by _strategy on import
+CREATED_IN_SCOPES = weakref.WeakValueDictionary()  # id -> Variable of a non-default strategy
 
 
 def current():
     """``(strategy, replica context or None)`` of this thread."""
     stack = _MODE.stack
-    return stack[-1] if stack else (DEFAULT[0], DEFAULT[1])
+    return stack[-1][:2] if stack else (DEFAULT[0], DEFAULT[1])
+
+
+def merge_of(strategy):
+    """The merge call of ``strategy`` running in the replicas' trace here, or None."""
+    stack = _MODE.stack
+    if stack and stack[-1][0] is strategy:
+        return stack[-1][2]
+    return None
 
 
 @contextlib.contextmanager
-def entered(strategy, replica_context):
+def entered(strategy, replica_context, merge=None):
+    """Makes ``strategy`` current in ``replica_context`` (None: cross-replica context, inside
+    ``merge`` when a merge call of the replicas' trace runs)."""
     stack = _MODE.stack
-    stack.append((strategy, replica_context))
+    stack.append((strategy, replica_context, merge))
     try:
         yield strategy
     finally:

@@ -4,7 +4,13 @@ Any iterable of batches works (a ``tf.data.Dataset``, a list, a generator functi
 a batch is a tensor, NumPy array, or a tuple/list/dict of them. Each global batch becomes one
 ``PerReplica`` per leaf, built as one array sharded on the strategy's mesh.
 """
-from .. import errors
+import jax
+
+from .. import _iterator_feeds as feeds, errors, nest
+from ..data._iterator import _END, _AnyIterator
+from ..data._optional import Optional
+from ..tensor import Tensor
+from ._values import PerReplica
 
 
 class InputContext:
@@ -87,7 +93,12 @@ class DistributedDataset:
         self._per_replica = per_replica  # batches are per-replica (from a dataset_fn)
 
     def __iter__(self):
-        return DistributedIterator(self._strategy, iter(self._source()), self._per_replica)
+        return DistributedIterator(self._strategy, self._source(), self._per_replica)
+
+    @property
+    def element_spec(self):
+        """The element spec of the underlying dataset (one replica only)."""
+        return _single_replica_spec(self._strategy, self._source())
 
     def reduce(self, initial_state, reduce_fn):
         """Folds ``reduce_fn(state, batch)`` over the distributed batches (TF's)."""
@@ -97,27 +108,130 @@ class DistributedDataset:
         return state
 
 
+def _single_replica_spec(strategy, source):
+    if strategy._n != 1:
+        raise NotImplementedError("element_spec of a distributed dataset or iterator with "
+                                  "several replicas (TF's PerReplicaSpec) is not implemented")
+    return source.element_spec
+
+
+def _host_elements(source):
+    """The batches of ``source`` read on the host (a Dataset's own elements: reading them never
+    feeds a function being traced)."""
+    make = getattr(source, "_make_iterator", None)
+    return make() if make is not None else iter(source)
+
+
 class DistributedIterator:
-    """Iterator over distributed batches (``tf.distribute.DistributedIterator``)."""
+    """Iterator over distributed batches (``tf.distribute.DistributedIterator``).
 
-    def __init__(self, strategy, iterator, per_replica):
+    Eagerly each ``get_next()`` splits the next global batch over the replicas. Inside a
+    ``tapejax.function`` trace, an iterator made outside it feeds the program as a ``tf.data``
+    iterator does (``_iterator_feeds``): each call pulls its own batch, as TF's.
+    """
+
+    def __init__(self, strategy, source, per_replica):
         self._strategy = strategy
-        self._iterator = iterator
+        self._source = source
+        self._iterator = _host_elements(source)
         self._per_replica = per_replica
+        self._ahead = []  # the distributed batch looked at but not consumed
+        self._done = False
+        self._last = None
+        self._shapes = "end"
+        self._created_in = feeds.trace_of_creation()
 
-    def __iter__(self):
-        return self
+    @property
+    def element_spec(self):
+        """The element spec of the underlying dataset (one replica only)."""
+        return _single_replica_spec(self._strategy, self._source)
 
-    def __next__(self):
+    def _next_batch(self):
         strategy = self._strategy
         if not self._per_replica:
             return strategy._split_global(next(self._iterator))
         batches = [next(self._iterator) for _ in strategy._local_replica_ids()]
         return strategy._stack_local(batches)
 
+    def _peek(self):
+        if not self._ahead and not self._done:
+            try:
+                self._ahead.append(self._next_batch())
+                self._last = self._ahead[0]
+            except StopIteration:
+                self._done = True
+        return self._ahead[0] if self._ahead else _END
+
+    def _take(self):
+        batch = self._peek()
+        if batch is not _END:
+            self._ahead.pop()
+        return batch
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return self._read("next", StopIteration)
+
     def get_next(self):
         """The next distributed batch; ``OutOfRangeError`` at the end, as TF."""
-        try:
-            return next(self)
-        except StopIteration:
-            raise errors.OutOfRangeError(None, None, "End of sequence") from None
+        return self._read("get_next", lambda: errors.OutOfRangeError(None, None,
+                                                                     "End of sequence"))
+
+    def _read(self, method, end):
+        plan = feeds.active(method, self._created_in)
+        if plan is not None:
+            return self._traced(plan)
+        batch = self._take()
+        if batch is _END:
+            raise end()
+        return batch
+
+    def get_next_as_optional(self):
+        """The next batch as a ``tf.experimental.Optional`` (empty at the end); one replica
+        only, and not inside ``tapejax.function``."""
+        spec = self.element_spec
+        if feeds.active("get_next_as_optional", self._created_in) is not None:
+            raise NotImplementedError("get_next_as_optional() of a distributed iterator inside "
+                                      "tapejax.function is not implemented; use get_next()")
+        batch = self._take()
+        return Optional.empty(spec) if batch is _END else Optional.from_value(batch)
+
+    # --- inside a tapejax.function trace ------------------------------------------------------
+    def _traced(self, plan):
+        """Placeholders shaped as the next batch (not consumed: each call pulls its own)."""
+        batch = self._peek()
+        if batch is _END and self._shapes == "end":
+            raise errors.OutOfRangeError(None, None, feeds.END)
+        if batch is _END:
+            batch = self._last
+        leaves = nest.flatten(batch)
+        arrays = [_stacked(leaf)._value for leaf in leaves]
+        avals = [jax.core.ShapedArray(a.shape, a.dtype) for a in arrays]
+        tracers = plan.bind(self, avals, False)
+        return nest.pack_sequence_as(batch, [
+            PerReplica(Tensor(t), self._strategy) if isinstance(leaf, PerReplica) else Tensor(t)
+            for leaf, t in zip(leaves, tracers)])
+
+    def _tapejax_pull_flat(self):
+        batch = self._take()
+        if batch is _END:
+            return None
+        return [_stacked(leaf)._value for leaf in nest.flatten(batch)]
+
+    # --- an argument of tapejax.function: keyed by the next batch's shapes ------------------
+    def _tapejax_components(self):
+        batch = self._peek()
+        if batch is not _END:
+            self._shapes = tuple((tuple(_stacked(leaf).shape), _stacked(leaf).dtype.name)
+                                 for leaf in nest.flatten(batch))
+        return (self._strategy, self._shapes, _AnyIterator(self)), []
+
+    @classmethod
+    def _tapejax_rebuild(cls, static, parts):
+        return static[2].ref()
+
+
+def _stacked(leaf):
+    return leaf._stacked if isinstance(leaf, PerReplica) else leaf

@@ -78,6 +78,7 @@ class MultiWorkerMirroredStrategy(Strategy):
             _initialize(tasks[0], len(tasks), offset + int(task_id),
                         int(timeout) if timeout else DEFAULT_TIMEOUT_S)
             devices = sorted(jax.devices(), key=lambda d: (d.process_index, d.id))
+            self._multi_worker = True
         else:
             devices = jax.local_devices()
         super().__init__(devices)

@@ -13,7 +13,14 @@ respect to that replica's copy, which is TF's per-replica gradient. Without a ta
 replicated, so an update built from all-reduced gradients is provably the same on all replicas
 and goes out of ``shard_map`` with no communication. New values go back to the function's
 capture as ordinary assignments after ``shard_map``.
+
+``merge_call`` runs its function once in that same trace, in cross-replica context: each
+tensor argument becomes a ``MergedValue``, a ``PerReplica`` whose components (gathered from
+the other replicas on demand) serve ``strategy.reduce``/``experimental_local_results``, and
+whose own component serves ``extended.update`` and the value handed back to the replica.
 """
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -22,20 +29,19 @@ from jax.extend import core as jcore
 from jax.sharding import PartitionSpec
 
 from .. import nest
-from .._capture import Capture
+from .._capture import TRACE, Capture
 from .._recording import STACK
+from ..ops.array_ops import expand_dims
 from ..ops.core import apply, attrs
 from ..ops.math_ops import truediv
 from ..tensor import Tensor, TensorLike, convert_to_tensor
 from ..variables import Variable, VariableAggregation
 from . import _context
+from ._extended import is_tensor
 from ._values import PerReplica, ReduceOp, as_reduce_op
 
 AXIS = "replica"  # the name of the mesh axis that replicas run on
 
-MERGE_CALL = ("merge_call with more than one replica is not supported by tapejax: the replicas "
-              "are traced together as one program. Combine values with "
-              "get_replica_context().all_reduce / all_gather instead.")
 NESTED_RUN = "strategy.run was called inside the replica function of another strategy.run."
 
 
@@ -66,6 +72,8 @@ class ReplicaCapture(Capture):
         self.strategy = strategy
         self.trace = None  # the shard_map body's trace: varying views are bound there
         self.views = {}  # id(variable) -> varying Tensor handed out while a tape records
+        self.context = None  # the ReplicaContext of the replica function
+        self.mirrored = {}  # id -> Tensor that merge_call returned to every replica
 
     def read_invariant(self, variable):
         key = id(variable)
@@ -110,12 +118,17 @@ class ReplicaCapture(Capture):
         super().created(variable)
 
 
-def _flatten_results(out):
-    """The replica function's result as arrays (per replica) and a layout to rebuild it."""
+def _flatten_results(out, capture):
+    """The replica function's result as arrays (per replica, and the same on every replica:
+    tensors ``merge_call`` returned to all replicas, which TF returns as one value) and a
+    layout to rebuild it."""
     leaves = nest.flatten(out)
-    arrays, kinds = [], []
+    arrays, same, kinds = [], [], []
     for leaf in leaves:
-        if type(leaf) is Tensor:
+        if type(leaf) is Tensor and id(leaf) in capture.mirrored:
+            same.append(capture.invariant(leaf._value))
+            kinds.append("same")
+        elif type(leaf) is Tensor:
             arrays.append(leaf._value)
             kinds.append(None)
         elif isinstance(leaf, Variable):
@@ -125,15 +138,15 @@ def _flatten_results(out):
             kinds.append(None)
         else:
             kinds.append((leaf,))
-    return arrays, (nest.pack_sequence_as(out, [None] * len(leaves)), kinds)
+    return arrays, same, (nest.pack_sequence_as(out, [None] * len(leaves)), kinds)
 
 
 def call_in_replicas(strategy, fn, args, kwargs):
     """``fn(*args, **kwargs)`` on every replica, traced once inside ``jax.shard_map``.
 
-    Must run inside a ``tapejax.function`` trace (``STACK.capture`` set).
+    Must run inside a ``tapejax.function`` trace (``TRACE.capture`` set).
     """
-    outer = STACK.capture
+    outer = TRACE.capture
     if isinstance(outer, ReplicaCapture):
         raise RuntimeError(_context.CROSS_REPLICA_ONLY)
     structure = (tuple(args), dict(kwargs))
@@ -154,26 +167,27 @@ def call_in_replicas(strategy, fn, args, kwargs):
         for k, block in zip(slots, blocks):
             local[k] = Tensor(block.reshape(block.shape[1:]))
         call_args, call_kwargs = nest.pack_sequence_as(structure, local)
-        context = ReplicaContext(strategy, Tensor(lax.axis_index(AXIS).astype(np.int32)))
-        saved = STACK.capture, STACK.tapes
-        STACK.capture, STACK.tapes = capture, []
+        context = capture.context = ReplicaContext(
+            strategy, Tensor(lax.axis_index(AXIS).astype(np.int32)))
+        saved = TRACE.capture, STACK.tapes
+        TRACE.capture, STACK.tapes = capture, []
         try:
             with _context.entered(strategy, context), strategy._creator_scope():
                 out = fn(*call_args, **call_kwargs)
         finally:
-            STACK.capture, STACK.tapes = saved
-        arrays, box["layout"] = _flatten_results(out)
+            TRACE.capture, STACK.tapes = saved
+        arrays, same, box["layout"] = _flatten_results(out, capture)
         box["written"] = written = list(capture.written.values())
         box["made"] = [v for v, _ in capture.made]
-        return ([a.reshape((1,) + a.shape) for a in arrays],
+        return ([a.reshape((1,) + a.shape) for a in arrays], same,
                 [capture.values[id(v)]._value for v in written],
                 [capture.values[id(v)]._value for v, _ in capture.made],
                 [t._value for _, t in capture.made])
 
     replicated, split = PartitionSpec(), PartitionSpec(AXIS)
     mapped = jax.shard_map(body, mesh=strategy._mesh, in_specs=tuple(split for _ in inputs),
-                           out_specs=(split, replicated, replicated, replicated))
-    per_replica, written, made_now, made_init = mapped(*inputs)
+                           out_specs=(split, replicated, replicated, replicated, replicated))
+    per_replica, same, written, made_now, made_init = mapped(*inputs)
     for variable, value in zip(box["written"], written):
         outer.write(variable, value)
     for variable, now, initial in zip(box["made"], made_now, made_init):
@@ -181,9 +195,9 @@ def call_in_replicas(strategy, fn, args, kwargs):
         outer.created(variable)
         outer.write(variable, now)
     structure, kinds = box["layout"]
-    it = iter(per_replica)
-    results = [PerReplica(Tensor(next(it)), strategy) if kind is None else kind[0]
-               for kind in kinds]
+    it, same = iter(per_replica), iter(same)
+    results = [PerReplica(Tensor(next(it)), strategy) if kind is None
+               else Tensor(next(same)) if kind == "same" else kind[0] for kind in kinds]
     return nest.pack_sequence_as(structure, results)
 
 
@@ -222,7 +236,7 @@ class ReplicaContext:
 
     @property
     def devices(self):
-        return tuple(self._strategy.extended.worker_devices)
+        return tuple(self._strategy._device_names())
 
     def all_reduce(self, reduce_op, value, options=None):
         """Sums (``SUM``) or averages (``MEAN``) ``value``, a nested structure of tensors, over
@@ -253,9 +267,74 @@ class ReplicaContext:
         return nest.map_structure(gather, value)
 
     def merge_call(self, merge_fn, args=(), kwargs=None):
-        """Calls ``merge_fn(strategy, *args, **kwargs)`` in cross-replica context (one replica
-        only: several replicas are one traced program, see ``all_reduce``)."""
-        if self._strategy._n != 1:
-            raise NotImplementedError(MERGE_CALL)
-        with _context.entered(self._strategy, None):
-            return merge_fn(self._strategy, *args, **(kwargs or {}))
+        """Calls ``merge_fn(strategy, *args, **kwargs)`` once in cross-replica context and
+        returns its result to the replicas (TF's ``merge_call``).
+
+        With several replicas, tensor arguments reach ``merge_fn`` as ``PerReplica`` values
+        and a ``PerReplica`` result gives each replica its own component back, as TF.
+        """
+        if kwargs is None:
+            kwargs = {}
+        strategy = self._strategy
+        capture = TRACE.capture
+        if strategy._n == 1 or not isinstance(capture, ReplicaCapture):
+            with _context.entered(strategy, None):
+                return merge_fn(strategy, *args, **kwargs)
+        merge = MergeCall(strategy, self)
+        merged_args, merged_kwargs = nest.map_structure(merge.wrap, (tuple(args), kwargs))
+        with _context.entered(strategy, None, merge):
+            out = merge_fn(strategy, *merged_args, **merged_kwargs)
+        return nest.map_structure(functools.partial(_returned, capture), out)
+
+
+def _returned(capture, x):
+    """What a replica gets back from ``merge_call`` for ``x``: its own component of a
+    ``PerReplica``; anything else is the same value on every replica."""
+    if isinstance(x, MergedValue):
+        return x._local
+    if type(x) is Tensor:
+        capture.mirrored[id(x)] = x
+    return x
+
+
+class MergedValue(PerReplica):
+    """A tensor passed to ``merge_call`` in the replicas' trace: ``_local`` is this replica's
+    component; the stacked components of all replicas are gathered only when asked for."""
+
+    __slots__ = ("_gathered", "_local")
+
+    def __init__(self, local, strategy):
+        self._local = local
+        self._strategy = strategy
+        self._gathered = None
+
+    @property
+    def _stacked(self):
+        if self._gathered is None:
+            row = expand_dims(self._local, 0)
+            self._gathered = apply(_all_gather, (row,), attrs(axis_name=AXIS, axis=0),
+                                   "CollectiveGatherV2")
+        return self._gathered
+
+
+class MergeCall:
+    """One ``merge_call`` running in the replicas' trace."""
+
+    def __init__(self, strategy, replica_context):
+        self.strategy = strategy
+        self.replica_context = replica_context
+
+    def wrap(self, x):
+        return MergedValue(convert_to_tensor(x), self.strategy) if is_tensor(x) else x
+
+    @staticmethod
+    def unwrap(x):
+        return x._local if isinstance(x, MergedValue) else x
+
+    def call_for_each_replica(self, fn, args, kwargs):
+        """``fn`` in the replicas' context on their own components; tensors come back as
+        ``PerReplica`` values."""
+        local_args, local_kwargs = nest.map_structure(self.unwrap, (tuple(args), kwargs))
+        with _context.entered(self.strategy, self.replica_context):
+            out = fn(*local_args, **local_kwargs)
+        return nest.map_structure(self.wrap, out)

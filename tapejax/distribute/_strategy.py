@@ -18,17 +18,24 @@ import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from .. import dtypes, nest
-from .._recording import STACK
+from .._cache import Cache
+from .._capture import TRACE
 from ..function import function
 from ..ops.array_ops import concat, unstack
 from ..ops.math_ops import cast, multiply, reduce_sum, truediv
 from ..tensor import Tensor, TensorLike, constant, convert_to_tensor
 from ..variables import variable_creator_scope
 from . import _context
+from ._extended import StrategyExtended, _DefaultDistributionExtended
 from ._input import DistributedDataset, InputContext, ValueContext
 from ._replica import AXIS, ReplicaContext, call_in_replicas
-from ._values import (MirroredVariable, PerReplica, ReduceOp, as_reduce_op,
-                      non_distributed_reduce_error)
+from ._values import (
+    MirroredVariable,
+    PerReplica,
+    ReduceOp,
+    as_reduce_op,
+    non_distributed_reduce_error,
+)
 
 COMPILED_RUNS = 64  # eager ``run`` keeps this many replica functions compiled (LRU)
 
@@ -87,29 +94,6 @@ def device_names(devices, job):
     return tuple(names)
 
 
-class StrategyExtended:
-    """The parts of ``strategy.extended`` that TF code commonly reads."""
-
-    experimental_require_static_shapes = True
-
-    def __init__(self, strategy):
-        self._strategy = strategy
-
-    @property
-    def worker_devices(self):
-        return self._strategy._device_names()
-
-    @property
-    def parameter_devices(self):
-        return self._strategy._device_names()
-
-    def variable_created_in_scope(self, v):
-        return any(created is v for created in self._strategy._created.values())
-
-    def _container_strategy(self):
-        return self._strategy
-
-
 class Strategy:
     """``tf.distribute.Strategy``: data parallelism over JAX devices (one replica per device).
 
@@ -118,13 +102,15 @@ class Strategy:
     """
 
     _mirrored = False
+    _multi_worker = False  # replicas in several processes (MultiWorkerMirroredStrategy)
     _job = "localhost"
+    _extended_class = StrategyExtended
 
     def __init__(self, devices):
         self._devices = None if devices is None else tuple(devices)
         self._created = weakref.WeakValueDictionary()  # id -> Variable
-        self._compiled_runs = collections.OrderedDict()
-        self.extended = StrategyExtended(self)
+        self._compiled_runs = Cache("distribute.replica_functions", COMPILED_RUNS)  # fn -> Function
+        self.extended = self._extended_class(self)
         if self._devices is not None:
             self._mesh = Mesh(np.array(self._devices, dtype=object), (AXIS,))
             self._replicated = NamedSharding(self._mesh, PartitionSpec())
@@ -187,6 +173,7 @@ class Strategy:
         else:
             variable = next_creator(**kwargs)
         self._created[id(variable)] = variable
+        _context.CREATED_IN_SCOPES[id(variable)] = variable
         return variable
 
     def _place_variable(self, value):
@@ -231,27 +218,25 @@ class Strategy:
             context = ReplicaContext(self, constant(0, dtypes.int32))
             with _context.entered(self, context), self._creator_scope():
                 return fn(*args, **kwargs)
-        if STACK.capture is None:
+        if TRACE.capture is None:
             return self._compiled(fn)(*args, **kwargs)
         return call_in_replicas(self, fn, args, kwargs)
 
     def _compiled(self, fn):
         """A ``tapejax.function`` running ``fn`` on the replicas (cached per ``fn``)."""
         try:
-            entry = self._compiled_runs.pop(fn, None)
+            entry = self._compiled_runs.lookup(fn)
         except TypeError:  # an unhashable callable: compiled for this call only
-            entry, fn_key = None, None
+            entry, cacheable = None, False
         else:
-            fn_key = fn
+            cacheable = True
         if entry is None:
             @functools.wraps(fn)
             def replicas(*args, **kwargs):
                 return call_in_replicas(self, fn, args, kwargs)
             entry = function(replicas)
-        if fn_key is not None:
-            self._compiled_runs[fn_key] = entry
-            while len(self._compiled_runs) > COMPILED_RUNS:
-                self._compiled_runs.popitem(last=False)
+            if cacheable:
+                self._compiled_runs.put(fn, entry)
         return entry
 
     # --- cross-replica reductions ---------------------------------------------------------
@@ -266,6 +251,8 @@ class Strategy:
         """
         _context.check_cross_replica(self)
         reduce_op = as_reduce_op(reduce_op)
+        if nest.is_nested(value) and any(isinstance(x, PerReplica) for x in nest.flatten(value)):
+            return nest.map_structure(lambda x: self.reduce(reduce_op, x, axis), value)
         if isinstance(value, PerReplica):
             stacked = value._stacked
             axes = _axes(axis, stacked.ndim - 1)
@@ -306,12 +293,18 @@ class Strategy:
     # --- input ------------------------------------------------------------------------------
     def experimental_distribute_dataset(self, dataset, options=None):
         """Splits each global batch of ``dataset`` (any iterable of batches: tuples or dicts of
-        tensors or NumPy arrays) into equal consecutive slices, one per replica, as TF."""
+        tensors or NumPy arrays) into equal consecutive slices, one per replica, as TF. The
+        default strategy returns ``dataset`` itself, as TF's."""
+        if self._devices is None:
+            return dataset
         return DistributedDataset(self, lambda: dataset, per_replica=False)
 
     def distribute_datasets_from_function(self, dataset_fn, options=None):
         """Calls ``dataset_fn(InputContext)`` once per process; each of its batches goes to one
-        replica (consecutive batches to consecutive replicas), as TF."""
+        replica (consecutive batches to consecutive replicas), as TF. The default strategy
+        returns what ``dataset_fn`` returns, as TF's."""
+        if self._devices is None:
+            return dataset_fn(InputContext())
         processes = jax.process_count() if self._devices is not None else 1
         context = InputContext(processes, jax.process_index() if processes > 1 else 0, self._n)
         source = dataset_fn(context)
@@ -415,8 +408,11 @@ class _Scope:
         return self._stacks.pop().__exit__(*exc_info)
 
 
-class _DefaultStrategy(Strategy):
-    """The strategy outside any scope: one replica on JAX's default device, plain Variables."""
+class _DefaultDistributionStrategy(Strategy):
+    """The strategy outside any scope (TF's class name): one replica on JAX's default device,
+    plain Variables, input datasets used as they are."""
+
+    _extended_class = _DefaultDistributionExtended
 
     def __init__(self):
         super().__init__(None)
@@ -470,12 +466,24 @@ class MirroredStrategy(Strategy):
         super().__init__(resolved)
 
 
-def _default_replica_context():
-    return ReplicaContext(_context.DEFAULT[0], 0)
+class _DefaultReplicaContext(ReplicaContext):
+    """The replica context outside any strategy (TF's class name): replica 0 of 1."""
 
 
-_context.DEFAULT[:] = [_DefaultStrategy(), None]
-_context.DEFAULT[1] = _default_replica_context()
+_context.DEFAULT[:] = [_DefaultDistributionStrategy(), None]
+_context.DEFAULT[1] = _DefaultReplicaContext(_context.DEFAULT[0], 0)
+
+
+class TPUStrategy(Strategy):
+    """``tf.distribute.TPUStrategy``, for ``isinstance`` checks (Keras makes them): tapejax has
+    no TPU-specific strategy. On a TPU machine ``MirroredStrategy()`` runs one replica per TPU
+    core JAX sees."""
+
+    def __init__(self, tpu_cluster_resolver=None, experimental_device_assignment=None,
+                 experimental_spmd_xla_partitioning=False):
+        raise NotImplementedError(
+            "tapejax has no TPUStrategy (tpu_cluster_resolver): use "
+            "tf.distribute.MirroredStrategy(), which runs on every TPU core JAX sees.")
 
 
 class CrossDeviceOps:

@@ -10,12 +10,12 @@ import enum
 import jax
 import numpy as np
 
+from .._capture import TRACE
 from .._recording import STACK
 from ..ops.array_ops import unstack
 from ..tensor import Tensor
 from ..tensor_spec import TensorSpec
-from ..variables import (Variable, VariableAggregation, _flatten_variable,
-                         _unflatten_variable)
+from ..variables import Variable, VariableAggregation, _flatten_variable, _unflatten_variable
 
 
 class ReduceOp(enum.Enum):
@@ -133,7 +133,7 @@ class MirroredVariable(Variable):
 
     def _replica(self):
         """The running replica trace of this Variable's strategy, or None."""
-        capture = STACK.capture
+        capture = TRACE.capture
         if getattr(capture, "strategy", None) is self._strategy:
             return capture
         return None
@@ -164,7 +164,7 @@ class MirroredVariable(Variable):
 
     def _write(self, update, reads=True):
         super()._write(update, reads)
-        if STACK.capture is None:  # an eager assignment: every copy gets the new value
+        if TRACE.capture is None:  # an eager assignment: every copy gets the new value
             with self._lock:
                 self._stored = Tensor(self._strategy._replicate(self._stored._value))
 

@@ -2,8 +2,14 @@
 from ..ops.array_ops import where
 from ..ops.math_ops import minimum, sigmoid as sigmoid, softplus as softplus, tanh as tanh
 from ..ops.nn_ops import (
-    elu as elu, gelu as _gelu, log_softmax as _log_softmax, relu as _relu, selu as selu,
-    softmax as _softmax, softsign as softsign, swish as swish,
+    elu as elu,
+    gelu as _gelu,
+    log_softmax as _log_softmax,
+    relu as _relu,
+    selu as selu,
+    softmax as _softmax,
+    softsign as softsign,
+    swish as swish,
 )
 
 

@@ -9,7 +9,8 @@ from ..ops.array_ops import squeeze, where
 from ..ops.clip_ops import clip_by_value
 from ..ops.math_ops import cast, log, reduce_mean, reduce_sum, square
 from ..ops.nn_ops import (
-    sigmoid_cross_entropy_with_logits, softmax_cross_entropy_with_logits,
+    sigmoid_cross_entropy_with_logits,
+    softmax_cross_entropy_with_logits,
     sparse_softmax_cross_entropy_with_logits,
 )
 from ..tensor import convert_to_tensor

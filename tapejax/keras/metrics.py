@@ -7,9 +7,9 @@ result. They work eagerly and inside ``tapejax.function``.
 import numpy as np
 
 from .. import dtypes
+from ..module import camel_to_snake
 from ..ops.array_ops import squeeze
 from ..ops.math_ops import argmax, cast, divide_no_nan, equal, reduce_sum
-from ..module import camel_to_snake
 from ..tensor import convert_to_tensor
 from ..variables import Variable
 from .layers import _auto_name

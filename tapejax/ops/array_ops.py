@@ -14,10 +14,25 @@ from .. import dtypes, errors
 from ..tensor import Tensor, TensorLike, _is_text, constant
 from ..tensor_shape import TensorShape
 from ._fuse import fused
+from .core import (
+    apply,
+    attr_int,
+    attrs,
+    broadcast_shapes,
+    dims_str,
+    dtype_of,
+    int_array,
+    match,
+    no_kernel,
+    padding_tensor,
+    register,
+    reject_text,
+    select_rank_limit,
+    static_int,
+    tf_type_name,
+    to_tensor,
+)
 from .math_ops import identity
-from .core import (apply, attr_int, attrs, broadcast_shapes, dims_str, dtype_of, int_array, match,
-                   no_kernel, padding_tensor, register, reject_text, select_rank_limit, static_int,
-                   tf_type_name, to_tensor)
 
 
 def _truncated(value):
@@ -87,7 +102,7 @@ def _same_dtype_list(values, op_name):
     first = next((v for v in values if isinstance(v, TensorLike)), None)
     dtype = first.dtype if first is not None else constant(values[0]).dtype
     out = []
-    for k, v in enumerate(values):
+    for v in values:
         if isinstance(v, TensorLike):
             if v.dtype != dtype:
                 _, _ = match(first, v, op_name)
@@ -100,9 +115,13 @@ def _same_dtype_list(values, op_name):
 @register("concat", _concat, tf_name="ConcatV2")
 def concat(values, axis, name="concat"):
     """``tf.concat`` along ``axis``; as TF, a single value (or a non-list, taken as one) is
-    returned through ``tf.identity`` with only ``axis`` checked."""
+    returned through ``tf.identity`` with only ``axis`` checked. RaggedTensors are joined by
+    their own rule (TF's dispatch)."""
     if not isinstance(values, (list, tuple)):
         values = [values]
+    joined = next((type(v) for v in values if hasattr(v, "_tapejax_concat")), None)
+    if joined is not None:
+        return joined._tapejax_concat(list(values), axis)
     if len(values) == 1:
         static_int(axis, "axis", "int32")
         return identity(values[0])
@@ -126,7 +145,8 @@ def stack(values, axis=0, name="stack"):
     values = _same_dtype_list(values, "Pack")
     shapes = {tuple(v.shape) for v in values}
     if len(shapes) > 1:
-        first, other = tuple(values[0].shape), next(s for s in shapes if s != tuple(values[0].shape))
+        first = tuple(values[0].shape)
+        other = next(s for s in shapes if s != first)
         raise errors.InvalidArgumentError(None, None, (
             f"Shapes of all inputs must match: values[0].shape = {list(first)} != values[1].shape"
             f" = {list(other)} [Op:Pack] name: stack"))
@@ -173,7 +193,7 @@ def _expand_dims(x, *, axis):
 
 
 @register("expand_dims", _expand_dims, tf_name="ExpandDims")
-def expand_dims(input, axis, name=None):  # noqa: A002 - TF's name
+def expand_dims(input, axis, name=None):  # TF's name
     """``tf.expand_dims``: inserts a length-1 axis at ``axis``."""
     x = to_tensor(input)
     axis = static_int(axis, "axis", op_name="ExpandDims", max_rank=None)
@@ -189,7 +209,7 @@ def _squeeze(x, *, axis):
 
 
 @register("squeeze", _squeeze, tf_name="Squeeze")
-def squeeze(input, axis=None, name=None):  # noqa: A002 - TF's name
+def squeeze(input, axis=None, name=None):  # TF's name
     """``tf.squeeze``: removes length-1 axes (only those in ``axis`` when given)."""
     x = to_tensor(input)
     if axis is not None:
@@ -230,14 +250,14 @@ def ones(shape, dtype=dtypes.float32, name=None, layout=None):
     return Tensor(jnp.ones(_static_ints(shape, "shape"), dtype.as_numpy_dtype))
 
 
-def zeros_like(input, dtype=None, name=None, layout=None):  # noqa: A002 - TF's name
+def zeros_like(input, dtype=None, name=None, layout=None):  # TF's name
     """``tf.zeros_like`` (a constant: no gradient flows through it, as in TF)."""
     x = to_tensor(input)
     dtype = x.dtype if dtype is None else dtypes.as_dtype(dtype)
     return _full(tuple(x.shape), 0, dtype)
 
 
-def ones_like(input, dtype=None, name=None, layout=None):  # noqa: A002 - TF's name
+def ones_like(input, dtype=None, name=None, layout=None):  # TF's name
     """``tf.ones_like`` (a constant, as in TF)."""
     x = to_tensor(input)
     dtype = x.dtype if dtype is None else dtypes.as_dtype(dtype)
@@ -254,7 +274,7 @@ def fill(dims, value, name=None, layout=None):
     return _full(_static_ints(dims, "dims"), value.numpy(), value.dtype)
 
 
-def range(start, limit=None, delta=1, dtype=None, name="range"):  # noqa: A001 - TF's name
+def range(start, limit=None, delta=1, dtype=None, name="range"):  # TF's name
     """``tf.range``: int32 for integer arguments, float32 if any is a float (TF's inference)."""
     if limit is None:
         start, limit = 0, start
@@ -381,23 +401,60 @@ def getitem(tensor, slice_spec):
 
 
 # --- shape queries (not differentiable) ---------------------------------------------------
-def shape(input, out_type=dtypes.int32, name=None):  # noqa: A002 - TF's name
-    """``tf.shape``: the dynamic shape as an int32 tensor."""
-    out_type = dtypes.as_dtype(out_type)
+def shape(input, out_type=None, name=None):  # TF's name
+    """``tf.shape``: the dynamic shape as an ``out_type`` (default int32) tensor."""
+    out_type = dtypes.as_dtype(out_type or dtypes.int32)
     # the array's own shape: a jax.export symbolic dimension becomes a value in the program
     return Tensor(jnp.asarray(to_tensor(input)._value.shape, out_type.as_numpy_dtype))
 
 
-def rank(input, name=None):  # noqa: A002 - TF's name
+def rank(input, name=None):  # TF's name
     """``tf.rank``: the number of dimensions as an int32 scalar."""
     return Tensor(jnp.asarray(to_tensor(input).ndim, jnp.int32))
 
 
-def size(input, out_type=dtypes.int32, name=None):  # noqa: A002 - TF's name
-    """``tf.size``: the number of elements."""
-    out_type = dtypes.as_dtype(out_type)
+def size(input, out_type=None, name=None):  # TF's name
+    """``tf.size``: the number of elements (an ``out_type``, default int32, scalar)."""
+    out_type = dtypes.as_dtype(out_type or dtypes.int32)
     n = int(np.prod(to_tensor(input).shape.as_list(), dtype=np.int64))
     return Tensor(jnp.asarray(n, out_type.as_numpy_dtype))
+
+
+def ensure_shape(x, shape, name=None):
+    """``tf.ensure_shape``: ``x`` unchanged if its shape fits ``shape`` (``None`` = any)."""
+    x = to_tensor(x)
+    shape = TensorShape(shape)
+    if not shape.is_compatible_with(x.shape):
+        raise invalid(f"Shape of tensor input {dims_str(x.shape)} is not compatible with expected "
+                      f"shape {dims_str(['?' if d is None else d for d in shape])}.", "EnsureShape")
+    return x
+
+
+def broadcast_static_shape(shape_x, shape_y):
+    """``tf.broadcast_static_shape``: the broadcast of two TensorShapes."""
+    try:
+        return TensorShape(np.broadcast_shapes(tuple(TensorShape(shape_x)),
+                                               tuple(TensorShape(shape_y))))
+    except ValueError:
+        raise ValueError(f"Incompatible shapes for broadcasting. Two shapes are compatible if "
+                         f"for each dimension pair they are either equal or one of them is 1. "
+                         f"Received: {TensorShape(shape_x)} and {TensorShape(shape_y)}.") from None
+
+
+def broadcast_dynamic_shape(shape_x, shape_y):
+    """``tf.broadcast_dynamic_shape``: the broadcast of two shape vectors, as a Tensor."""
+    x, y = to_tensor(shape_x), to_tensor(shape_y)
+    try:
+        out = np.broadcast_shapes(tuple(concrete(x).tolist()), tuple(concrete(y).tolist()))
+    except ValueError:
+        raise invalid(f"Incompatible shapes: {dims_str(concrete(x))} vs. {dims_str(concrete(y))}",
+                      "BroadcastArgs") from None
+    return Tensor(jnp.asarray(out, x.dtype.as_numpy_dtype))
+
+
+def shape_n(input, out_type=dtypes.int32, name=None):  # TF's name
+    """``tf.shape_n``: the shapes of a list of tensors."""
+    return [shape(t, out_type) for t in input]
 
 
 # --- shared checks ------------------------------------------------------------------------
@@ -449,14 +506,6 @@ def _check_nd_indices(values, shape, op_name, message):
         raise invalid(message.format(pos=_position(pos), index=index, shape=dims), op_name)
 
 
-def _axis(axis, rank, op_name, message=None):
-    axis = static_int(axis, "axis")
-    if not -rank <= axis < rank:
-        raise invalid(message or f"axis {axis} is out of range for a tensor of rank {rank}",
-                      op_name)
-    return axis % rank
-
-
 # --- gather and scatter -------------------------------------------------------------------
 # Out-of-range indices can only be reported eagerly. Traced code follows TF on GPU: gathers
 # read zeros and scatters drop the update (JAX would wrap negative indices, so they are moved
@@ -474,7 +523,10 @@ def _take(params, indices, *, axis, batch_dims):
 @register("gather", _take, tf_name="GatherV2")
 def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name=None):
     """``tf.gather``: slices of ``params`` along ``axis`` (with ``batch_dims`` leading batch
-    dimensions). Out-of-range indices raise ``InvalidArgumentError`` eagerly, as TF on CPU."""
+    dimensions). Out-of-range indices raise ``InvalidArgumentError`` eagerly, as TF on CPU.
+    A RaggedTensor gathers its rows (TF's dispatch)."""
+    if hasattr(params, "_tapejax_gather"):
+        return params._tapejax_gather(indices, axis, batch_dims)
     params, indices = to_tensor(params), to_tensor(indices)
     require_dtype(indices, _INDEX_DTYPES, "GatherV2")
     rank, index_rank = params.ndim, indices.ndim
@@ -556,6 +608,11 @@ def _scatter_add(tensor, indices, updates):
 
 
 @fused
+def _scatter_sub(tensor, indices, updates):
+    return tensor.at[_nd_index(indices, tensor.shape)].add(-updates, mode="drop")
+
+
+@fused
 def _scatter_update(tensor, indices, updates):
     return tensor.at[_nd_index(indices, tensor.shape)].set(updates, mode="drop")
 
@@ -617,6 +674,36 @@ def tensor_scatter_nd_add(tensor, indices, updates, bad_indices_policy="", name=
     return _tensor_scatter(_scatter_add, "TensorScatterAdd", tensor, indices, updates)
 
 
+@register("tensor_scatter_nd_sub", _scatter_sub, tf_name="TensorScatterSub")
+def tensor_scatter_nd_sub(tensor, indices, updates, bad_indices_policy="", name=None):
+    """``tf.tensor_scatter_nd_sub``: a copy of ``tensor`` with ``updates`` subtracted at
+    ``indices``."""
+    return _tensor_scatter(_scatter_sub, "TensorScatterSub", tensor, indices, updates)
+
+
+@fused
+def _scatter_max(tensor, indices, updates):
+    return tensor.at[_nd_index(indices, tensor.shape)].max(updates, mode="drop")
+
+
+@fused
+def _scatter_min(tensor, indices, updates):
+    return tensor.at[_nd_index(indices, tensor.shape)].min(updates, mode="drop")
+
+
+@register("tensor_scatter_nd_max", _scatter_max, tf_name="TensorScatterMax")
+def tensor_scatter_nd_max(tensor, indices, updates, bad_indices_policy="", name=None):
+    """``tf.tensor_scatter_nd_max``: a copy of ``tensor`` with the elementwise maximum of it
+    and ``updates`` at ``indices``."""
+    return _tensor_scatter(_scatter_max, "TensorScatterMax", tensor, indices, updates)
+
+
+@register("tensor_scatter_nd_min", _scatter_min, tf_name="TensorScatterMin")
+def tensor_scatter_nd_min(tensor, indices, updates, bad_indices_policy="", name=None):
+    """``tf.tensor_scatter_nd_min``: as ``tensor_scatter_nd_max`` with the minimum."""
+    return _tensor_scatter(_scatter_min, "TensorScatterMin", tensor, indices, updates)
+
+
 # --- tiling, padding, splitting -----------------------------------------------------------
 @fused
 def _tile(x, *, multiples):
@@ -624,7 +711,7 @@ def _tile(x, *, multiples):
 
 
 @register("tile", _tile, tf_name="Tile")
-def tile(input, multiples, name=None):  # noqa: A002 - TF's name
+def tile(input, multiples, name=None):  # TF's name
     """``tf.tile``: ``input`` repeated ``multiples[i]`` times along axis ``i``."""
     x = to_tensor(input)
     multiples = _static_ints(multiples, "multiples")
@@ -851,7 +938,7 @@ def _slice(x, *, begin, size):
 
 
 @register("slice", _slice, tf_name="Slice")
-def slice(input_, begin, size, name=None):  # noqa: A001 - TF's name
+def slice(input_, begin, size, name=None):  # TF's name
     """``tf.slice``: ``size[i]`` entries from ``begin[i]`` (``-1``: all remaining)."""
     x = to_tensor(input_)
     _string_first(begin, size, "begin")  # TF converts size to begin's dtype
@@ -928,7 +1015,7 @@ def _roll(x, *, shift, axis):
 
 
 @register("roll", _roll, tf_name="Roll")
-def roll(input, shift, axis, name=None):  # noqa: A002 - TF's name
+def roll(input, shift, axis, name=None):  # TF's name
     """``tf.roll``: elements shifted cyclically by ``shift`` along ``axis``."""
     x = to_tensor(input)
     shift, axis = _static_ints(to_tensor(shift), "shift"), _static_ints(to_tensor(axis), "axis")
@@ -945,7 +1032,7 @@ def _broadcast_to(x, *, shape):
 
 
 @register("broadcast_to", _broadcast_to, tf_name="BroadcastTo")
-def broadcast_to(input, shape, name=None):  # noqa: A002 - TF's name
+def broadcast_to(input, shape, name=None):  # TF's name
     """``tf.broadcast_to`` with NumPy broadcasting rules."""
     x = to_tensor(input)
     shape = _static_ints(shape, "shape")
@@ -1109,7 +1196,7 @@ def _repeat(x, repeats, *, axis, total):
 
 
 @register("repeat", _repeat, tf_name="Repeat")
-def repeat(input, repeats, axis=None, name=None):  # noqa: A002 - TF's name
+def repeat(input, repeats, axis=None, name=None):  # TF's name
     """``tf.repeat``: each slice along ``axis`` repeated ``repeats`` times (``axis=None``
     flattens first)."""
     x = to_tensor(input)
@@ -1138,18 +1225,6 @@ def repeat(input, repeats, axis=None, name=None):  # noqa: A002 - TF's name
     return apply(_repeat, (x, rep), attrs(axis=axis, total=total), "Repeat")
 
 
-@register("tensor_scatter_nd_sub", _scatter_add, tf_name="TensorScatterSub")
-def tensor_scatter_nd_sub(tensor, indices, updates, bad_indices_policy="", name=None):
-    """``tf.tensor_scatter_nd_sub``: a copy of ``tensor`` with ``updates`` subtracted at
-    ``indices``."""
-    return _tensor_scatter(_scatter_sub, "TensorScatterSub", tensor, indices, updates)
-
-
-@fused
-def _scatter_sub(tensor, indices, updates):
-    return tensor.at[_nd_index(indices, tensor.shape)].add(-updates, mode="drop")
-
-
 @fused
 def _reverse_sequence(x, lengths, *, seq_axis, batch_axis):
     steps = jnp.arange(x.shape[seq_axis])
@@ -1164,7 +1239,7 @@ def _reverse_sequence(x, lengths, *, seq_axis, batch_axis):
 
 
 @register("reverse_sequence", _reverse_sequence, tf_name="ReverseSequence")
-def reverse_sequence(input, seq_lengths, seq_axis=None, batch_axis=None,  # noqa: A002
+def reverse_sequence(input, seq_lengths, seq_axis=None, batch_axis=None,
                      name=None):
     """``tf.reverse_sequence``: for each batch entry ``b``, the first ``seq_lengths[b]``
     elements along ``seq_axis`` reversed."""
@@ -1220,63 +1295,3 @@ def searchsorted(sorted_sequence, values, side="left", out_type=dtypes.int32, na
     out_type = dtypes.as_dtype(out_type)
     return apply(_searchsorted, (sorted_sequence, values),
                  attrs(side=side, dtype=out_type.as_numpy_dtype), op_name, differentiable=False)
-
-
-def ensure_shape(x, shape, name=None):
-    """``tf.ensure_shape``: ``x`` unchanged if its shape fits ``shape`` (``None`` = any)."""
-    x = to_tensor(x)
-    shape = TensorShape(shape)
-    if not shape.is_compatible_with(x.shape):
-        raise invalid(f"Shape of tensor input {dims_str(x.shape)} is not compatible with expected "
-                      f"shape {dims_str(['?' if d is None else d for d in shape])}.", "EnsureShape")
-    return x
-
-
-def broadcast_static_shape(shape_x, shape_y):
-    """``tf.broadcast_static_shape``: the broadcast of two TensorShapes."""
-    try:
-        return TensorShape(np.broadcast_shapes(tuple(TensorShape(shape_x)),
-                                               tuple(TensorShape(shape_y))))
-    except ValueError:
-        raise ValueError(f"Incompatible shapes for broadcasting. Two shapes are compatible if "
-                         f"for each dimension pair they are either equal or one of them is 1. "
-                         f"Received: {TensorShape(shape_x)} and {TensorShape(shape_y)}.") from None
-
-
-def broadcast_dynamic_shape(shape_x, shape_y):
-    """``tf.broadcast_dynamic_shape``: the broadcast of two shape vectors, as a Tensor."""
-    x, y = to_tensor(shape_x), to_tensor(shape_y)
-    try:
-        out = np.broadcast_shapes(tuple(concrete(x).tolist()), tuple(concrete(y).tolist()))
-    except ValueError:
-        raise invalid(f"Incompatible shapes: {dims_str(concrete(x))} vs. {dims_str(concrete(y))}",
-                      "BroadcastArgs") from None
-    return Tensor(jnp.asarray(out, x.dtype.as_numpy_dtype))
-
-
-def shape_n(input, out_type=dtypes.int32, name=None):  # noqa: A002 - TF's name
-    """``tf.shape_n``: the shapes of a list of tensors."""
-    return [shape(t, out_type) for t in input]
-
-
-@fused
-def _scatter_max(tensor, indices, updates):
-    return tensor.at[_nd_index(indices, tensor.shape)].max(updates, mode="drop")
-
-
-@fused
-def _scatter_min(tensor, indices, updates):
-    return tensor.at[_nd_index(indices, tensor.shape)].min(updates, mode="drop")
-
-
-@register("tensor_scatter_nd_max", _scatter_max, tf_name="TensorScatterMax")
-def tensor_scatter_nd_max(tensor, indices, updates, bad_indices_policy="", name=None):
-    """``tf.tensor_scatter_nd_max``: a copy of ``tensor`` with the elementwise maximum of it
-    and ``updates`` at ``indices``."""
-    return _tensor_scatter(_scatter_max, "TensorScatterMax", tensor, indices, updates)
-
-
-@register("tensor_scatter_nd_min", _scatter_min, tf_name="TensorScatterMin")
-def tensor_scatter_nd_min(tensor, indices, updates, bad_indices_policy="", name=None):
-    """``tf.tensor_scatter_nd_min``: as ``tensor_scatter_nd_max`` with the minimum."""
-    return _tensor_scatter(_scatter_min, "TensorScatterMin", tensor, indices, updates)

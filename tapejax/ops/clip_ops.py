@@ -8,8 +8,19 @@ import numpy as np
 
 from .. import errors
 from ..tensor import TensorLike
-from .core import (apply, attrs, broadcast_shapes, dtype_of, match, normalize_axis, register,
-                   reject_text, require_inexact, require_numeric, to_tensor)
+from .core import (
+    apply,
+    attrs,
+    broadcast_shapes,
+    dtype_of,
+    match,
+    normalize_axis,
+    register,
+    reject_text,
+    require_inexact,
+    require_numeric,
+    to_tensor,
+)
 from .math_ops import _maximum, _minimum, _sqrt, tf_type_name
 
 

@@ -12,8 +12,19 @@ from jax import lax
 
 from .. import dtypes, errors
 from . import array_ops, math_ops, nn_ops
-from .core import (apply, attrs, normalize_axis, register, require_inexact,
-                   static_int, tf_type_name, to_tensor)
+from .core import (
+    apply,
+    attrs,
+    dims_str,
+    int_array,
+    match_all,
+    normalize_axis,
+    register,
+    require_inexact,
+    static_int,
+    tf_type_name,
+    to_tensor,
+)
 from .special_ops import _not_differentiated
 
 _REAL = "bfloat16, half, float, double"
@@ -37,7 +48,17 @@ def cumulative_logsumexp(x, axis=0, exclusive=False, reverse=False, name=None):
     exclusive scan starts at ``-inf``."""
     x = to_tensor(x)
     require_inexact(x, "CumulativeLogsumexp", _REAL)
-    axis = normalize_axis(static_int(axis, "axis"), max(x.ndim, 1), "CumulativeLogsumexp")[0]
+    axis = int_array(axis, "axis")
+    if axis.ndim:
+        raise errors.InvalidArgumentError(None, None, (
+            f"ScanOp: axis must be a scalar, not {dims_str(axis.shape)} (argument `axis`) "
+            "[Op:CumulativeLogsumexp]"))
+    axis, rank = int(axis), x.ndim
+    if not -rank <= axis < rank:
+        raise errors.InvalidArgumentError(None, None, (
+            f"ScanOp: Expected scan axis in the range [{-rank}, {rank}), but got {axis} "
+            "[Op:CumulativeLogsumexp] name: "))
+    axis %= rank
     static = attrs(axis=axis, exclusive=bool(exclusive), reverse=bool(reverse))
     return apply(_cumulative_logsumexp, (x,), static, "CumulativeLogsumexp")
 
@@ -89,7 +110,7 @@ def invert_permutation(x, name=None):
             "values: int32, int64 [Op:InvertPermutation] name: "))
     if x.ndim != 1:
         raise errors.InvalidArgumentError(None, None, (
-            f"invert_permutation expects a 1D vector. [Op:InvertPermutation] name: "))
+            "invert_permutation expects a 1D vector. [Op:InvertPermutation] name: "))
     values = array_ops.concrete(x).reshape(-1)
     seen = set()
     for v in values.tolist():
@@ -111,13 +132,13 @@ def _betainc(a, b, x):
 def betainc(a, b, x, name=None):
     """``tf.math.betainc``: the regularized incomplete beta function; as in TF only ``x`` has a
     gradient (None for ``a`` and ``b``)."""
-    a, b, x = to_tensor(a), to_tensor(b), to_tensor(x)
-    for k, t in enumerate((b, x), 1):
-        if t.dtype != a.dtype:
-            raise errors.InvalidArgumentError(None, None, errors.DTYPE_MISMATCH.format(
-                op="Betainc", index=k, expected=tf_type_name(a.dtype),
-                got=tf_type_name(t.dtype)))
+    a, b, x = match_all("Betainc", a=a, b=b, x=x)
     require_inexact(a, "Betainc", "float, double")
+    for (n1, t1), (n2, t2) in (("a", a), ("b", b)), (("a", a), ("x", x)), (("b", b), ("x", x)):
+        if t1.ndim and t2.ndim and t1.shape != t2.shape:  # TF broadcasts scalars only
+            raise errors.InvalidArgumentError(None, None, (
+                f"Shapes of {n1} and {n2} are inconsistent: {dims_str(t1)} vs. {dims_str(t2)} "
+                "[Op:Betainc] name: "))
     return apply(_betainc, (_not_differentiated(a), _not_differentiated(b), x), (), "Betainc")
 
 
@@ -136,7 +157,8 @@ def approx_max_k(operand, k, reduction_dimension=-1, recall_target=0.95,
     ``reduction_dimension``. On CPU TF computes them exactly; so does this (on every device)."""
     x = to_tensor(operand)
     axis = normalize_axis(reduction_dimension, x.ndim, "ApproxTopK")[0]
-    return ApproxTopK(*apply(_approx_max_k, (x,), attrs(k=static_int(k, "k"), axis=axis), "ApproxTopK"))
+    return ApproxTopK(*apply(_approx_max_k, (x,), attrs(k=static_int(k, "k"), axis=axis),
+                             "ApproxTopK"))
 
 
 # --- composites -----------------------------------------------------------------------------
@@ -284,7 +306,7 @@ def weighted_moments(x, axes, frequency_weights, keepdims=False, name=None):
     return mean, variance
 
 
-def batch_norm_with_global_normalization(input, mean, variance, beta, gamma,  # noqa: A002
+def batch_norm_with_global_normalization(input, mean, variance, beta, gamma,
                                          variance_epsilon, scale_after_normalization,
                                          name=None):
     """``tf.nn.batch_norm_with_global_normalization``: ``batch_normalization`` with

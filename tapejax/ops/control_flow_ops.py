@@ -20,8 +20,7 @@ from jax import lax
 from jax.extend.core import jaxpr_as_fun
 
 from .. import nest
-from .._capture import closure_convert
-from .._recording import STACK
+from .._capture import TRACE, closure_convert
 from ..tensor import Tensor, TensorLike, convert_to_tensor
 from ..tensor_shape import TensorShape
 from .core import apply, attrs
@@ -36,11 +35,11 @@ def _rebuild(structure, tensors):
 
 
 def _merge(closures):
-    """All closures' captured inputs (each once), and per closure the positions of its own."""
+    """All closures' closed-over inputs (each once), and per closure the positions of its own."""
     merged, uses = [], []
     for closure in closures:
         positions = []
-        for x in closure.captured:
+        for x in closure.closed_over:
             k = next((k for k, m in enumerate(merged) if m is x), None)
             if k is None:
                 k = len(merged)
@@ -51,11 +50,11 @@ def _merge(closures):
 
 
 def _bind(program, positions, operands):
-    """``program`` as a function of its own arguments, its captured inputs taken from
+    """``program`` as a function of its own arguments, its closed-over inputs taken from
     ``operands``."""
     run = jaxpr_as_fun(program)
-    captured = [operands[k] for k in positions]
-    return lambda *args: run(*captured, *args)
+    closed_over = [operands[k] for k in positions]
+    return lambda *args: run(*closed_over, *args)
 
 
 # --- cond / switch_case -------------------------------------------------------------------------
@@ -73,7 +72,7 @@ def _run_switch(index, *operands, branches, uses, layouts):
 
 def _traced_switch(index, branches):
     closures = [closure_convert(fn, ()) for fn in branches]
-    captured, uses = _merge(closures)
+    closed_over, uses = _merge(closures)
     written = []  # Variables any branch assigns (in a function trace): every branch returns them
     for closure in closures:
         written += [v for v in closure.written if all(v is not w for w in written)]
@@ -84,20 +83,20 @@ def _traced_switch(index, branches):
         for variable in written:
             k = next((k for k, w in enumerate(closure.written) if w is variable), None)
             if k is None:  # not assigned in this branch: its value before the construct
-                current = STACK.capture.read(variable)
-                k = next((k for k, x in enumerate(captured) if x is current), None)
+                current = TRACE.capture.read(variable)
+                k = next((k for k, x in enumerate(closed_over) if x is current), None)
                 if k is None:
-                    k = len(captured)
-                    captured.append(current)
+                    k = len(closed_over)
+                    closed_over.append(current)
                 codes.append(-k - 1)
             else:
                 codes.append(n + k)
         layouts.append((n, tuple(codes)))
     static = attrs(branches=tuple(c.program for c in closures), uses=uses, layouts=tuple(layouts))
-    outputs = apply(_run_switch, (index, *captured), static, "Case")
+    outputs = apply(_run_switch, (index, *closed_over), static, "Case")
     n = layouts[0][0]
     for variable, value in zip(written, outputs[n:]):
-        STACK.capture.write(variable, value._value)
+        TRACE.capture.write(variable, value._value)
     return _rebuild(closures[0].structure, outputs[:n])
 
 
@@ -211,10 +210,10 @@ def _traced_while(cond, body, loop_vars, maximum_iterations):
             "tapejax cannot assign a tf.Variable inside the condition or body of a traced "
             "tf.while_loop (in tapejax.function or a JAX trace); carry the value as a loop "
             "variable and assign it after the loop.")
-    captured, uses = _merge(closures)
+    closed_over, uses = _merge(closures)
     static = attrs(cond=closures[0].program, body=closures[1].program, uses=uses,
                    count=len(tensors), maximum_iterations=maximum_iterations)
-    outputs = apply(_run_while, (*tensors, *captured), static, "While")
+    outputs = apply(_run_while, (*tensors, *closed_over), static, "While")
     return _rebuild(loop_vars, outputs)
 
 

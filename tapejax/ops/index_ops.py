@@ -143,11 +143,11 @@ def histogram_fixed_width_bins(values, value_range, nbins=100, dtype=dtypes.int3
 
 
 def _complex(real, imag):
-    return lax.complex(real, imag)
+    return lax.complex(*jnp.broadcast_arrays(real, imag))  # TF's Complex kernel broadcasts
 
 
 @register("complex", _complex, tf_name="Complex")
-def complex(real, imag, name=None):  # noqa: A001 - TF's name
+def complex(real, imag, name=None):  # TF's name
     """``tf.complex``: ``real + 1j * imag`` (float32 gives complex64, float64 complex128)."""
     if isinstance(real, TensorLike) and not isinstance(imag, TensorLike):
         imag = to_tensor(imag, real.dtype)
@@ -208,7 +208,7 @@ def _block_args(x, block_shape, pairs, what, op_name):
 
 
 @register("space_to_batch_nd", _space_to_batch, tf_name="SpaceToBatchND")
-def space_to_batch_nd(input, block_shape, paddings, name=None):  # noqa: A002 - TF's name
+def space_to_batch_nd(input, block_shape, paddings, name=None):  # TF's name
     """``tf.space_to_batch_nd``: pads the spatial dimensions, then moves blocks of them into
     the batch dimension."""
     x, block, pads = _block_args(input, block_shape, paddings, "paddings", "SpaceToBatchND")
@@ -222,13 +222,13 @@ def space_to_batch_nd(input, block_shape, paddings, name=None):  # noqa: A002 - 
                  "SpaceToBatchND")
 
 
-def space_to_batch(input, block_shape, paddings, name=None):  # noqa: A002 - TF's name
+def space_to_batch(input, block_shape, paddings, name=None):  # TF's name
     """``tf.space_to_batch`` (TF 2): ``tf.space_to_batch_nd``."""
     return space_to_batch_nd(input, block_shape, paddings)
 
 
 @register("batch_to_space", _batch_to_space, tf_name="BatchToSpaceND")
-def batch_to_space(input, block_shape, crops, name=None):  # noqa: A002 - TF's name
+def batch_to_space(input, block_shape, crops, name=None):  # TF's name
     """``tf.batch_to_space``: the inverse of ``space_to_batch_nd``, then ``crops``."""
     x, block, crops = _block_args(input, block_shape, crops, "crops", "BatchToSpaceND")
     if x.shape[0] % int(np.prod(block)):

@@ -13,8 +13,21 @@ from jax import lax
 
 from .. import dtypes, errors
 from ..tensor import Tensor, TensorLike, _is_text
-from .core import (apply, attrs, dims_str, int_array, match, no_kernel, padding_tensor, register,
-                   reject_text, require_inexact, require_numeric, static_int, to_tensor)
+from .core import (
+    apply,
+    attrs,
+    dims_str,
+    int_array,
+    match,
+    no_kernel,
+    padding_tensor,
+    register,
+    reject_text,
+    require_inexact,
+    require_numeric,
+    static_int,
+    to_tensor,
+)
 from .math_ops import _abs, _max, _pow, _sqrt, matmul_shapes
 
 # TF's lists of allowed kernel types, quoted in its error for an integer input.
@@ -207,7 +220,7 @@ def _inv(x, *, adjoint):
 
 
 @register("inv", _inv, tf_name="MatrixInverse")
-def inv(input, adjoint=False, name=None):  # noqa: A002 - TF's name
+def inv(input, adjoint=False, name=None):  # TF's name
     """``tf.linalg.inv``; a singular matrix raises ``InvalidArgumentError`` as in TF."""
     x = _matrix_input(input, "MatrixInverse")
     _require_invertible(x, "Input is not invertible.", "MatrixInverse")
@@ -215,7 +228,7 @@ def inv(input, adjoint=False, name=None):  # noqa: A002 - TF's name
 
 
 @register("det", jnp.linalg.det, tf_name="MatrixDeterminant")
-def det(input, name=None):  # noqa: A002 - TF's name
+def det(input, name=None):  # TF's name
     """``tf.linalg.det`` of each matrix in the batch."""
     x = _matrix_input(input, "MatrixDeterminant", _DET_TYPES)
     return apply(jnp.linalg.det, (x,), (), "MatrixDeterminant")
@@ -226,7 +239,7 @@ def _slogdet(x):
 
 
 @register("slogdet", _slogdet, tf_name="LogMatrixDeterminant")
-def slogdet(input, name=None):  # noqa: A002 - TF's name
+def slogdet(input, name=None):  # TF's name
     """``tf.linalg.slogdet``: ``(sign, log_abs_determinant)``."""
     x = _matrix_input(input, "LogMatrixDeterminant", _DET_TYPES)
     return LogMatrixDeterminant(*apply(_slogdet, (x,), (), "LogMatrixDeterminant"))
@@ -254,7 +267,7 @@ def _cholesky_jvp(primals, tangents):
 
 
 @register("cholesky", _cholesky, tf_name="Cholesky")
-def cholesky(input, name=None):  # noqa: A002 - TF's name
+def cholesky(input, name=None):  # TF's name
     """``tf.linalg.cholesky``: reads the lower triangle; NaNs (no error) if not positive."""
     x = _matrix_input(input, "Cholesky")
     return apply(_cholesky, (x,), (), "Cholesky")
@@ -271,7 +284,7 @@ def _qr(x, *, full_matrices):
 
 
 @register("qr", _qr, tf_name="Qr")
-def qr(input, full_matrices=False, name=None):  # noqa: A002 - TF's name
+def qr(input, full_matrices=False, name=None):  # TF's name
     """``tf.linalg.qr``: ``Qr(q, r)``; reduced unless ``full_matrices``."""
     x = _matrix_input(input, "Qr", square=False)
     return Qr(*apply(_qr, (x,), attrs(full_matrices=bool(full_matrices)), "Qr"))
@@ -395,7 +408,7 @@ def _diag_part(x, padding, *, lo, hi, align, single):
 
 
 @register("diag_part", _diag_part, tf_name="MatrixDiagPartV3")
-def diag_part(input, name="diag_part", k=0, padding_value=0,  # noqa: A002 - TF's name
+def diag_part(input, name="diag_part", k=0, padding_value=0,  # TF's name
               align="RIGHT_LEFT"):
     """``tf.linalg.diag_part``: diagonal ``k``, or the band ``k = (lo, hi)`` packed as TF."""
     reject_text(input, converted=padding_value)
@@ -467,7 +480,7 @@ def _band_part(x, *, num_lower, num_upper):
 
 
 @register("band_part", _band_part, tf_name="MatrixBandPart")
-def band_part(input, num_lower, num_upper, name=None):  # noqa: A002 - TF's name
+def band_part(input, num_lower, num_upper, name=None):  # TF's name
     """``tf.linalg.band_part``: keeps ``num_lower`` sub- and ``num_upper`` superdiagonals
     (negative: all of them)."""
     if _is_text(input):
@@ -549,7 +562,7 @@ def _norm_axis(axis, rank):
 
 
 @register("norm", _norm, tf_name="Norm")
-def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):  # noqa: A002
+def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
     """``tf.norm`` / ``tf.linalg.norm``: vector norms (``'euclidean'``, 1, 2, inf, p > 0) or,
     with a 2-axis ``axis``, matrix norms (``'fro'``, ``'euclidean'``, 1, 2, inf)."""
     if _is_text(tensor):

@@ -16,10 +16,30 @@ from jax import lax
 from .. import dtypes, errors
 from ..tensor import Tensor, TensorLike, _is_text
 from ._fuse import fused
-from .core import (apply, as_dtype, attrs, binary, bool_input, dims_str, dtype_of, hint, match,
-                   normalize_axis, reduction, register, reject_text, require_inexact,
-                   require_numeric, select_rank_limit, static_int, tf_type_name, to_tensor,
-                   type_not_allowed, unary)
+from .core import (
+    apply,
+    as_dtype,
+    attrs,
+    binary,
+    bool_input,
+    dims_str,
+    dtype_of,
+    hint,
+    match,
+    nonzero_divisor,
+    normalize_axis,
+    reduction,
+    register,
+    reject_text,
+    require_inexact,
+    require_numeric,
+    select_rank_limit,
+    static_int,
+    tf_type_name,
+    to_tensor,
+    type_not_allowed,
+    unary,
+)
 
 # TF's lists of allowed kernel types, quoted in its error for an integer input.
 _REAL = "bfloat16, half, float, double"
@@ -153,7 +173,7 @@ def _squared_difference(x, y):
 
 # --- unary --------------------------------------------------------------------------------
 negative = unary("negative", jnp.negative, tf_name="Neg")
-abs = unary("abs", _abs, tf_name="Abs",  # noqa: A001 - TF's name
+abs = unary("abs", _abs, tf_name="Abs",  # TF's name
             doc="``tf.math.abs``; the gradient at 0 is 0 (TF's ``sign(x)``).")
 sign = unary("sign", jnp.sign, doc="``tf.math.sign``; its gradient is zero (not None), as in TF.")
 square = unary("square", jnp.square)
@@ -182,23 +202,25 @@ erfc = unary("erfc", lax.erfc, float_only=_REAL)
 lgamma = unary("lgamma", lax.lgamma, float_only=_REAL, domain=(0.2, 4.0))
 digamma = unary("digamma", lax.digamma, float_only=_REAL, domain=(0.5, 4.0))
 sigmoid = unary("sigmoid", jax.nn.sigmoid, float_only=True)
-softplus = unary("softplus", jax.nn.softplus, float_only=_SOFTPLUS_TYPES)
+softplus = unary("softplus", jax.nn.softplus, float_only=_SOFTPLUS_TYPES, param="features")
 log_sigmoid = unary("log_sigmoid", _log_sigmoid, float_only=_SOFTPLUS_TYPES, tf_name="Softplus",
                     doc="``tf.math.log_sigmoid``: ``-softplus(-x)``, as TF computes it.")
 floor = unary("floor", jnp.floor, float_only=_REAL, differentiable=False,
               doc="``tf.math.floor``; TF defines no gradient (None).")
 ceil = unary("ceil", jnp.ceil, float_only=_REAL, differentiable=False,
              doc="``tf.math.ceil``; TF defines no gradient (None).")
-round = unary("round", jnp.round, differentiable=False,  # noqa: A001 - TF's name
+round = unary("round", jnp.round, differentiable=False,  # TF's name
               doc="``tf.math.round``: half to even; TF defines no gradient (None).")
 is_finite = unary("is_finite", jnp.isfinite, float_only=_REAL, differentiable=False)
 is_inf = unary("is_inf", jnp.isinf, float_only=_REAL, tf_name="IsInf", differentiable=False)
 is_nan = unary("is_nan", jnp.isnan, float_only=_REAL, tf_name="IsNan", differentiable=False)
 identity = unary("identity", lambda x: x, tf_name="Identity", bool_ok=True,
-                 doc="``tf.identity``: the same value as a new Tensor (gradient passes through).")
+                 doc="``tf.identity``: the same value as a new Tensor (gradient passes through).",
+                 param="input")
 stop_gradient = unary("stop_gradient", lax.stop_gradient, tf_name="StopGradient",
                       differentiable=False, bool_ok=True,
-                      doc="``tf.stop_gradient``: not recorded, so gradients through it are None.")
+                      doc="``tf.stop_gradient``: not recorded, so gradients through it are None.",
+                      param="input")
 invert_op = unary("invert_op", jnp.invert, tf_name="Invert", differentiable=False,
                   domain="bool", bool_ok=True,
                   doc="``~x``: logical not for bool, bitwise invert for integers (TF's rule).")
@@ -217,20 +239,28 @@ def reciprocal(x, name=None):
     return apply(_reciprocal, (x,), (), "Reciprocal")
 
 
+def _bool_inputs(values, tf_name):
+    """The inputs of a logical op as TF converts them: a Python value to bool (its
+    ``TypeError`` for numbers and strings), a NumPy value cast; a Tensor of another dtype is
+    the kernel's ``InvalidArgumentError``."""
+    xs = tuple(bool_input(v) for v in values)
+    for k, t in enumerate(xs):
+        if not t.dtype.is_bool:
+            raise errors.InvalidArgumentError(None, None, errors.DTYPE_MISMATCH.format(
+                op=tf_name, index=k, expected="bool", got=tf_type_name(t.dtype)))
+    return xs
+
+
 def _logical(name, fn, tf_name, n_inputs):
-    def api(x, y=None, name=None):
-        xs = (bool_input(x),) if n_inputs == 1 else match(x, y, tf_name)
-        for k, t in enumerate(xs):
-            if not t.dtype.is_bool:
-                raise errors.InvalidArgumentError(None, None, errors.DTYPE_MISMATCH.format(
-                    op=tf_name, index=k, expected="bool", got=tf_type_name(t.dtype)))
-        return apply(fn, xs, (), tf_name, differentiable=False)
     if n_inputs == 1:
         def unary_api(x, name=None):
-            return api(x)
+            return apply(fn, _bool_inputs((x,), tf_name), (), tf_name, differentiable=False)
         unary_api.__doc__ = f"``tf.math.{name}`` on bool tensors."
         return register(name, fn, kind="unary", differentiable=False, domain="bool",
                         tf_name=tf_name)(unary_api)
+
+    def api(x, y, name=None):
+        return apply(fn, _bool_inputs((x, y), tf_name), (), tf_name, differentiable=False)
     api.__doc__ = f"``tf.math.{name}`` on bool tensors, with broadcasting."
     return register(name, fn, kind="binary", differentiable=False, domain="bool",
                     tf_name=tf_name)(api)
@@ -269,7 +299,7 @@ minimum = binary("minimum", _minimum, types=_MAX_TYPES,
                  doc="``tf.math.minimum``; where x == y the whole gradient goes to x, as in TF.")
 squared_difference = binary("squared_difference", _squared_difference,
                             types=_SQUARED_DIFFERENCE_TYPES)
-atan2 = binary("atan2", jnp.arctan2, float_only=_REAL)
+atan2 = binary("atan2", jnp.arctan2, float_only=_REAL, names=("y", "x"))
 xlogy = binary("xlogy", _xlogy, float_only=_XLOGY_TYPES, domain=(0.1, 4.0),
                doc="``tf.math.xlogy``: 0 where x == 0, with TF's zero gradients there.")
 xdivy = binary("xdivy", _xdivy, float_only=_XLOGY_TYPES, domain=(0.5, 2.0),
@@ -297,7 +327,7 @@ def multiply_no_nan(x, y, name=None):
 
 
 floordiv = binary("floordiv", jnp.floor_divide, tf_name="FloorDiv", differentiable=False,
-                  types=_FLOORDIV_TYPES)
+                  types=_FLOORDIV_TYPES, check=nonzero_divisor("FloorDiv"))
 
 
 @jax.custom_jvp
@@ -320,7 +350,7 @@ def _floormod(x, y):
 
 
 floormod = binary("floormod", _floormod, tf_name="FloorMod", domain=(0.5, 2.0),
-                  types=_FLOORMOD_TYPES)
+                  types=_FLOORMOD_TYPES, check=nonzero_divisor("FloorMod"))
 equal = binary("equal", jnp.equal, differentiable=False)
 not_equal = binary("not_equal", jnp.not_equal, tf_name="NotEqual", differentiable=False)
 less = binary("less", jnp.less, differentiable=False, types=_COMPARE_TYPES)
@@ -406,7 +436,7 @@ def _integer_pow(x, *, n):
 
 
 @register("pow", _pow, kind="binary", domain=(0.5, 2.0), tf_name="Pow")
-def pow(x, y, name=None):  # noqa: A001 - TF's name
+def pow(x, y, name=None):  # TF's name
     """``tf.pow`` / ``x ** y``; a Python int exponent is kept static (exact repeated product).
 
     The gradient with respect to ``y`` is 0 where ``x <= 0``, as in TF (JAX gives nan for x < 0).
@@ -423,6 +453,13 @@ def pow(x, y, name=None):  # noqa: A001 - TF's name
 def _is_inexact(x):
     dtype = getattr(x, "dtype", None)
     return isinstance(dtype, dtypes.DType) and dtype.is_inexact
+
+
+def scalar_mul(scalar, x, name=None):
+    """``tf.scalar_mul``: ``scalar * x`` (``scalar`` must be a scalar)."""
+    if isinstance(scalar, TensorLike) and scalar.shape.rank != 0:
+        raise ValueError(f"Only scalar multiply works, got shape {scalar.shape}")
+    return multiply(scalar, x)
 
 
 # --- reductions ---------------------------------------------------------------------------
@@ -518,7 +555,7 @@ reduce_euclidean_norm = reduction("reduce_euclidean_norm", _euclidean_norm,
 
 @register("count_nonzero", _count_nonzero, kind="reduction", differentiable=False,
           tf_name="CountNonzero")
-def count_nonzero(input, axis=None, keepdims=None, dtype=dtypes.int64,  # noqa: A002
+def count_nonzero(input, axis=None, keepdims=None, dtype=dtypes.int64,
                   name=None):
     """``tf.math.count_nonzero``: the number of non-zero (or true) entries, as ``dtype``."""
     x = to_tensor(input)
@@ -551,7 +588,7 @@ def _argmax_axis(axis):
 
 
 def _arg_reduction(name, fn, tf_name, python_check=False):
-    def api(input, axis=None, output_type=dtypes.int64, name=None):  # noqa: A002
+    def api(input, axis=None, output_type=dtypes.int64, name=None):
         if python_check and axis is not None:
             _argmax_axis(axis)
         x = to_tensor(input)
@@ -636,7 +673,7 @@ def _top_k(x, *, k, index_type):
 
 
 @register("top_k", _top_k, tf_name="TopKV2")
-def top_k(input, k=1, sorted=True, index_type=dtypes.int32, name=None):  # noqa: A002
+def top_k(input, k=1, sorted=True, index_type=dtypes.int32, name=None):
     """``tf.math.top_k``: ``(values, indices)`` of the ``k`` largest along the last axis.
 
     Ties keep the lower index first, as in TF; the gradient flows to the chosen entries.
@@ -877,6 +914,7 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
     return apply(_matmul, (a, b), static, "MatMul")
 
 
+# --- casts --------------------------------------------------------------------------------
 def _cast(x, *, dtype):
     if jnp.iscomplexobj(x) and not jnp.issubdtype(dtype, jnp.complexfloating):
         x = jnp.real(x)
@@ -893,22 +931,17 @@ def _cast_text(source, dtype):
 
 @register("cast", _cast, kind="other", tf_name="Cast")
 def cast(x, dtype, name=None):
-    """``tf.cast``: float to int truncates toward zero; complex to real keeps the real part."""
+    """``tf.cast``: float to int truncates toward zero; complex to real keeps the real part.
+    A SparseTensor or RaggedTensor keeps its structure and casts its values, as TF."""
     dtype = as_dtype(dtype)
+    if hasattr(x, "_tapejax_map_values"):
+        return x._tapejax_map_values(lambda values: cast(values, dtype))
     x = to_tensor(x)
     _cast_text(x.dtype, dtype)
     if x.dtype == dtype:
         return x if isinstance(x, Tensor) else identity(x)
     differentiable = x.dtype.is_inexact and dtype.is_inexact
     return apply(_cast, (x,), attrs(dtype=dtype.as_numpy_dtype), "Cast", differentiable)
-
-
-# --- more TF top-level math ---------------------------------------------------------------
-def scalar_mul(scalar, x, name=None):
-    """``tf.scalar_mul``: ``scalar * x`` (``scalar`` must be a scalar)."""
-    if isinstance(scalar, TensorLike) and scalar.shape.rank != 0:
-        raise ValueError(f"Only scalar multiply works, got shape {scalar.shape}")
-    return multiply(scalar, x)
 
 
 def saturate_cast(value, dtype, name=None):

@@ -14,7 +14,18 @@ from jax import lax
 
 from .. import dtypes, errors
 from . import array_ops, linalg_ops, math_ops
-from .core import apply, attrs, match, register, require_inexact, static_int, to_tensor
+from .core import (
+    apply,
+    attrs,
+    match,
+    no_kernel,
+    register,
+    require_inexact,
+    select_rank_limit,
+    static_int,
+    to_tensor,
+    type_not_allowed,
+)
 
 Lu = collections.namedtuple("Lu", ["lu", "p"])
 
@@ -36,11 +47,12 @@ def _lu(x, *, index_type):
 
 
 @register("lu", _lu, tf_name="Lu")
-def lu(input, output_idx_type=dtypes.int32, name=None):  # noqa: A002 - TF's name
+def lu(input, output_idx_type=dtypes.int32, name=None):  # TF's name
     """``tf.linalg.lu``: ``(lu, p)`` with partial pivoting; ``input[p] = L @ U`` (unit L). As
     in TF, a gradient through it raises ``LookupError`` (the solves built on its factors are
     differentiable w.r.t. the factors)."""
     x = linalg_ops._matrix_input(input, "Lu")
+    linalg_ops._require_invertible(x, "Input is not invertible.", "Lu")
     static = attrs(index_type=dtypes.as_dtype(output_idx_type).as_numpy_dtype)
     return Lu(*apply(_lu, (x,), static, "Lu"))
 
@@ -89,15 +101,24 @@ def _expm(x):
 
 
 @register("expm", _expm, tf_name="MatrixExponential")
-def expm(input, name=None):  # noqa: A002 - TF's name
-    """``tf.linalg.expm``: the matrix exponential (Pade approximation with scaling)."""
-    x = linalg_ops._matrix_input(input, "MatrixExponential")
+def expm(input, name=None):  # TF's name
+    """``tf.linalg.expm``: the matrix exponential (Pade approximation with scaling). As TF's
+    Python code, a bool or string input fails in its ``abs`` first, an integer one with its
+    ``ValueError``."""
+    x = to_tensor(input)
+    if x.dtype.is_bool or x.dtype is dtypes.string:
+        raise type_not_allowed(x.dtype, "Abs", _ABS_TYPES)
+    if x.dtype.is_integer:
+        raise ValueError("tf.linalg.expm does not support matrices of type "
+                         f"<dtype: '{x.dtype.name}'> "
+                         "(argument `input`)")
+    x = linalg_ops._matrix_input(x, "MatrixExponential")
     return apply(_expm, (x,), (), "MatrixExponential")
 
 
 def _pinv(x, *, rcond):
     u, s, vh = jnp.linalg.svd(x, full_matrices=False)
-    cutoff = rcond * jnp.max(s, axis=-1, keepdims=True)
+    cutoff = rcond * jnp.max(s, axis=-1, keepdims=True, initial=0)
     s_inv = jnp.where(s > cutoff, 1 / jnp.where(s > cutoff, s, 1), 0)
     return jnp.matmul(jnp.swapaxes(vh, -1, -2).conj() * s_inv[..., None, :],
                       jnp.swapaxes(u, -1, -2).conj())
@@ -107,7 +128,16 @@ def _pinv(x, *, rcond):
 def pinv(a, rcond=None, validate_args=False, name=None):
     """``tf.linalg.pinv``: the Moore-Penrose pseudo-inverse by SVD; singular values at or
     below ``rcond * max(s)`` (default ``10 * max(m, n) * eps``) count as 0, as TF."""
-    x = linalg_ops._matrix_input(a, "Pinv", square=False)
+    x = to_tensor(a)
+    if not x.dtype.is_floating:
+        raise TypeError(f"Input `a` must have `float`-like `dtype` (saw {x.dtype.name}).")
+    if x.ndim < 2:
+        raise ValueError(f"Input `a` must have at least 2 dimensions (saw: {x.ndim}).")
+    no_kernel(x.dtype, "Svd")
+    if x.dtype == dtypes.bfloat16:
+        raise type_not_allowed(x.dtype, "Svd", "double, float, half, complex64, complex128")
+    singular_values = x.shape.as_list()[:-2] + [min(x.shape[-2:])]
+    select_rank_limit(singular_values, singular_values)  # TF's Python code selects on them
     if rcond is None:
         rcond = 10.0 * max(x.shape[-2:]) * float(np.finfo(x.dtype.as_numpy_dtype).eps)
     return apply(_pinv, (x,), attrs(rcond=float(rcond)), "Pinv")
@@ -138,7 +168,7 @@ def _set_diag(x, diagonal):
 
 
 @register("set_diag", _set_diag, tf_name="MatrixSetDiagV3")
-def set_diag(input, diagonal, name="set_diag", k=0, align="RIGHT_LEFT"):  # noqa: A002
+def set_diag(input, diagonal, name="set_diag", k=0, align="RIGHT_LEFT"):
     """``tf.linalg.set_diag``: ``input`` with its main diagonal replaced (``k=0`` only)."""
     if static_int(k, "k", max_rank=1) != 0:
         raise NotImplementedError("tf.linalg.set_diag: only the main diagonal (`k=0`) is "
@@ -151,6 +181,16 @@ def set_diag(input, diagonal, name="set_diag", k=0, align="RIGHT_LEFT"):  # noqa
             f"diagonal must have shape {expected}, got {d.shape.as_list()} "
             "[Op:MatrixSetDiagV3] name: "))
     return apply(_set_diag, (x, d), (), "MatrixSetDiagV3")
+
+
+_DIAG_TYPES = "bfloat16, half, float, double, int32, int64, complex64, complex128"
+_ABS_TYPES = "bfloat16, half, float, double, int8, int16, int32, int64"
+
+
+def _require_diag_type(x, op_name):
+    if x.dtype.name not in ("bfloat16", "float16", "float32", "float64", "int32", "int64",
+                            "complex64", "complex128"):
+        raise type_not_allowed(x.dtype, op_name, _DIAG_TYPES)
 
 
 def _tensor_diag(d):
@@ -167,6 +207,7 @@ def _tensor_diag_part(x):
 def tensor_diag(diagonal, name=None):
     """``tf.linalg.tensor_diag``: a rank-2k tensor with ``diagonal`` on its diagonal."""
     d = to_tensor(diagonal)
+    _require_diag_type(d, "Diag")
     if d.ndim < 1:
         raise errors.InvalidArgumentError(None, None, (
             "Input must be at least rank 1, got 0 [Op:Diag] name: "))
@@ -174,9 +215,10 @@ def tensor_diag(diagonal, name=None):
 
 
 @register("tensor_diag_part", _tensor_diag_part, tf_name="DiagPart")
-def tensor_diag_part(input, name=None):  # noqa: A002 - TF's name
+def tensor_diag_part(input, name=None):  # TF's name
     """``tf.linalg.tensor_diag_part``: the diagonal of a rank-2k tensor."""
     x = to_tensor(input)
+    _require_diag_type(x, "DiagPart")
     k = x.ndim // 2
     if x.ndim == 0 or x.ndim % 2 or x.shape[:k] != x.shape[k:]:
         raise errors.InvalidArgumentError(None, None, (
@@ -279,7 +321,7 @@ def matrix_rank(a, tol=None, validate_args=False, name=None):
     return math_ops.reduce_sum(math_ops.cast(math_ops.greater(s, tol), dtypes.int32), axis=-1)
 
 
-def normalize(tensor, ord="euclidean", axis=None, name=None):  # noqa: A002 - TF's name
+def normalize(tensor, ord="euclidean", axis=None, name=None):  # TF's name
     """``tf.linalg.normalize``: ``(tensor / norm, norm)`` with the norm's axes kept."""
     tensor = to_tensor(tensor)
     norm = linalg_ops.norm(tensor, ord=ord, axis=axis, keepdims=True)

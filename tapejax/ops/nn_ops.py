@@ -17,18 +17,35 @@ from .._second_order import comparisons_connect
 from ..tensor import Tensor, TensorLike, _is_text
 from ..tensor_shape import TensorShape
 from . import random_ops
+from ._fuse import fused
 from .array_ops import concat, concrete, gather, invalid, require_dtype, reshape
 from .clip_ops import _clip_by_norm
-from ._fuse import fused
-from .core import (apply, attr_int, attrs, broadcast_shapes, dims_str, dtype_of, int_array,
-                   match, no_kernel, normalize_axis, register, reject_text, require_inexact,
-                   require_numeric, select_rank_limit, static_float, static_int, to_tensor,
-                   unary)
+from .core import (
+    apply,
+    attr_int,
+    attrs,
+    broadcast_shapes,
+    dims_str,
+    dtype_of,
+    int_array,
+    match,
+    no_kernel,
+    normalize_axis,
+    register,
+    reject_text,
+    require_inexact,
+    require_numeric,
+    select_rank_limit,
+    static_float,
+    static_int,
+    to_tensor,
+    unary,
+)
 from .math_ops import _mean, cast, not_equal, sigmoid, softplus  # noqa: F401 - tf.nn names of tf.math ops
 
 # --- activations ----------------------------------------------------------------------------
 relu = unary("relu", comparisons_connect(jax.nn.relu), tf_name="Relu",
-             doc="``tf.nn.relu``: max(x, 0); the gradient at 0 is 0, as in TF.")
+             doc="``tf.nn.relu``: max(x, 0); the gradient at 0 is 0, as in TF.", param="features")
 
 
 @comparisons_connect
@@ -37,9 +54,10 @@ def _relu6(x):
 
 
 relu6 = unary("relu6", _relu6, tf_name="Relu6",
-              doc="``tf.nn.relu6``: min(max(x, 0), 6); gradient 0 at both kinks, as in TF.")
+              doc="``tf.nn.relu6``: min(max(x, 0), 6); gradient 0 at both kinks, as in TF.",
+              param="features")
 softsign = unary("softsign", jax.nn.soft_sign, float_only=True, tf_name="Softsign",
-                 doc="``tf.nn.softsign``: x / (|x| + 1).")
+                 doc="``tf.nn.softsign``: x / (|x| + 1).", param="features")
 
 
 @fused
@@ -61,9 +79,10 @@ def _selu(x):
 
 
 elu = unary("elu", _elu, float_only=True, tf_name="Elu",
-            doc="``tf.nn.elu``: x for x >= 0, exp(x) - 1 otherwise.")
+            doc="``tf.nn.elu``: x for x >= 0, exp(x) - 1 otherwise.", param="features")
 selu = unary("selu", _selu, float_only=True, tf_name="Selu",
-             doc="``tf.nn.selu``: scaled elu; the gradient at 0 is ``scale``, as in TF.")
+             doc="``tf.nn.selu``: scaled elu; the gradient at 0 is ``scale``, as in TF.",
+             param="features")
 
 
 @fused
@@ -158,6 +177,12 @@ def _softmax_api(name, fn, tf_name):
 
 softmax = _softmax_api("softmax", _softmax, "Softmax")
 log_softmax = _softmax_api("log_softmax", _log_softmax, "LogSoftmax")
+
+
+def crelu(features, axis=-1, name=None):
+    """``tf.nn.crelu``: ``relu`` of ``features`` and of ``-features``, concatenated on ``axis``."""
+    x = to_tensor(features)
+    return relu(concat([x, -x], axis))
 
 
 # --- dropout, bias, normalization -----------------------------------------------------------
@@ -305,7 +330,7 @@ def _l2_loss(t):
 
 
 l2_loss = unary("l2_loss", _l2_loss, float_only=True, tf_name="L2Loss",
-                doc="``tf.nn.l2_loss``: sum(t ** 2) / 2.")
+                doc="``tf.nn.l2_loss``: sum(t ** 2) / 2.", param="t")
 
 
 @register("embedding_lookup", _clip_by_norm, tf_name="EmbeddingLookup")
@@ -322,6 +347,43 @@ def embedding_lookup(params, ids, max_norm=None, name=None):
     axes = tuple(range(ids.ndim, rows.ndim))
     limit = Tensor(jnp.asarray(max_norm, rows.dtype.as_numpy_dtype))
     return apply(_clip_by_norm, (rows, limit), attrs(axes=axes), "EmbeddingLookup")
+
+
+@fused
+def _zero_fraction(x):
+    return jnp.mean((x == 0).astype(jnp.float32))
+
+
+@register("zero_fraction", _zero_fraction, tf_name="ZeroFraction", differentiable=False)
+def zero_fraction(value, name=None):
+    """``tf.nn.zero_fraction``: the fraction of zeros in ``value``, as float32."""
+    value = to_tensor(value)
+    if value.dtype is dtypes.string:  # TF's zero string is b""
+        value = not_equal(value, "")
+    return apply(_zero_fraction, (value,), (), "ZeroFraction", differentiable=False)
+
+
+@fused
+def _lrn(x, *, radius, bias, alpha, beta):
+    squares = lax.reduce_window(x * x, np.zeros((), x.dtype), lax.add, (1, 1, 1, 2 * radius + 1),
+                                (1, 1, 1, 1), ((0, 0), (0, 0), (0, 0), (radius, radius)))
+    return x / (bias + alpha * squares) ** beta
+
+
+@register("local_response_normalization", _lrn, tf_name="LRN")
+def local_response_normalization(input, depth_radius=5, bias=1, alpha=1, beta=0.5,
+                                 name=None):
+    """``tf.nn.local_response_normalization`` (``tf.nn.lrn``): each entry divided by
+    ``(bias + alpha * sum of squares over 2 * depth_radius + 1 channels) ** beta``."""
+    x = to_tensor(input)
+    require_dtype(x, ("float16", "bfloat16", "float32"), "LRN", attr="T")
+    if x.ndim != 4:
+        raise invalid(f"input must be 4-dimensional, got rank {x.ndim}", "LRN")
+    return apply(_lrn, (x,), attrs(radius=int(depth_radius), bias=float(bias),
+                                   alpha=float(alpha), beta=float(beta)), "LRN")
+
+
+lrn = local_response_normalization
 
 
 # --- losses ---------------------------------------------------------------------------------
@@ -385,9 +447,6 @@ def weighted_cross_entropy_with_logits(labels, logits, pos_weight, name=None):
     logits, labels = match(logits, labels, "Mul")
     _, pos_weight = match(logits, pos_weight, "Mul")
     return apply(_weighted_xent, (labels, logits, pos_weight), (), "LogisticLoss")
-
-
-_HALF = (dtypes.float16, dtypes.bfloat16)
 
 
 @fused
@@ -508,6 +567,29 @@ def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None):
                       f"[0, {classes}).  Label values: {' '.join(str(v) for v in flat)}",
                       op_name)
     return apply(_sparse_xent, (labels, logits), (), op_name)
+
+
+@fused
+def _log_poisson(targets, log_input, *, full):
+    result = jnp.exp(log_input) - log_input * targets
+    if full:
+        stirling = (targets * jnp.log(targets) - targets
+                    + 0.5 * jnp.log(2 * math.pi * targets))
+        result = result + jnp.where((targets >= 0) & (targets <= 1), 0, stirling)
+    return result
+
+
+@register("log_poisson_loss", _log_poisson, tf_name="LogPoissonLoss")
+def log_poisson_loss(targets, log_input, compute_full_loss=False, name=None):
+    """``tf.nn.log_poisson_loss``: ``exp(log_input) - log_input * targets`` (plus TF's
+    Stirling term for targets above 1 with ``compute_full_loss``)."""
+    log_input, targets = _tensor_or_text(log_input), _tensor_or_text(targets)
+    if not _shape(log_input).is_compatible_with(_shape(targets)):
+        raise ValueError(f"`log_input` and `targets` must have the same shape, received "
+                         f"({_shape(log_input)} vs {_shape(targets)}).")
+    log_input, targets = match(log_input, targets, "Mul", strict=True)
+    return apply(_log_poisson, (targets, log_input), attrs(full=bool(compute_full_loss)),
+                 "LogPoissonLoss")
 
 
 # --- convolution ----------------------------------------------------------------------------
@@ -658,7 +740,7 @@ def _convolve(x, filters, strides, padding, data_format, dilations, n, op_name,
 
 
 @register("conv2d", _conv, tf_name="Conv2D")
-def conv2d(input, filters, strides, padding, data_format="NHWC", dilations=None,  # noqa: A002
+def conv2d(input, filters, strides, padding, data_format="NHWC", dilations=None,
            name=None):
     """``tf.nn.conv2d``: filters ``[h, w, in/groups, out]``, TF's ``SAME``/``VALID``/explicit
     padding, strides and dilations as int or list of 1, 2 or 4."""
@@ -666,7 +748,7 @@ def conv2d(input, filters, strides, padding, data_format="NHWC", dilations=None,
 
 
 @register("conv1d", _conv, tf_name="Conv1D")
-def conv1d(input, filters, stride, padding, data_format="NWC", dilations=None,  # noqa: A002
+def conv1d(input, filters, stride, padding, data_format="NWC", dilations=None,
            name=None):
     """``tf.nn.conv1d``: filters ``[w, in, out]``."""
     return _convolve(input, filters, stride, padding, data_format, dilations, 1, "Conv2D",
@@ -674,7 +756,7 @@ def conv1d(input, filters, stride, padding, data_format="NWC", dilations=None,  
 
 
 @register("conv3d", _conv, tf_name="Conv3D")
-def conv3d(input, filters, strides, padding, data_format="NDHWC", dilations=None,  # noqa: A002
+def conv3d(input, filters, strides, padding, data_format="NDHWC", dilations=None,
            name=None):
     """``tf.nn.conv3d``: filters ``[d, h, w, in, out]``."""
     return _convolve(input, filters, strides, padding, data_format, dilations, 3, "Conv3D",
@@ -682,7 +764,7 @@ def conv3d(input, filters, strides, padding, data_format="NDHWC", dilations=None
 
 
 @register("depthwise_conv2d", _conv, tf_name="DepthwiseConv2dNative")
-def depthwise_conv2d(input, filter, strides, padding, data_format=None,  # noqa: A002
+def depthwise_conv2d(input, filter, strides, padding, data_format=None,
                      dilations=None, name=None):
     """``tf.nn.depthwise_conv2d``: filter ``[h, w, in, multiplier]``, output channel
     ``k * multiplier + m`` from input channel ``k``; ``strides`` has 4 entries."""
@@ -749,7 +831,7 @@ def _transposed(input, filters, output_shape, strides, padding, data_format, dil
 
 
 @register("conv2d_transpose", _conv_transpose, tf_name="Conv2DBackpropInput")
-def conv2d_transpose(input, filters, output_shape, strides, padding="SAME",  # noqa: A002
+def conv2d_transpose(input, filters, output_shape, strides, padding="SAME",
                      data_format="NHWC", dilations=None, name=None):
     """``tf.nn.conv2d_transpose``: the gradient of ``conv2d`` w.r.t. its input; filters
     ``[h, w, out, in]``; ``output_shape`` picks among the sizes a strided conv maps from."""
@@ -758,7 +840,7 @@ def conv2d_transpose(input, filters, output_shape, strides, padding="SAME",  # n
 
 
 @register("conv1d_transpose", _conv_transpose, tf_name="Conv2DBackpropInput")
-def conv1d_transpose(input, filters, output_shape, strides, padding="SAME",  # noqa: A002
+def conv1d_transpose(input, filters, output_shape, strides, padding="SAME",
                      data_format="NWC", dilations=None, name=None):
     """``tf.nn.conv1d_transpose``: filters ``[w, out, in]``."""
     return _transposed(input, filters, output_shape, strides, padding, data_format, dilations,
@@ -766,14 +848,14 @@ def conv1d_transpose(input, filters, output_shape, strides, padding="SAME",  # n
 
 
 @register("conv3d_transpose", _conv_transpose, tf_name="Conv3DBackpropInputV2")
-def conv3d_transpose(input, filters, output_shape, strides, padding="SAME",  # noqa: A002
+def conv3d_transpose(input, filters, output_shape, strides, padding="SAME",
                      data_format="NDHWC", dilations=None, name=None):
     """``tf.nn.conv3d_transpose``: filters ``[d, h, w, out, in]``."""
     return _transposed(input, filters, output_shape, strides, padding, data_format, dilations,
                        3, "Conv3DBackpropInputV2", stride_lengths=(1, 3, 5))
 
 
-def conv_transpose(input, filters, output_shape, strides, padding="SAME",  # noqa: A002
+def conv_transpose(input, filters, output_shape, strides, padding="SAME",
                    data_format=None, dilations=None, name=None):
     """``tf.nn.conv_transpose``: 1-, 2- or 3-D by the length of ``output_shape``."""
     n = len(output_shape) - 2
@@ -785,7 +867,7 @@ def conv_transpose(input, filters, output_shape, strides, padding="SAME",  # noq
                data_format or _layout(None, n, "conv_transpose")[0], dilations)
 
 
-def convolution(input, filters, strides=None, padding="VALID", data_format=None,  # noqa: A002
+def convolution(input, filters, strides=None, padding="VALID", data_format=None,
                 dilations=None, name=None):
     """``tf.nn.convolution``: 1-, 2- or 3-D convolution by the rank of ``filters``."""
     n = to_tensor(filters).ndim - 2
@@ -803,7 +885,7 @@ def atrous_conv2d(value, filters, rate, padding, name=None):
     return _convolve(value, filters, 1, padding, None, int(rate), 2, "Conv2D")
 
 
-def separable_conv2d(input, depthwise_filter, pointwise_filter, strides, padding,  # noqa: A002
+def separable_conv2d(input, depthwise_filter, pointwise_filter, strides, padding,
                      data_format=None, dilations=None, name=None):
     """``tf.nn.separable_conv2d``: ``depthwise_conv2d`` followed by a 1x1 ``conv2d``."""
     depthwise = depthwise_conv2d(input, depthwise_filter, strides, padding, data_format,
@@ -877,7 +959,7 @@ def _pooling(kind, x, ksize, strides, padding, data_format, n, op_name, dilation
 
 
 def _pool_api(kind, name, n, tf_name, default_format):
-    def api(input, ksize, strides, padding, data_format=default_format,  # noqa: A002
+    def api(input, ksize, strides, padding, data_format=default_format,
             name=None):
         return _pooling(kind, input, ksize, strides, padding, data_format, n, tf_name)
     api.__doc__ = (f"``tf.nn.{name}``: {kind} over windows of ``ksize`` with TF's padding" +
@@ -895,7 +977,7 @@ avg_pool3d = _pool_api("avg", "avg_pool3d", 3, "AvgPool3D", "NDHWC")
 avg_pool = _pool_api("avg", "avg_pool", None, "AvgPool", None)
 
 
-def pool(input, window_shape, pooling_type, strides=None, padding="VALID",  # noqa: A002
+def pool(input, window_shape, pooling_type, strides=None, padding="VALID",
          data_format=None, dilations=None, name=None):
     """``tf.nn.pool``: ``"MAX"`` or ``"AVG"`` pooling in 1-3 spatial dimensions, with window
     dilation."""
@@ -918,13 +1000,7 @@ def pool(input, window_shape, pooling_type, strides=None, padding="VALID",  # no
                     dilations)
 
 
-# --- other tf.nn ops --------------------------------------------------------------------------
-def crelu(features, axis=-1, name=None):
-    """``tf.nn.crelu``: ``relu`` of ``features`` and of ``-features``, concatenated on ``axis``."""
-    x = to_tensor(features)
-    return relu(concat([x, -x], axis))
-
-
+# --- depth <-> space rearrangement ---------------------------------------------------------
 @fused
 def _depth_to_space(x, *, block, channels_first):
     if channels_first:
@@ -945,7 +1021,7 @@ def _space_to_depth(x, *, block, channels_first):
     return jnp.moveaxis(y, -1, 1) if channels_first else y
 
 
-def _block_args(input, block_size, data_format, op_name):  # noqa: A002
+def _block_args(input, block_size, data_format, op_name):
     x = to_tensor(input)
     block = attr_int(block_size, "block_size", op_name)
     if block < 2:
@@ -960,7 +1036,7 @@ def _block_args(input, block_size, data_format, op_name):  # noqa: A002
 
 
 @register("depth_to_space", _depth_to_space, tf_name="DepthToSpace")
-def depth_to_space(input, block_size, data_format="NHWC", name=None):  # noqa: A002
+def depth_to_space(input, block_size, data_format="NHWC", name=None):
     """``tf.nn.depth_to_space``: moves channel blocks into ``block_size``-sized spatial tiles."""
     x, block, channels_first, (_, _, c) = _block_args(input, block_size, data_format,
                                                       "DepthToSpace")
@@ -972,7 +1048,7 @@ def depth_to_space(input, block_size, data_format="NHWC", name=None):  # noqa: A
 
 
 @register("space_to_depth", _space_to_depth, tf_name="SpaceToDepth")
-def space_to_depth(input, block_size, data_format="NHWC", name=None):  # noqa: A002
+def space_to_depth(input, block_size, data_format="NHWC", name=None):
     """``tf.nn.space_to_depth``: moves ``block_size``-sized spatial tiles into channels."""
     x, block, channels_first, (h, w, _) = _block_args(input, block_size, data_format,
                                                       "SpaceToDepth")
@@ -981,63 +1057,3 @@ def space_to_depth(input, block_size, data_format="NHWC", name=None):  # noqa: A
                       f"{block}", "SpaceToDepth")
     return apply(_space_to_depth, (x,), attrs(block=block, channels_first=channels_first),
                  "SpaceToDepth")
-
-
-@fused
-def _zero_fraction(x):
-    return jnp.mean((x == 0).astype(jnp.float32))
-
-
-@register("zero_fraction", _zero_fraction, tf_name="ZeroFraction", differentiable=False)
-def zero_fraction(value, name=None):
-    """``tf.nn.zero_fraction``: the fraction of zeros in ``value``, as float32."""
-    value = to_tensor(value)
-    if value.dtype is dtypes.string:  # TF's zero string is b""
-        value = not_equal(value, "")
-    return apply(_zero_fraction, (value,), (), "ZeroFraction", differentiable=False)
-
-
-@fused
-def _log_poisson(targets, log_input, *, full):
-    result = jnp.exp(log_input) - log_input * targets
-    if full:
-        stirling = (targets * jnp.log(targets) - targets
-                    + 0.5 * jnp.log(2 * math.pi * targets))
-        result = result + jnp.where((targets >= 0) & (targets <= 1), 0, stirling)
-    return result
-
-
-@register("log_poisson_loss", _log_poisson, tf_name="LogPoissonLoss")
-def log_poisson_loss(targets, log_input, compute_full_loss=False, name=None):
-    """``tf.nn.log_poisson_loss``: ``exp(log_input) - log_input * targets`` (plus TF's
-    Stirling term for targets above 1 with ``compute_full_loss``)."""
-    log_input, targets = _tensor_or_text(log_input), _tensor_or_text(targets)
-    if not _shape(log_input).is_compatible_with(_shape(targets)):
-        raise ValueError(f"`log_input` and `targets` must have the same shape, received "
-                         f"({_shape(log_input)} vs {_shape(targets)}).")
-    log_input, targets = match(log_input, targets, "Mul", strict=True)
-    return apply(_log_poisson, (targets, log_input), attrs(full=bool(compute_full_loss)),
-                 "LogPoissonLoss")
-
-
-@fused
-def _lrn(x, *, radius, bias, alpha, beta):
-    squares = lax.reduce_window(x * x, np.zeros((), x.dtype), lax.add, (1, 1, 1, 2 * radius + 1),
-                                (1, 1, 1, 1), ((0, 0), (0, 0), (0, 0), (radius, radius)))
-    return x / (bias + alpha * squares) ** beta
-
-
-@register("local_response_normalization", _lrn, tf_name="LRN")
-def local_response_normalization(input, depth_radius=5, bias=1, alpha=1, beta=0.5,  # noqa: A002
-                                 name=None):
-    """``tf.nn.local_response_normalization`` (``tf.nn.lrn``): each entry divided by
-    ``(bias + alpha * sum of squares over 2 * depth_radius + 1 channels) ** beta``."""
-    x = to_tensor(input)
-    require_dtype(x, ("float16", "bfloat16", "float32"), "LRN", attr="T")
-    if x.ndim != 4:
-        raise invalid(f"input must be 4-dimensional, got rank {x.ndim}", "LRN")
-    return apply(_lrn, (x,), attrs(radius=int(depth_radius), bias=float(bias),
-                                   alpha=float(alpha), beta=float(beta)), "LRN")
-
-
-lrn = local_response_normalization

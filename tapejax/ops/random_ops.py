@@ -21,8 +21,8 @@ import numpy as np
 from .. import dtypes, errors
 from ..tensor import Tensor, TensorLike, constant, convert_to_tensor
 from ..variables import Variable
-from .array_ops import _static_ints, concrete, invalid, require_dtype
 from ._fuse import fused
+from .array_ops import _static_ints, concrete, invalid, require_dtype
 from .core import apply, attrs, no_kernel, register, static_int, to_tensor
 from .math_ops import add, divide, maximum, multiply, subtract
 
@@ -388,7 +388,35 @@ def stateless_uniform(shape, seed, minval=0, maxval=None, dtype=dtypes.float32, 
     return _uniform_like(_stateless(seed), shape, minval, maxval, dtype, stateless=True)
 
 
-# --- more distributions -------------------------------------------------------------------------
+@register("stateless_categorical", _categorical, differentiable=False,
+          tf_name="StatelessMultinomial")
+def stateless_categorical(logits, num_samples, seed, dtype=dtypes.int64, name=None):
+    """``tf.random.stateless_categorical``: :func:`categorical` as a function of ``seed``."""
+    logits = to_tensor(logits)
+    no_kernel(logits.dtype, "StatelessMultinomial")
+    num_samples = static_int(num_samples, "num_samples", "int32", op_name="StatelessMultinomial")
+    dtype = _checked_dtype(dtype, (dtypes.int32, dtypes.int64))
+    if logits.ndim != 2:
+        raise invalid(f"logits should be a matrix, got shape {logits.shape.as_list()}",
+                      "StatelessMultinomial")
+    return apply(_categorical, (_stateless(seed)(), logits),
+                 attrs(num_samples=num_samples, dtype=dtype.as_numpy_dtype),
+                 "StatelessMultinomial", differentiable=False)
+
+
+def split(seed, num=2, alg="auto_select"):
+    """``tf.random.split``: ``num`` new stateless seeds (shape ``[num, 2]``) from ``seed``."""
+    seed = to_tensor(seed)
+    return stateless_uniform([int(num), 2], seed, minval=None, maxval=None, dtype=seed.dtype)
+
+
+def fold_in(seed, data, alg="auto_select"):
+    """``tf.random.fold_in``: a new stateless seed ``[derived, data]`` from ``seed``."""
+    data = to_tensor(data)
+    derived = stateless_uniform([], seed, minval=None, maxval=None, dtype=data.dtype)
+    return Tensor(jnp.stack([derived._value, data._value]))
+
+
 class Algorithm(enum.Enum):
     """``tf.random.Algorithm`` (accepted for compatibility; tapejax always uses threefry)."""
 
@@ -397,6 +425,7 @@ class Algorithm(enum.Enum):
     AUTO_SELECT = 3
 
 
+# --- gamma and Poisson (stateful and stateless) -----------------------------------------------
 @fused
 def _gamma(key, alpha, *, shape, dtype):
     alpha = jnp.broadcast_to(alpha, shape).astype(dtype)
@@ -450,22 +479,6 @@ def poisson(shape, lam, dtype=dtypes.float32, seed=None, name=None):
     return _poisson_like(_op_key(seed), shape, lam, dtype)
 
 
-@register("stateless_categorical", _categorical, differentiable=False,
-          tf_name="StatelessMultinomial")
-def stateless_categorical(logits, num_samples, seed, dtype=dtypes.int64, name=None):
-    """``tf.random.stateless_categorical``: :func:`categorical` as a function of ``seed``."""
-    logits = to_tensor(logits)
-    no_kernel(logits.dtype, "StatelessMultinomial")
-    num_samples = static_int(num_samples, "num_samples", "int32", op_name="StatelessMultinomial")
-    dtype = _checked_dtype(dtype, (dtypes.int32, dtypes.int64))
-    if logits.ndim != 2:
-        raise invalid(f"logits should be a matrix, got shape {logits.shape.as_list()}",
-                      "StatelessMultinomial")
-    return apply(_categorical, (_stateless(seed)(), logits),
-                 attrs(num_samples=num_samples, dtype=dtype.as_numpy_dtype),
-                 "StatelessMultinomial", differentiable=False)
-
-
 @register("stateless_random_gamma", _gamma, tf_name="StatelessRandomGammaV3")
 def stateless_gamma(shape, seed, alpha, beta=None, dtype=dtypes.float32, name=None):
     """``tf.random.stateless_gamma``: :func:`gamma` as a function of ``seed``; ``shape`` is
@@ -479,16 +492,3 @@ def stateless_poisson(shape, seed, lam, dtype=dtypes.int32, name=None):
     """``tf.random.stateless_poisson``: :func:`poisson` as a function of ``seed``; ``shape``
     is the whole output shape, as in TF."""
     return _poisson_like(_stateless(seed), shape, lam, dtype, stateless=True)
-
-
-def split(seed, num=2, alg="auto_select"):
-    """``tf.random.split``: ``num`` new stateless seeds (shape ``[num, 2]``) from ``seed``."""
-    seed = to_tensor(seed)
-    return stateless_uniform([int(num), 2], seed, minval=None, maxval=None, dtype=seed.dtype)
-
-
-def fold_in(seed, data, alg="auto_select"):
-    """``tf.random.fold_in``: a new stateless seed ``[derived, data]`` from ``seed``."""
-    data = to_tensor(data)
-    derived = stateless_uniform([], seed, minval=None, maxval=None, dtype=data.dtype)
-    return Tensor(jnp.stack([derived._value, data._value]))

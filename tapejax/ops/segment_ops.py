@@ -8,8 +8,9 @@ unique indices), which gives the exact gradient where an entry is 0, as TF's.
 import jax
 import jax.numpy as jnp
 
-from .. import errors
-from .core import apply, attrs, register, tf_type_name
+from .. import dtypes, errors
+from ..tensor import TensorLike, _argument_hint, constant
+from .core import apply, attrs, register, tf_type_name, to_tensor, type_not_allowed
 from .math_ops import _sorted_segments, _unsorted_segments
 
 _JAX_SEGMENT = {"max": jax.ops.segment_max, "min": jax.ops.segment_min}
@@ -54,9 +55,44 @@ def _segment_reduce(data, ids, *, num_segments, kind, sorted_ids):
     return total / counts
 
 
+_SUM_TYPES = ("float, double, int32, uint8, int16, int8, complex64, int64, qint8, quint8, "
+              "qint32, bfloat16, qint16, quint16, uint16, complex128, half, uint32, uint64")
+_MAX_TYPES = ("float, double, int32, uint8, int16, int8, int64, bfloat16, uint16, half, "
+              "uint32, uint64")
+
+
+def _require_segment_type(data, kind, tf_name):
+    """TF's kernel-type error for ``data``'s dtype (bool, string; complex for max/min)."""
+    if data.dtype.is_bool or data.dtype is dtypes.string or (
+            data.dtype.is_complex and kind in _JAX_SEGMENT):
+        raise type_not_allowed(data.dtype, tf_name,
+                               _MAX_TYPES if kind in _JAX_SEGMENT else _SUM_TYPES)
+
+
+def _python_mean_inputs(data, num_segments, value):
+    """``unsorted_segment_mean``/``sqrt_n`` are TF Python code: it makes ``ones_like(data)``
+    of ``data``'s dtype (``TypeError`` for strings) and converts ``num_segments`` alone (a
+    float is then the kernel's ``InvalidArgumentError``)."""
+    if data.dtype is dtypes.string:
+        raise TypeError("Cannot convert 1 to EagerTensor of dtype string"
+                        + (_argument_hint(value) or " (argument `data`)"))
+    given = num_segments if isinstance(num_segments, TensorLike) else None
+    if given is None and not isinstance(num_segments, (str, bytes)):
+        try:
+            given = constant(num_segments)
+        except (TypeError, ValueError):
+            return
+    if given is not None and given.dtype.is_inexact:
+        raise errors.InvalidArgumentError(None, None, (
+            f"Value for attr 'Tnumsegments' of {tf_type_name(given.dtype)} is not in the list "
+            "of allowed values: int32, int64 (argument `num_segments`) "
+            "[Op:UnsortedSegmentSum] name: "))
+
+
 def _sorted_api(kind, tf_name, doc):
     def api(data, segment_ids, name=None):
         data, ids, num = _sorted_segments(data, segment_ids, tf_name)
+        _require_segment_type(data, kind, tf_name)
         static = attrs(num_segments=num, kind=kind, sorted_ids=True)
         return apply(_segment_reduce, (data, ids), static, tf_name)
     api.__doc__ = doc
@@ -65,7 +101,10 @@ def _sorted_api(kind, tf_name, doc):
 
 def _unsorted_api(kind, tf_name, doc):
     def api(data, segment_ids, num_segments, name=None):
+        if kind in ("mean", "sqrt_n"):
+            _python_mean_inputs(to_tensor(data), num_segments, data)
         data, ids, num = _unsorted_segments(data, segment_ids, num_segments, tf_name)
+        _require_segment_type(data, kind, tf_name)
         if kind == "sqrt_n" and not data.dtype.is_inexact:
             raise errors.InvalidArgumentError(None, None, (
                 f"Value for attr 'T' of {tf_type_name(data.dtype)} is not in the list of "

@@ -9,8 +9,23 @@ import jax
 import jax.numpy as jnp
 import jax.scipy.special as jss
 
-from .. import errors
-from .core import apply, binary, match, no_kernel, register, tf_type_name, to_tensor, unary
+from .. import dtypes, errors
+from ..tensor import TensorLike, _argument_hint
+from . import array_ops
+from .core import (
+    _renamed,
+    apply,
+    binary,
+    match,
+    no_kernel,
+    nonzero_divisor,
+    register,
+    require_inexact,
+    tf_type_name,
+    to_tensor,
+    type_not_allowed,
+    unary,
+)
 from .math_ops import _divide_no_nan
 
 _REAL = "bfloat16, half, float, double"
@@ -55,14 +70,23 @@ def _reciprocal_no_nan(x):
     return _divide_no_nan(jnp.ones_like(x), x)
 
 
-reciprocal_no_nan = unary("reciprocal_no_nan", _reciprocal_no_nan, tf_name="DivNoNan",
-                          float_only="half, float, bfloat16, double, complex64, complex128",
-                          doc="``tf.math.reciprocal_no_nan``: ``1 / x``, 0 where x is 0.")
+@register("reciprocal_no_nan", _reciprocal_no_nan, kind="unary", float_only=True,
+          tf_name="DivNoNan")
+def reciprocal_no_nan(x, name=None):
+    """``tf.math.reciprocal_no_nan``: ``1 / x``, 0 where x is 0. TF's Python code converts 1
+    to ``x``'s dtype first: a bool or string ``x`` is its ``TypeError``."""
+    x = to_tensor(x)
+    if x.dtype.is_bool or x.dtype is dtypes.string:
+        raise TypeError(f"Cannot convert 1 to EagerTensor of dtype {x.dtype.name}"
+                        " (argument `x` of tf.math.reciprocal_no_nan)")
+    require_inexact(x, "DivNoNan", "half, float, bfloat16, double, complex64, complex128")
+    return apply(_reciprocal_no_nan, (x,), (), "DivNoNan")
 
 
 # --- binary special functions --------------------------------------------------------------
-igamma = binary("igamma", jss.gammainc, float_only=_REAL, domain=(0.5, 3.0))
-igammac = binary("igammac", jss.gammaincc, float_only=_REAL, domain=(0.5, 3.0))
+igamma = binary("igamma", jss.gammainc, float_only=_REAL, domain=(0.5, 3.0), names=("a", "x"))
+igammac = binary("igammac", jss.gammaincc, float_only=_REAL, domain=(0.5, 3.0),
+                 names=("a", "x"))
 xlog1py = binary("xlog1py", jss.xlog1py, domain=(0.1, 3.0),
                  float_only="half, bfloat16, float, double, complex64, complex128")
 
@@ -107,13 +131,26 @@ def _realdiv(x, y):
 @register("realdiv", _realdiv, kind="binary", domain=(0.5, 2.0), tf_name="RealDiv")
 def realdiv(x, y, name=None):
     """``tf.realdiv``: ``x / y`` for float and complex tensors; TF has no integer kernel."""
+    if isinstance(x, TensorLike):  # TF looks up the kernel for ``x``'s dtype first
+        _realdiv_kernel(x.dtype)
     x, y = match(x, y, "RealDiv", strict=True)
-    dtype = to_tensor(x).dtype
+    _realdiv_kernel(to_tensor(x).dtype)
+    return apply(_realdiv, (x, y), (), "RealDiv")
+
+
+_REALDIV_TYPES = ("bfloat16, half, float, double, uint8, int8, uint16, int16, int32, uint32, "
+                  "uint64, int64, complex64, complex128")
+
+
+def _realdiv_kernel(dtype):
+    """TF's errors for a ``RealDiv`` of ``dtype``: bool is not an allowed type, an integer has
+    no CPU kernel."""
+    if dtype.is_bool or dtype is dtypes.string:
+        raise type_not_allowed(dtype, "RealDiv", _REALDIV_TYPES)
     if not dtype.is_inexact:
         raise errors.NotFoundError(None, None, (
             f"Could not find device for node: {{{{node RealDiv}}}} = RealDiv"
             f"[T=DT_{tf_type_name(dtype).upper()}] [Op:RealDiv] name: "))
-    return apply(_realdiv, (x, y), (), "RealDiv")
 
 
 def _truncatediv(x, y):
@@ -124,6 +161,7 @@ def _truncatediv(x, y):
 
 truncatediv = binary("truncatediv", _truncatediv, tf_name="TruncateDiv", differentiable=False,
                      domain=(0.5, 2.0),
+                     check=nonzero_divisor("TruncateDiv", errors.InternalError),
                      doc="``tf.truncatediv``: division rounded toward zero (C's ``/`` for "
                          "integers). No gradient (None), as TF.")
 
@@ -138,8 +176,10 @@ def _truncatemod_jvp(primals, tangents):
     raise LookupError("gradient registry has no entry for: TruncateMod")
 
 
-_MOD_TYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
-              "bfloat16", "float16", "float32", "float64")
+_MOD_TYPES = ("int32", "int64", "bfloat16", "float16", "float32", "float64")
+
+
+_truncatemod_divisor = nonzero_divisor("TruncateMod", errors.InternalError)
 
 
 @register("truncatemod", _truncatemod, tf_name="TruncateMod")
@@ -147,6 +187,7 @@ def truncatemod(x, y, name=None):
     """``tf.truncatemod``: the remainder of division toward zero (C's ``fmod``); a gradient
     raises TF's ``LookupError`` (TF defines none)."""
     x, y = _typed(x, y, "TruncateMod", _MOD_TYPES)
+    _truncatemod_divisor(x, y)
     return apply(_truncatemod, (x, y), (), "TruncateMod")
 
 
@@ -167,19 +208,43 @@ def _real_angle(x):
     return jnp.where(x < 0, jnp.pi, 0.0).astype(x.dtype)
 
 
+def _check_real_part_input(x, tf_name, value):
+    """TF's ``TypeError`` where its Python code rejects a bool or string ``x`` (``value`` is the
+    Python input, for the message's argument hint)."""
+    if not (x.dtype.is_bool or x.dtype is dtypes.string) or tf_name == "Imag":
+        return
+    hint = _argument_hint(value) or f" (argument `input` of tf.math.{tf_name.lower()})"
+    if tf_name == "Conj":
+        raise TypeError(f"Expected numeric or variant tensor, got dtype tf.{x.dtype.name}.{hint}")
+    if tf_name == "Real":
+        raise TypeError("input must be a numeric tensor, but got tensor with dtype "
+                        f"<dtype: '{x.dtype.name}'>{hint}")
+    if tf_name == "Angle":  # TF compares ``input < 0``: 0 does not convert to its dtype
+        raise TypeError(f"Cannot convert 0 to EagerTensor of dtype {x.dtype.name}{hint}")
+
+
+def _check_angle_input(x, value):
+    """TF's ``TypeError`` for an integer ``x`` of ``tf.math.angle`` (TF multiplies by pi)."""
+    if not x.dtype.is_inexact:
+        raise TypeError("Cannot convert 3.141592653589793 to EagerTensor of dtype "
+                        f"{x.dtype.name}{_argument_hint(value)}")
+
+
 def _complex_part(name, fn, tf_name, real_result, doc):
-    def api(input, name=None):  # noqa: A002 - TF's name
-        x = to_tensor(input)
-        if tf_name == "Conj" and x.dtype.is_bool:
-            raise TypeError("Expected numeric or variant tensor, got dtype tf.bool.")
-        if x.dtype.is_complex:
-            return apply(fn, (x,), (), tf_name)
+    def api(input, name=None):  # TF's name (``x`` for conj: renamed below)
+        tensor = to_tensor(input)
+        _check_real_part_input(tensor, tf_name, input)
+        if tensor.dtype.is_complex:
+            return apply(fn, (tensor,), (), tf_name)
         if tf_name == "Angle":
-            _python_float(x, 3.141592653589793)
+            _check_angle_input(tensor, input)
         if real_result is None:
-            return x
-        return apply(real_result, (x,), (), tf_name, differentiable=False)
+            return tensor
+        if tensor.dtype is dtypes.string:  # TF's ``zeros_like``: empty strings
+            return array_ops.zeros_like(tensor)
+        return apply(real_result, (tensor,), (), tf_name, differentiable=False)
     api.__doc__ = doc
+    api = _renamed(api, ("x",)) if tf_name == "Conj" else api
     return register(name, fn, tf_name=tf_name)(api)
 
 

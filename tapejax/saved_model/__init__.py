@@ -6,14 +6,31 @@ under ``variables/``; the object graph is ``tapejax_saved_model.json`` (not TF's
 checkpoint and serialized StableHLO only: no Python from the files is run.
 """
 from ._constants import (  # noqa: F401
-    ASSETS_DIRECTORY, ASSETS_KEY, CLASSIFY_INPUTS, CLASSIFY_METHOD_NAME,
-    CLASSIFY_OUTPUT_CLASSES, CLASSIFY_OUTPUT_SCORES, DEBUG_DIRECTORY, DEBUG_INFO_FILENAME_PB,
-    DEFAULT_SERVING_SIGNATURE_DEF_KEY, GPU, PREDICT_INPUTS, PREDICT_METHOD_NAME,
-    PREDICT_OUTPUTS, REGRESS_INPUTS, REGRESS_METHOD_NAME, REGRESS_OUTPUTS,
-    SAVED_MODEL_FILENAME_PB, SAVED_MODEL_FILENAME_PBTXT, SAVED_MODEL_SCHEMA_VERSION, SERVING,
-    TPU, TRAINING, VARIABLES_DIRECTORY, VARIABLES_FILENAME)
-from ._load import contains_saved_model as contains_saved_model
-from ._load import load as load
-from ._options import LoadOptions as LoadOptions
-from ._options import SaveOptions as SaveOptions
+    ASSETS_DIRECTORY,
+    ASSETS_KEY,
+    CLASSIFY_INPUTS,
+    CLASSIFY_METHOD_NAME,
+    CLASSIFY_OUTPUT_CLASSES,
+    CLASSIFY_OUTPUT_SCORES,
+    DEBUG_DIRECTORY,
+    DEBUG_INFO_FILENAME_PB,
+    DEFAULT_SERVING_SIGNATURE_DEF_KEY,
+    GPU,
+    PREDICT_INPUTS,
+    PREDICT_METHOD_NAME,
+    PREDICT_OUTPUTS,
+    REGRESS_INPUTS,
+    REGRESS_METHOD_NAME,
+    REGRESS_OUTPUTS,
+    SAVED_MODEL_FILENAME_PB,
+    SAVED_MODEL_FILENAME_PBTXT,
+    SAVED_MODEL_SCHEMA_VERSION,
+    SERVING,
+    TPU,
+    TRAINING,
+    VARIABLES_DIRECTORY,
+    VARIABLES_FILENAME,
+)
+from ._load import contains_saved_model as contains_saved_model, load as load
+from ._options import LoadOptions as LoadOptions, SaveOptions as SaveOptions
 from ._save import save as save

@@ -14,7 +14,7 @@ from jax import export as jax_export
 
 from .. import errors, nest
 from .._recording import STACK, record
-from ..function import BIND_FAILED, _STATE_LOCK
+from ..function import _STATE_LOCK, BIND_FAILED
 from ..module import Module
 from ..tensor import Tensor, convert_to_tensor
 from ..tensor_spec import TensorSpec
@@ -68,7 +68,7 @@ class _Concrete:
                 blob = bytearray(f.read())
             try:
                 self.exported = jax_export.deserialize(blob)
-            except Exception:  # noqa: BLE001 - flatbuffer and MLIR parsers raise anything
+            except Exception:  # flatbuffer and MLIR parsers raise anything
                 raise errors.DataLossError(None, None, f"corrupt function file {path}") \
                     from None
             self.params = entry["params"]

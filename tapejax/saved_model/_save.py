@@ -51,14 +51,14 @@ def _export(cf, var_index, where):
     """``(entry JSON, serialized program)`` of one ConcreteFunction."""
     owner = cf._owner
     args, kwargs = cf._template
-    _, dyn, avars = _signature_key(args, kwargs)
-    if avars or any(type(t) is not TensorSpec for t in dyn):
+    _, dyn, var_args = _signature_key(args, kwargs)
+    if var_args or any(type(t) is not TensorSpec for t in dyn):
         raise NotImplementedError(f"tapejax.saved_model cannot save {where}: its traced "
                                   "arguments hold tensor or Variable values, not TensorSpecs.")
     avals = _avals(dyn, where)
     try:
         traced = owner._run_trace(args, kwargs, dyn, CREATE_ON_LATER_CALL, avals)
-    except Exception as e:  # noqa: BLE001 - an op that needs a static size, raised as JAX says
+    except Exception as e:  # an op that needs a static size, raised as JAX says
         if not any(not isinstance(d, int) for a in avals for d in a.shape):
             raise
         raise NotImplementedError(
@@ -108,7 +108,8 @@ def _concretes(fn):
         return [fn]
     if fn.input_signature is not None:
         return [fn.get_concrete_function()]
-    return [cf for group in fn._concrete.values() for cf in group]
+    return sorted((cf for group in fn._concrete.values() for cf in group),
+                  key=lambda cf: cf._number)  # in tracing order
 
 
 def _functions(obj):

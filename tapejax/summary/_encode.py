@@ -10,6 +10,7 @@ TF's (``convert_image_dtype(..., saturate=True)``, ``encode_wav``).
 import functools
 import io
 import struct
+import sys
 import wave
 import zlib
 
@@ -17,10 +18,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-_DTYPES = {"float16": 19, "float32": 1, "float64": 2, "int32": 3, "uint8": 4, "int16": 5,
-           "int8": 6, "complex64": 8, "int64": 9, "bool": 10, "uint16": 17, "complex128": 18,
-           "uint32": 22, "uint64": 23, "bfloat16": 14}  # TF's DataType enum
+_DTYPES = {np.dtype(name): enum for name, enum in (
+    ("float16", 19), ("float32", 1), ("float64", 2), ("int32", 3), ("uint8", 4), ("int16", 5),
+    ("int8", 6), ("complex64", 8), ("int64", 9), ("bool", 10), ("uint16", 17),
+    ("complex128", 18), ("uint32", 22), ("uint64", 23), ("bfloat16", 14))}  # TF's DataType enum
 _STRING = 7
+_BIG_ENDIAN = sys.byteorder == "big"
 
 
 def tensor_proto(array):
@@ -34,9 +37,12 @@ def tensor_proto(array):
         proto.string_val.extend(v if isinstance(v, bytes) else str(v).encode("utf-8")
                                 for v in array.reshape(-1).tolist())
         return proto
-    proto.dtype = _DTYPES[array.dtype.name]
-    proto.tensor_content = np.ascontiguousarray(array).astype(array.dtype.newbyteorder("<"),
-                                                              copy=False).tobytes()
+    dtype = array.dtype
+    if dtype.byteorder == ">" or (dtype.byteorder == "=" and _BIG_ENDIAN):
+        dtype = dtype.newbyteorder("<")
+        array = array.astype(dtype)
+    proto.dtype = _DTYPES[dtype.newbyteorder("=")]
+    proto.tensor_content = array.tobytes()
     return proto
 
 

@@ -20,7 +20,8 @@ import numpy as np
 from jax.extend import core as jcore
 
 from .. import errors
-from .._recording import STACK
+from .._cache import Cache
+from .._capture import TRACE
 from ..module import get_current_name_scope, name_scope
 from ..tensor import Tensor, TensorLike, constant, convert_to_tensor
 from . import _encode, _state
@@ -73,9 +74,16 @@ def tag_for(name):
     return f"{scope}/{name}" if scope else name
 
 
-@functools.lru_cache(maxsize=256)
+_METADATA = Cache("summary.metadata", 256)  # (plugin, content, description) -> proto
+
+
 def _metadata(plugin, content=b"", description=None):
     """The plugin's ``SummaryMetadata`` (cached: events copy it, nothing changes it)."""
+    return _METADATA.get((plugin, content, description),
+                         lambda: _new_metadata(plugin, content, description))
+
+
+def _new_metadata(plugin, content, description):
     from tensorboard.compat.proto import summary_pb2
     md = summary_pb2.SummaryMetadata()
     md.plugin_data.plugin_name = plugin
@@ -112,12 +120,12 @@ def _emit(tag, data, step, metadata, encode, prepare=None):
             return _bool(False)
         cond_v = condition = None
     step_v, data_v = _array(step), _array(data)
-    if STACK.capture is None and not any(isinstance(v, jax.core.Tracer)
+    if TRACE.capture is None and not any(isinstance(v, jax.core.Tracer)
                                          for v in (cond_v, step_v, data_v)):
         if prepare is not None:
             data = prepare(data_v)
-        writer._add((time.time(), _hold(step), tag, metadata, encode, _hold(data),
-                     _hold(condition)))
+        writer._add_all([(time.time(), _hold(step), tag, metadata, encode, _hold(data),
+                          _hold(condition))])
         return _bool(True) if cond_v is None else Tensor(jax.numpy.asarray(cond_v, bool))
     if cond_v is not None:
         cond_v = jax.numpy.asarray(cond_v, dtype=bool)
@@ -139,19 +147,21 @@ def _emit(tag, data, step, metadata, encode, prepare=None):
     if len(slots) == len(leaves) and _is_array(data_v) and _is_array(step_v):
         def emit(values):  # after each run of the program, with its output arrays
             cond = values[2] if len(values) == 3 else None
-            writer._add((time.time(), values[1], tag, metadata, encode, values[0], cond))
+            return writer._add_all, (time.time(), values[1], tag, metadata, encode, values[0],
+                                     cond)
     else:
         def emit(values):
             data, step, cond = rebuild(values)
-            writer._add((time.time(), step, tag, metadata, encode, data, cond))
+            return writer._add_all, (time.time(), step, tag, metadata, encode, data, cond)
 
-    capture = STACK.capture
+    capture = TRACE.capture
     dynamic = [leaves[k] for k in slots]
     if capture is not None and _at_top(capture):
         capture.summaries.append((emit, dynamic))
     else:  # inside another JAX trace (control flow, a user's jax.jit): a host callback
         def on_host(*values):
-            emit([np.array(v) for v in values])
+            add, item = emit([np.array(v) for v in values])
+            add([item])
         jax.debug.callback(on_host, *dynamic, ordered=True)
     return _bool(True) if cond_v is None else Tensor(cond_v)
 
@@ -293,7 +303,7 @@ def should_record_summaries():
     return _bool(bool(np.asarray(condition)))
 
 
-class record_if:  # noqa: N801 - TF's name
+class record_if:  # TF's name
     """``tf.summary.record_if``: summaries are written only while ``condition`` holds.
 
     ``condition`` is a bool, a bool tensor, or a callable returning one (called at each

@@ -5,8 +5,8 @@ jaxpr JAX traced); ``trace_export`` writes them as TF does, one summary tagged `
 plugin ``graph_run_metadata_graph`` holding a ``RunMetadata`` whose ``function_graphs`` are
 ``GraphDef``s: an ``_Arg`` node per input, a node per JAX primitive (``op`` is the primitive's
 name, or the jitted function's name such as ``multiply``; nested programs stay one node), a
-``_Retval`` node per output. TensorBoard's Graphs dashboard shows them. With ``profiler=True``, JAX's
-profiler records into ``profiler_outdir`` until ``trace_export``/``trace_off``.
+``_Retval`` node per output. TensorBoard's Graphs dashboard shows them. With ``profiler=True``,
+JAX's profiler records into ``profiler_outdir`` until ``trace_export``/``trace_off``.
 """
 import numpy as np
 from jax.extend import core as jcore

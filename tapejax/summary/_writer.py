@@ -1,12 +1,12 @@
 """Summary writers: TF's ``tf.summary.SummaryWriter`` on TensorBoard's event-file pieces.
 
 A file writer keeps up to ``max_queue`` events in memory and writes them, as whole records
-(TensorBoard's ``RecordWriter``: length, CRC, ``Event`` proto, CRC), when the queue grows past
-``max_queue``, when ``flush_millis`` have passed since the last flush (checked on each write, as
-TF's writer does), on ``flush()``, on leaving ``as_default()`` and on ``close()``. A flush hands
-the bytes to the operating system, so every event flushed before a crash or a ``SIGKILL`` is
-readable; writers still open when the interpreter exits are closed then. One lock per writer:
-threads sharing a writer write whole records, in call order.
+(TF's record framing: length, CRC, ``Event`` proto, CRC; ``tapejax._crc32c.frame``), when
+the queue grows past ``max_queue``, when ``flush_millis`` have passed since the last flush
+(checked on each write, as TF's writer does), on ``flush()``, on leaving ``as_default()`` and
+on ``close()``. A flush hands the bytes to the operating system, so every event flushed
+before a crash or a ``SIGKILL`` is readable; writers still open when the interpreter exits are
+closed then. One lock per writer: threads sharing a writer write whole records, in call order.
 """
 import atexit
 import collections
@@ -21,7 +21,7 @@ import weakref
 import jax
 import numpy as np
 
-from .. import errors
+from .. import _crc32c, errors
 from .._host_outputs import HostSlice
 from ..tensor import TensorLike
 from . import _state
@@ -104,13 +104,11 @@ class FileWriter(SummaryWriter):
 
     def __init__(self, logdir, max_queue, flush_millis, filename_suffix):
         from tensorboard.compat.proto import event_pb2
-        from tensorboard.summary.writer.record_writer import RecordWriter
         os.makedirs(logdir, exist_ok=True)
         name = "events.out.tfevents.%010d.%s.%d.%d%s" % (
             time.time(), socket.gethostname(), os.getpid(), next(_FILE_NUMBER), filename_suffix)
         self._path = os.path.join(logdir, name)
         self._file = open(self._path, "wb")
-        self._records = RecordWriter(self._file)
         self._event = event_pb2.Event
         self._lock = threading.Lock()
         self._queue = []  # events to write
@@ -121,12 +119,12 @@ class FileWriter(SummaryWriter):
         self._closed = False
         first = event_pb2.Event(wall_time=float(int(time.time())), file_version="brain.Event:2")
         first.source_metadata.writer = "tapejax.summary"
-        self._records.write(first.SerializeToString())
+        self._file.write(_crc32c.frame(first.SerializeToString()))
         self._file.flush()
         _OPEN.add(self)
 
-    def _add(self, item):
-        """Queues one ``(wall_time, step, tag, metadata, encode, data, condition)`` event.
+    def _add_all(self, items):
+        """Queues ``(wall_time, step, tag, metadata, encode, data, condition)`` events.
 
         Values may be device arrays or Tensors still being computed; nothing waits for them
         until the events are written. A tensor ``condition`` is read once it is computed (or
@@ -137,7 +135,7 @@ class FileWriter(SummaryWriter):
                 raise errors.NotFoundError(
                     None, None, f"Resource summary writer of {self._path!r} does not exist "
                                 f"(it was closed).")
-            self._pending.append(item)
+            self._pending.extend(items)
             self._decide(wait=False)
             if len(self._queue) > self._max_queue or len(self._pending) > _MAX_UNDECIDED or \
                     time.monotonic() - self._last_flush > self._flush_secs:
@@ -169,16 +167,20 @@ class FileWriter(SummaryWriter):
         if not ready and not wait:
             return
         self._queue = queue[ready:]
-        for wall_time, step, tag, metadata, encode, data, _ in queue[:ready]:
-            event = self._event(wall_time=wall_time, step=int(_host(step)))
-            if tag is None:  # a serialized Summary (write_raw_pb)
-                event.summary.ParseFromString(data)
-                self._records.write(event.SerializeToString())
-                continue
-            value = event.summary.value.add(tag=tag, tensor=encode(_host(data)))
-            if metadata is not None:
-                value.metadata.CopyFrom(metadata)
-            self._records.write(event.SerializeToString())
+        records, frame = [], _crc32c.frame
+        try:
+            for wall_time, step, tag, metadata, encode, data, _ in queue[:ready]:
+                event = self._event(wall_time=wall_time, step=int(_host(step)))
+                if tag is None:  # a serialized Summary (write_raw_pb)
+                    event.summary.ParseFromString(data)
+                    records.append(frame(event.SerializeToString()))
+                    continue
+                value = event.summary.value.add(tag=tag, tensor=encode(_host(data)))
+                if metadata is not None:
+                    value.metadata.CopyFrom(metadata)
+                records.append(frame(event.SerializeToString()))
+        finally:  # the events framed before a failing one are still written
+            self._file.write(b"".join(records))
         self._file.flush()
         self._last_flush = time.monotonic()
 
@@ -197,7 +199,7 @@ class FileWriter(SummaryWriter):
     def __del__(self):  # pragma: no cover - depends on the garbage collector
         try:
             self.close()
-        except Exception:  # noqa: BLE001 - never raise from a finaliser
+        except Exception:  # never raise from a finaliser
             pass
 
 
@@ -206,7 +208,7 @@ def _flush_at_exit():
     for writer in list(_OPEN):
         try:
             writer.close()
-        except Exception:  # noqa: BLE001 - a failing writer must not stop the others
+        except Exception:  # a failing writer must not stop the others
             pass
 
 

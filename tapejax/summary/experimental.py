@@ -1,3 +1,7 @@
 """``tf.summary.experimental``: the default step, summary scopes and raw summaries."""
-from ._ops import get_step as get_step, set_step as set_step, summary_scope as summary_scope
-from ._ops import write_raw_pb as write_raw_pb
+from ._ops import (
+    get_step as get_step,
+    set_step as set_step,
+    summary_scope as summary_scope,
+    write_raw_pb as write_raw_pb,
+)

@@ -18,8 +18,8 @@ import tempfile
 import ml_dtypes
 import numpy as np
 
-from .. import errors
-from . import _crc32c, _protos, _table
+from .. import _crc32c, errors
+from . import _protos, _table
 
 _NUMPY = {"float32": np.float32, "float64": np.float64, "int32": np.int32, "uint8": np.uint8,
           "int16": np.int16, "int8": np.int8, "complex64": np.complex64, "int64": np.int64,
@@ -172,7 +172,7 @@ class BundleReader:
         header = _protos.BundleHeaderProto()
         try:
             header.ParseFromString(entries[0][1])
-        except Exception:  # noqa: BLE001 - protobuf's DecodeError has no public base
+        except Exception:  # protobuf's DecodeError has no public base
             raise _loss(f"Unable to read file ({path}): corrupt bundle header") from None
         if header.endianness != 0:
             raise errors.UnimplementedError(None, None, "Reading a big-endian checkpoint is "
@@ -183,7 +183,7 @@ class BundleReader:
             proto = _protos.BundleEntryProto()
             try:
                 proto.ParseFromString(value)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 raise _loss(f"Unable to read file ({path}): corrupt entry {key!r}") from None
             if len(proto.slices):
                 raise errors.UnimplementedError(None, None, f"{key.decode()} is a partitioned "
@@ -201,18 +201,23 @@ class BundleReader:
     def __exit__(self, *exc):
         self.close()
 
-    def _raw(self, entry):
+    def _raw(self, entry, into=None):
+        """The entry's bytes: a new ``bytes``, or read straight into the writable ``into``."""
         try:
             with open(data_path(self.prefix, entry.shard, self.num_shards), "rb") as f:
                 f.seek(entry.offset)
-                raw = f.read(entry.size)
+                if into is None:
+                    raw = f.read(entry.size)
+                    count = len(raw)
+                else:
+                    count = f.readinto(into)
         except FileNotFoundError:
             raise _loss(f"TensorBundle at {self.prefix}: data file for shard {entry.shard} "
                         "is missing") from None
-        if len(raw) != entry.size:
+        if count != entry.size:
             raise _loss(f"TensorBundle at {self.prefix} shard {entry.shard}: {entry.key} is "
-                        f"truncated: expected {entry.size} bytes, read {len(raw)}")
-        return raw
+                        f"truncated: expected {entry.size} bytes, read {count}")
+        return raw if into is None else into
 
     def _check(self, entry, crc):
         if crc != entry.crc:
@@ -221,24 +226,26 @@ class BundleReader:
                         f"calculated on the restored bytes {_crc32c.mask(crc)}")
 
     def read(self, key):
-        """The tensor under ``key`` as a NumPy array (``bytes`` objects for a string tensor)."""
+        """The tensor under ``key`` as a NumPy array (``bytes`` objects for a string tensor).
+
+        A numeric tensor is read from the file straight into the array returned (no copy)."""
         entry = self.entries[key]
-        raw = self._raw(entry)
         if entry.dtype == STRING:
-            return self._strings(entry, raw)
+            return self._strings(entry, self._raw(entry))
         dtype = NUMPY_BY_ENUM.get(entry.dtype)
         if dtype is None:
             raise errors.UnimplementedError(None, None, f"{key}: dtype {entry.dtype_name} is "
                                             "not supported by tapejax.")
         count = int(np.prod(entry.shape, dtype=np.int64))
-        if count * dtype.itemsize != len(raw):
-            raise _loss(f"{key}: {len(raw)} bytes cannot hold a {dtype} tensor of shape "
+        if count * dtype.itemsize != entry.size:
+            raise _loss(f"{key}: {entry.size} bytes cannot hold a {dtype} tensor of shape "
                         f"{list(entry.shape)}")
+        array = np.empty(count, dtype)
+        raw = self._raw(entry, array.view(np.uint8))
         self._check(entry, _crc32c.value(raw))
-        array = np.frombuffer(raw, dtype).reshape(entry.shape)
-        if dtype == np.bool_ and array.view(np.uint8).max(initial=0) > 1:
+        if dtype == np.bool_ and raw.max(initial=0) > 1:
             raise _loss(f"{key}: a bool tensor holds bytes other than 0 and 1")
-        return array.copy()
+        return array.reshape(entry.shape)
 
     def _strings(self, entry, raw):
         count = int(np.prod(entry.shape, dtype=np.int64))

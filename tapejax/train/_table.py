@@ -9,8 +9,7 @@ block and type byte. The reader checks every CRC and every offset, and raises
 """
 import struct
 
-from .. import errors
-from . import _crc32c
+from .. import _crc32c, errors
 
 MAGIC = 0xDB4775248B80FB57
 FOOTER_SIZE = 48

@@ -16,7 +16,6 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _tracking, errors
-from ..module import Module
 from ..variables import Variable
 from . import _bundle, _object_graph, _protos, _state
 
@@ -69,7 +68,7 @@ class _Restoration:
                 self.reader.read(_object_graph.OBJECT_GRAPH_KEY)[()])
         except errors.DataLossError:
             raise
-        except Exception:  # noqa: BLE001 - protobuf's DecodeError
+        except Exception:  # protobuf's DecodeError
             raise errors.DataLossError(None, None, f"{save_path}: corrupt object graph") \
                 from None
         nodes = self.graph.nodes
@@ -248,7 +247,7 @@ class CheckpointLoadStatus:
             return
         try:
             left = r.unresolved_nodes()
-        except Exception:  # noqa: BLE001 - interpreter shutdown
+        except Exception:  # interpreter shutdown
             return
         if left:
             _LOG.warning("Detecting that an object or model or tf.train.Checkpoint is being "

@@ -1,17 +1,83 @@
-"""Runs one program on tapejax and on real TensorFlow and compares values, gradients, errors.
+"""The TF oracle: one program run on tapejax and on real TensorFlow, results compared.
 
-``fn(lib, *tensors)`` is the program, written once against the ``tf`` API; ``lib`` is either
-``tapejax`` or ``tensorflow``. NumPy array arguments become constants of their own dtype, and
-the floating ones are watched. Gradients are taken with fixed random output weights (a plain sum
-would make e.g. ``softmax`` gradients vanish and so test nothing).
+A *program* is written once against the TF API and gets the module (``tapejax`` or
+``tensorflow``) as its first argument, so both libraries run the same code:
+
+- :func:`same_program` ``(real_tf, program, *numpy_args)``: same values, dtypes, shapes and
+  None-ness, or an exception of the same class (the op tests).
+- :func:`compare` ``(real_tf, fn, *args)``: NumPy arguments become constants of their own
+  dtype, the floating ones are watched, and outputs and gradients are compared. Gradients are
+  taken with fixed random output weights (a plain sum would make e.g. ``softmax`` gradients
+  vanish and so test nothing).
+- :func:`gradients`: first (and second) order gradients of a program by nested tapes, to be
+  compared by the caller; :func:`numeric_gradients`: tape gradients against central differences.
+- :func:`same_error`: the same exception class (and message) in both; :func:`same_outcome`: a
+  program given as source text has one outcome in both (the class it raises, or a value).
+- :func:`rng_for`: a NumPy generator seeded from a test's parameters.
 """
 import re
+import zlib
 
 import numpy as np
 
 import tapejax
-
 from helpers import assert_same, to_numpy
+
+
+def rng_for(*key):
+    """A NumPy generator seeded from a test's parameters (stable across runs)."""
+    return np.random.default_rng(zlib.crc32(repr(key).encode()))
+
+
+def run(lib, program, args):
+    """The program's result on ``lib``, or the exception it raised."""
+    try:
+        return program(lib, *args)
+    except Exception as error:
+        return error
+
+
+def same_program(real_tf, program, *args, rtol=1e-5, atol=1e-6):
+    """Same values, dtypes, shapes and None-ness as TF, or an exception of the same class."""
+    theirs = run(real_tf, program, args)
+    ours = run(tapejax, program, args)
+    if isinstance(theirs, Exception):
+        assert isinstance(ours, Exception), f"TF raised {theirs!r}, tapejax returned {ours!r}"
+        assert type(ours).__name__ == type(theirs).__name__, (ours, theirs)
+        return ours
+    if isinstance(ours, Exception):
+        raise ours
+    assert_same(ours, theirs, rtol, atol)
+    return ours
+
+
+def gradients(tf, f, xs, key, order=2):
+    """Gradients of ``sum(f(*xs) * w)`` for fixed random weights ``w`` (from ``key``), and for
+    ``order=2`` also the gradients of ``sum(first_gradient * v)`` by nested tapes.
+
+    Returns the list of first-order gradients, or ``(first, second)``; a second-order
+    gradient is None where the first gradient does not depend on that input (as for ``add``).
+    """
+    rng = rng_for("weights", key)
+    xs = [tf.constant(x) for x in xs]
+    with tf.GradientTape() as outer:
+        outer.watch(xs)
+        with tf.GradientTape() as inner:
+            inner.watch(xs)
+            y = f(tf, *xs)
+            w = np.asarray(rng.normal(size=tuple(y.shape)), y.dtype.as_numpy_dtype)
+            target = tf.reduce_sum(y * w)
+        first = inner.gradient(target, xs)
+        if order == 1:
+            return first
+        terms = []
+        for g, x in zip(first, xs):
+            if g is not None:
+                v = np.asarray(rng.normal(size=tuple(x.shape)), x.dtype.as_numpy_dtype)
+                terms.append(tf.reduce_sum(g * v))
+        total = tf.add_n(terms) if terms else None
+    second = outer.gradient(total, xs) if total is not None else [None] * len(xs)
+    return first, second
 
 
 def _flat(out):
@@ -28,7 +94,7 @@ def _weights(outputs):
             for y in outputs]
 
 
-def run(lib, fn, args, grad=True):
+def run_taped(lib, fn, args, grad=True):
     """Output and (when ``grad``) the gradients w.r.t. the floating array arguments."""
     tensors = [lib.constant(a) if isinstance(a, (np.ndarray, np.generic)) else a for a in args]
     watched = [t for t in tensors if lib.is_tensor(t) and t.dtype.is_floating]
@@ -50,8 +116,8 @@ def _dense(lib, grad):
 
 def compare(real_tf, fn, *args, grad=True, rtol=1e-5, atol=1e-6, grad_rtol=None):
     """Same outputs and gradients (value, dtype, shape, None-ness) as TensorFlow."""
-    ours, our_grads = run(tapejax, fn, args, grad)
-    theirs, their_grads = run(real_tf, fn, args, grad)
+    ours, our_grads = run_taped(tapejax, fn, args, grad)
+    theirs, their_grads = run_taped(real_tf, fn, args, grad)
     assert_same(_as_lists(ours), _as_lists(theirs), rtol, atol)
     if grad:
         rtol = grad_rtol or rtol
@@ -71,7 +137,7 @@ def numeric_gradients(fn, *args, eps=1e-6, rtol=1e-5, atol=1e-7):
     """Tape gradients (float64 inputs) against central differences of the weighted output."""
     args = [np.asarray(a, np.float64) if isinstance(a, (np.ndarray, np.generic))
             and np.asarray(a).dtype.kind == "f" else a for a in args]
-    _, grads = run(tapejax, fn, args)
+    _, grads = run_taped(tapejax, fn, args)
     floats = [k for k, a in enumerate(args) if isinstance(a, np.ndarray) and a.dtype.kind == "f"]
 
     def scalar(values):
@@ -120,7 +186,7 @@ def same_error(real_tf, fn, message=True):
     for lib in (real_tf, tapejax):
         try:
             fn(lib)
-        except Exception as error:  # noqa: BLE001 - the class is what is compared
+        except Exception as error:
             caught.append(error)
         else:
             caught.append(None)
@@ -133,3 +199,21 @@ def same_error(real_tf, fn, message=True):
     if message:
         assert _message(ours) == _message(theirs), (_message(ours), _message(theirs))
     return ours
+
+
+def _outcome(program, scope, value=None):
+    """The class name of what ``program`` (source text) raises in ``scope``, or ``"ok"``
+    (``value`` of its result, when given)."""
+    try:
+        out = eval(program, scope)
+    except Exception as error:
+        return type(error).__name__
+    return "ok" if value is None else value(out)
+
+
+def same_outcome(real_tf, program, scope=None, value=None):
+    """``program`` (source text) has one outcome in tapejax and in TF: the class it raises, or
+    ``value`` of its result (``"ok"`` without one). ``scope(lib)`` makes its names for a
+    library (default: ``tf`` and ``np``)."""
+    scope = scope or (lambda lib: {"tf": lib, "np": np})
+    assert _outcome(program, scope(tapejax), value) == _outcome(program, scope(real_tf), value)

@@ -1,5 +1,5 @@
 """Generated from the op table: every elementwise and reduction op's tape gradients against
-central differences, first and second order (values against TF live in test_op_table.py)."""
+central differences, first and second order (values against TF live in test_op_table_vs_tf.py)."""
 import numpy as np
 import pytest
 

@@ -8,7 +8,7 @@ import pytest
 
 import tapejax
 from tapejax._registry import OPS
-from op_oracle import gradients, rng_for, same_program
+from tf_oracle import gradients, rng_for, same_program
 
 # The helpers behind ``x & y``, ``x | y``, ``x ^ y`` and ``~x`` have no TF function of that name.
 _INTERNAL = {"invert_op", "bitwise_and_op", "bitwise_or_op", "bitwise_xor_op"}
@@ -16,7 +16,7 @@ _BOOL_INPUT = {"logical_and", "logical_or", "logical_xor", "logical_not", "reduc
                "reduce_any"}
 # TF registers no gradient for these ops' gradient kernels (e.g. "no entry for: SoftsignGrad"):
 # compared to first order only (tapejax's second order comes from JAX and is checked by
-# central differences in test_ops_table.py).
+# central differences in test_op_table_numeric_grads.py).
 _TF_FIRST_ORDER_ONLY = {"softsign", "igamma", "igammac"}
 _TABLE = sorted((d for d in OPS.values()
                  if d.kind in ("unary", "binary", "reduction") and d.name not in _INTERNAL),

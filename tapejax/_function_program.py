@@ -1,0 +1,191 @@
+"""The traced program of one ``tapejax.function`` signature, and how a call runs it.
+
+``_Trace`` holds the pure program ``(variable values, tensors) -> (outputs, new variable
+values[, summaries])`` that ``_capture.trace`` made, jitted twice (plain, and donating the old
+buffers of the Variables it assigns), and the tape node of a call (outputs only). ``run`` reads
+the Variables, donates a buffer only when nothing else holds it (``_donation.only_holder``) and
+stores the new values with SIGINT held, all under ``_STATE_LOCK``.
+"""
+import operator
+import threading
+
+import jax
+import numpy as np
+
+from . import _capture, dtypes, nest
+from ._donation import InterruptsHeld as _InterruptsHeld, only_holder
+from ._function_keys import _components
+from ._graph_trace import RECORDER
+from ._recording import STACK, record
+from .tensor import Tensor, TensorLike, convert_to_tensor, is_text
+from .tensor_spec import TensorSpec
+
+# Held while Variable arrays are read, handed to XLA (donated) and written back, so that two
+# threads calling functions that share Variables never pass an already donated buffer.
+_STATE_LOCK = threading.RLock()
+
+WRITE_UNDER_TRANSFORM = (
+    "tapejax.function {name!r} assigns Variables but was called with traced arguments inside a "
+    "JAX transformation (jax.jit, jax.vmap, ...): the new values could not be stored. Call it "
+    "outside the transformation, or make the transformed code a tapejax.function.")
+
+
+_DYNAMIC = object()  # marks an output leaf that is a tensor
+
+
+class _Composite:
+    """Marks an output leaf that is a composite value of ``n`` tensors."""
+
+    __slots__ = ("type", "static", "n")
+
+    def __init__(self, type_, static, n):
+        self.type, self.static, self.n = type_, static, n
+
+
+def _fill(static, it):
+    """Output leaves: tensors from ``it`` where ``static`` marks them, composites rebuilt."""
+    out = []
+    for s in static:
+        if s is _DYNAMIC:
+            out.append(next(it))
+        elif type(s) is _Composite:
+            out.append(s.type._tapejax_rebuild(s.static, [next(it) for _ in range(s.n)]))
+        else:
+            out.append(s)
+    return out
+
+
+def _flatten_outputs(out):
+    """Output arrays and the static rest (structure, Python leaves) of a function's result."""
+    leaves = nest.flatten(out)
+    arrays, static = [], []
+    for leaf in leaves:
+        if type(leaf) is Tensor and is_text(leaf._value):
+            static.append(leaf)  # a host string is returned as it is
+        elif isinstance(leaf, TensorLike):
+            arrays.append((leaf if type(leaf) is Tensor else leaf._tapejax_read())._value)
+            static.append(_DYNAMIC)
+        elif isinstance(leaf, (bool, int, float, np.ndarray, np.generic)):
+            arrays.append(convert_to_tensor(leaf)._value)
+            static.append(_DYNAMIC)
+        elif (composite := _components(leaf)) is not None:
+            arrays.extend(part._value for part in composite[1])
+            static.append(_Composite(type(leaf), composite[0], len(composite[1])))
+        else:
+            static.append(leaf)
+    return arrays, (nest.pack_sequence_as(out, [None] * len(leaves)), static)
+
+
+class _Trace:
+    """One traced program: its Variables, its output layout and its jitted forms."""
+
+    def __init__(self, traced, var_args, name):
+        arg_slot = {}
+        for k, v in enumerate(var_args):
+            arg_slot.setdefault(id(v), k)
+        self.name = name
+        self.feeds = getattr(traced, "feeds", None)  # iterator elements pulled per call
+        self.reads = [(arg_slot.get(id(v), -1), v) for v in traced.reads]
+        self.written = [(arg_slot.get(id(v), -1), v) for v in traced.written]
+        self.uses_args = any(k >= 0 for k, _ in self.reads + self.written)
+        if self.uses_args:  # resolved per call; don't keep the trace-time arguments alive
+            self.reads = [(k, None if k >= 0 else v) for k, v in self.reads]
+            self.written = [(k, None if k >= 0 else v) for k, v in self.written]
+        self.read_vars = [v for _, v in self.reads]
+        self.written_vars = [v for _, v in self.written]
+        self.n_out = traced.n_out
+        self.structure, self.static = traced.info
+        # how to rebuild the result: one tensor, a flat list/tuple of tensors, or anything
+        dynamic = all(s is _DYNAMIC for s in self.static)
+        if dynamic and not nest.is_nested(self.structure) and self.n_out == 1:
+            self.pack = operator.itemgetter(0)
+        elif dynamic and type(self.structure) in (list, tuple) and \
+                all(not nest.is_nested(s) for s in self.structure):
+            self.pack = type(self.structure)
+        n_reads, n_out, n_written = len(traced.reads), traced.n_out, len(traced.written)
+        written_ids = {id(v) for v in traced.written}
+        self.donate = [i for i, v in enumerate(traced.reads) if id(v) in written_ids]
+        self.keep = [i for i, v in enumerate(traced.reads) if id(v) not in written_ids]
+        run = jax.extend.core.jaxpr_as_fun(traced.jaxpr)
+        donate, keep = self.donate, self.keep
+        self.summaries = traced.summaries  # tf.summary values: one output after `written`
+        n_summary = 0 if self.summaries is None else 1
+
+        def program(donated, kept, tensors):
+            values = [None] * n_reads
+            for i, value in zip(donate, donated):
+                values[i] = value
+            for i, value in zip(keep, kept):
+                values[i] = value
+            flat = run(*values, *tensors)
+            end = n_out + n_written
+            return flat[:n_out], flat[n_out:end], flat[end:end + n_summary]
+
+        self.plain = jax.jit(program)
+        self.donating = jax.jit(program, donate_argnums=0) if donate else None
+        forward = jax.extend.core.jaxpr_as_fun(_capture.prune(traced.jaxpr, range(n_out)))
+
+        def node(*values):  # the call as one tape node: (variable values, tensors) -> outputs
+            return tuple(forward(*values))
+        self.node = node
+        jaxpr = traced.jaxpr.jaxpr
+        self.output_specs = [TensorSpec(v.aval.shape, _dtype(v.aval.dtype))
+                             for v in jaxpr.outvars[:n_out]]
+        self.jaxpr = traced.jaxpr
+
+    def run(self, dyn, var_args):
+        if RECORDER.active:
+            RECORDER.record(self.name, self.jaxpr)
+        if self.uses_args:
+            read_vars = [var_args[k] if k >= 0 else v for k, v in self.reads]
+            written_vars = [var_args[k] if k >= 0 else v for k, v in self.written]
+        else:
+            read_vars, written_vars = self.read_vars, self.written_vars
+        tensors = [t._value for t in dyn]
+        tapes = STACK.tapes
+        with _STATE_LOCK:
+            if tapes:
+                reads = [v._tapejax_read() for v in read_vars]
+            else:
+                reads = [v._stored for v in read_vars]
+            if written_vars:
+                for t in tensors:
+                    if isinstance(t, jax.core.Tracer):
+                        raise RuntimeError(WRITE_UNDER_TRANSFORM.format(name=self.name))
+            call = self.donating
+            if call is not None:
+                for i in self.donate:  # 4: the Variable's slot, ``reads``, the argument
+                    if not only_holder(reads[i], 4):  # and getrefcount's (see _donation)
+                        call = self.plain
+                        break
+            else:
+                call = self.plain
+            donated = [reads[i]._value for i in self.donate]
+            kept = [reads[i]._value for i in self.keep]
+            with _InterruptsHeld(call is self.donating):
+                outs, new, summaries = call(donated, kept, tensors)
+                for v, value in zip(written_vars, new):
+                    v._stored = Tensor(value)
+        if summaries:
+            self.summaries.deliver(summaries[0])
+        outputs = [Tensor(o) for o in outs]
+        if tapes and outputs:
+            record(self.node, (), tuple(reads) + tuple(dyn), tuple(outputs), True)
+        return self.pack(outputs)
+
+    def lower(self, dyn, var_args):
+        """The ``jax.stages.Lowered`` program for these arguments (nothing runs)."""
+        read_vars = [var_args[k] if k >= 0 else v for k, v in self.reads] if self.uses_args \
+            else self.read_vars
+        values = [v._stored._value for v in read_vars]
+        return self.plain.lower([values[i] for i in self.donate], [values[i] for i in self.keep],
+                                [t._value for t in dyn])
+
+    def pack(self, outputs):
+        it = iter(outputs)
+        leaves = _fill(self.static, it)
+        return nest.pack_sequence_as(self.structure, leaves)
+
+
+def _dtype(np_dtype):
+    return dtypes.from_numpy(np_dtype)

@@ -1,0 +1,179 @@
+"""``tf.data.Iterator`` (the abstract class TF code checks with ``isinstance``) and the iterator
+``iter(dataset)`` returns.
+
+Eagerly, ``get_next()`` returns the next element and raises ``OutOfRangeError("End of
+sequence")`` past the end (``next()`` raises ``StopIteration``), as TF. Inside a
+``tapejax.function`` trace, an iterator made outside the trace feeds the program
+(``_iterator_feeds``): each call consumes its own elements, as TF's ``IteratorGetNext`` op.
+"""
+import abc
+import collections.abc
+import weakref
+
+import jax
+import numpy as np
+
+from .. import _iterator_feeds as feeds, errors
+from ..tensor import Tensor, convert_to_tensor
+from . import _structure as structure
+from ._optional import Optional, _Frozen
+
+_END = object()
+
+
+class Iterator(collections.abc.Iterator, abc.ABC):
+    """``tf.data.Iterator``: an iterator over a dataset's elements."""
+
+    @property
+    @abc.abstractmethod
+    def element_spec(self):
+        """The ``TensorSpec`` structure of the elements."""
+
+    @abc.abstractmethod
+    def get_next(self):
+        """The next element; ``tf.errors.OutOfRangeError`` at the end."""
+
+    @abc.abstractmethod
+    def get_next_as_optional(self):
+        """The next element as a ``tf.experimental.Optional`` (empty at the end)."""
+
+
+class _AnyIterator:
+    """The iterator in a function's trace key: equal to any other, so a new iterator with the
+    same element types reuses the trace (held weakly)."""
+
+    __slots__ = ("ref",)
+
+    def __init__(self, iterator):
+        self.ref = weakref.ref(iterator)
+
+    def __eq__(self, other):
+        return type(other) is _AnyIterator
+
+    def __hash__(self):
+        return 0
+
+
+class OwnedIterator(Iterator):
+    """The iterator of a ``Dataset`` (TF's ``OwnedIterator``)."""
+
+    def __init__(self, dataset):
+        self._elements = dataset._make_iterator()
+        self._element_spec = dataset.element_spec
+        self._ahead = []  # the element looked at but not consumed
+        self._done = False
+        self._created_in = feeds.trace_of_creation()
+        self._last = None  # the last element looked at
+        self._shapes = "end"  # the shapes of the last element looked at (trace key)
+
+    @property
+    def element_spec(self):
+        return self._element_spec
+
+    def _peek(self):
+        if self._ahead:
+            return self._ahead[0]
+        if self._done:
+            return _END
+        try:
+            self._ahead.append(next(self._elements))
+            self._last = self._ahead[0]
+        except StopIteration:
+            self._done = True
+            return _END
+        return self._ahead[0]
+
+    def _take(self):
+        element = self._peek()
+        if element is not _END:
+            self._ahead.pop()
+        return element
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        element = self._next("next")
+        if element is _END:
+            raise StopIteration
+        return element
+
+    def get_next(self, name=None):
+        element = self._next("get_next")
+        if element is _END:
+            raise errors.OutOfRangeError(None, None, "End of sequence")
+        return element
+
+    def _next(self, method):
+        """The next element as Tensors (placeholders in a function trace), or ``_END``."""
+        plan = feeds.active(method, self._created_in)
+        if plan is not None:
+            return self._traced(plan, optional=False)
+        element = self._take()
+        return element if element is _END else structure.wrap(element)
+
+    def get_next_as_optional(self):
+        plan = feeds.active("get_next_as_optional", self._created_in)
+        if plan is not None:
+            return self._traced(plan, optional=True)
+        element = self._take()
+        if element is _END:
+            return Optional.empty(self._element_spec)
+        return Optional(convert_to_tensor(True), structure.wrap(element), self._element_spec)
+
+    # --- inside a tapejax.function trace --------------------------------------------------
+    def _traced(self, plan, optional):
+        """Placeholders for the next element, shaped as it is (it is not consumed)."""
+        element = self._peek()
+        if element is _END and self._shapes == "end":  # never had an element
+            if optional:
+                return Optional.empty(self._element_spec)
+            raise errors.OutOfRangeError(None, None, feeds.END)
+        if element is _END:  # shaped as the last element; the call's pull finds the end
+            element = self._last
+        flat = self._arrays(element)
+        avals = [jax.core.ShapedArray(np.shape(a), np.asarray(a).dtype) for a in flat]
+        tracers = iter(plan.bind(self, avals, optional))
+        flag = Tensor(next(tracers)) if optional else None
+        value = structure.map_structure(
+            lambda leaf: leaf if isinstance(leaf, Optional) else Tensor(next(tracers)), element)
+        return Optional(flag, value, self._element_spec) if optional else value
+
+    @staticmethod
+    def _arrays(element):
+        flat = []
+        for leaf in structure.leaves(element):
+            if isinstance(leaf, Optional):
+                if leaf._value is not None:
+                    raise NotImplementedError(
+                        "tapejax.function: a tf.data element holding an Optional with a value "
+                        "cannot be fed into a function (only empty Optionals)")
+            elif structure.is_text(leaf):
+                raise NotImplementedError(
+                    "tapejax.function: string elements of a tf.data iterator cannot be fed "
+                    "into a function (strings live on the host in tapejax)")
+            else:
+                flat.append(leaf)
+        return flat
+
+    def _fed_in_trace(self):
+        """True inside a function trace whose calls would pull this iterator's elements."""
+        return feeds.active("next", self._created_in) is not None
+
+    def _tapejax_pull_flat(self):
+        element = self._take()
+        return None if element is _END else self._arrays(element)
+
+    # --- an argument of tapejax.function ---------------------------------------------------
+    def _tapejax_components(self):
+        # the next element's shapes key the trace (XLA needs static shapes); at the end the
+        # last ones do, so the trace that ran is called and its pull raises OutOfRangeError
+        element = self._peek()
+        if element is not _END:
+            self._shapes = tuple((np.shape(a), np.asarray(a).dtype) if not isinstance(
+                a, Optional) else "optional" for a in structure.leaves(element))
+        return (_Frozen(self._element_spec), self._shapes, _AnyIterator(self)), []
+
+    @classmethod
+    def _tapejax_rebuild(cls, static, parts):
+        return static[2].ref()

@@ -1,0 +1,2 @@
+"""``tf.experimental``: ``Optional``."""
+from .data._optional import Optional as Optional

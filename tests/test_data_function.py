@@ -1,0 +1,166 @@
+"""``tf.data`` iterators inside ``tapejax.function``: each call consumes fresh elements, as TF's
+``IteratorGetNext`` op does, checked against TensorFlow."""
+import numpy as np
+import pytest
+
+import tapejax
+from helpers import assert_same
+from tf_oracle import same_error
+
+X = np.random.default_rng(1).normal(size=(7, 3)).astype(np.float32)
+Y = np.arange(7)
+
+
+def _dataset(tf):
+    return tf.data.Dataset.from_tensor_slices((X, Y)).batch(3)
+
+
+def keras_loop(tf):
+    """Keras 3's TF trainer: a step function on ``iterator.get_next()`` wrapped in an Optional,
+    called until OutOfRangeError, one new iterator per epoch; a tape and a Variable inside."""
+    w = tf.Variable(np.ones((3, 1), np.float32))
+
+    @tf.function(reduce_retracing=True)
+    def one_step(data):
+        x, y = data
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean((tf.matmul(x, w) - tf.cast(y, tf.float32)[:, None]) ** 2)
+        w.assign_sub(0.1 * tape.gradient(loss, w))
+        return {"loss": loss, "n": tf.shape(x)[0]}
+
+    @tf.function(reduce_retracing=True)
+    def multi_step(iterator):
+        return tf.experimental.Optional.from_value(one_step(iterator.get_next()))
+
+    logs = []
+    for _ in range(2):
+        iterator = iter(_dataset(tf))
+        while True:
+            try:
+                optional = multi_step(iterator)
+            except tf.errors.OutOfRangeError:
+                break
+            assert bool(optional.has_value())
+            logs.append(optional.get_value())
+    return logs, w.read_value()
+
+
+def optional_loop(tf):
+    """``get_next_as_optional`` in a function: the flag turns False at the end."""
+    step = tf.function(lambda it: it.get_next_as_optional())
+    iterator = iter(tf.data.Dataset.range(3).map(lambda v: v * 2))
+    values = []
+    while True:
+        optional = step(iterator)
+        if not optional.has_value():
+            return values, repr(optional.element_spec)
+        values.append(optional.get_value())
+
+
+def closed_over(tf):
+    """An iterator the function closes over, two elements per call."""
+    iterator = iter(tf.data.Dataset.range(6).map(lambda v: {"v": v}))
+
+    @tf.function
+    def pair():
+        return iterator.get_next()["v"] + 10 * iterator.get_next()["v"]
+    out = [pair(), pair(), pair()]
+    with pytest.raises(tf.errors.OutOfRangeError):
+        pair()
+    return out
+
+
+def made_inside(tf):
+    """An iterator made inside the function starts over on every call (TF's semantics too)."""
+    @tf.function
+    def first_two():
+        it = iter(tf.data.Dataset.range(5))
+        return it.get_next() + it.get_next()
+    return [first_two(), first_two()]
+
+
+@pytest.mark.parametrize("program", [keras_loop, optional_loop, closed_over, made_inside],
+                         ids=lambda p: p.__name__)
+def test_iterator_in_function_as_tensorflow(real_tf, program):
+    ours, theirs = program(tapejax), program(real_tf)
+    if isinstance(ours, tuple) and isinstance(ours[-1], str):
+        assert ours[-1] == theirs[-1]
+        ours, theirs = ours[:-1], theirs[:-1]
+    assert_same(ours, theirs)
+
+
+def test_one_trace_per_element_shape():
+    """A new iterator each epoch reuses the trace; the smaller last batch traces once more
+    (XLA needs static shapes; TF traces once with a None dimension)."""
+    f = tapejax.function(lambda it: tapejax.reduce_sum(it.get_next()[0]))
+    for _ in range(3):
+        iterator = iter(_dataset(tapejax))
+        for _ in range(3):
+            f(iterator)
+        with pytest.raises(tapejax.errors.OutOfRangeError, match="End of sequence"):
+            f(iterator)
+    assert f.experimental_get_tracing_count() == 2
+
+
+def test_end_of_sequence_as_tensorflow(real_tf):
+    def program(tf):
+        f = tf.function(lambda it: it.get_next())
+        iterator = iter(tf.data.Dataset.range(1))
+        f(iterator)
+        f(iterator)
+    same_error(real_tf, program)
+
+
+def test_get_next_in_staged_loop_is_not_implemented():
+    iterator = iter(tapejax.data.Dataset.range(5))
+
+    @tapejax.function
+    def loop():
+        return tapejax.while_loop(lambda i, s: i < 2,
+                                  lambda i, s: (i + 1, s + iterator.get_next()),
+                                  [tapejax.constant(0), tapejax.constant(0, tapejax.int64)])
+    with pytest.raises(NotImplementedError, match=r"`get_next\(\)`.*tf.while_loop"):
+        loop()
+
+    @tapejax.function
+    def branch(flag):
+        return tapejax.cond(flag, lambda: iterator.get_next_as_optional().has_value(),
+                            lambda: tapejax.constant(False))
+    with pytest.raises(NotImplementedError, match="get_next_as_optional"):
+        branch(tapejax.constant(True))
+
+
+def test_for_over_outside_iterator_is_not_implemented():
+    iterator = iter(tapejax.data.Dataset.range(3))
+
+    @tapejax.function
+    def total():
+        s = tapejax.constant(0, tapejax.int64)
+        for v in iterator:
+            s += v
+        return s
+    with pytest.raises(NotImplementedError, match="`for` loop over a tf.data iterator"):
+        total()
+
+
+def test_string_elements_are_not_fed():
+    iterator = iter(tapejax.data.Dataset.from_tensor_slices(["a", "b"]))
+    f = tapejax.function(lambda it: it.get_next())
+    with pytest.raises(NotImplementedError, match="string elements"):
+        f(iterator)
+
+
+def test_optional_leaves_pass_through_a_function(real_tf):
+    """Keras's generator adapter yields ``Optional.empty(None)`` for a missing sample weight."""
+    results = []
+    for lib in (tapejax, real_tf):
+        ds = lib.data.Dataset.from_generator(
+            lambda lib=lib: iter([(np.float32(2), lib.experimental.Optional.empty(None))] * 2),
+            output_signature=(lib.TensorSpec((), lib.float32), lib.OptionalSpec(None)))
+        def step(it, lib=lib):
+            x, optional = it.get_next()
+            return x * 3 if isinstance(optional, lib.experimental.Optional) else x
+        f = lib.function(step)
+        iterator = iter(ds)
+        results.append([f(iterator), f(iterator)])
+    assert_same(results[0], results[1])

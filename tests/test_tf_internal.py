@@ -1,0 +1,165 @@
+"""``tf.__internal__`` and the private ``tensorflow.python.*`` paths Keras imports, against TF."""
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+
+import tapejax
+
+
+def _tracking_program(tf, data_structures):
+    T = tf.__internal__.tracking
+    out = []
+    a = T.AutoTrackable()
+    a.l = [1, 2]
+    a.d = {"k": 1}
+    a.v = tf.Variable(1.0)
+    a.t = T.AutoTrackable()
+    out.append((type(a.l).__name__, type(a.d).__name__, isinstance(a.d, dict),
+                isinstance(a.l, list), isinstance(a.l, data_structures.ListWrapper)))
+    out.append(list(a._trackable_children()))
+    out.append([ref.name for ref in a._checkpoint_dependencies])
+    try:
+        a._track_trackable(3, "z")
+    except TypeError as e:
+        out.append(str(e))
+    b = T.Trackable()
+    b._track_trackable(a.t, "x")
+    try:
+        b._track_trackable(a.v, "x")
+    except ValueError as e:
+        out.append(str(e))
+    out.append((b._lookup_dependency("x") is a.t, b._lookup_dependency("nope")))
+    b._track_trackable(a.v, "x", overwrite=True)
+    out.append(b._lookup_dependency("x") is a.v)
+    lw = data_structures.ListWrapper([1, tf.Variable(2.0)])
+    out.append((list(lw._trackable_children()), lw == [1, lw[1]],
+                repr(data_structures.ListWrapper([1]))))
+    dw = data_structures._DictWrapper({"a": 1})
+    out.append((repr(dw), dw == {"a": 1}, isinstance(dw, T.Trackable)))
+
+    class M(T.AutoTrackable):
+        @T.no_automatic_dependency_tracking
+        def f(self):
+            self.q = [1]
+            self.w = tf.Variable(1.0)
+            return self._self_setattr_tracking
+
+    m = M()
+    out.append((m.f(), type(m.q).__name__, list(m._trackable_children()), m._self_setattr_tracking))
+    out.append((isinstance(tf.Variable(1.0), T.Trackable),
+                isinstance(tf.constant(1.0), T.Trackable),
+                isinstance(tf.constant(1.0), tf.__internal__.types.Tensor),
+                isinstance(tf.Variable(1.0), tf.__internal__.types.Tensor)))
+    del a.t
+    out.append(list(a._trackable_children()))
+    return out
+
+
+def test_tracking_matches_tf(real_tf):
+    from tensorflow.python.trackable import data_structures as tf_ds
+
+    from tapejax import _autotrackable
+    assert _tracking_program(tapejax, _autotrackable) == _tracking_program(real_tf, tf_ds)
+
+
+def _smart_cond_program(tf):
+    sc = tf.__internal__.smart_cond.smart_cond
+    out = [sc(True, lambda: 1, lambda: 2), sc(0, lambda: 1, lambda: 2),
+           float(sc(tf.constant(3.0) > 4, lambda: tf.constant(1.0), lambda: tf.constant(2.0)))]
+    traced = tf.function(lambda x: sc(x > 0, lambda: x * 2, lambda: x * 3))
+    out.append(float(traced(tf.constant(-1.0))))
+    for args in [(5, lambda: 1, lambda: 2), (True, 3, lambda: 1), (True, lambda: 1, 3)]:
+        try:
+            sc(*args)
+        except TypeError as e:
+            out.append(str(e))
+    out.append(tf.__internal__.tf2.enabled())
+    eager = [isinstance(tf.constant(1.0), tf.__internal__.EagerTensor)]
+    tf.function(lambda x: eager.append(isinstance(x, tf.__internal__.EagerTensor)) or x)(
+        tf.constant(1.0))
+    out.append(eager)
+    return out
+
+
+def test_smart_cond_tf2_eager_tensor_match_tf(real_tf):
+    assert _smart_cond_program(tapejax) == _smart_cond_program(real_tf)
+
+
+def test_keras_variable_protocols():
+    """A class deriving from ``types.Tensor`` with ``__tf_tensor__`` and
+    ``_should_act_as_resource_variable`` (Keras's ``Variable``) converts, is a tensor and is
+    differentiated through its ``handle``, as in TF."""
+
+    class Wrapped(tapejax.__internal__.types.Tensor):
+        _should_act_as_resource_variable = True
+
+        def __init__(self, value):
+            self.handle = tapejax.Variable(value)
+
+        def __tf_tensor__(self, dtype=None, name=None):
+            return tapejax.convert_to_tensor(self.handle, dtype=dtype)
+
+    w = Wrapped(2.0)
+    assert tapejax.is_tensor(w)
+    assert float(tapejax.convert_to_tensor(w)) == 2.0
+    with tapejax.GradientTape() as tape:
+        y = tapejax.convert_to_tensor(w) ** 2
+    assert float(tape.gradient(y, w)) == 4.0
+
+
+def test_dynamic_update_slice_matches_tf(real_tf):
+    from tensorflow.compiler.tf2xla.python.xla import dynamic_update_slice as theirs
+
+    from tapejax._tf_paths import dynamic_update_slice as ours
+    x = np.arange(12, dtype=np.float32).reshape(3, 4)
+    u = -np.ones((2, 2), np.float32)
+    for start in ([0, 1], [2, 3], [-1, 0]):  # the last two are clamped
+        np.testing.assert_array_equal(ours(x, u, start).numpy(), theirs(x, u, start).numpy())
+    with tapejax.GradientTape() as tape:
+        xt = tapejax.constant(x)
+        ut = tapejax.constant(u)
+        tape.watch([xt, ut])
+        y = tapejax.reduce_sum(ours(xt, ut, [1, 1]) * 2.0)
+    gx, gu = tape.gradient(y, [xt, ut])
+    assert gx.numpy().sum() == 2 * (12 - 4) and np.all(gu.numpy() == 2)
+
+
+def _run_redirected(code):
+    script = textwrap.dedent(code)
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_private_paths_resolve_under_redirect():
+    result = _run_redirected("""
+        from tapejax import compat
+        compat.install()
+        from tensorflow.python.trackable.data_structures import ListWrapper, _DictWrapper
+        from tensorflow.python.eager import context
+        from tensorflow.python.ops.math_ops import is_nan
+        from tensorflow.python.framework.config import is_op_determinism_enabled
+        from tensorflow.compiler.tf2xla.python.xla import dynamic_update_slice
+        import tensorflow as tf
+        assert ListWrapper.__module__ == "tapejax._autotrackable"
+        assert tf.__internal__.tracking.Trackable is tf.Variable.__mro__[2]
+        context.context().clear_kernel_cache()
+        context.async_wait()
+        print(bool(is_nan(tf.constant(float("nan")))), is_op_determinism_enabled())
+        from tensorflow.python.ops.linalg.sparse import sparse_csr_matrix_ops
+        try:
+            sparse_csr_matrix_ops.sparse_matrix_sparse_mat_mul
+        except AttributeError as e:
+            print(e)
+        try:
+            import tensorflow.python.framework.nope
+        except ModuleNotFoundError as e:
+            print(e)
+        """)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "True False"
+    assert "tapejax does not provide `tensorflow.python.ops.linalg.sparse." \
+        "sparse_csr_matrix_ops.sparse_matrix_sparse_mat_mul`" in lines[1]
+    assert "tapejax does not provide the module `tensorflow.python.framework.nope`" in lines[2]
