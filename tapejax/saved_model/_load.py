@@ -1,4 +1,4 @@
-"""``tf.saved_model.load``: rebuilds the saved object graph as ``_UserObject`` Modules holding
+"""``tf.saved_model.load``: rebuilds the saved object graph as ``_UserObject``s holding
 new Variables (values from ``variables/``) and the saved functions, which run the exported
 StableHLO with the Variables' current values and write back the ones they assign.
 
@@ -12,23 +12,29 @@ from collections.abc import Mapping
 import jax
 from jax import export as jax_export
 
-from .. import errors, nest
+from .. import _tracking, errors, nest
 from .._recording import STACK, record
 from ..function import _STATE_LOCK, BIND_FAILED
-from ..module import Module
 from ..tensor import Tensor, convert_to_tensor
 from ..tensor_spec import TensorSpec
-from ..train import _bundle
+from ..train import _bundle, _object_graph
 from ..variables import Variable
 from . import _constants as C, _structure
 from ._options import LoadOptions
 
 
-class _UserObject(Module):
-    """A loaded object: its saved attributes, Variables and functions (TF's ``_UserObject``)."""
+class _UserObject:
+    """A loaded object: its saved attributes, Variables and functions (TF's ``_UserObject``).
 
-    def __init__(self):
-        super().__init__(name="_user_object")
+    Like TF's, it is a plain trackable object, not a ``tf.Module``: it has no ``variables``,
+    ``trainable_variables`` or ``submodules``; a checkpoint saves its attributes."""
+
+    def __setattr__(self, name, value):
+        object.__setattr__(self, name, value)
+        _tracking.changed(self)
+
+    def _checkpoint_children(self):
+        return [(k, v) for k, v in vars(self).items() if _object_graph.is_trackable(v)]
 
 
 class _Mismatch(Exception):
@@ -63,14 +69,12 @@ class _Concrete:
 
     def __init__(self, entry, export_dir, variables):
         try:
-            path = os.path.join(export_dir, os.path.basename(entry["file"]))
-            with open(path, "rb") as f:
-                blob = bytearray(f.read())
-            try:
-                self.exported = jax_export.deserialize(blob)
-            except Exception:  # flatbuffer and MLIR parsers raise anything
-                raise errors.DataLossError(None, None, f"corrupt function file {path}") \
-                    from None
+            if "variants" in entry:  # one program per rank of the unknown-rank inputs
+                files = {tuple(v["ranks"]): v["file"] for v in entry["variants"]}
+            else:
+                files = {(): entry["file"]}
+            self.programs = {ranks: self._program(export_dir, name)
+                             for ranks, name in files.items()}
             self.params = entry["params"]
             self.defaults = dict(entry["defaults"])
             self.args = _structure.decode(entry["args"])
@@ -87,11 +91,26 @@ class _Concrete:
                                        f"{export_dir}: {e}") from None
         if any(v is None for v in self.reads + self.written):
             raise errors.DataLossError(None, None, f"corrupt tapejax SavedModel in {export_dir}")
+        self.unknown_rank = list(entry.get("unknown_rank", ()))
+        if any(len(ranks) != len(self.unknown_rank) for ranks in self.programs):
+            raise errors.DataLossError(None, None, f"corrupt tapejax SavedModel in {export_dir}")
         self.n_out = len(nest.flatten(self.outputs)) - sum(
             not isinstance(s, TensorSpec) for s in nest.flatten(self.outputs))
-        self.call = jax.jit(self.exported.call)
-        n_out, call = self.n_out, self.call
-        self.node = lambda *values: tuple(call(*values)[:n_out])
+        n_out = self.n_out
+        for ranks, exported in list(self.programs.items()):
+            call = jax.jit(exported.call)
+            self.programs[ranks] = (call, lambda *values, call=call: tuple(
+                call(*values)[:n_out]))
+
+    @staticmethod
+    def _program(export_dir, name):
+        path = os.path.join(export_dir, os.path.basename(name))
+        with open(path, "rb") as f:
+            blob = bytearray(f.read())
+        try:
+            return jax_export.deserialize(blob)
+        except Exception:  # flatbuffer and MLIR parsers raise anything
+            raise errors.DataLossError(None, None, f"corrupt function file {path}") from None
 
     def bind(self, args, kwargs):
         """The flat tensors of a call, or ``_Mismatch``."""
@@ -114,15 +133,21 @@ class _Concrete:
         return _conform(list(template_args), list(args)) + _conform(template_kwargs, kwargs)
 
     def run(self, tensors):
+        ranks = tuple(tensors[k].shape.rank for k in self.unknown_rank)
+        if ranks not in self.programs:
+            raise NotImplementedError(
+                f"This tapejax SavedModel function has inputs of unknown rank, saved for ranks "
+                f"0 to {C.MAX_UNKNOWN_RANK}; got inputs of ranks {list(ranks)}.")
+        call, node = self.programs[ranks]
         tapes = STACK.tapes
         with _STATE_LOCK:
             reads = [v._tapejax_read() if tapes else v._stored for v in self.reads]
-            flat = self.call(*[r._value for r in reads], *[t._value for t in tensors])
+            flat = call(*[r._value for r in reads], *[t._value for t in tensors])
             for v, value in zip(self.written, flat[self.n_out:]):
                 v._stored = Tensor(value)
         outputs = [Tensor(o) for o in flat[:self.n_out]]
         if tapes and outputs:
-            record(self.node, (), tuple(reads) + tuple(tensors), tuple(outputs), True)
+            record(node, (), tuple(reads) + tuple(tensors), tuple(outputs), True)
         it = iter(outputs)
         return nest.pack_sequence_as(self.outputs, [
             next(it) if isinstance(s, TensorSpec) else s for s in nest.flatten(self.outputs)])

@@ -6,6 +6,7 @@ Everything is exported in memory first; files are written only when all succeede
 JSON index last (by rename), so a failed save leaves no loadable half-written model.
 """
 import hashlib
+import itertools
 import json
 import os
 
@@ -42,19 +43,88 @@ def _avals(specs, where):
     return out
 
 
+def _rank_variants(dyn, where):
+    """``[(ranks, specs)]``: ``dyn`` once, or, where inputs have unknown rank (``TensorSpec(
+    None)``, which ``jax.export`` cannot express), once per rank 0..``MAX_UNKNOWN_RANK`` of
+    each of them, every dimension unknown."""
+    unknown = [k for k, t in enumerate(dyn) if t.shape.rank is None]
+    if not unknown:
+        return [((), list(dyn))]
+    if len(unknown) > C.MAX_UNKNOWN_RANK_INPUTS:
+        raise NotImplementedError(
+            f"tapejax.saved_model cannot save {where}: it has {len(unknown)} inputs of unknown "
+            f"rank (at most {C.MAX_UNKNOWN_RANK_INPUTS}, each exported for ranks 0 to "
+            f"{C.MAX_UNKNOWN_RANK}).")
+    out = []
+    for ranks in itertools.product(range(C.MAX_UNKNOWN_RANK + 1), repeat=len(unknown)):
+        specs = list(dyn)
+        for k, r in zip(unknown, ranks):
+            specs[k] = TensorSpec([None] * r, dyn[k].dtype, dyn[k].name)
+        out.append((list(ranks), specs))
+    return out
+
+
+def _merge_specs(specs):
+    """The most specific TensorSpec every one of ``specs`` (same dtype) fits."""
+    first = specs[0]
+    if any(s.shape.rank != first.shape.rank for s in specs):
+        return TensorSpec(None, first.dtype)
+    dims = [d if all(s.shape.as_list()[k] == d for s in specs) else None
+            for k, d in enumerate(first.shape.as_list())]
+    return TensorSpec(dims, first.dtype)
+
+
 def _spec_of(aval):
     shape = [d if isinstance(d, int) else None for d in aval.shape]
     return TensorSpec(shape, aval.dtype)
 
 
 def _export(cf, var_index, where):
-    """``(entry JSON, serialized program)`` of one ConcreteFunction."""
+    """``(entry JSON, {file name: serialized program})`` of one ConcreteFunction: one program,
+    or one per rank of its unknown-rank inputs (``entry["variants"]``)."""
     owner = cf._owner
     args, kwargs = cf._template
     _, dyn, var_args = _signature_key(args, kwargs)
     if var_args or any(type(t) is not TensorSpec for t in dyn):
         raise NotImplementedError(f"tapejax.saved_model cannot save {where}: its traced "
                                   "arguments hold tensor or Variable values, not TensorSpecs.")
+    variants, files, out_specs, entry = [], {}, [], None
+    for ranks, specs in _rank_variants(dyn, where):
+        part, blob, outs = _export_one(owner, args, kwargs, specs, var_index, where)
+        if entry is not None and (part["reads"], part["written"]) != (
+                entry["reads"], entry["written"]):
+            raise NotImplementedError(f"tapejax.saved_model cannot save {where}: it uses "
+                                      "different Variables for inputs of different ranks.")
+        entry = entry or part
+        name = _file_name(blob)
+        files[name] = blob
+        variants.append({"ranks": ranks, "file": name})
+        out_specs.append(outs)
+    if len(variants) == 1:
+        entry["file"] = variants[0]["file"]
+    else:
+        entry["variants"] = variants
+        entry["unknown_rank"] = [k for k, t in enumerate(dyn) if t.shape.rank is None]
+        structure, static = entry.pop("_info")
+        merged = iter([_merge_specs(list(group)) for group in zip(*out_specs)])
+        entry["outputs"] = _structure.encode(
+            nest.pack_sequence_as(structure, _fill(static, merged)), where)
+    entry.pop("_info", None)
+    params = cf._params()
+    defaults = {} if params is None else {
+        p.name: p.default for p in owner._signature.parameters.values()
+        if p.default is not p.empty and type(p.default) in _structure.LITERALS}
+    entry.update({
+        "params": None if params is None else [name for name, _, _ in params],
+        "defaults": defaults,
+        "args": _structure.encode(tuple(args), where),
+        "kwargs": _structure.encode(dict(kwargs), where),
+    })
+    return entry, files
+
+
+def _export_one(owner, args, kwargs, dyn, var_index, where):
+    """``(entry part, serialized program, output specs)`` for inputs of known ranks."""
     avals = _avals(dyn, where)
     try:
         traced = owner._run_trace(args, kwargs, dyn, CREATE_ON_LATER_CALL, avals)
@@ -84,22 +154,15 @@ def _export(cf, var_index, where):
     exported = jax_export.export(jax.jit(program), platforms=C.PLATFORMS)(*read_avals, *avals)
     blob = exported.serialize(vjp_order=1)
     structure, static = traced.info
-    specs = iter([_spec_of(a) for a in exported.out_avals[:traced.n_out]])
-    outputs = nest.pack_sequence_as(structure, _fill(static, specs))
-    params = cf._params()
-    defaults = {} if params is None else {
-        p.name: p.default for p in owner._signature.parameters.values()
-        if p.default is not p.empty and type(p.default) in _structure.LITERALS}
-    entry = {
-        "params": None if params is None else [name for name, _, _ in params],
-        "defaults": defaults,
-        "args": _structure.encode(tuple(args), where),
-        "kwargs": _structure.encode(dict(kwargs), where),
+    out_specs = [_spec_of(a) for a in exported.out_avals[:traced.n_out]]
+    outputs = nest.pack_sequence_as(structure, _fill(static, iter(out_specs)))
+    part = {
         "outputs": _structure.encode(outputs, where),
         "reads": [var_index[id(v)] for v in traced.reads],
         "written": [var_index[id(v)] for v in traced.written],
+        "_info": traced.info,
     }
-    return entry, blob
+    return part, blob, out_specs
 
 
 def _concretes(fn):
@@ -147,7 +210,7 @@ def _signature_entry(key, fn, var_index):
         fn = fn.get_concrete_function()
     if not isinstance(fn, ConcreteFunction):
         raise ValueError(f"Expected a TensorFlow function for signature {key!r}, got {fn!r}.")
-    entry, blob = _export(fn, var_index, where)
+    entry, files = _export(fn, var_index, where)
     params = fn._params()
     args, kwargs = fn._template
     if params is None or kwargs or len(args) != len(params) or \
@@ -168,7 +231,7 @@ def _signature_entry(key, fn, var_index):
         raise ValueError(f"Signature {key!r} must return tensors, a flat list/tuple of "
                          "tensors or a flat dict of tensors.")
     entry["output_keys"] = keys
-    return entry, blob
+    return entry, files
 
 
 def save(obj, export_dir, signatures=None, options=None):
@@ -197,25 +260,32 @@ def save(obj, export_dir, signatures=None, options=None):
                 where = f"function {'.'.join(paths[k] + (name,)) or name!r}"
                 entries = []
                 for cf in _concretes(fn):
-                    entry, blob = _export(cf, var_index, where)
-                    entry["file"] = _file_name(blob)
-                    blobs[entry["file"]] = blob
+                    entry, files = _export(cf, var_index, where)
+                    blobs.update(files)
                     entries.append(entry)
                 functions[name] = {"concrete": entries, "input_signature":
                                    isinstance(fn, Function) and fn.input_signature is not None}
             node["functions"] = functions
         nodes.append(node)
-    if signatures is None:  # TF: the root's one function with an input_signature, if one
-        found = [fn for _, fn in _functions(obj)
-                 if isinstance(fn, Function) and fn.input_signature is not None]
-        signatures = {C.DEFAULT_SERVING_SIGNATURE_DEF_KEY: found[0]} if len(found) == 1 else {}
+    saved_signatures, ready = {}, {}
+    if signatures is None:
+        # TF: the root's one function with an input_signature that makes a valid signature
+        # (tensor arguments; tensors, a flat list/tuple or dict of them returned), if one.
+        key = C.DEFAULT_SERVING_SIGNATURE_DEF_KEY
+        found = []
+        for _, fn in _functions(obj):
+            if isinstance(fn, Function) and fn.input_signature is not None:
+                try:
+                    found.append(_signature_entry(key, fn, var_index))
+                except (ValueError, NotImplementedError):
+                    continue
+        ready = {key: found[0]} if len(found) == 1 else {}
+        signatures = {}
     elif not isinstance(signatures, dict):
         signatures = {C.DEFAULT_SERVING_SIGNATURE_DEF_KEY: signatures}
-    saved_signatures = {}
-    for key, fn in signatures.items():
-        entry, blob = _signature_entry(key, fn, var_index)
-        entry["file"] = _file_name(blob)
-        blobs[entry["file"]] = blob
+    for key, fn in list(signatures.items()) + list(ready.items()):
+        entry, files = fn if key in ready else _signature_entry(key, fn, var_index)
+        blobs.update(files)
         saved_signatures[key] = entry
     index = {"format": "tapejax.saved_model", "version": C.FORMAT_VERSION,
              "platforms": list(C.PLATFORMS), "nodes": nodes, "signatures": saved_signatures}

@@ -14,6 +14,7 @@ wins): ``model/layers/0/w/.ATTRIBUTES/VARIABLE_VALUE``. The children of an objec
 """
 from ..module import Module
 from ..variables import Variable
+from ._wrappers import DictWrapper, ListWrapper
 
 VARIABLE_VALUE = "VARIABLE_VALUE"
 OBJECT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH"
@@ -30,7 +31,8 @@ def _keras():
 
 def is_trackable(value):
     """Whether ``value`` is (or holds) something a checkpoint saves."""
-    if isinstance(value, (Variable, Module)) or hasattr(value, "_checkpoint_children"):
+    if isinstance(value, (Variable, Module, ListWrapper, DictWrapper)) or \
+            hasattr(value, "_checkpoint_children"):
         return True
     layer, _, optimizer = _keras()
     if isinstance(value, (layer, optimizer)):

@@ -18,6 +18,7 @@ import numpy as np
 from .. import _tracking, errors
 from ..variables import Variable
 from . import _bundle, _object_graph, _protos, _state
+from ._wrappers import DictWrapper, ListWrapper, wrap
 
 _LOG = logging.getLogger("tapejax")
 _TF_TYPE_NAMES = {"float32": "float", "float64": "double", "float16": "half"}
@@ -49,6 +50,8 @@ def write_checkpoint(root, file_prefix):
 
 
 def _hookable(obj):
+    if isinstance(obj, (ListWrapper, DictWrapper)):
+        return True  # they report appends and new keys
     return not isinstance(obj, (Variable, list, tuple, dict))
 
 
@@ -318,6 +321,8 @@ class Checkpoint:
                              "TensorFlow Python API and manages state), please open an issue.")
 
     def __setattr__(self, name, value):
+        if not name.startswith("_"):
+            value = wrap(value)  # TF wraps lists and dicts, tracked even when empty
         object.__setattr__(self, name, value)
         if not name.startswith("_") and _object_graph.is_trackable(value):
             self._deps[name] = value
@@ -372,9 +377,8 @@ class Checkpoint:
                 f" for {save_path}\nPlease double-check that the path is correct. You may be "
                 "missing the checkpoint suffix (e.g. the '-1' in 'path/to/ckpt-1').")
         restoration = _Restoration(self, save_path)
-        if create_counter and any(c.local_name == "save_counter"
-                                  for c in restoration.graph.nodes[0].children):
-            self.save_counter  # noqa: B018 - created so that it is restored
+        if create_counter:  # TF's restore creates it, whether the checkpoint has one or not
+            self.save_counter  # noqa: B018
         restoration.run(self, 0)
         return CheckpointLoadStatus(restoration)
 
