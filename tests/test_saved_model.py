@@ -363,3 +363,64 @@ def test_keras_model_inside_a_module_like_tensorflow(real_tf, tmp_path):
     model.build((None, 3))
     with pytest.raises(NotImplementedError, match="Keras"):
         tapejax.saved_model.save(model, str(tmp_path / "m"))
+
+
+def _unknown_rank_module(tf):
+    class M(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.v = tf.Variable(2.0)
+
+        @tf.function(input_signature=[tf.TensorSpec(None, tf.float32),
+                                      tf.TensorSpec([None], tf.int32)])
+        def f(self, x, n):
+            return {"y": x * self.v + tf.reduce_sum(x * 0.0 + 1.0), "n": n + 1}
+    return M()
+
+
+def test_unknown_rank_inputs_like_tensorflow(real_tf, tmp_path):
+    """``TensorSpec(None)`` inputs: one program per rank, as TF runs any rank (up to 6 here).
+    Unlike TF's, the Python function sees a known rank in each (it is traced per rank)."""
+    results = []
+    inputs = [(np.float32(1.5), np.array([3], np.int32)),
+              (np.arange(6, dtype=np.float32).reshape(2, 3), np.arange(4, dtype=np.int32)),
+              (np.ones([1, 2, 1, 2, 1, 2], np.float32), np.ones([1], np.int32))]
+    for tf, name in ((tapejax, "ours"), (real_tf, "tf")):
+        tf.saved_model.save(_unknown_rank_module(tf), str(tmp_path / name))
+        loaded = tf.saved_model.load(str(tmp_path / name))
+        out = []
+        for x, n in inputs:
+            with tf.GradientTape() as tape:
+                got = loaded.f(tf.constant(x), tf.constant(n))
+            out.append((got["y"].numpy(), got["n"].numpy(), tape.gradient(got["y"], loaded.v)
+                        .numpy()))
+        sig = loaded.signatures["serving_default"]
+        out.append((repr(sig.structured_outputs["y"]), repr(sig.structured_outputs["n"])))
+        out.append(sig(x=tf.constant(inputs[1][0]), n=tf.constant(inputs[1][1]))["y"].numpy())
+        results.append(out)
+    ours, theirs = results
+    for p, q in zip(ours[:3], theirs[:3]):
+        for a, b in zip(p, q):
+            np.testing.assert_allclose(a, b, rtol=1e-6)
+            assert np.asarray(a).dtype == np.asarray(b).dtype
+    assert ours[3] == theirs[3]
+    np.testing.assert_allclose(ours[4], theirs[4])
+    loaded = tapejax.saved_model.load(str(tmp_path / "ours"))
+    with pytest.raises(NotImplementedError, match="ranks 0 to 6"):
+        loaded.f(tapejax.zeros([1] * 7), tapejax.constant([1]))
+    # jax.export's symbolic dimensions are >= 1: an empty input is refused, not miscomputed.
+    with pytest.raises(NotImplementedError, match="empty input of shape"):
+        loaded.f(tapejax.zeros([2, 0]), tapejax.constant([1]))
+    with pytest.raises(NotImplementedError, match="empty input of shape"):
+        loaded.f(tapejax.zeros([2]), tapejax.zeros([0], tapejax.int32))
+
+
+def test_too_many_unknown_rank_inputs_not_implemented(tmp_path):
+    class M(tapejax.Module):
+        @tapejax.function(input_signature=[tapejax.TensorSpec(None, tapejax.float32)] * 2)
+        def f(self, a, b):
+            return a + b
+
+    with pytest.raises(NotImplementedError, match="2 inputs of unknown rank"):
+        tapejax.saved_model.save(M(), str(tmp_path / "m"))
+    assert not os.path.exists(tmp_path / "m")

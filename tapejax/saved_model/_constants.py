@@ -31,4 +31,4 @@ PLATFORMS = ("cpu", "cuda")  # jax.export targets of every saved function
 # Inputs of unknown rank (``TensorSpec(None)``) are exported once per rank 0..MAX_UNKNOWN_RANK
 # (``jax.export`` has symbolic dimensions, not symbolic ranks); at most this many of them.
 MAX_UNKNOWN_RANK = 6
-MAX_UNKNOWN_RANK_INPUTS = 2
+MAX_UNKNOWN_RANK_INPUTS = 1

@@ -97,10 +97,11 @@ class _Concrete:
         self.n_out = len(nest.flatten(self.outputs)) - sum(
             not isinstance(s, TensorSpec) for s in nest.flatten(self.outputs))
         n_out = self.n_out
+        n_reads = len(self.reads)
         for ranks, exported in list(self.programs.items()):
             call = jax.jit(exported.call)
             self.programs[ranks] = (call, lambda *values, call=call: tuple(
-                call(*values)[:n_out]))
+                call(*values)[:n_out]), exported.in_avals[n_reads:])
 
     @staticmethod
     def _program(export_dir, name):
@@ -138,7 +139,13 @@ class _Concrete:
             raise NotImplementedError(
                 f"This tapejax SavedModel function has inputs of unknown rank, saved for ranks "
                 f"0 to {C.MAX_UNKNOWN_RANK}; got inputs of ranks {list(ranks)}.")
-        call, node = self.programs[ranks]
+        call, node, avals = self.programs[ranks]
+        for t, aval in zip(tensors, avals):
+            if any(not isinstance(d, int) and n == 0 for d, n in zip(aval.shape, t.shape)):
+                raise NotImplementedError(
+                    f"This tapejax SavedModel function was saved for inputs with unknown "
+                    f"dimensions ({aval.shape}), which jax.export takes as at least 1; it "
+                    f"cannot run on an empty input of shape {t.shape}.")
         tapes = STACK.tapes
         with _STATE_LOCK:
             reads = [v._tapejax_read() if tapes else v._stored for v in self.reads]

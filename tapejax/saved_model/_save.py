@@ -5,6 +5,7 @@ Variables it assigns)``; the Variables go to a TF-format checkpoint by ``tapejax
 Everything is exported in memory first; files are written only when all succeeded, and the
 JSON index last (by rename), so a failed save leaves no loadable half-written model.
 """
+import copy
 import hashlib
 import itertools
 import json
@@ -79,9 +80,19 @@ def _spec_of(aval):
     return TensorSpec(shape, aval.dtype)
 
 
-def _export(cf, var_index, where):
+def _export(cf, var_index, where, cache):
     """``(entry JSON, {file name: serialized program})`` of one ConcreteFunction: one program,
-    or one per rank of its unknown-rank inputs (``entry["variants"]``)."""
+    or one per rank of its unknown-rank inputs (``entry["variants"]``). ``cache`` keeps each
+    function's export for the rest of one save (a function that is also a signature)."""
+    if id(cf) in cache:
+        entry, files = cache[id(cf)][1:]
+        return copy.deepcopy(entry), files
+    entry, files = _export_new(cf, var_index, where)
+    cache[id(cf)] = (cf, copy.deepcopy(entry), files)
+    return entry, files
+
+
+def _export_new(cf, var_index, where):
     owner = cf._owner
     args, kwargs = cf._template
     _, dyn, var_args = _signature_key(args, kwargs)
@@ -201,7 +212,7 @@ def _unique(names):
     return out
 
 
-def _signature_entry(key, fn, var_index):
+def _signature_entry(key, fn, var_index, cache):
     where = f"signature {key!r}"
     if isinstance(fn, Function):
         if fn.input_signature is None:
@@ -210,7 +221,7 @@ def _signature_entry(key, fn, var_index):
         fn = fn.get_concrete_function()
     if not isinstance(fn, ConcreteFunction):
         raise ValueError(f"Expected a TensorFlow function for signature {key!r}, got {fn!r}.")
-    entry, files = _export(fn, var_index, where)
+    entry, files = _export(fn, var_index, where, cache)
     params = fn._params()
     args, kwargs = fn._template
     if params is None or kwargs or len(args) != len(params) or \
@@ -246,7 +257,7 @@ def save(obj, export_dir, signatures=None, options=None):
     export_dir = os.fspath(export_dir)
     objects, paths, edges = _object_graph.walk(obj)
     var_index = {id(o): k for k, o in enumerate(objects) if isinstance(o, Variable)}
-    blobs, nodes = {}, []
+    blobs, nodes, cache = {}, [], {}
     for k, o in enumerate(objects):
         node = {"children": edges[k]}
         if isinstance(o, Variable):
@@ -260,7 +271,7 @@ def save(obj, export_dir, signatures=None, options=None):
                 where = f"function {'.'.join(paths[k] + (name,)) or name!r}"
                 entries = []
                 for cf in _concretes(fn):
-                    entry, files = _export(cf, var_index, where)
+                    entry, files = _export(cf, var_index, where, cache)
                     blobs.update(files)
                     entries.append(entry)
                 functions[name] = {"concrete": entries, "input_signature":
@@ -276,7 +287,7 @@ def save(obj, export_dir, signatures=None, options=None):
         for _, fn in _functions(obj):
             if isinstance(fn, Function) and fn.input_signature is not None:
                 try:
-                    found.append(_signature_entry(key, fn, var_index))
+                    found.append(_signature_entry(key, fn, var_index, cache))
                 except (ValueError, NotImplementedError):
                     continue
         ready = {key: found[0]} if len(found) == 1 else {}
@@ -284,7 +295,7 @@ def save(obj, export_dir, signatures=None, options=None):
     elif not isinstance(signatures, dict):
         signatures = {C.DEFAULT_SERVING_SIGNATURE_DEF_KEY: signatures}
     for key, fn in list(signatures.items()) + list(ready.items()):
-        entry, files = fn if key in ready else _signature_entry(key, fn, var_index)
+        entry, files = fn if key in ready else _signature_entry(key, fn, var_index, cache)
         blobs.update(files)
         saved_signatures[key] = entry
     index = {"format": "tapejax.saved_model", "version": C.FORMAT_VERSION,
