@@ -582,3 +582,33 @@ def test_benchmark_smoke(tmp_path):
     from benchmarks import bench_checkpoint
     result = bench_checkpoint._run("tapejax", 1, 2, str(tmp_path))
     assert result["save_mib_s"] > 0 and result["restore_mib_s"] > 0
+
+
+def test_data_iterator_refused_where_tf_saves_its_position(real_tf, tmp_path):
+    """TF checkpoints an iterator's position (``ITERATOR_STATE``, a serialized dataset graph);
+    tapejax cannot, and says so instead of silently leaving it out."""
+    ds = real_tf.data.Dataset.range(10).batch(2)
+    it = iter(ds)
+    next(it)
+    path = real_tf.train.Checkpoint(iterator=it).save(str(tmp_path / "tf" / "ckpt"))
+    assert "iterator/.ATTRIBUTES/ITERATOR_STATE" in dict(real_tf.train.list_variables(path))
+    next(it)
+    real_tf.train.Checkpoint(iterator=it).restore(path)
+    assert next(it).numpy().tolist() == [2, 3]
+
+    it = iter(tapejax.data.Dataset.range(10).batch(2))
+    with pytest.raises(NotImplementedError, match="cannot checkpoint a tf.data iterator"):
+        tapejax.train.Checkpoint(iterator=it)
+    ckpt = tapejax.train.Checkpoint()
+    with pytest.raises(NotImplementedError, match="ITERATOR_STATE"):
+        ckpt.iterator = it
+    module = tapejax.Module()
+    module.v = tapejax.Variable(1.0)
+    module.it = it
+    with pytest.raises(NotImplementedError, match="Dataset.skip"):
+        tapejax.train.Checkpoint(model=module).write(str(tmp_path / "ours"))
+    assert not os.path.exists(str(tmp_path / "ours.index"))
+    # A TF checkpoint holding an iterator restores the rest into tapejax objects.
+    ckpt = tapejax.train.Checkpoint()
+    ckpt.restore(path).expect_partial()
+    assert int(ckpt.save_counter.numpy()) == 1

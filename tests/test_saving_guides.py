@@ -507,3 +507,44 @@ def test_guide_checkpoints_both_ways(real_tf, tmp_path, case, direction):
             seen.append(_outcomes(status))
         outcomes.append(seen)
     assert outcomes[0] == outcomes[1]
+
+
+# --- CheckpointManager's keeping rules (the API guide's manager options) ---------------------
+
+def manager_interval_and_keep_every_n_hours(tf, d, log):
+    step = tf.Variable(0, dtype=tf.int64)
+    v = tf.Variable(0.)
+    ckpt = tf.train.Checkpoint(step=step, v=v)
+    manager = tf.train.CheckpointManager(ckpt, os.path.join(d, "interval"), max_to_keep=2,
+                                         step_counter=step, checkpoint_interval=3)
+    log(manager.checkpoint_interval)
+    for _ in range(10):
+        step.assign_add(1)
+        v.assign_add(1.)
+        log(int(step), manager.save())
+    log(manager.save(check_interval=False))  # TF: not twice at one step
+    step.assign_add(5)
+    log(manager.save(checkpoint_number=99), manager.save(check_interval=False))
+    log(manager.checkpoints, manager.latest_checkpoint)
+    log(sorted(os.listdir(os.path.join(d, "interval"))))
+    log.raised(lambda: tf.train.CheckpointManager(ckpt, d, 1, checkpoint_interval=2))
+
+    # Every checkpoint leaving the active set is kept when an hour's share has passed.
+    keeper = tf.train.CheckpointManager(ckpt, os.path.join(d, "hours"), max_to_keep=1,
+                                        keep_checkpoint_every_n_hours=1e-9,
+                                        checkpoint_name="model")
+    for n in range(4):
+        log(keeper.save(checkpoint_number=10 * n))
+    log(keeper.checkpoints)
+    log(sorted(os.listdir(os.path.join(d, "hours"))))
+    # None: keep all of them in the active set.
+    everything = tf.train.CheckpointManager(ckpt, os.path.join(d, "all"), max_to_keep=None)
+    for _ in range(3):
+        everything.save()
+    log(everything.checkpoints)
+    log(tf.train.CheckpointManager(ckpt, os.path.join(d, "all"), max_to_keep=1).checkpoints)
+    log(ckpt.save_counter)
+
+
+def test_manager_options_as_tf(real_tf, tmp_path):
+    run_both(real_tf, manager_interval_and_keep_every_n_hours, tmp_path)

@@ -29,11 +29,26 @@ def _keras():
     return layers.Layer, models.Sequential, _optimizer.Optimizer
 
 
+def _iterator_class():
+    from ..data._iterator import Iterator
+    return Iterator
+
+
+ITERATOR_NOT_SAVED = (
+    "tapejax cannot checkpoint a tf.data iterator ({name}): TensorFlow saves its position as "
+    "ITERATOR_STATE, a serialized TF dataset graph, which tapejax can neither write nor read. "
+    "Save the number of elements consumed in a tf.Variable and skip them with "
+    "Dataset.skip(n) when resuming.")
+
+
 def is_trackable(value):
-    """Whether ``value`` is (or holds) something a checkpoint saves."""
+    """Whether ``value`` is (or holds) something a checkpoint saves; a ``tf.data`` iterator
+    (which TF saves and tapejax cannot) raises ``NotImplementedError``."""
     if isinstance(value, (Variable, Module, ListWrapper, DictWrapper)) or \
             hasattr(value, "_checkpoint_children"):
         return True
+    if isinstance(value, _iterator_class()):
+        raise NotImplementedError(ITERATOR_NOT_SAVED.format(name=type(value).__name__))
     layer, _, optimizer = _keras()
     if isinstance(value, (layer, optimizer)):
         return True

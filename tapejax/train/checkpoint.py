@@ -288,7 +288,8 @@ class InitializationOnlyStatus:
 class Checkpoint:
     """``tf.train.Checkpoint(root=None, **kwargs)``: saves and restores Variables, Modules,
     Keras layers, models and optimizers in TensorFlow's checkpoint format. ``tf.data``
-    iterators are not saved (TF saves their position): passing one raises ``ValueError``.
+    iterators are not saved (TF saves their position as a serialized dataset graph): one in
+    the object graph raises ``NotImplementedError``.
 
     >>> import tapejax as tf, tempfile, os
     >>> v = tf.Variable(1.0)

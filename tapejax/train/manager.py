@@ -84,15 +84,17 @@ class CheckpointManager:
 
     def save(self, checkpoint_number=None, check_interval=True, options=None):
         """Saves ``<directory>/<checkpoint_name>-<number>``; returns its path, or ``None`` when
-        ``checkpoint_interval`` steps have not passed since the last save."""
+        ``checkpoint_interval`` steps have not passed since the last save (or, with
+        ``check_interval=False``, when the step has not changed since it)."""
         if options is not None:
             raise NotImplementedError("tapejax checkpoints do not take `options` "
                                       "(tf.train.CheckpointOptions).")
         if self._checkpoint_interval is not None:
             step = int(self._step_counter.numpy())
-            if check_interval and self._last_checkpoint_step is not None and \
-                    step < self._last_checkpoint_step + self._checkpoint_interval:
-                return None
+            last = self._last_checkpoint_step
+            if last is not None and (step == last or check_interval and
+                                     step < last + self._checkpoint_interval):
+                return None  # TF: never twice at one step, even with check_interval=False
             self._last_checkpoint_step = step
         counter = self._checkpoint.save_counter
         before = counter.numpy()
