@@ -3,11 +3,12 @@ attribute holds (TF wraps them on assignment). They are tracked even when empty,
 prints them, and report each mutation to ``_tracking``, so a Variable appended after
 ``restore`` gets its checkpointed value (TF's restore-on-append).
 """
-from .. import _tracking
+from .. import _autotrackable, _tracking
 
 
-class ListWrapper(list):
-    """A tracked list (``ListWrapper([...])`` in TF)."""
+class ListWrapper(_autotrackable.ListWrapper):
+    """A tracked list (``ListWrapper([...])`` in TF): ``tf.__internal__``'s wrapper that also
+    restores what is appended after ``restore``."""
 
     def _changed(self):
         _tracking.changed(self)
@@ -37,8 +38,9 @@ class ListWrapper(list):
         return f"ListWrapper({list.__repr__(self)})"
 
 
-class DictWrapper(dict):
-    """A tracked dict (``DictWrapper({...})`` in TF)."""
+class DictWrapper(_autotrackable._DictWrapper):
+    """A tracked dict (``DictWrapper({...})`` in TF) that restores values set after
+    ``restore``."""
 
     def __setitem__(self, key, value):
         super().__setitem__(key, value)
