@@ -398,6 +398,40 @@ def saved_model_guide_signatures(tf, d, log):
     log(imported.signatures["serving_default"](x=tf.constant(5.)))
 
 
+def saved_model_guide_calling_signatures(tf, d, log):
+    """Signatures take keyword tensors (one positional for a one-input signature); binding
+    errors and a wrong dtype fail as in TF."""
+    class Two(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([], tf.float32, name="b"),
+                                      tf.TensorSpec([2], tf.int32)])
+        def f(self, a, x):
+            return {"s": a * 2., "t": x + 1}
+
+    tf.saved_model.save(Two(), os.path.join(d, "two"))
+    two = tf.saved_model.load(os.path.join(d, "two")).signatures["serving_default"]
+    log(two.structured_input_signature)
+    b, x = tf.constant(1.), tf.constant([1, 2])
+    log(two(b=b, x=x))
+    log(two(x=x, b=b))
+    log(two(b=1.0, x=[1, 2]))
+    for call in (lambda: two(b, x), lambda: two(b), lambda: two(b, b=b),
+                 lambda: two(b=b, x=x, z=b), lambda: two(b=b),
+                 lambda: two(b=b, x=tf.constant([1., 2.]))):
+        try:
+            call()
+            log("no error")
+        except Exception as error:
+            log(type(error).__name__, str(error).split("`")[1] if "`" in str(error) else
+                str(error).split(" as ")[-1].split(" [Op:")[0])
+
+    module = _custom_module(tf, [])
+    call = module.__call__.get_concrete_function(tf.TensorSpec(None, tf.float32))
+    tf.saved_model.save(module, os.path.join(d, "one"), signatures=call)
+    one = tf.saved_model.load(os.path.join(d, "one")).signatures["serving_default"]
+    log(one(tf.constant([1., 2.])))
+    log(one(x=tf.constant(4.)))
+
+
 def saved_model_guide_control_flow(tf, d, log):
     @tf.function(input_signature=[tf.TensorSpec([], tf.int32)])
     def control_flow(x):
@@ -418,6 +452,7 @@ PROGRAMS = [checkpoint_guide_training, checkpoint_guide_loading_mechanics,
             checkpoint_guide_manual_inspection, checkpoint_guide_list_and_dict,
             intro_to_modules_checkpoint, intro_to_modules_saved_model, basics_saved_model,
             saved_model_guide_custom_module, saved_model_guide_signatures,
+            saved_model_guide_calling_signatures,
             saved_model_guide_control_flow]
 
 

@@ -18,6 +18,7 @@ from ..function import _STATE_LOCK, BIND_FAILED
 from ..tensor import Tensor, convert_to_tensor
 from ..tensor_spec import TensorSpec
 from ..train import _bundle, _object_graph
+from ..train.checkpoint import _tf_type_name
 from ..variables import Variable
 from . import _constants as C, _structure
 from ._options import LoadOptions
@@ -220,16 +221,35 @@ class _Signature:
             else list(self._c.outputs.values())
         return {k: TensorSpec(s.shape, s.dtype, k) for k, s in zip(self._c.output_keys, flat)}
 
+    def _bind_failed(self, reason, args, kwargs):
+        names = ", ".join(f"{n}: {TensorSpec(s.shape, s.dtype, n)!r}"
+                          for n, s in zip(self._c.input_names, self._flat_specs))
+        return TypeError(BIND_FAILED.format(reason=reason, args=args, kwargs=kwargs,
+                                            signature=f"(*, {names})"))
+
     def __call__(self, *args, **kwargs):
-        if args:
-            raise TypeError(f"signature {self.key!r} takes keyword arguments only "
-                            f"({', '.join(self._c.input_names)}); got {len(args)} positional.")
-        if set(kwargs) != set(self._c.input_names):
-            raise TypeError(f"signature {self.key!r} expects the arguments "
-                            f"{sorted(self._c.input_names)}, got {sorted(kwargs)}.")
+        names = self._c.input_names
+        if args:  # TF takes one positional argument for a one-input signature, else none
+            if len(args) > 1 or len(names) != 1 or kwargs:
+                raise self._bind_failed("too many positional arguments", args, kwargs)
+            kwargs = {names[0]: args[0]}
+            args = ()
+        for name in kwargs:
+            if name not in names:
+                raise self._bind_failed(f"got an unexpected keyword argument '{name}'", args,
+                                        kwargs)
+        for name in names:
+            if name not in kwargs:
+                raise self._bind_failed(f"missing a required argument: '{name}'", args, kwargs)
+        for k, (name, spec) in enumerate(zip(names, self._flat_specs)):
+            value = kwargs[name]
+            if isinstance(value, (Tensor, Variable)) and value.dtype != spec.dtype:
+                raise errors.InvalidArgumentError(
+                    None, None, f"cannot compute signature_wrapper_{self.key} as input #{k}"
+                    f"(zero-based) was expected to be a {_tf_type_name(spec.dtype.name)} tensor "
+                    f"but is a {_tf_type_name(value.dtype.name)} tensor")
         try:
-            tensors = [t for n, s in zip(self._c.input_names, self._flat_specs)
-                       for t in _conform(s, kwargs[n])]
+            tensors = [t for n, s in zip(names, self._flat_specs) for t in _conform(s, kwargs[n])]
         except _Mismatch:
             raise TypeError(f"signature {self.key!r}: arguments {kwargs} do not match "
                             f"{self.structured_input_signature[1]}") from None
