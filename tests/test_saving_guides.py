@@ -222,6 +222,20 @@ def checkpoint_guide_list_and_dict(tf, d, log):
     log.raised(status.assert_existing_objects_matched)
     log.raised(status.assert_consumed)
 
+    # Containers inside containers are wrapped too, with non-trackable values left out.
+    nested = tf.train.Checkpoint(v=tf.Variable(1.))
+    nested.names = ["a", 1]
+    nested.inner = {"k": [tf.Variable(2.)], "s": "x"}
+    path = nested.write(os.path.join(d, "nested"))
+    log(tf.train.list_variables(path))
+    again = tf.train.Checkpoint(v=tf.Variable(0.))
+    status = again.read(path)
+    again.inner = {"k": []}
+    w = tf.Variable(0.)
+    again.inner["k"].append(w)
+    log(w, repr(again.inner), repr(again.names) if hasattr(again, "names") else "no names")
+    log.raised(status.assert_consumed)
+
 
 # --- guide/intro_to_modules: saving weights and functions --------------------------------------
 

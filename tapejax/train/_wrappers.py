@@ -13,25 +13,30 @@ class ListWrapper(_autotrackable.ListWrapper):
     def _changed(self):
         _tracking.changed(self)
 
+    def __init__(self, wrapped_list=()):
+        super().__init__([wrap(v) for v in wrapped_list])
+
     def append(self, value):
-        super().append(value)
+        super().append(wrap(value))
         self._changed()
 
     def extend(self, values):
-        super().extend(values)
+        super().extend([wrap(v) for v in values])
         self._changed()
 
     def insert(self, index, value):
-        super().insert(index, value)
+        super().insert(index, wrap(value))
         self._changed()
 
     def __setitem__(self, index, value):
-        super().__setitem__(index, value)
+        if isinstance(index, slice):
+            super().__setitem__(index, [wrap(v) for v in value])
+        else:
+            super().__setitem__(index, wrap(value))
         self._changed()
 
     def __iadd__(self, values):
-        super().__iadd__(values)
-        self._changed()
+        self.extend(values)
         return self
 
     def __repr__(self):
@@ -42,25 +47,30 @@ class DictWrapper(_autotrackable._DictWrapper):
     """A tracked dict (``DictWrapper({...})`` in TF) that restores values set after
     ``restore``."""
 
+    def __init__(self, wrapped_dict=None):
+        super().__init__({k: wrap(v) for k, v in (wrapped_dict or {}).items()})
+
     def __setitem__(self, key, value):
-        super().__setitem__(key, value)
+        super().__setitem__(key, wrap(value))
         _tracking.changed(self)
 
     def update(self, *args, **kwargs):
-        super().update(*args, **kwargs)
+        for k, v in dict(*args, **kwargs).items():
+            super().__setitem__(k, wrap(v))
         _tracking.changed(self)
 
     def setdefault(self, key, default=None):
-        out = super().setdefault(key, default)
-        _tracking.changed(self)
-        return out
+        if key not in self:
+            self[key] = default
+        return self[key]
 
     def __repr__(self):
         return f"DictWrapper({dict.__repr__(self)})"
 
 
 def wrap(value):
-    """``value`` as TF stores an attribute: plain lists and dicts wrapped, the rest as is."""
+    """``value`` as TF stores an attribute: plain lists and dicts wrapped (and the lists and
+    dicts in them), the rest as is."""
     if type(value) is list:
         return ListWrapper(value)
     if type(value) is dict:
