@@ -7,7 +7,7 @@ and error messages, compared by the test.
 Covers what tapejax's hand-written Keras was tested for: optimizers (every update rule, clipping,
 weight decay, schedules, eager and in ``tf.function``), layers in a custom ``GradientTape`` loop
 given the same weights, losses with their gradients, metrics, Keras's errors, Keras weights in a
-``tf.train.Checkpoint``.
+``tf.train.Checkpoint``; and ``model.fit``.
 
 Nothing runs on import (pytest collects this folder's modules for doctests)."""
 import json
@@ -251,7 +251,19 @@ def checkpoint(tf):
             "forward": _np(model(tf.constant(X)).numpy())}
 
 
-SECTIONS = {"checkpoint": checkpoint, "optimizers": optimizers, "layers": layers,
+def fit(tf):
+    """``compile``/``fit``/``evaluate`` of a small MLP from the same weights."""
+    model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(4, "relu"),
+                                 tf.keras.layers.Dense(2)])
+    rng = np.random.RandomState(3)
+    model.set_weights([rng.normal(0, 0.5, w.shape).astype(np.float32)
+                       for w in model.get_weights()])
+    model.compile(tf.keras.optimizers.Adam(0.01), "mse", metrics=["mae"])
+    history = model.fit(X, Y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    return {"history": history.history, "evaluate": model.evaluate(X, Y, verbose=0)}
+
+
+SECTIONS = {"fit": fit, "checkpoint": checkpoint, "optimizers": optimizers, "layers": layers,
             "losses_and_metrics": losses_and_metrics, "errors_and_slices": errors_and_slices}
 
 
