@@ -1,20 +1,24 @@
-"""Keras-style training steps on tapejax and TensorFlow, eager and compiled, in one run.
+"""Keras training steps on tapejax and TensorFlow, eager and compiled.
 
 Two steps written once against the ``tf`` API (``tf.keras`` layers, loss, ``Adam``,
-``GradientTape``, ``apply_gradients``), run by ``tapejax`` and by ``tensorflow``:
+``GradientTape``, ``apply_gradients``), run by ``tapejax`` and by ``tensorflow``; ``tf.keras``
+is the real Keras 3 in both:
 
 - ``digits``: the demo's step (``examples/train_digits.py``): Conv 3x3x16 (same) - max pool -
-  Conv 3x3x32 (same) - flatten - dropout 0.2 - dense 10 on 8x8x1 images, batch 32;
+  Conv 3x3x32 (same) - flatten - dense 10 on 8x8x1 images, batch 32;
 - ``cnn``: Conv 3x3x32 - Conv 3x3x64 (valid, ReLU) - flatten - dense 10 on 28x28x1, batch 64.
 
-Each in four modes: tapejax eager, ``tapejax.function``, TF eager, ``tf.function``. Reported:
-the median step time over repeats of ``steps`` steps (the libraries take turns in every repeat
-so that machine load hits them alike; the first call, which traces and compiles, is timed
-apart). Run: ``python -m benchmarks.bench_training`` (``--quick`` for fewer repeats).
+Each in four modes: tapejax eager, ``tapejax.function``, TF eager, ``tf.function``. Keras binds
+one ``tensorflow`` per process, so each library runs in its own process (``--lib``), one after
+the other. Reported: the median step time over repeats of ``steps`` steps (the two modes of a
+library take turns in every repeat; the first call, which traces and compiles, is timed apart).
+Run: ``python -m benchmarks.bench_training`` (``--quick`` for fewer repeats).
 """
 import argparse
 import os
 import statistics
+import subprocess
+import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -23,15 +27,13 @@ os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 import jax
 import numpy as np
 
-import tapejax
-
 
 def digits_model(lib):
     k = lib.keras
     return k.Sequential([
         k.layers.Conv2D(16, 3, padding="same", activation="relu"), k.layers.MaxPooling2D(),
         k.layers.Conv2D(32, 3, padding="same", activation="relu"), k.layers.Flatten(),
-        k.layers.Dropout(0.2), k.layers.Dense(10)]), (32, 8, 8, 1)
+        k.layers.Dense(10)]), (32, 8, 8, 1)
 
 
 def cnn_model(lib):
@@ -70,17 +72,16 @@ def _sync(value):
     value.numpy()
 
 
-def run(steps, repeats, cases):
-    import tensorflow as tf
-    modes = [("tapejax eager", tapejax, False), ("tapejax.function", tapejax, True),
-             ("TF eager", tf, False), ("tf.function", tf, True)]
-    print(f"jax {jax.__version__}, tensorflow {tf.__version__}, device "
-          f"{jax.devices()[0].device_kind}, {os.cpu_count()} CPUs; median of {repeats} x "
-          f"{steps} steps")
-    print(f"{'case':8s} {'mode':18s} {'step (ms)':>10s} {'steps/s':>9s} {'first call (s)':>15s}")
+def run(lib_name, steps, repeats, cases):
+    if lib_name == "tapejax":
+        import tapejax as lib
+        modes = [("tapejax eager", False), ("tapejax.function", True)]
+    else:
+        import tensorflow as lib
+        modes = [("TF eager", False), ("tf.function", True)]
     for case in cases:
         setups, times = {}, {}
-        for name, lib, compiled in modes:
+        for name, compiled in modes:
             step, x, y = make_step(lib, case, compiled)
             start = time.perf_counter()
             _sync(step(x, y))
@@ -88,26 +89,43 @@ def run(steps, repeats, cases):
             _sync(step(x, y))
             times[name] = []
         for _ in range(repeats):
-            for name, _, _ in modes:
+            for name, _ in modes:
                 step, x, y, _ = setups[name]
                 start = time.perf_counter()
                 for _ in range(steps):
                     out = step(x, y)
                 _sync(out)
                 times[name].append((time.perf_counter() - start) / steps)
-        for name, _, _ in modes:
+        for name, _ in modes:
             median = statistics.median(times[name])
             print(f"{case:8s} {name:18s} {median * 1e3:10.3f} {1 / median:9.0f} "
-                  f"{setups[name][3]:15.2f}")
+                  f"{setups[name][3]:15.2f}", flush=True)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer steps and repeats")
     parser.add_argument("--case", choices=sorted(CASES), action="append")
+    parser.add_argument("--lib", choices=["tapejax", "tensorflow"],
+                        help="run one library only (in this process)")
     args = parser.parse_args()
     steps, repeats = (5, 3) if args.quick else (20, 7)
-    run(steps, repeats, args.case or list(CASES))
+    cases = args.case or list(CASES)
+    if args.lib:
+        run(args.lib, steps, repeats, cases)
+        return
+    from importlib import metadata
+    tf_version = next((d.version for name in ("tensorflow", "tensorflow-cpu")
+                       for d in metadata.distributions(name=name)), "?")
+    print(f"jax {jax.__version__}, tensorflow {tf_version}, keras "
+          f"{metadata.version('keras')}, device {jax.devices()[0].device_kind}, "
+          f"{os.cpu_count()} CPUs; median of {repeats} x {steps} steps")
+    print(f"{'case':8s} {'mode':18s} {'step (ms)':>10s} {'steps/s':>9s} {'first call (s)':>15s}",
+          flush=True)
+    extra = (["--quick"] if args.quick else []) + [a for c in cases for a in ("--case", c)]
+    for lib in ("tapejax", "tensorflow"):
+        subprocess.run([sys.executable, "-m", "benchmarks.bench_training", "--lib", lib,
+                        *extra], check=True)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ _compilation_cache.setup_at_import()
 
 from . import (
     _internal as __internal__,
+    _keras as _keras,
     autodiff as autodiff,
     autograph as autograph,
     bitwise as bitwise,
@@ -27,7 +28,6 @@ from . import (
     experimental as experimental,
     image as image,
     io as io,
-    keras as keras,
     linalg as linalg,
     math as math,
     nest as nest,
@@ -119,12 +119,6 @@ from .init_ops import (
     RandomNormal as random_normal_initializer,
     RandomUniform as random_uniform_initializer,
     Zeros as zeros_initializer,
-)
-from .keras import (
-    initializers as initializers,
-    losses as losses,
-    metrics as metrics,
-    optimizers as optimizers,
 )
 from .module import (
     Module as Module,
@@ -305,3 +299,17 @@ from .variables import (
 
 newaxis = None
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    """``tf.keras`` and TF's Keras aliases (``tf.losses``, ``tf.metrics``, ``tf.optimizers``,
+    ``tf.initializers``): the real Keras 3, imported on first use (``_keras.py``)."""
+    if name in _keras.KERAS_ATTRIBUTES:
+        value = _keras.load(name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'tapejax' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_keras.KERAS_ATTRIBUTES))

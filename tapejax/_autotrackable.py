@@ -90,13 +90,18 @@ class AutoTrackable(Trackable):
     """A Trackable whose attribute assignments declare its dependencies (TF's rules)."""
 
     def __setattr__(self, name, value):
+        try:
+            if getattr(self, name) is value:  # ``self.x = self.x``: nothing to do
+                return
+        except AttributeError:
+            pass
         if getattr(self, "_self_setattr_tracking", True):
             value = sticky_attribute_assignment(self, name, value)
-        object.__setattr__(self, name, value)
+        super().__setattr__(name, value)  # cooperative: Keras's optimizer tracks here
 
     def __delattr__(self, name):
         self._delete_tracking(name)
-        object.__delattr__(self, name)
+        super().__delattr__(name)
 
     def _trackable_children(self, save_type="checkpoint", **kwargs):
         if save_type != "checkpoint":

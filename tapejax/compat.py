@@ -3,8 +3,9 @@
 ``run`` installs, in its own process only, an import hook resolving ``tensorflow`` and its
 submodules (``tensorflow.keras.layers``...) to the tapejax modules of the same name, then runs
 the script with ``runpy`` as ``__main__``. Importing tapejax changes nothing: the hook exists
-only inside ``run``. A name tapejax does not provide fails with an error naming it and
-pointing at ``docs/api_coverage.md``.
+only inside ``run``, and in a process that uses ``tapejax.keras`` (the real Keras, whose
+TensorFlow backend imports ``tensorflow``; see ``_keras.py``). A name tapejax does not provide
+fails with an error naming it and pointing at ``docs/api_coverage.md``.
 """
 import importlib
 import importlib.abc
@@ -87,14 +88,21 @@ def _target_for(fullname):
 class _Loader(importlib.abc.Loader):
     def __init__(self, target):
         self.target = target
+        self.own_spec = None
 
     def create_module(self, spec):
         if isinstance(self.target, _tf_paths.PathModule):
             return self.target
+        if not self.target.__name__.startswith("tapejax"):
+            # a module of another package (``tensorflow.keras`` is Keras's tf.keras): that
+            # module itself, its own ``__spec__`` put back in ``exec_module``
+            self.own_spec = self.target.__spec__
+            return self.target
         return _alias(spec.name, self.target)
 
     def exec_module(self, module):
-        pass
+        if self.own_spec is not None:
+            module.__spec__ = self.own_spec
 
 
 class TensorFlowFinder(importlib.abc.MetaPathFinder):
@@ -116,7 +124,8 @@ KERAS_ALREADY_IMPORTED = (
     "{backend!r}{bound}); Keras binds `tensorflow` when it is imported and cannot be imported "
     "twice in one process. Import keras only after the redirect: run the program with "
     "`python -m tapejax run script.py` (or `run -m module`) and set KERAS_BACKEND=tensorflow "
-    "before `import keras`.")
+    "before `import keras`; in a plain `import tapejax` program, use `tapejax.keras` before "
+    "any `import keras`.")
 
 
 def _check_keras_not_imported():
@@ -132,6 +141,11 @@ def _check_keras_not_imported():
     raise RuntimeError(KERAS_ALREADY_IMPORTED.format(backend=backend, bound=bound))
 
 
+def installed():
+    """Whether ``import tensorflow`` resolves to tapejax in this process."""
+    return any(isinstance(f, TensorFlowFinder) for f in sys.meta_path)
+
+
 def install():
     """Resolves ``import tensorflow`` to tapejax in this process (drops a loaded TF alias).
 
@@ -140,7 +154,7 @@ def install():
     _check_keras_not_imported()
     for name in [n for n in sys.modules if n == "tensorflow" or n.startswith("tensorflow.")]:
         del sys.modules[name]
-    if not any(isinstance(f, TensorFlowFinder) for f in sys.meta_path):
+    if not installed():
         sys.meta_path.insert(0, TensorFlowFinder())
 
 

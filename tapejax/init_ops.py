@@ -6,9 +6,24 @@ call, as TF); with one, from a stateless stream (the same values each call). Num
 JAX's, not TF's.
 """
 from . import dtypes
-from .keras.initializers import Initializer
 from .ops import array_ops, random_ops
 from .tensor import constant
+
+
+class Initializer:
+    """TF's ``init_ops_v2.Initializer``: ``initializer(shape, dtype)`` returns a Tensor;
+    ``get_config``/``from_config`` round-trip its arguments."""
+
+    def __call__(self, shape, dtype=None, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__}.__call__")
+
+    def get_config(self):
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        config.pop("dtype", None)
+        return cls(**config)
 
 
 def _numeric_or_bool(dtype):

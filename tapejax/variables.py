@@ -292,6 +292,12 @@ class Variable(TensorLike, Trackable, metaclass=_VariableMeta):
 
     __str__ = __repr__
 
+    def __format__(self, spec):
+        # TF: a Variable formats as ``str`` (not its value, as a Tensor does)
+        if spec:
+            raise TypeError("unsupported format string passed to ResourceVariable.__format__")
+        return str(self)
+
 
 # jitted: dispatched in C++, several microseconds faster than array operators per update
 _add = jax.jit(jnp.add)

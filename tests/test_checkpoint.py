@@ -5,7 +5,6 @@ restores with ``assert_consumed`` and the values must be equal. Safety tests fli
 truncate at every length and interrupt a save between every file operation.
 """
 import os
-import warnings
 
 import ml_dtypes
 import numpy as np
@@ -156,126 +155,6 @@ def test_reader_agrees_with_tf(real_tf, tmp_path):
     np.testing.assert_array_equal(tapejax.train.load_variable(path, key), values["w0"])
     with pytest.raises(tapejax.errors.NotFoundError, match="Key nope not found in checkpoint"):
         ours.get_tensor("nope")
-
-
-# --- a model with its optimizer -----------------------------------------------------------
-X = RNG.normal(size=(8, 3)).astype(np.float32)
-Y = RNG.normal(size=(8, 2)).astype(np.float32)
-W0, B0 = RNG.normal(size=(3, 2)).astype(np.float32), RNG.normal(size=(2,)).astype(np.float32)
-OPTIMIZERS = [("Adam", dict(learning_rate=0.05, amsgrad=True)),
-              ("SGD", dict(learning_rate=0.05, momentum=0.9)),
-              ("RMSprop", dict(learning_rate=0.01, momentum=0.5, centered=True)),
-              ("Nadam", dict(learning_rate=0.05)), ("Adadelta", dict(learning_rate=1.0)),
-              ("Adagrad", dict(learning_rate=0.1))]
-
-
-def _model(lib):
-    class Linear(lib.Module):
-        def __init__(self):
-            super().__init__()
-            self.w = lib.Variable(W0, name="w")
-            self.b = lib.Variable(B0, name="b")
-    return Linear()
-
-
-def _steps(lib, model, opt, n):
-    for _ in range(n):
-        with lib.GradientTape() as tape:
-            loss = lib.reduce_mean(lib.square(lib.matmul(lib.constant(X), model.w) + model.b
-                                              - lib.constant(Y)))
-        grads = tape.gradient(loss, [model.w, model.b])
-        opt.apply_gradients(zip(grads, [model.w, model.b]))
-
-
-def _opt_state(model, opt):
-    return [np.asarray(v.numpy()) for v in [model.w, model.b] + list(opt.variables)]
-
-
-@pytest.mark.parametrize("name,kwargs", OPTIMIZERS, ids=[o[0] for o in OPTIMIZERS])
-@pytest.mark.parametrize("writer", ["tapejax", "tf"])
-def test_model_with_optimizer(real_tf, tmp_path, writer, name, kwargs):
-    """Train 2 steps, save, restore into fresh objects (the optimizer not built yet: its slots
-    are restored when it builds), train 1 more: both libraries end with the same weights."""
-    libs = {"tapejax": tapejax, "tf": real_tf}
-    src, dst = libs[writer], libs["tf" if writer == "tapejax" else "tapejax"]
-    model, opt = _model(src), getattr(src.keras.optimizers, name)(**kwargs)
-    _steps(src, model, opt, 2)
-    path = src.train.Checkpoint(model=model, optimizer=opt).save(str(tmp_path / "ckpt"))
-    _steps(src, model, opt, 1)
-    model2, opt2 = _model(dst), getattr(dst.keras.optimizers, name)(**kwargs)
-    status = dst.train.Checkpoint(model=model2, optimizer=opt2).restore(path)
-    _steps(dst, model2, opt2, 1)
-    status.assert_consumed()
-    assert int(opt2.iterations.numpy()) == 3
-    for a, b in zip(_opt_state(model, opt), _opt_state(model2, opt2)):
-        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
-
-
-def _keras_net(lib, build=True):
-    class Net(lib.keras.Model):
-        def __init__(self):
-            super().__init__()
-            self.d1 = lib.keras.layers.Dense(4)
-            self.bn = lib.keras.layers.BatchNormalization()
-            self.emb = lib.keras.layers.Embedding(5, 3)
-
-        def call(self, x):
-            return self.bn(self.d1(x))
-    net = Net()
-    if build:
-        _build_keras_net(lib, net)
-    return net
-
-
-def _build_keras_net(lib, net):
-    with warnings.catch_warnings():  # Keras: "build() ... unbuilt state" (the Embedding)
-        warnings.simplefilter("ignore", UserWarning)
-        net(lib.ones([2, 3]))
-    net.emb(lib.constant([1]))
-
-
-def _keras_weights(net):
-    return {v.name.split(":")[0].split("/")[-1] + str(tuple(v.shape)): np.asarray(v.numpy())
-            for v in net.variables}
-
-
-@pytest.mark.parametrize("writer", ["tapejax", "tf"])
-def test_keras_model_both_ways(real_tf, tmp_path, writer):
-    """Keras 3's names (``d1/_kernel``, ``emb/_embeddings``, ``bn/moving_mean``). A tapejax
-    reader's model is not built when restoring: each layer takes its values as it builds
-    (Keras 3 under TF does not restore into weights created after ``read``, so TF's is built)."""
-    libs = {"tapejax": tapejax, "tf": real_tf}
-    src, dst = libs[writer], libs["tf" if writer == "tapejax" else "tapejax"]
-    net = _keras_net(src)
-    for v in net.variables:
-        v.assign(_value("float32", tuple(v.shape)))
-    path = src.train.Checkpoint(model=net).write(str(tmp_path / "ckpt"))
-    other = _keras_net(dst, build=dst is real_tf)
-    status = dst.train.Checkpoint(model=other).read(path)
-    if dst is tapejax:
-        _build_keras_net(dst, other)
-    status.assert_consumed()
-    ours, theirs = _keras_weights(net), _keras_weights(other)
-    assert ours.keys() == theirs.keys()
-    for k in ours:
-        np.testing.assert_array_equal(ours[k], theirs[k], err_msg=k)
-
-
-def test_keras_layers_restore_when_built(tmp_path):
-    """A Sequential restored before it is built gets its weights when its layers build."""
-    def build():
-        return tapejax.keras.Sequential([tapejax.keras.layers.Dense(4),
-                                         tapejax.keras.layers.Dense(2)])
-    net = build()
-    x = tapejax.constant(X)
-    want = net(x).numpy()
-    path = tapejax.train.Checkpoint(model=net).write(str(tmp_path / "ckpt"))
-    fresh = build()
-    status = tapejax.train.Checkpoint(model=fresh).read(path)
-    with pytest.raises(AssertionError, match="Unresolved object in checkpoint"):
-        status.assert_consumed()
-    np.testing.assert_array_equal(fresh(x).numpy(), want)
-    status.assert_consumed()
 
 
 # --- statuses and errors, as TF ---------------------------------------------------------

@@ -337,34 +337,6 @@ def test_save_again_into_the_same_directory(tmp_path):
     np.testing.assert_array_equal(loaded.f(tapejax.constant([2]), 1.0)[0].numpy(), [3.0])
 
 
-def _keras_holder(tf):
-    class Holder(tf.Module):
-        def __init__(self):
-            super().__init__()
-            self.model = tf.keras.Sequential([tf.keras.layers.Dense(
-                2, kernel_initializer=tf.keras.initializers.Constant(W[:, :2].copy()))])
-            self.model.build((None, 2))
-
-        @tf.function(input_signature=[tf.TensorSpec([None, 2], tf.float32)])
-        def predict(self, x):
-            return self.model(x)
-
-    return Holder()
-
-
-def test_keras_model_inside_a_module_like_tensorflow(real_tf, tmp_path):
-    outs = []
-    for tf, name in ((tapejax, "ours"), (real_tf, "tf")):
-        tf.saved_model.save(_keras_holder(tf), str(tmp_path / name))
-        loaded = tf.saved_model.load(str(tmp_path / name))
-        outs.append(loaded.signatures["serving_default"](x=tf.constant(X))["output_0"].numpy())
-    np.testing.assert_allclose(outs[0], outs[1], rtol=1e-6)
-    model = tapejax.keras.Sequential([tapejax.keras.layers.Dense(2)])
-    model.build((None, 3))
-    with pytest.raises(NotImplementedError, match="Keras"):
-        tapejax.saved_model.save(model, str(tmp_path / "m"))
-
-
 def _unknown_rank_module(tf):
     class M(tf.Module):
         def __init__(self):

@@ -91,20 +91,32 @@ def _run_script(source, tmp_path, *args):
                           capture_output=True, text=True, env=env, timeout=240)
 
 
+@pytest.mark.keras
 def test_runner_resolves_tensorflow_to_tapejax(tmp_path):
+    """``tf.keras``, ``from tensorflow import keras``, ``import tensorflow.keras`` and
+    ``import keras``: one real Keras (TF's ``tf.keras`` module, ``keras._tf_keras.keras``)."""
     result = _run_script(
         "import sys\n"
         "import tensorflow as tf\n"
         "from tensorflow import keras\n"
         "from tensorflow.keras import layers\n"
+        "import tensorflow.keras as tf_keras\n"
         "import tensorflow.keras.optimizers.schedules as schedules\n"
+        "import keras as keras_package\n"
         "print(type(tf.constant(1.0)).__module__, layers.Dense.__module__,\n"
-        "      schedules.ExponentialDecay.__module__, sys.argv[1:], 'tensorflow' in sys.modules)\n",
+        "      schedules.ExponentialDecay.__module__, sys.argv[1:], 'tensorflow' in sys.modules)\n"
+        "print(keras is tf.keras is tf_keras is sys.modules['tensorflow.keras'],\n"
+        "      keras.__name__, keras_package.backend.backend(),\n"
+        "      keras.layers.Dense is keras_package.layers.Dense is layers.Dense,\n"
+        "      tf.keras.Model is keras_package.Model, tf.optimizers is keras.optimizers,\n"
+        "      keras.__spec__.name, tf.keras.layers is layers)\n",
         tmp_path, "--flag", "x")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["tapejax.tensor", "tapejax.keras.layers",
-                                     "tapejax.keras.optimizers.schedules", "['--flag',",
-                                     "'x']", "True"]
+    assert result.stdout.split() == [
+        "tapejax.tensor", "keras.src.layers.core.dense",
+        "keras.src.optimizers.schedules.learning_rate_schedule", "['--flag',", "'x']", "True",
+        "True", "keras._tf_keras.keras", "tensorflow", "True", "True", "True",
+        "keras._tf_keras.keras", "True"]
 
 
 def test_runner_names_what_tapejax_lacks(tmp_path):
@@ -122,17 +134,24 @@ def test_importing_tapejax_installs_no_hook():
     assert not any(isinstance(f, compat.TensorFlowFinder) for f in sys.meta_path)
 
 
+@pytest.mark.keras
 def test_digits_demo_runs_unmodified_via_the_runner(tmp_path):
+    """`make demo`: the custom GradientTape loop, then Keras's own ``model.fit`` (its
+    progress bar) and ``evaluate``, on the real Keras running on tapejax."""
     pytest.importorskip("sklearn")
     pytest.importorskip("tqdm")
     env = dict(os.environ, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="3")
+    env.pop("KERAS_BACKEND", None)
     result = subprocess.run(
         [sys.executable, "-m", "tapejax", "run", str(ROOT / "examples" / "train_digits.py"),
          "--epochs", "6", "--output", str(tmp_path)],
-        capture_output=True, text=True, env=env, timeout=300)
+        capture_output=True, text=True, env=env, timeout=600)
     assert result.returncode == 0, result.stderr
-    accuracy = float(result.stdout.split("test accuracy: ")[1].split()[0])
+    accuracy = float(result.stdout.split("\ntest accuracy: ")[1].split()[0])
     assert accuracy >= 0.95
-    assert "steps/second" in result.stdout
+    fit_accuracy = float(result.stdout.split("model.fit test accuracy: ")[1].split()[0])
+    assert fit_accuracy >= 0.93
+    assert "Epoch 6/6" in result.stdout and "45/45" in result.stdout  # Keras's progress bar
+    assert result.stdout.count("steps/second") == 2
     if "no loss curve" not in result.stdout:
         assert (tmp_path / "loss_curve.png").stat().st_size > 1000

@@ -16,6 +16,7 @@ import numpy as np
 from jax import export as jax_export
 
 from .. import nest
+from .._trackable import Trackable
 from ..function import CREATE_ON_LATER_CALL, ConcreteFunction, Function, _fill, _signature_key
 from ..tensor_spec import TensorSpec
 from ..train import _object_graph
@@ -250,7 +251,7 @@ def save(obj, export_dir, signatures=None, options=None):
     (a function, or a dict from signature key to function) to ``export_dir``."""
     options = SaveOptions() if options is None else options
     options.check()
-    if isinstance(obj, _object_graph._keras()[0]):
+    if isinstance(obj, Trackable) and not isinstance(obj, Variable):  # a Keras 3 object
         raise NotImplementedError("tapejax.saved_model.save does not save Keras layers and "
                                   "models (their call as a signature); save a tf.Module "
                                   "holding the model and a tapejax.function instead.")

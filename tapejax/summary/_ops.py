@@ -22,6 +22,7 @@ from jax.extend import core as jcore
 from .. import errors
 from .._cache import Cache
 from .._capture import TRACE
+from .._core_types import Tensor as CoreTensor
 from ..module import get_current_name_scope, name_scope
 from ..tensor import Tensor, TensorLike, constant, convert_to_tensor
 from . import _encode, _state
@@ -38,8 +39,16 @@ def _bool(value):
     return t
 
 
+def _tensor_like(x):
+    """``x``, or the tensor of a foreign tensor type (Keras's Variable, ``__tf_tensor__``)."""
+    if isinstance(x, CoreTensor) and not isinstance(x, TensorLike):
+        return convert_to_tensor(x)
+    return x
+
+
 def _array(x):
     """The JAX array or tracer behind ``x``, or ``x`` itself when it is not a tensor."""
+    x = _tensor_like(x)
     if isinstance(x, TensorLike):
         return x._tapejax_read()._value if type(x) is not Tensor else x._value
     return x
@@ -49,6 +58,7 @@ def _hold(x):
     """What the queue keeps of an eager value until it is written: a tensor is kept as its
     ``Tensor`` object (so a ``tapejax.function`` does not donate its buffer meanwhile), NumPy
     data is copied."""
+    x = _tensor_like(x)
     if isinstance(x, TensorLike):
         return x if type(x) is Tensor else x._tapejax_read()
     if isinstance(x, np.ndarray):

@@ -5,28 +5,23 @@ wins): ``model/layers/0/w/.ATTRIBUTES/VARIABLE_VALUE``. The children of an objec
 
 - ``tf.Module``: its attributes holding Variables, Modules, Keras objects, or lists, tuples and
   dicts holding them (in assignment order);
-- list/tuple: ``"0"``, ``"1"``, …; dict: its string keys;
-- a Keras layer or model: its attributes, with Keras 3's names (Dense's ``kernel`` is
-  ``_kernel``, Embedding's ``embeddings`` is ``_embeddings``); Sequential's layers under
-  ``_layers``;
-- a Keras optimizer: Keras 3's ``_variables``, ``_trainable_variables``, ``_iterations``,
-  ``_learning_rate`` and one list per slot kind (``_momentums``, ``_velocities``, …).
+- list/tuple: ``"0"``, ``"1"``, …; dict: its string keys.
+
+Keras 3 objects (``tf.keras`` is the real Keras; its layers, models, optimizers and Variables
+are ``tf.__internal__.tracking`` Trackables) are not saved yet: they raise
+``NotImplementedError`` rather than being left out of the checkpoint.
 """
+from .._trackable import Trackable
 from ..module import Module
 from ..variables import Variable
 from ._wrappers import DictWrapper, ListWrapper
 
 VARIABLE_VALUE = "VARIABLE_VALUE"
 OBJECT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH"
-_LAYER_INTERNAL = frozenset({"_trainable_variables", "_non_trainable_variables",
-                             "_seed_generators", "_layers"})
-_KERAS_RENAMES = {"kernel": "_kernel", "embeddings": "_embeddings"}
-
-
-def _keras():
-    from ..keras import layers, models
-    from ..keras.optimizers import _optimizer
-    return layers.Layer, models.Sequential, _optimizer.Optimizer
+KERAS_NOT_SAVED = ("tapejax.train.Checkpoint does not save Keras 3 objects yet (got {kind}): "
+                   "save their tf.Variables instead, the `.value` of each Keras Variable, e.g. "
+                   "held by a `tf.Module` (`holder.weights = [v.value for v in "
+                   "model.weights]`).")
 
 
 def _iterator_class():
@@ -49,9 +44,8 @@ def is_trackable(value):
         return True
     if isinstance(value, _iterator_class()):
         raise NotImplementedError(ITERATOR_NOT_SAVED.format(name=type(value).__name__))
-    layer, _, optimizer = _keras()
-    if isinstance(value, (layer, optimizer)):
-        return True
+    if isinstance(value, Trackable):
+        raise NotImplementedError(KERAS_NOT_SAVED.format(kind=type(value).__name__))
     if isinstance(value, dict):
         return any(is_trackable(v) for k, v in value.items() if isinstance(k, str))
     if isinstance(value, (list, tuple)):
@@ -70,39 +64,9 @@ def children(obj):
         return [(k, v) for k, v in obj.items() if isinstance(k, str) and is_trackable(v)]
     if isinstance(obj, (list, tuple)):
         return [(str(k), v) for k, v in enumerate(obj) if is_trackable(v)]
-    layer, sequential, optimizer = _keras()
-    if isinstance(obj, optimizer):
-        return _optimizer_children(obj)
-    if isinstance(obj, layer):
-        out = [(_KERAS_RENAMES.get(k, k), v) for k, v in vars(obj).items()
-               if k not in _LAYER_INTERNAL and is_trackable(v)]
-        if isinstance(obj, sequential):
-            out.append(("_layers", list(obj._layers)))
-        return out
     if isinstance(obj, Module):
         return [(k, v) for k, v in obj._tracked_attributes().items() if is_trackable(v)]
     return []
-
-
-def _slot_list_name(slot, optimizer):
-    plural = slot[:-1] + "ies" if slot.endswith("y") else slot + "s"
-    return plural if type(optimizer).__name__ == "SGD" else "_" + plural
-
-
-def _optimizer_children(opt):
-    lr = opt._learning_rate if isinstance(opt._learning_rate, Variable) else None
-    slots = [opt._slots[name][k] for group in opt._slot_groups
-             for k in range(len(opt._trainable_variables)) for name in group]
-    out = [("_variables", [opt._iterations] + ([lr] if lr is not None else []) + slots),
-           ("_trainable_variables", list(opt._trainable_variables)),
-           ("_iterations", opt._iterations)]
-    if lr is not None:
-        out.append(("_learning_rate", lr))
-    for group in opt._slot_groups:
-        for name in group:
-            out.append((_slot_list_name(name, opt), list(opt._slots[name])))
-    out.extend(("_" + name, v) for name, v in opt._extra.items())
-    return out
 
 
 def escape(name):
