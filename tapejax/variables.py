@@ -181,6 +181,12 @@ class Variable(TensorLike, Trackable, metaclass=_VariableMeta):
     def read_value(self):
         return self._tapejax_read()
 
+    def sparse_read(self, indices, name=None):
+        """``Variable.sparse_read``: the rows of the value at ``indices`` (TF's
+        ``ResourceGather``; a tape's gradient for them is an ``IndexedSlices``)."""
+        from .ops import array_ops  # the ops module imports this one
+        return array_ops.gather(self, indices, name=name)
+
     value = read_value
 
     def numpy(self):
