@@ -191,7 +191,10 @@ def test_consumers_of_slices(real_tf):
         (clipped,), norm = tf.clip_by_global_norm([g], 1.0)
         dense = tf.convert_to_tensor(g)
         v.assign_sub(0.1 * tf.convert_to_tensor(clipped))
-        return [g, clipped, norm, dense, tf.add(g, 1.0), v.read_value()]
+        return [g, clipped, norm, dense, tf.add(g, 1.0), v.read_value(),
+                tf.clip_by_norm(g, 1.0), tf.clip_by_value(g, 0.0, 1.5), tf.norm(g),
+                tf.add_n([g, g]), tf.multiply(g, 2.0), tf.is_tensor(g), g.shape.as_list(),
+                g.dtype.name]
     _same(real_tf, program)
 
 
