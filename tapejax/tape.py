@@ -201,6 +201,9 @@ class GradientTape:
             flat = nest.flatten(output_gradients)
             cotangents = [convert_to_tensor(c) if c is not None else _ones(t)
                           for c, t in zip(flat, targets)]
+        for t in targets:
+            if isinstance(t, IndexedSlices):  # TF reads a tape id off every target
+                raise AttributeError("'IndexedSlices' object has no attribute '_id'")
         keep = [k for k, t in enumerate(targets) if isinstance(t, Tensor)]
         targets = [targets[k] for k in keep]
         if cotangents is not None:

@@ -211,3 +211,17 @@ def test_sparse_read_errors(real_tf):
         out.append(v.sparse_read([[0, 1]]).shape.as_list())
         return out
     _same(real_tf, program)
+
+
+def test_slices_as_a_target_raise(real_tf):
+    def program(tf):
+        v = tf.Variable(_TABLE)
+        with tf.GradientTape() as outer:
+            with tf.GradientTape() as inner:
+                y = tf.reduce_sum(tf.gather(v, [1, 1]) ** 2)
+            g = inner.gradient(y, v)
+        try:
+            outer.gradient(g, v)
+        except AttributeError as error:
+            return str(error)
+    _same(real_tf, program)
