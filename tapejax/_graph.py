@@ -271,6 +271,7 @@ def row_reads(structure: Sequence[tuple], targets: Sequence[int],
         first.append(first[-1] + n_outputs(entry[3]))
     target_set = set(targets)
     users: dict[int, list[tuple[int, int]]] = {}  # per code, its (node, input) uses in order
+    order = [n for n in order if structure[n][4]]  # a use giving no float gives no gradient
     for n in order:
         for i, x in enumerate(structure[n][2]):
             users.setdefault(x, []).append((n, i))

@@ -79,6 +79,7 @@ CASES = {
                                           + tf.reduce_sum(tf.gather(v, [0]) * 2.0)),
     "mixed_index_dtypes": lambda tf, v: (tf.reduce_sum(tf.gather(v, [1]))
                                          + tf.reduce_sum(tf.gather(v, tf.constant([0], tf.int64)))),
+    "indices_from_params": lambda tf, v: tf.reduce_sum(tf.gather(v, tf.argmax(v, axis=0))),
     "chained_gathers": lambda tf, v: tf.reduce_sum(
         tf.gather(v, [1]) * tf.reduce_sum(tf.gather(v, [2]))),
     "gather_of_gather": lambda tf, v: tf.reduce_sum(tf.gather(tf.gather(v, [2, 1]), [1])),
