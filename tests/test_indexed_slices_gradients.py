@@ -226,3 +226,25 @@ def test_slices_as_a_target_raise(real_tf):
         except AttributeError as error:
             return str(error)
     _same(real_tf, program)
+
+
+def test_variable_scatter_methods(real_tf):
+    """What Keras's TF optimizers do with an IndexedSlices gradient (``scatter_add`` ...)."""
+    def program(tf):
+        v = tf.Variable(_TABLE)
+        delta = tf.IndexedSlices(tf.constant([[1.0, 1.0], [2.0, 2.0]]), tf.constant([2, 2]),
+                                 tf.constant([3, 2]))
+        out = []
+        for method in ("scatter_add", "scatter_sub", "scatter_update", "scatter_max",
+                       "scatter_min", "scatter_mul", "scatter_div"):
+            v.assign(_TABLE)
+            out += [getattr(v, method)(delta).read_value(), v.read_value()]
+        for bad in (tf.constant([1.0]), tf.IndexedSlices(tf.constant([[1.0, 1.0]]), [5]),
+                    tf.IndexedSlices(tf.constant([[1, 1]]), [0])):
+            try:
+                v.scatter_add(bad)
+            except Exception as error:
+                found = re.search(r"indices\[0\] = .*\[Op:\w+\]", str(error))
+                out += [(type(error).__name__, found and found.group(0)), v.read_value()]
+        return out
+    _same(real_tf, program)
