@@ -257,13 +257,19 @@ _NOTHING = frozenset()
 _NOT_DIFFERENTIABLE = {"floor", "ceil", "round", "stop_gradient"}
 
 
-def compute(tape, targets, source_groups, cotangents=None, mode="gradient", chunk=None):
+def compute(tape, targets, source_groups, cotangents=None, mode="gradient", chunk=None,
+            rows=True):
     """Runs a gradient or Jacobian of ``targets`` w.r.t. ``source_groups``.
 
     Returns one entry per group: a Tensor, or ``None`` when the group is unconnected. The call
     is recorded on every tape that watches its inputs, so higher-order derivatives compose.
     Targets left pending by lazy recording get their values from the same compiled call.
+    With ``rows``, a gradient of a group read only by row gathers is ``Rows`` (TF's
+    ``IndexedSlices``).
     """
+    reads = _row_reads(tape, targets, source_groups) if rows and mode == "gradient" else None
+    if reads is not None:
+        return _row_gradients(tape, targets, source_groups, cotangents, reads)
     p = plan(tape, targets, source_groups)
     if not p.targets or not any(p.groups):
         return [None] * len(source_groups)
@@ -284,6 +290,63 @@ def compute(tape, targets, source_groups, cotangents=None, mode="gradient", chun
         for k, group in enumerate(plan(tape, targets, source_groups, honor_none=True).groups):
             if not group:
                 results[k] = None
+    return results
+
+
+class Rows(NamedTuple):
+    """The gradient of a source read only by row gathers (TF's ``IndexedSlices``): per gather,
+    in the order TF's backward pass meets them, its output's gradient and its indices."""
+
+    values: list  # Tensors, the gradients of the gathered rows
+    indices: list  # the gathers' indices
+    dense_shape: tuple  # the source's shape
+    dtype: object  # the source's dtype (the values', cast back through TF's Cast)
+
+
+_ROW_READS = Cache("gradient.row_reads", 512)
+
+
+def _row_reads(tape, targets, source_groups):
+    """``_graph.row_reads`` for these values (None when no group is read by rows only)."""
+    structure = tape.structure
+    if not any(getattr(entry[0], "row_gather", False) for entry in structure):
+        return None
+    producer, leaf_index = tape.producer, tape.leaf_index
+
+    def codes(values):
+        found = [producer.get(id(x), leaf_index.get(id(x))) for x in values]
+        return tuple(c for c in found if c is not None)
+    target_codes = codes(targets)
+    group_codes = tuple(codes(group) for group in source_groups)
+    if not target_codes or not any(group_codes):
+        return None
+    key = (tuple(structure), target_codes, group_codes)
+    reads = _ROW_READS.get(key, lambda: _graph.row_reads(*key))
+    return reads if any(r is not None for r in reads) else None
+
+
+def _row_gradients(tape, targets, source_groups, cotangents, reads):
+    """Gradients where groups read by rows only ask for the gradients of the gathered rows
+    (each gather output is a source of its own) and give ``Rows``."""
+    values, leaves = tape.values, tape.leaves
+
+    def find(c):
+        return values[c] if c >= 0 else leaves[-c - 1]
+    asked = []
+    for group, rows in zip(source_groups, reads):
+        asked.extend([group] if rows is None else [[values[out]] for out, _, _ in rows])
+    found = iter(compute(tape, targets, asked, cotangents, rows=False))
+    results = []
+    for group, rows in zip(source_groups, reads):
+        if rows is None:
+            results.append(next(found))
+            continue
+        grads = []
+        for out, _, _ in rows:
+            g = next(found)
+            grads.append(Tensor(jnp.zeros_like(_value(values[out]))) if g is None else g)
+        results.append(Rows(grads, [find(i) for _, _, i in rows],
+                            tuple(find(rows[0][1]).shape), group[0].dtype))
     return results
 
 

@@ -133,6 +133,22 @@ def output_deps(fn: object) -> tuple | None:
     return getattr(fn, "output_deps", None)
 
 
+def _reaching(structure: Sequence[tuple], made: list[tuple[int, int]],
+              targets: Sequence[int]) -> dict[Hashable, int]:
+    """The codes of the values a target is computed from, through floating outputs and the
+    inputs each output depends on."""
+    def parents(c: int) -> list[int]:
+        if c < 0:
+            return []
+        n, k = made[c]
+        fn, _, codes, _, floats = structure[n]
+        if k not in floats:
+            return []
+        deps = output_deps(fn)
+        return [x for i, x in enumerate(codes) if deps is None or i in deps[k]]
+    return reachable(targets, parents)
+
+
 def select(structure: Sequence[tuple], targets: Sequence[int],
            source_groups: Sequence[Sequence[int]], honor_none: bool = False) -> Selection:
     """Selects and wires the nodes of a tape (its ``structure``) between the values coded
@@ -149,17 +165,7 @@ def select(structure: Sequence[tuple], targets: Sequence[int],
     for group in source_groups:
         for c in group:
             slot.setdefault(c, len(slot))
-
-    def parents(c: int) -> list[int]:
-        if c < 0:
-            return []
-        n, k = made[c]
-        fn, _, codes, _, floats = structure[n]
-        if k not in floats:
-            return []
-        deps = output_deps(fn)
-        return [x for i, x in enumerate(codes) if deps is None or i in deps[k]]
-    wanted = reachable(targets, parents)  # codes of the values that reach a target
+    wanted = _reaching(structure, made, targets)  # codes of the values that reach a target
     needed = sorted({n for n, k in (made[c] for c in wanted.values() if c >= 0)
                      if k in structure[n][4]})
     wiring = Wiring(list(slot))
@@ -211,3 +217,88 @@ def select(structure: Sequence[tuple], targets: Sequence[int],
            tuple(target_refs))
     return Selection(key, tuple(slot), tuple(wiring.consts), groups, tuple(target_refs),
                      tuple(target_index))
+
+
+# --- reads of rows: TF's IndexedSlices gradients ------------------------------------------
+def row_gather(fn: object, static: tuple[tuple[str, Any], ...]) -> bool:
+    """Whether a node reads rows of its first input (``gather`` at axis 0 without batch
+    dimensions: TF's gradient of its params is then an ``IndexedSlices``)."""
+    return getattr(fn, "row_gather", False) and dict(static) == {"axis": 0, "batch_dims": 0}
+
+
+def row_reads(structure: Sequence[tuple], targets: Sequence[int],
+              source_groups: Sequence[Sequence[int]]
+              ) -> tuple[tuple[tuple[int, int, int], ...] | None, ...]:
+    """Per source group: when every use of its values on the way to a target is a row gather
+    (``row_gather``), possibly through ops that pass TF's slices on (``row_passthrough``:
+    Identity, Cast), and none is a target itself: the codes of those gathers' (output, params,
+    indices), in the order TF's backward pass meets them (its gradients are then concatenated
+    in that order); else None.
+
+    TF's pass (``tape.h``'s ``ComputeGradient``) takes ops from a queue: an op is ready once
+    every recorded op that uses one of its outputs has been processed, and a ready op goes to
+    the front while the next one is taken from the back.
+    """
+    made = outputs_of(structure)
+    wanted = _reaching(structure, made, targets)
+    nodes = sorted({made[c][0] for c in wanted.values() if c >= 0})
+    usage: dict[int, int] = {}
+    for n in nodes:
+        for x in structure[n][2]:
+            usage[x] = usage.get(x, 0) + 1
+    missing = {n: 0 for n in nodes}
+    for c in usage:
+        if c >= 0 and made[c][0] in missing:
+            missing[made[c][0]] += 1
+    queue = [n for n in dict.fromkeys(made[t][0] for t in targets if t >= 0)
+             if missing.get(n) == 0][::-1]
+    order: list[int] = []
+    seen: set[int] = set()
+    while queue:
+        n = queue.pop()
+        order.append(n)
+        seen.add(n)
+        for x in structure[n][2]:
+            left = usage[x] = usage[x] - 1
+            if left == 0 and x >= 0 and made[x][0] in missing:
+                m = made[x][0]
+                missing[m] -= 1
+                if missing[m] == 0:
+                    queue.insert(0, m)
+    order += [n for n in reversed(nodes) if n not in seen]  # (a node no target op uses)
+    first = [0]
+    for entry in structure:
+        first.append(first[-1] + n_outputs(entry[3]))
+    target_set = set(targets)
+    users: dict[int, list[tuple[int, int]]] = {}  # per code, its (node, input) uses in order
+    order = [n for n in order if structure[n][4]]  # a use giving no float gives no gradient
+    for n in order:
+        for i, x in enumerate(structure[n][2]):
+            users.setdefault(x, []).append((n, i))
+
+    def expand(n: int, i: int) -> list[tuple[int, int, int]] | None:
+        """The row gathers behind the use of input ``i`` by node ``n`` (None: a dense use)."""
+        fn, static, codes, multi, _ = structure[n]
+        if i == 0 and row_gather(fn, static):
+            return [(first[n], codes[0], codes[1])]
+        if i == 0 and multi is None and getattr(fn, "row_passthrough", False) \
+                and first[n] not in target_set:  # TF's Identity, Cast: pass slices on
+            found: list[tuple[int, int, int]] = []
+            for use in users.get(first[n], ()):
+                rows = expand(*use)
+                if rows is None:
+                    return None
+                found += rows
+            return found
+        return None
+    out: list[tuple[tuple[int, int, int], ...] | None] = []
+    for group in source_groups:
+        members = set(group)
+        found: list[tuple[int, int, int]] | None = []
+        for n in order:
+            for i, x in enumerate(structure[n][2]):
+                if x in members and found is not None:
+                    rows = expand(n, i)
+                    found = None if rows is None else found + rows
+        out.append(tuple(found) if found and not members & target_set else None)
+    return tuple(out)

@@ -124,8 +124,10 @@ class CompositeTensor:
 
 def is_tensor(x):
     """``tf.is_tensor``: True for Tensors, Variables and composite tensors (SparseTensor,
-    RaggedTensor), and classes deriving from ``tf.__internal__.types.Tensor``, as in TF."""
-    return isinstance(x, (_core_types.Tensor, CompositeTensor))
+    RaggedTensor, IndexedSlices), and classes deriving from ``tf.__internal__.types.Tensor``,
+    as in TF."""
+    return (isinstance(x, (_core_types.Tensor, CompositeTensor))
+            or type(x).__name__ == "IndexedSlices")
 
 
 def type_spec_from_value(value):

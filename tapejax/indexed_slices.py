@@ -39,6 +39,20 @@ class IndexedSlices:
         rows = int(self._dense_shape.numpy()[0])
         return math_ops.unsorted_segment_sum(self._values, self._indices, rows)
 
+    def _tapejax_components(self):
+        """Its Tensors, as ``tapejax.function`` traces them (arguments and results)."""
+        if self._dense_shape is None:
+            return (False,), (self._values, self._indices)
+        return (True,), (self._values, self._indices, self._dense_shape)
+
+    @classmethod
+    def _tapejax_rebuild(cls, static, parts):
+        """From its parts as given (Tensors, or their specs for a function's signature)."""
+        out = cls.__new__(cls)
+        out._values, out._indices = parts[0], parts[1]
+        out._dense_shape = parts[2] if static[0] else None
+        return out
+
     def __neg__(self):
         return IndexedSlices(-self._values, self._indices, self._dense_shape)
 

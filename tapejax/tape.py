@@ -11,6 +11,8 @@ import jax.numpy as jnp
 
 from . import _backprop, errors, nest
 from ._recording import STACK, TapeState
+from .indexed_slices import IndexedSlices
+from .ops import array_ops, math_ops
 from .tensor import Tensor, TensorLike, convert_to_tensor
 
 _log = logging.getLogger("tapejax")
@@ -199,11 +201,15 @@ class GradientTape:
             flat = nest.flatten(output_gradients)
             cotangents = [convert_to_tensor(c) if c is not None else _ones(t)
                           for c, t in zip(flat, targets)]
+        for t in targets:
+            if isinstance(t, IndexedSlices):  # TF reads a tape id off every target
+                raise AttributeError("'IndexedSlices' object has no attribute '_id'")
         keep = [k for k, t in enumerate(targets) if isinstance(t, Tensor)]
         targets = [targets[k] for k in keep]
         if cotangents is not None:
             cotangents = [cotangents[k] for k in keep]
-        results = _backprop.compute(tape, targets, groups, cotangents)
+        results = [_indexed_slices(g) if isinstance(g, _backprop.Rows) else g
+                   for g in _backprop.compute(tape, targets, groups, cotangents)]
         self._end()
         return nest.pack_sequence_as(sources, self._fill(results, flat_sources, mode))
 
@@ -255,6 +261,21 @@ class GradientTape:
             result = Tensor(jnp.zeros(tuple(target.shape) + tuple(source.shape[1:]),
                                       dtype.as_numpy_dtype))
         return result
+
+
+def _indexed_slices(rows):
+    """TF's ``IndexedSlices`` gradient: the gathered rows' gradients and their indices, each
+    gather's flattened to one row per index and concatenated (recorded, like any op)."""
+    tail = list(rows.dense_shape[1:])
+    values = [array_ops.reshape(g if g.dtype == rows.dtype else math_ops.cast(g, rows.dtype),
+                                [-1] + tail) for g in rows.values]
+    indices = [array_ops.reshape(i, [-1]) for i in rows.indices]
+    if len({i.dtype for i in indices}) > 1:  # TF aggregates mixed indices as int64
+        indices = [math_ops.cast(i, "int64") for i in indices]
+    if len(values) > 1:
+        values, indices = [array_ops.concat(values, 0)], [array_ops.concat(indices, 0)]
+    shape = Tensor(jnp.asarray(rows.dense_shape, jnp.int32))
+    return IndexedSlices(values[0], indices[0], shape)
 
 
 def _ones(target):

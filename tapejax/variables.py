@@ -181,6 +181,50 @@ class Variable(TensorLike, Trackable, metaclass=_VariableMeta):
     def read_value(self):
         return self._tapejax_read()
 
+    def _scatter(self, sparse_delta, update, op_name):
+        """``scatter_*``: ``update(rows_at(indices), values)`` on the rows ``sparse_delta`` (an
+        ``IndexedSlices``) names; out-of-range indices raise TF's error eagerly and leave the
+        Variable as it was."""
+        from .ops import array_ops  # the ops module imports this one
+        if type(sparse_delta).__name__ != "IndexedSlices":
+            raise TypeError("Argument `sparse_delta` must be a `tf.IndexedSlices`. Received "
+                            f"arg: {sparse_delta}")
+        values = convert_to_tensor(sparse_delta.values, dtype=self.dtype)
+        indices = sparse_delta.indices
+        array_ops._check_indices(array_ops.concrete(indices), self.shape[0], op_name)
+        rows = self._tapejax_read()._value.at[indices._value]
+        return self.assign(update(rows, values._value))
+
+    def scatter_add(self, sparse_delta, use_locking=False, name=None):
+        """Adds ``sparse_delta``'s values to the rows at its indices (repeats add up)."""
+        return self._scatter(sparse_delta, lambda r, x: r.add(x), "ResourceScatterAdd")
+
+    def scatter_sub(self, sparse_delta, use_locking=False, name=None):
+        """Subtracts ``sparse_delta``'s values from the rows at its indices."""
+        return self._scatter(sparse_delta, lambda r, x: r.add(-x), "ResourceScatterSub")
+
+    def scatter_update(self, sparse_delta, use_locking=False, name=None):
+        """Sets the rows at ``sparse_delta``'s indices to its values."""
+        return self._scatter(sparse_delta, lambda r, x: r.set(x), "ResourceScatterUpdate")
+
+    def scatter_max(self, sparse_delta, use_locking=False, name=None):
+        return self._scatter(sparse_delta, lambda r, x: r.max(x), "ResourceScatterMax")
+
+    def scatter_min(self, sparse_delta, use_locking=False, name=None):
+        return self._scatter(sparse_delta, lambda r, x: r.min(x), "ResourceScatterMin")
+
+    def scatter_mul(self, sparse_delta, use_locking=False, name=None):
+        return self._scatter(sparse_delta, lambda r, x: r.multiply(x), "ResourceScatterMul")
+
+    def scatter_div(self, sparse_delta, use_locking=False, name=None):
+        return self._scatter(sparse_delta, lambda r, x: r.divide(x), "ResourceScatterDiv")
+
+    def sparse_read(self, indices, name=None):
+        """``Variable.sparse_read``: the rows of the value at ``indices`` (TF's
+        ``ResourceGather``; a tape's gradient for them is an ``IndexedSlices``)."""
+        from .ops import array_ops  # the ops module imports this one
+        return array_ops.gather(self, indices, name=name)
+
     value = read_value
 
     def numpy(self):

@@ -297,6 +297,26 @@ def semantics(tf, strategy):
             loss = total * x + tf.reduce_sum(gathered * positions) * x
         return tape.gradient(loss, x)
 
+    with strategy.scope():
+        table = tf.Variable([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+
+    def sparse_gradients():  # IndexedSlices: all_reduce gathers every replica's slices
+        ctx = tf.distribute.get_replica_context()
+        with tf.GradientTape() as tape:
+            rows = tf.gather(table, tf.stack([rid() % 3, 2]))
+            loss = tf.reduce_sum(rows * (tf.cast(rid(), tf.float32) + 1.0))
+        grad = tape.gradient(loss, table)
+        out = []
+        for op in ("SUM", "MEAN"):
+            reduced = ctx.all_reduce(op, grad)
+            out += [reduced.values, reduced.indices, reduced.dense_shape]
+        return out
+
+    for name, value in zip(["values_sum", "indices_sum", "shape_sum", "values_mean",
+                            "indices_mean", "shape_mean"],
+                           tf.function(lambda: strategy.run(sparse_gradients))()):
+        out[f"sparse_all_reduce_{name}"] = _value(local(value))
+
     xs = strategy.experimental_distribute_values_from_function(
         lambda ctx: tf.constant(float(ctx.replica_id_in_sync_group) + 1.0))
     out["values_from_function"] = _value(local(xs))

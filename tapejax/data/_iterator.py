@@ -54,34 +54,30 @@ class _AnyIterator:
         return 0
 
 
-class OwnedIterator(Iterator):
-    """The iterator of a ``Dataset`` (TF's ``OwnedIterator``)."""
+class LookAhead:
+    """The look-ahead an iterator fed into functions needs (``OwnedIterator``, the distributed
+    iterator): ``_peek`` reads the next element of ``_produce()`` without consuming it (a trace
+    shapes its placeholders after it), ``_take`` consumes it (``_END`` past the end)."""
 
-    def __init__(self, dataset):
-        self._elements = dataset._make_iterator()
-        self._element_spec = dataset.element_spec
+    def _start(self):
         self._ahead = []  # the element looked at but not consumed
         self._done = False
         self._created_in = feeds.trace_of_creation()
         self._last = None  # the last element looked at
         self._shapes = "end"  # the shapes of the last element looked at (trace key)
 
-    @property
-    def element_spec(self):
-        return self._element_spec
+    def _produce(self):
+        """The next element; ``StopIteration`` at the end."""
+        raise NotImplementedError(f"{type(self).__name__}._produce")
 
     def _peek(self):
-        if self._ahead:
-            return self._ahead[0]
-        if self._done:
-            return _END
-        try:
-            self._ahead.append(next(self._elements))
-            self._last = self._ahead[0]
-        except StopIteration:
-            self._done = True
-            return _END
-        return self._ahead[0]
+        if not self._ahead and not self._done:
+            try:
+                self._ahead.append(self._produce())
+                self._last = self._ahead[0]
+            except StopIteration:
+                self._done = True
+        return self._ahead[0] if self._ahead else _END
 
     def _take(self):
         element = self._peek()
@@ -91,6 +87,27 @@ class OwnedIterator(Iterator):
 
     def __iter__(self):
         return self
+
+    @classmethod
+    def _tapejax_rebuild(cls, static, parts):
+        """The iterator itself (its ``_tapejax_components`` key ends with ``_AnyIterator``)."""
+        return static[2].ref()
+
+
+class OwnedIterator(LookAhead, Iterator):
+    """The iterator of a ``Dataset`` (TF's ``OwnedIterator``)."""
+
+    def __init__(self, dataset):
+        self._elements = dataset._make_iterator()
+        self._element_spec = dataset.element_spec
+        self._start()
+
+    @property
+    def element_spec(self):
+        return self._element_spec
+
+    def _produce(self):
+        return next(self._elements)
 
     def __next__(self):
         element = self._next("next")
@@ -173,7 +190,3 @@ class OwnedIterator(Iterator):
             self._shapes = tuple((np.shape(a), np.asarray(a).dtype) if not isinstance(
                 a, Optional) else "optional" for a in structure.leaves(element))
         return (_Frozen(self._element_spec), self._shapes, _AnyIterator(self)), []
-
-    @classmethod
-    def _tapejax_rebuild(cls, static, parts):
-        return static[2].ref()

@@ -7,7 +7,7 @@ a batch is a tensor, NumPy array, or a tuple/list/dict of them. Each global batc
 import jax
 
 from .. import _iterator_feeds as feeds, errors, nest
-from ..data._iterator import _END, _AnyIterator
+from ..data._iterator import _END, LookAhead, _AnyIterator
 from ..data._optional import Optional
 from ..tensor import Tensor
 from ._values import PerReplica
@@ -122,7 +122,7 @@ def _host_elements(source):
     return make() if make is not None else iter(source)
 
 
-class DistributedIterator:
+class DistributedIterator(LookAhead):
     """Iterator over distributed batches (``tf.distribute.DistributedIterator``).
 
     Eagerly each ``get_next()`` splits the next global batch over the replicas. Inside a
@@ -135,41 +135,20 @@ class DistributedIterator:
         self._source = source
         self._iterator = _host_elements(source)
         self._per_replica = per_replica
-        self._ahead = []  # the distributed batch looked at but not consumed
-        self._done = False
-        self._last = None
-        self._shapes = "end"
-        self._created_in = feeds.trace_of_creation()
+        self._start()
 
     @property
     def element_spec(self):
         """The element spec of the underlying dataset (one replica only)."""
         return _single_replica_spec(self._strategy, self._source)
 
-    def _next_batch(self):
+    def _produce(self):
+        """The next distributed batch (``StopIteration`` at the end)."""
         strategy = self._strategy
         if not self._per_replica:
             return strategy._split_global(next(self._iterator))
         batches = [next(self._iterator) for _ in strategy._local_replica_ids()]
         return strategy._stack_local(batches)
-
-    def _peek(self):
-        if not self._ahead and not self._done:
-            try:
-                self._ahead.append(self._next_batch())
-                self._last = self._ahead[0]
-            except StopIteration:
-                self._done = True
-        return self._ahead[0] if self._ahead else _END
-
-    def _take(self):
-        batch = self._peek()
-        if batch is not _END:
-            self._ahead.pop()
-        return batch
-
-    def __iter__(self):
-        return self
 
     def __next__(self):
         return self._read("next", StopIteration)
@@ -227,10 +206,6 @@ class DistributedIterator:
             self._shapes = tuple((tuple(_stacked(leaf).shape), _stacked(leaf).dtype.name)
                                  for leaf in nest.flatten(batch))
         return (self._strategy, self._shapes, _AnyIterator(self)), []
-
-    @classmethod
-    def _tapejax_rebuild(cls, static, parts):
-        return static[2].ref()
 
 
 def _stacked(leaf):

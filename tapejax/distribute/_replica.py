@@ -31,6 +31,7 @@ from jax.sharding import PartitionSpec
 from .. import nest
 from .._capture import TRACE, Capture
 from .._recording import STACK
+from ..indexed_slices import IndexedSlices
 from ..ops.array_ops import expand_dims
 from ..ops.core import apply, attrs
 from ..ops.math_ops import truediv
@@ -245,6 +246,13 @@ class ReplicaContext:
         n = self._strategy._n
 
         def reduce(x):
+            if isinstance(x, IndexedSlices):  # TF gathers every replica's slices
+                if n == 1:
+                    return x
+                values = _gathered(x.values, 0)
+                if reduce_op is ReduceOp.MEAN:
+                    values = truediv(values, n)
+                return IndexedSlices(values, _gathered(x.indices, 0), x.dense_shape)
             tensor = convert_to_tensor(x)
             if n == 1:
                 return tensor
@@ -258,12 +266,7 @@ class ReplicaContext:
 
         def gather(x):
             tensor = convert_to_tensor(x)
-            if n == 1:
-                return tensor
-            a = int(axis)
-            a = a + tensor.ndim if a < 0 else a
-            return apply(_all_gather, (tensor,), attrs(axis_name=AXIS, axis=a),
-                         "CollectiveGatherV2")
+            return tensor if n == 1 else _gathered(tensor, int(axis))
         return nest.map_structure(gather, value)
 
     def merge_call(self, merge_fn, args=(), kwargs=None):
@@ -285,6 +288,12 @@ class ReplicaContext:
         with _context.entered(strategy, None, merge):
             out = merge_fn(strategy, *merged_args, **merged_kwargs)
         return nest.map_structure(functools.partial(_returned, capture), out)
+
+
+def _gathered(tensor, axis):
+    """The replicas' ``tensor``s concatenated along ``axis`` (TF's CollectiveGatherV2)."""
+    axis = axis + tensor.ndim if axis < 0 else axis
+    return apply(_all_gather, (tensor,), attrs(axis_name=AXIS, axis=axis), "CollectiveGatherV2")
 
 
 def _returned(capture, x):

@@ -527,8 +527,12 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
     A RaggedTensor gathers its rows (TF's dispatch)."""
     if hasattr(params, "_tapejax_gather"):
         return params._tapejax_gather(indices, axis, batch_dims)
+    # TF reads rows of a Variable (axis 0, no batch dimensions) with ResourceGather
+    resource = (isinstance(params, TensorLike) and not isinstance(params, Tensor)
+                and not batch_dims and (axis is None or (isinstance(axis, (int, np.integer))
+                                                         and axis == 0)))
     params, indices = to_tensor(params), to_tensor(indices)
-    require_dtype(indices, _INDEX_DTYPES, "GatherV2")
+    require_dtype(indices, _INDEX_DTYPES, "ResourceGather" if resource else "GatherV2")
     rank, index_rank = params.ndim, indices.ndim
     batch_dims = static_int(batch_dims, "batch_dims")
     if batch_dims < 0:
@@ -546,6 +550,7 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
     if not -rank <= axis < rank:
         raise invalid(f"Shape must be at least rank {axis + 1 if axis >= 0 else -axis} but is "
                       f"rank {rank}", "GatherV2")
+    given_axis = int(axis)
     axis %= rank
     if axis < batch_dims:
         raise invalid(f"batch_dims ({batch_dims}) must be less than or equal to axis ({axis}).",
@@ -554,8 +559,14 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
         if params.shape[d] != indices.shape[d]:
             raise invalid(f"params.shape[{d}]: {params.shape[d]} should be equal to "
                           f"indices.shape[{d}]: {indices.shape[d]}", "GatherV2")
-    _check_indices(concrete(indices), params.shape[axis], "GatherV2")
+    _check_indices(concrete(indices), params.shape[axis],
+                   "ResourceGather" if resource else "GatherV2")
+    if not batch_dims:  # as given: TF's gradient is sparse for axis 0, not -rank
+        axis = given_axis
     return apply(_take, (params, indices), attrs(axis=axis, batch_dims=batch_dims), "GatherV2")
+
+
+_take.row_gather = True  # read by ``_graph.row_gather``: TF's IndexedSlices gradient
 
 
 def _nd_index(indices, shape):

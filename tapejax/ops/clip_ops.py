@@ -30,7 +30,11 @@ def _clip_by_value(t, lo, hi):
 
 @register("clip_by_value", _clip_by_value, tf_name="ClipByValue")
 def clip_by_value(t, clip_value_min, clip_value_max, name=None):
-    """``tf.clip_by_value``: ``maximum(minimum(t, max), min)``, as TF computes it."""
+    """``tf.clip_by_value``: ``maximum(minimum(t, max), min)``, as TF computes it (an
+    ``IndexedSlices`` stays one, its values clipped)."""
+    if _is_sparse(t):
+        return type(t)(clip_by_value(t.values, clip_value_min, clip_value_max), t.indices,
+                       t.dense_shape)
     if dtype_of(clip_value_max) is None:
         reject_text(t, converted=clip_value_max)  # TF converts t alone, then max to its dtype
     t = to_tensor(t)
@@ -61,7 +65,10 @@ def _clip_by_norm(t, clip_norm, *, axes):
 @register("clip_by_norm", _clip_by_norm, tf_name="ClipByNorm")
 def clip_by_norm(t, clip_norm, axes=None, name=None):
     """``tf.clip_by_norm``: scales ``t`` so its L2 norm over ``axes`` is at most ``clip_norm``
-    (a negative ``clip_norm`` counts as 0)."""
+    (a negative ``clip_norm`` counts as 0). An ``IndexedSlices`` stays one: its values are
+    clipped by their norm, as TF's."""
+    if _is_sparse(t):
+        return type(t)(clip_by_norm(t.values, clip_norm, axes), t.indices, t.dense_shape)
     t = to_tensor(t)
     require_numeric(t, "Mul")
     require_inexact(t, "Sqrt")  # TF takes the norm before it converts clip_norm

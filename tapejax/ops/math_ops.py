@@ -214,7 +214,12 @@ round = unary("round", jnp.round, differentiable=False,  # TF's name
 is_finite = unary("is_finite", jnp.isfinite, float_only=_REAL, differentiable=False)
 is_inf = unary("is_inf", jnp.isinf, float_only=_REAL, tf_name="IsInf", differentiable=False)
 is_nan = unary("is_nan", jnp.isnan, float_only=_REAL, tf_name="IsNan", differentiable=False)
-identity = unary("identity", lambda x: x, tf_name="Identity", bool_ok=True,
+def _identity(x):
+    return x
+
+
+_identity.row_passthrough = True  # TF's gradient passes IndexedSlices on (``_graph``)
+identity = unary("identity", _identity, tf_name="Identity", bool_ok=True,
                  doc="``tf.identity``: the same value as a new Tensor (gradient passes through).",
                  param="input")
 stop_gradient = unary("stop_gradient", lax.stop_gradient, tf_name="StopGradient",
@@ -919,6 +924,9 @@ def _cast(x, *, dtype):
     if jnp.iscomplexobj(x) and not jnp.issubdtype(dtype, jnp.complexfloating):
         x = jnp.real(x)
     return x.astype(dtype)
+
+
+_cast.row_passthrough = True  # TF's gradient casts the values of IndexedSlices back
 
 
 def _cast_text(source, dtype):
