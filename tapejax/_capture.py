@@ -263,6 +263,11 @@ class _BranchCapture:
         self.values[id(variable)] = Tensor(lax.stop_gradient(array))
         self.written.setdefault(id(variable), variable)
 
+    def seed(self, variable, tensor):
+        """Reads of ``variable`` in this branch see ``tensor`` (a loop-carried value) until it
+        is assigned; seeding alone is no write."""
+        self.values[id(variable)] = tensor
+
     def created(self, variable):
         raise NotImplementedError(BRANCH_CREATES_VARIABLE)
 
