@@ -623,3 +623,44 @@ def var_gradient_wrt_read_variable(tf, x):
     with tf.GradientTape() as tape:
         y = f(x)
     return y, tape.gradient(y, w), steps.read_value()
+
+
+def var_gradient_wrt_assigned_variable(tf, x):
+    """Every read of ``w`` in the loop (the later ones after an assignment) is a read of the
+    Variable for the gradient, as in TF."""
+    w = tf.Variable(0.5)
+
+    @tf.function
+    def f(x):
+        y = x
+        for _ in tf.range(3):
+            y = y * w + x
+            w.assign_add(0.1)
+        return y
+    with tf.GradientTape() as tape:
+        y = f(x)
+    return y, tape.gradient(y, w), w.read_value()
+
+
+def var_gradient_read_after_assign(tf, x):
+    w = tf.Variable(0.5)
+    u = tf.Variable(2.0)
+
+    @tf.function
+    def f(x):
+        w.assign(0.25)
+        u.assign_add(1.0)
+        return x * w * u
+    with tf.GradientTape() as tape:
+        y = f(x)
+    return y, tape.gradient(y, [w, u])
+
+
+def lim_list_append_in_loop(tf, n):
+    @tf.function
+    def f(n):
+        out = []
+        for i in tf.range(n):
+            out.append(i)
+        return out
+    return f(n)

@@ -149,6 +149,8 @@ _VARIABLE_PROGRAMS = [
     (programs.var_train_steps, (np.arange(6, dtype=F32).reshape(3, 2), np.ones([3, 1], F32))),
     (programs.var_tape_inside, (np.float32(0.7),)),
     (programs.var_gradient_wrt_read_variable, (np.float32(0.7),)),
+    (programs.var_gradient_wrt_assigned_variable, (np.float32(0.7),)),
+    (programs.var_gradient_read_after_assign, (np.float32(0.7),)),
 ]
 
 
@@ -200,6 +202,20 @@ def test_variable_assigned_in_a_loop_condition_is_a_clear_error():
     with pytest.raises(NotImplementedError, match="condition of a traced tf.while_loop"):
         f(tapejax.constant(3))
     assert int(v) == 0
+
+
+def test_list_appended_in_a_staged_loop_is_tf_error(real_tf):
+    """TF's InaccessibleTensorError (a ValueError) for a step's tensor kept in a Python list."""
+    caught = []
+    for lib in (tapejax, real_tf):
+        with pytest.raises(ValueError) as info:
+            programs.lim_list_append_in_loop(lib, lib.constant(3))
+        caught.append(info.value)
+    ours, theirs = caught
+    assert type(ours).__name__ == type(theirs).__name__ == "InaccessibleTensorError"
+    first = [str(e).splitlines()[0] for e in caught]
+    assert first[0].startswith("<tf.Tensor shape=() dtype=int32>")
+    assert first[0].split(">", 1)[1] == first[1].split(">", 1)[1]
 
 
 def test_loop_assigning_a_variable_traces_once_for_any_n():
