@@ -29,6 +29,7 @@ import weakref
 from typing import NamedTuple
 
 import jax
+import jax.numpy as jnp
 from jax import lax
 from jax.extend import core as jcore
 
@@ -73,6 +74,8 @@ class Capture:
     def __init__(self, creation_error):
         self.top = None  # the make_jaxpr trace: placeholders are bound there
         self.values = {}  # id(variable) -> Tensor seen by reads in this trace
+        self.handles = {}  # id(variable) -> the placeholder Tensor of its value on entry
+        self.assigned = {}  # id(variable) -> array last assigned (an output of the program)
         self.reads = []  # existing Variables read, in placeholder-slot order
         self.written = {}  # id(variable) -> existing Variable assigned (insertion order)
         self.made = []  # (Variable, initial Tensor) created in this trace
@@ -86,14 +89,23 @@ class Capture:
             aval = jax.core.ShapedArray(value.shape, value.dtype)
             with jcore.set_current_trace(self.top):
                 tracer = _placeholder.bind(aval=aval, slot=len(self.reads))
-            tensor = self.values[id(variable)] = Tensor(tracer)
+            tensor = self.values[id(variable)] = self.handles[id(variable)] = Tensor(tracer)
             self.reads.append(variable)
         return tensor
 
+    def handle(self, variable):
+        """The Tensor gradients with respect to ``variable`` reach: its value on entry, once
+        read (None before, or for a Variable created in this trace)."""
+        return self.handles.get(id(variable))
+
     def write(self, variable, array):
         # TF has no gradient through an assignment; inside the program this is stop_gradient.
-        self.values[id(variable)] = Tensor(lax.stop_gradient(array))
-        if not any(v is variable for v, _ in self.made):
+        made = any(v is variable for v, _ in self.made)
+        if not made and id(variable) not in self.values:
+            self.read(variable)  # its value on entry: what later reads differentiate to
+        self.assigned[id(variable)] = lax.stop_gradient(array)
+        self.values[id(variable)] = read_after_assign(array, self.handle(variable))
+        if not made:
             self.written.setdefault(id(variable), variable)
 
     def created(self, variable):
@@ -113,6 +125,26 @@ class Traced(NamedTuple):
     summaries: object  # HostOutputs of the tf.summary calls (one output after ``written``)
 
 
+@jax.custom_jvp
+def _value_with_derivative_of(value, handle):
+    return value
+
+
+@_value_with_derivative_of.defjvp
+def _value_with_derivative_of_jvp(primals, tangents):
+    return primals[0], tangents[1]
+
+
+def read_after_assign(array, handle):
+    """What reads of a Variable see after ``array`` was assigned to it: that value (no gradient
+    flows through an assignment) with the derivative of the Variable's value on entry
+    (``handle``), as TF differentiates every read of a Variable as a read of the Variable."""
+    array = lax.stop_gradient(array)
+    if handle is None or not jnp.issubdtype(array.dtype, jnp.inexact):
+        return Tensor(array)
+    return Tensor(_value_with_derivative_of(array, handle._value))
+
+
 def trace(body, avals, creation_error=None):
     """Traces ``body(*tensor_args) -> (output arrays, info)`` into a ``Traced`` program."""
     capture = Capture(creation_error)
@@ -127,10 +159,13 @@ def trace(body, avals, creation_error=None):
             outputs, info = body(*[Tensor(a) for a in arrays])
         finally:
             STACK.tapes, TRACE.capture = saved
+        live = _live_traces(capture.top)
+        for array in outputs:
+            _check_accessible(array, live)
         host = HostOutputs(capture.summaries) if capture.summaries else None
         box.append((len(outputs), info, host))
         values = capture.values
-        return (list(outputs) + [values[id(v)]._value for v in capture.written.values()]
+        return (list(outputs) + [capture.assigned[id(v)] for v in capture.written.values()]
                 + ([host.pack()] if host is not None else [])
                 + [values[id(v)]._value for v, _ in capture.made]
                 + [t._value for _, t in capture.made])
@@ -143,6 +178,7 @@ def trace(body, avals, creation_error=None):
     for value in closed.consts:
         if out_of_scope(value):
             raise out_of_scope_error(value)
+        _check_accessible(value, _live_traces(capture.top))
     jaxpr = _lift_placeholders(closed.jaxpr, len(capture.reads))
     n_out, info, host = box[0]
     return Traced(jcore.ClosedJaxpr(jaxpr, closed.consts), capture.reads,
@@ -150,15 +186,40 @@ def trace(body, avals, creation_error=None):
                   host)
 
 
+def _live_traces(top):
+    traces = []
+    while top is not None:
+        traces.append(top)
+        top = getattr(top, "parent_trace", None)
+    return traces
+
+
+def _check_accessible(value, live):
+    """TF's ``InaccessibleTensorError`` for a value of a finished staged loop or branch body
+    (a tracer of none of the ``live`` traces)."""
+    if isinstance(value, jax.core.Tracer) and all(value._trace is not t for t in live):
+        raise errors.InaccessibleTensorError(
+            errors.OUT_OF_SCOPE.format(tensor=_described(value)) + "\n\n"
+            + INACCESSIBLE.format(tensor=_described(value)))
+
+
 def out_of_scope(value):
     """True for the value of a Tensor leaked out of a finished ``tapejax.function`` trace."""
     return isinstance(value, jax.core.Tracer) and getattr(value, "_trace", None) in FINISHED
 
 
+def _described(value):
+    return f"<tf.Tensor shape={TensorShape(value.shape)} dtype={from_numpy(value.dtype).name}>"
+
+
 def out_of_scope_error(value):
     """TF's ``TypeError`` for using a graph tensor outside its function."""
-    tensor = f"<tf.Tensor shape={TensorShape(value.shape)} dtype={from_numpy(value.dtype).name}>"
-    return TypeError(errors.OUT_OF_SCOPE.format(tensor=tensor))
+    return TypeError(errors.OUT_OF_SCOPE.format(tensor=_described(value)))
+
+
+INACCESSIBLE = ("The tensor {tensor} cannot be accessed here: it was defined in the body of a "
+                "staged loop or branch (a Python list appended in a loop on a tensor keeps it "
+                "past its step; use a tf.TensorArray), which is out of scope.")
 
 
 def _lift_placeholders(jaxpr, n_reads):
@@ -259,9 +320,18 @@ class _BranchCapture:
         tensor = self.values.get(id(variable))
         return self.parent.read(variable) if tensor is None else tensor
 
+    def handle(self, variable):
+        handle = getattr(self.parent, "handle", None)
+        return None if handle is None else handle(variable)
+
     def write(self, variable, array):
-        self.values[id(variable)] = Tensor(lax.stop_gradient(array))
+        self.values[id(variable)] = read_after_assign(array, self.handle(variable))
         self.written.setdefault(id(variable), variable)
+
+    def seed(self, variable, tensor):
+        """Reads of ``variable`` in this branch see ``tensor`` (a loop-carried value) until it
+        is assigned; seeding alone is no write."""
+        self.values[id(variable)] = read_after_assign(tensor._value, self.handle(variable))
 
     def created(self, variable):
         raise NotImplementedError(BRANCH_CREATES_VARIABLE)

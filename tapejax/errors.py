@@ -59,6 +59,11 @@ class OperatorNotAllowedInGraphError(TypeError):
     """A Python operation (``bool``, iteration) that a traced tensor cannot support, as TF's."""
 
 
+class InaccessibleTensorError(ValueError):
+    """A tensor of a staged loop or branch body used outside it (TF's class, which
+    ``tf.errors`` does not export either)."""
+
+
 # --- Message texts (TF's wording where TF users rely on it) -------------------------------
 NON_PERSISTENT_USED = ("A non-persistent GradientTape can only be used to compute one set of "
                        "gradients (or jacobians)")

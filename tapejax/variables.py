@@ -176,7 +176,7 @@ class Variable(TensorLike, Trackable, metaclass=_VariableMeta):
         except (TypeError, ValueError, IndexError) as error:
             raise errors.InvalidArgumentError(None, None, (
                 f"{error} [Op:ResourceStridedSliceAssign] name: ")) from None
-        return self.assign(new)
+        return self.assign(Tensor(new))
 
     def read_value(self):
         return self._tapejax_read()

@@ -469,3 +469,198 @@ def rules_break_over_rows(tf, x):
             total += row
         return total
     return f(x)
+
+
+# --- Variables assigned inside staged loops and branches ----------------------------------------
+def var_assign_add_in_range(tf, n):
+    v = tf.Variable(0.0)
+
+    @tf.function
+    def f(n):
+        for i in tf.range(n):
+            v.assign_add(tf.cast(i, tf.float32))
+        return v.read_value()
+    return f(n), v.read_value()
+
+
+def var_while_reads_new_value(tf, x):
+    v = tf.Variable([1.0, 2.0, 3.0])
+    count = tf.Variable(0)
+
+    @tf.function
+    def f(x):
+        while x > 0.0:
+            v[1:].assign(v[1:] * x)
+            v.assign_sub([1.0, 1.0, 1.0])
+            count.assign_add(1)
+            x -= 1.0
+        return v + 0.0, x
+    return f(x), v.read_value(), count.read_value()
+
+
+def var_condition_reads_variable(tf, x):
+    v = tf.Variable(1.0)
+
+    @tf.function
+    def f(x):
+        while v < x:
+            v.assign(v * 2.0)
+        return v.read_value()
+    return f(x), v.read_value()
+
+
+def var_if_assigns(tf, x):
+    k = tf.Variable(0)
+    total = tf.Variable(0.0)
+
+    @tf.function
+    def f(x):
+        if x > 0:
+            k.assign(5)
+            total.assign_add(tf.cast(x, tf.float32))
+        else:
+            k.assign_add(1)
+        return k.read_value()
+    return f(x), f(-x), k.read_value(), total.read_value()
+
+
+def var_if_inside_loop(tf, n):
+    evens = tf.Variable(0)
+    odds = tf.Variable(0)
+
+    @tf.function
+    def f(n):
+        for i in tf.range(n):
+            if i % 2 == 0:
+                evens.assign_add(i)
+            else:
+                odds.assign_sub(i)
+        return evens + odds
+    return f(n), evens.read_value(), odds.read_value()
+
+
+def var_nested_loops(tf, n):
+    v = tf.Variable(tf.zeros([3]))
+
+    @tf.function
+    def f(n):
+        for i in tf.range(n):
+            j = tf.constant(0)
+            while j < i:
+                v.assign_add(tf.ones([3]) * tf.cast(j, tf.float32))
+                j += 1
+        return v.read_value()
+    return f(n), v.read_value()
+
+
+def var_plain_while_loop(tf, x):
+    w = tf.Variable(1.0)
+
+    @tf.function
+    def g(x):
+        def body(i, y):
+            w.assign(w * 2.0)
+            return i + 1, y + w
+        return tf.while_loop(lambda i, y: i < 3, body, (0, x))
+    return g(x), w.read_value()
+
+
+def var_train_steps(tf, xs, ys):
+    w = tf.Variable([[0.5], [-0.25]])
+    b = tf.Variable([0.1])
+    opt = tf.keras.optimizers.SGD(0.1)
+
+    @tf.function
+    def train(xs, ys):
+        for _ in tf.range(4):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean((tf.matmul(xs, w) + b - ys) ** 2)
+            opt.apply_gradients(zip(tape.gradient(loss, [w, b]), [w, b]))
+        return loss
+    return train(xs, ys), w.read_value(), b.read_value()
+
+
+def var_gradient_with_counter(tf, x):
+    """A loop that assigns a counter Variable: the gradient with respect to ``x`` is TF's."""
+    steps = tf.Variable(0)
+
+    @tf.function
+    def f(x):
+        y = x
+        for _ in tf.range(3):
+            y = tf.sin(y) * x
+            steps.assign_add(1)
+        return y
+    return f(x)
+
+
+def var_tape_inside(tf, x):
+    total = tf.Variable(0.0)
+
+    @tf.function
+    def f(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = x
+            for _ in tf.range(3):
+                y = tf.sin(y) * x
+                total.assign_add(y)
+        return y, tape.gradient(y, x), total.read_value()
+    return f(x)
+
+
+def var_gradient_wrt_read_variable(tf, x):
+    w = tf.Variable(0.5)
+    steps = tf.Variable(0)
+
+    @tf.function
+    def f(x):
+        y = x
+        for _ in tf.range(3):
+            y = y * w + x
+            steps.assign_add(1)
+        return y
+    with tf.GradientTape() as tape:
+        y = f(x)
+    return y, tape.gradient(y, w), steps.read_value()
+
+
+def var_gradient_wrt_assigned_variable(tf, x):
+    """Every read of ``w`` in the loop (the later ones after an assignment) is a read of the
+    Variable for the gradient, as in TF."""
+    w = tf.Variable(0.5)
+
+    @tf.function
+    def f(x):
+        y = x
+        for _ in tf.range(3):
+            y = y * w + x
+            w.assign_add(0.1)
+        return y
+    with tf.GradientTape() as tape:
+        y = f(x)
+    return y, tape.gradient(y, w), w.read_value()
+
+
+def var_gradient_read_after_assign(tf, x):
+    w = tf.Variable(0.5)
+    u = tf.Variable(2.0)
+
+    @tf.function
+    def f(x):
+        w.assign(0.25)
+        u.assign_add(1.0)
+        return x * w * u
+    with tf.GradientTape() as tape:
+        y = f(x)
+    return y, tape.gradient(y, [w, u])
+
+
+def lim_list_append_in_loop(tf, n):
+    @tf.function
+    def f(n):
+        out = []
+        for i in tf.range(n):
+            out.append(i)
+        return out
+    return f(n)

@@ -8,6 +8,7 @@ import pytest
 
 import autograph_programs as programs
 import tapejax
+from helpers import assert_same
 from tf_oracle import compare
 
 F32 = np.float32
@@ -134,14 +135,101 @@ def test_error_points_at_the_user_line():
     assert "if x > 0:" in str(info.value) and "__autograph_generated" not in str(info.value)
 
 
-def test_variable_assigned_in_a_staged_loop_is_a_clear_error(real_tf):
-    """TF assigns Variables inside a converted loop; tapejax cannot carry them yet."""
-    theirs = programs.lim_variable_side_effect(real_tf, real_tf.constant(3))
-    assert theirs.numpy() == 4.0
-    with pytest.raises(NotImplementedError, match="tf.Variable .* is assigned inside a staged "
-                                                  "loop") as info:
-        programs.lim_variable_side_effect(tapejax, tapejax.constant(3))
-    assert "autograph_programs.py" in str(info.value)
+# --- Variables assigned in staged loops and branches ---------------------------------------------
+_VARIABLE_PROGRAMS = [
+    (programs.lim_variable_side_effect, (np.int32(3),)),
+    (programs.var_assign_add_in_range, (np.int32(5),)),
+    (programs.var_assign_add_in_range, (np.int32(0),)),
+    (programs.var_while_reads_new_value, (np.float32(4.0),)),
+    (programs.var_condition_reads_variable, (np.float32(20.0),)),
+    (programs.var_if_assigns, (np.int32(3),)),
+    (programs.var_if_inside_loop, (np.int32(7),)),
+    (programs.var_nested_loops, (np.int32(4),)),
+    (programs.var_plain_while_loop, (np.float32(1.0),)),
+    (programs.var_train_steps, (np.arange(6, dtype=F32).reshape(3, 2), np.ones([3, 1], F32))),
+    (programs.var_tape_inside, (np.float32(0.7),)),
+    (programs.var_gradient_wrt_read_variable, (np.float32(0.7),)),
+    (programs.var_gradient_wrt_assigned_variable, (np.float32(0.7),)),
+    (programs.var_gradient_read_after_assign, (np.float32(0.7),)),
+]
+
+
+@pytest.mark.parametrize("program, args", _VARIABLE_PROGRAMS,
+                         ids=lambda p: getattr(p, "__name__", ""))
+def test_variables_assigned_in_staged_blocks(real_tf, program, args):
+    """Assignments inside staged loops and branches: the final values, the values the body
+    read each step and the returned Variables' values are TF's (staged with ``lax`` directly,
+    no tape recording)."""
+    ours = program(tapejax, *[tapejax.constant(a) for a in args])
+    theirs = program(real_tf, *[real_tf.constant(a) for a in args])
+    assert_same(ours, theirs, 1e-5, 1e-6)
+
+
+@pytest.mark.parametrize("program, args", _VARIABLE_PROGRAMS,
+                         ids=lambda p: getattr(p, "__name__", ""))
+def test_variables_assigned_in_staged_blocks_under_a_tape(real_tf, program, args):
+    """The same under a recording tape (the blocks become tf.cond / tf.while_loop nodes)."""
+    compare(real_tf, program, *args, grad=False)
+
+
+@pytest.mark.parametrize("bound", [True, False])
+def test_gradient_through_a_loop_that_assigns(real_tf, bound):
+    """A loop that also assigns a Variable: gradients with respect to the input are TF's (with
+    ``maximum_iterations`` the loop is a reverse-differentiable scan)."""
+    def program(tf, x):
+        steps = tf.Variable(0)
+
+        @tf.function
+        def f(x):
+            def body(i, y):
+                steps.assign_add(1)
+                return i + 1, tf.sin(y) * x
+            limit = 5 if bound else None
+            return tf.while_loop(lambda i, y: i < 3, body, (0, x), maximum_iterations=limit)
+        return f(x), steps.read_value()
+    if bound:
+        compare(real_tf, program, np.float32(0.7))
+    else:
+        compare(real_tf, programs.var_gradient_with_counter, np.float32(0.7))
+
+
+def test_variable_assigned_in_a_loop_condition_is_a_clear_error():
+    v = tapejax.Variable(0)
+
+    @tapejax.function
+    def f(n):
+        return tapejax.while_loop(lambda i: v.assign_add(1) < n, lambda i: i + 1, [0])
+    with pytest.raises(NotImplementedError, match="condition of a traced tf.while_loop"):
+        f(tapejax.constant(3))
+    assert int(v) == 0
+
+
+def test_list_appended_in_a_staged_loop_is_tf_error(real_tf):
+    """TF's InaccessibleTensorError (a ValueError) for a step's tensor kept in a Python list."""
+    caught = []
+    for lib in (tapejax, real_tf):
+        with pytest.raises(ValueError) as info:
+            programs.lim_list_append_in_loop(lib, lib.constant(3))
+        caught.append(info.value)
+    ours, theirs = caught
+    assert type(ours).__name__ == type(theirs).__name__ == "InaccessibleTensorError"
+    first = [str(e).splitlines()[0] for e in caught]
+    assert first[0].startswith("<tf.Tensor shape=() dtype=int32>")
+    assert first[0].split(">", 1)[1] == first[1].split(">", 1)[1]
+
+
+def test_loop_assigning_a_variable_traces_once_for_any_n():
+    v = tapejax.Variable(0)
+
+    @tapejax.function
+    def f(n):
+        for i in tapejax.range(n):
+            v.assign_add(i)
+        return v.read_value()
+    for n in (0, 1, 7, 100):
+        v.assign(0)
+        assert int(f(tapejax.constant(n))) == n * (n - 1) // 2
+    assert f.experimental_get_tracing_count() == 1
 
 
 # --- gradients through converted loops ----------------------------------------------------------

@@ -391,12 +391,15 @@ def test_branches_assigning_variables_in_a_function_match_tensorflow(real_tf):
     assert _assigning_branches(tapejax) == _assigning_branches(real_tf)
 
 
-def test_assigning_inside_a_traced_while_loop_is_not_implemented():
-    v = tapejax.Variable(0.0)
+def _assigning_loop(tf):
+    v = tf.Variable(0.0)
 
-    @tapejax.function
+    @tf.function
     def f(x):
-        return tapejax.while_loop(lambda s: s < x, lambda s: (s + v.assign_add(1.0),), (0.0,))
-    with pytest.raises(NotImplementedError, match="while_loop"):
-        f(tapejax.constant(3.0))
-    assert float(v.numpy()) == 0.0
+        return tf.while_loop(lambda s: s < x, lambda s: (s + v.assign_add(1.0),), (0.0,))
+    return [(float(f(tf.constant(x))[0]), float(v.numpy())) for x in (3.0, 10.0, -1.0)]
+
+
+def test_assigning_inside_a_traced_while_loop_matches_tensorflow(real_tf):
+    """The body's assignments are carried through the loop: each step reads the new value."""
+    assert _assigning_loop(tapejax) == _assigning_loop(real_tf)

@@ -18,11 +18,11 @@ from jax import lax
 from malt.operators import variables as ag_variables
 
 from .. import data, nest
-from .._capture import TRACE
+from .._capture import TRACE, _BranchCapture
 from .._recording import STACK, paused
 from ..debugging import Assert
 from ..ops import array_ops, math_ops
-from ..ops.control_flow_ops import _is_traced, cond, while_loop
+from ..ops.control_flow_ops import WHILE_CONDITION_ASSIGNS, _is_traced, cond, while_loop
 from ..printing import print_ as tf_print
 from ..tensor import Tensor, TensorLike, convert_to_tensor
 from ..tensor_array import TensorArray
@@ -178,7 +178,7 @@ def _probe(body, get_state, set_state, init, extra):
         body(tuple(Tensor(a) for a in arrays))
         after.append(tuple(get_state()))
         return 0
-    with paused(), _no_variable_writes("loop"):
+    with paused(), _writes_kept_apart():  # a probe assigns nothing
         jax.eval_shape(once, *[jax.ShapeDtypeStruct(t.shape, t.dtype.as_numpy_dtype)
                                for t in extra])
     filled = []
@@ -267,27 +267,32 @@ def _direct():
     return not STACK.tapes
 
 
-VARIABLE_IN_STAGED = (
-    "tf.Variable {name!r} is assigned inside a staged {what} (a Python {what} on a tensor "
-    "converted by AutoGraph); tapejax cannot carry Variable assignments through staged control "
-    "flow yet. Assign after the {what}, or carry the value as a tensor and assign it once.")
-
-
 @contextlib.contextmanager
-def _no_variable_writes(what):
-    """Raises a clear error when a staged block assigned a Variable of the function's trace
-    (the new value would be a tracer of the block leaking out of it)."""
-    capture = TRACE.capture
-    before = dict(capture.values) if capture is not None else None
-    yield
-    if capture is not None:
-        for key, variable in capture.written.items():
-            if capture.values.get(key) is not before.get(key):
-                capture.values.pop(key, None)
-                if key in before:
-                    capture.values[key] = before[key]
-                raise NotImplementedError(VARIABLE_IN_STAGED.format(
-                    name=variable.name, what=what))
+def _writes_kept_apart():
+    """Inside a function trace, a branch capture over the function's for the block staged in
+    it: reads go through, Variable assignments stay in it (they are values of the block's own
+    JAX trace). Yields it, or None outside a function trace."""
+    parent = TRACE.capture
+    if parent is None:
+        yield None
+        return
+    layer = _BranchCapture(parent)
+    TRACE.capture = layer
+    try:
+        yield layer
+    finally:
+        TRACE.capture = parent
+
+
+def _apart(fn, writes):
+    """``fn`` with its Variable assignments kept apart; appends to ``writes`` if it made any."""
+    def run():
+        with _writes_kept_apart() as layer:
+            out = fn()
+        if layer is not None and layer.written:
+            writes.append(True)
+        return out
+    return run
 
 
 def _arrays(tensors):
@@ -301,20 +306,52 @@ def _scalar_bool(value):
 def _run_loop(loop_test, loop_body, init, limit, exact):
     """The final loop variables: ``lax.while_loop`` (no bound), ``lax.fori_loop`` with static
     bounds (``exact``: the loop runs ``limit`` times) or a ``lax.scan`` of ``limit`` guarded
-    steps; the last two are reverse-differentiable."""
+    steps; the last two are reverse-differentiable.
+
+    Variables the body assigns are carried as extra loop variables after the others (found by
+    staging again until no assigned Variable is left out) and assigned their final values."""
     if not _direct():
         return while_loop(loop_test, loop_body, init, maximum_iterations=limit)
+    count = len(init)
+    carried = []
+
+    def seed(layer, arrays):  # each staged call starts from the carried values alone
+        layer.values.clear()
+        for variable, array in zip(carried, arrays[count:]):
+            layer.seed(variable, Tensor(array))
 
     def keep_going(arrays):
-        return _scalar_bool(loop_test(*[Tensor(a) for a in arrays]))
+        layer = TRACE.capture
+        if layer is None:
+            return _scalar_bool(loop_test(*[Tensor(a) for a in arrays]))
+        seed(layer, arrays)
+        before = dict(layer.values)
+        go = _scalar_bool(loop_test(*[Tensor(a) for a in arrays[:count]]))
+        if any(layer.values.get(k) is not before.get(k) for k in layer.written):
+            raise NotImplementedError(WHILE_CONDITION_ASSIGNS)
+        return go
 
     def step(arrays):
-        return _arrays(loop_body(*[Tensor(a) for a in arrays]))
+        layer = TRACE.capture
+        if layer is None:
+            return _arrays(loop_body(*[Tensor(a) for a in arrays]))
+        seed(layer, arrays)
+        out = _arrays(loop_body(*[Tensor(a) for a in arrays[:count]]))
+        return out + [layer.read(variable)._value for variable in carried]
 
     state = _arrays(init)
-    with _no_variable_writes("loop"):
-        final = _lax_loop(keep_going, step, state, limit, exact)
-    return [Tensor(a) for a in final]
+    while True:
+        with _writes_kept_apart() as layer:
+            values = state + [variable._tapejax_read()._value for variable in carried]
+            final = _lax_loop(keep_going, step, values, limit, exact)
+        new = [] if layer is None else [
+            v for v in layer.written.values() if all(v is not w for w in carried)]
+        if not new:
+            break
+        carried += new
+    for variable, value in zip(carried, final[count:]):
+        TRACE.capture.write(variable, value)
+    return [Tensor(a) for a in final[:count]]
 
 
 def _lax_loop(keep_going, step, state, limit, exact):
@@ -478,12 +515,16 @@ def if_stmt(cond_value, body, orelse, get_state, set_state, symbol_names, nouts)
             return tuple(tensors) if tensors else (convert_to_tensor(np.int32(0)),)
         return run
 
+    final = None
     if _direct():
-        with _no_variable_writes("if statement"):
-            final = [Tensor(a) for a in lax.cond(_scalar_bool(cond_value),
-                                                 lambda: _arrays(branch(body, "main")()),
-                                                 lambda: _arrays(branch(orelse, "else")()))]
-    else:
+        writes = []
+        final = [Tensor(a) for a in lax.cond(
+            _scalar_bool(cond_value), _apart(lambda: _arrays(branch(body, "main")()), writes),
+            _apart(lambda: _arrays(branch(orelse, "else")()), writes))]
+        if writes:  # staged again: tf.cond carries the assigned Variables out of its branches
+            final = None
+            results.clear()
+    if final is None:
         final = cond(cond_value, branch(body, "main"), branch(orelse, "else"))
     outputs = _unpack(layout[0], tuple(final)) if nouts else ()
     set_state(outputs + init[nouts:])
@@ -503,8 +544,11 @@ def if_exp(cond_value, if_true, if_false, expr_repr):
             layout[:] = [specs]
             return _arrays(tensors)
         return staged
-    with _no_variable_writes("if expression"):
-        arrays = lax.cond(_scalar_bool(cond_value), run(if_true), run(if_false))
+    writes = []
+    arrays = lax.cond(_scalar_bool(cond_value), _apart(run(if_true), writes),
+                      _apart(run(if_false), writes))
+    if writes:  # staged again: tf.cond carries the assigned Variables out of its branches
+        return cond(cond_value, if_true, if_false)
     return _unpack(layout[0], [Tensor(a) for a in arrays])[0]
 
 

@@ -178,8 +178,8 @@ def _run_while(*values, cond, body, uses, count, maximum_iterations):
     def keep_going(arrays):
         return test(*arrays)[0]
 
-    def advance(arrays):
-        return list(step(*arrays))
+    def advance(arrays):  # the body's own outputs: the loop state (its writes are carried in it)
+        return list(step(*arrays))[:count]
 
     if maximum_iterations is None:
         return tuple(lax.while_loop(keep_going, advance, state))
@@ -195,26 +195,56 @@ def _run_while(*values, cond, body, uses, count, maximum_iterations):
     return tuple(final)
 
 
-def _traced_while(cond, body, loop_vars, maximum_iterations):
-    tensors = [convert_to_tensor(x) for x in nest.flatten(loop_vars)]
+WHILE_CONDITION_ASSIGNS = (
+    "tapejax cannot assign a tf.Variable inside the condition of a traced tf.while_loop (in "
+    "tapejax.function or a JAX trace); assign it in the body.")
+
+
+def _convert_loop(cond, body, loop_vars, tensors, carried):
+    """``cond`` and ``body`` closure-converted, taking the loop state and then the values of
+    the ``carried`` Variables (reads see those; the body returns their new values)."""
+    count = len(tensors)
+
+    def seeded(ts):
+        for variable, tensor in zip(carried, ts[count:]):
+            TRACE.capture.seed(variable, tensor)
+        return _rebuild(loop_vars, ts[:count])
 
     def test(*ts):
-        return [jnp.reshape(convert_to_tensor(cond(*_rebuild(loop_vars, ts)))._value, ())]
+        return [jnp.reshape(convert_to_tensor(cond(*seeded(ts)))._value, ())]
 
     def step(*ts):
-        return body(*_rebuild(loop_vars, ts))
-    example = [t._value for t in tensors]
-    closures = [closure_convert(fn, example) for fn in (test, step)]
-    if any(c.written for c in closures):
-        raise NotImplementedError(
-            "tapejax cannot assign a tf.Variable inside the condition or body of a traced "
-            "tf.while_loop (in tapejax.function or a JAX trace); carry the value as a loop "
-            "variable and assign it after the loop.")
+        result = body(*seeded(ts))
+        out = nest.flatten(result)
+        if carried and len(out) != count:  # the carried values must not shift into its place
+            nest.assert_same_structure(list(loop_vars), list(result))
+        return out + [TRACE.capture.read(variable) for variable in carried]
+    example = [t._value for t in tensors] + [TRACE.capture.read(v)._value for v in carried]
+    return [closure_convert(fn, example) for fn in (test, step)]
+
+
+def _traced_while(cond, body, loop_vars, maximum_iterations):
+    tensors = [convert_to_tensor(x) for x in nest.flatten(loop_vars)]
+    # Variables the body assigns (only inside a function trace) are carried as extra loop state,
+    # found by tracing until the body assigns no Variable that is not carried yet.
+    carried = []
+    while True:
+        closures = _convert_loop(cond, body, loop_vars, tensors, carried)
+        if closures[0].written:
+            raise NotImplementedError(WHILE_CONDITION_ASSIGNS)
+        new = [v for v in closures[1].written if all(v is not w for w in carried)]
+        if not new:
+            break
+        carried += new
+    initial = [variable._tapejax_read() for variable in carried]
     closed_over, uses = _merge(closures)
+    count = len(tensors) + len(carried)
     static = attrs(cond=closures[0].program, body=closures[1].program, uses=uses,
-                   count=len(tensors), maximum_iterations=maximum_iterations)
-    outputs = apply(_run_while, (*tensors, *closed_over), static, "While")
-    return _rebuild(loop_vars, outputs)
+                   count=count, maximum_iterations=maximum_iterations)
+    outputs = apply(_run_while, (*tensors, *initial, *closed_over), static, "While")
+    for variable, value in zip(carried, outputs[len(tensors):]):
+        TRACE.capture.write(variable, value._value)
+    return _rebuild(loop_vars, outputs[:len(tensors)])
 
 
 def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations=10,
