@@ -21,6 +21,7 @@ from jax.extend.core import jaxpr_as_fun
 
 from .. import nest
 from .._capture import TRACE, closure_convert
+from .._fold import folded_value
 from ..tensor import Tensor, TensorLike, convert_to_tensor
 from ..tensor_shape import TensorShape
 from .core import apply, attrs
@@ -195,14 +196,50 @@ def _run_while(*values, cond, body, uses, count, maximum_iterations):
     return tuple(final)
 
 
+def _is_tensor_array(x):
+    return type(x).__name__ == "TensorArray" and hasattr(x, "_loop_parts")
+
+
+def _flat_state(loop_vars, grow=0):
+    """The tensors a traced loop carries for ``loop_vars`` (a TensorArray as its buffer, and
+    its element count when dynamic-size, ``grow`` more rows), and each leaf's part count."""
+    tensors, parts = [], []
+    for leaf in nest.flatten(loop_vars):
+        if _is_tensor_array(leaf):
+            leaf_parts = leaf._loop_parts(grow)
+            tensors.extend(convert_to_tensor(t) for t in leaf_parts)
+            parts.append(len(leaf_parts))
+        else:
+            tensors.append(convert_to_tensor(leaf))
+            parts.append(0)
+    return tensors, parts
+
+
+def _state_from(loop_vars, parts, tensors):
+    """``loop_vars`` rebuilt from the tensors :func:`_flat_state` made."""
+    it = iter(tensors)
+    leaves = []
+    for leaf, n in zip(nest.flatten(loop_vars), parts):
+        leaves.append(leaf._from_loop_parts([next(it) for _ in range(n)]) if n else next(it))
+    return _rebuild(loop_vars, leaves)
+
+
 def _traced_while(cond, body, loop_vars, maximum_iterations):
-    tensors = [convert_to_tensor(x) for x in nest.flatten(loop_vars)]
+    if any(_is_tensor_array(x) and x.dynamic_size for x in nest.flatten(loop_vars)) \
+            and maximum_iterations is None:
+        raise NotImplementedError(
+            "A dynamic-size TensorArray carried through a traced tf.while_loop needs "
+            "maximum_iterations: it sets how many rows the staged buffer can grow by")
+    tensors, parts = _flat_state(loop_vars, maximum_iterations or 0)
 
     def test(*ts):
-        return [jnp.reshape(convert_to_tensor(cond(*_rebuild(loop_vars, ts)))._value, ())]
+        state = _state_from(loop_vars, parts, ts)
+        return [jnp.reshape(convert_to_tensor(cond(*state))._value, ())]
 
     def step(*ts):
-        return body(*_rebuild(loop_vars, ts))
+        out = body(*_state_from(loop_vars, parts, ts))
+        nest.assert_same_structure(loop_vars, out, check_types=False)
+        return _flat_state(out)[0]
     example = [t._value for t in tensors]
     closures = [closure_convert(fn, example) for fn in (test, step)]
     if any(c.written for c in closures):
@@ -214,7 +251,7 @@ def _traced_while(cond, body, loop_vars, maximum_iterations):
     static = attrs(cond=closures[0].program, body=closures[1].program, uses=uses,
                    count=len(tensors), maximum_iterations=maximum_iterations)
     outputs = apply(_run_while, (*tensors, *closed_over), static, "While")
-    return _rebuild(loop_vars, outputs)
+    return _state_from(loop_vars, parts, outputs)
 
 
 def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations=10,
@@ -239,6 +276,10 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
         raise ValueError("'loop_vars' must be provided.")
     limit = None
     if maximum_iterations is not None:
+        if _is_traced(maximum_iterations):  # a constant that staging made a tracer?
+            folded = folded_value(maximum_iterations.__jax_array__())
+            if folded is not None:
+                maximum_iterations = folded
         if _is_traced(maximum_iterations):
             raise TypeError("'maximum_iterations' must be a concrete value: it sets the length "
                             "of the traced loop.")
@@ -264,4 +305,5 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
         loop_vars = body(*loop_vars)
         nest.assert_same_structure(structure, shape_of(loop_vars))
         count += 1
-    return nest.map_structure(convert_to_tensor, loop_vars)
+    return nest.map_structure(lambda x: x if _is_tensor_array(x) else convert_to_tensor(x),
+                              loop_vars)
