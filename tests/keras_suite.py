@@ -81,8 +81,8 @@ COUNTS = {
     "layers/regularization/dropout_test.py": {"tapejax": "14 passed", "tf": "14 passed"},
     "layers/regularization/gaussian_noise_test.py": {"tapejax": "2 passed", "tf": "2 passed"},
     "layers/core/embedding_test.py": {"tapejax": "10 passed, 1 deselected above"},
-    "layers/rnn/gru_test.py": {"tapejax": "2 passed"},
-    "layers/rnn/lstm_test.py": {"tapejax": "2 passed"},
+    "layers/rnn/gru_test.py": {"tapejax": "2 passed", "tf": "2 passed"},
+    "layers/rnn/lstm_test.py": {"tapejax": "2 passed", "tf": "2 passed"},
 }
 
 # Measured too, left out of FILES for the time they take (minutes each on two cores).
