@@ -39,6 +39,9 @@ MODULES = {
     "tensorflow.python.framework.config": {
         "is_op_determinism_enabled": "tapejax._tf_paths:is_op_determinism_enabled",
     },
+    "tensorflow.python.data.ops.dataset_ops": {
+        "DatasetV2": "tapejax.data._dataset:DatasetV2",
+    },
     "tensorflow.python.ops.math_ops": {
         "is_nan": "tapejax.math:is_nan",
     },

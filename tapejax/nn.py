@@ -1,4 +1,5 @@
 """``tf.nn``: activations, losses, convolution, pooling and normalization."""
+from . import _nn_experimental as experimental  # noqa: F401 - tf.nn.experimental
 from .ops.composite_ops import (
     approx_max_k as approx_max_k,
     batch_norm_with_global_normalization as batch_norm_with_global_normalization,

@@ -403,3 +403,59 @@ def _assigning_loop(tf):
 def test_assigning_inside_a_traced_while_loop_matches_tensorflow(real_tf):
     """The body's assignments are carried through the loop: each step reads the new value."""
     assert _assigning_loop(tapejax) == _assigning_loop(real_tf)
+
+
+def test_traced_while_folds_a_constant_maximum_iterations(real_tf):
+    """Keras's RNN passes ``maximum_iterations=tf.reduce_max(steps)``: staged in a function, a
+    constant TF's graph folds; tapejax folds it too, so the loop stays differentiable."""
+    def program(tf, a):
+        with tf.GradientTape() as tape:
+            tape.watch(a)
+            limit = tf.reduce_max(3) + tf.shape(a)[0] - 2
+            _, s = tf.while_loop(lambda i, s: True, lambda i, s: (i + 1, s * a),
+                                 (0, tf.ones_like(a)), maximum_iterations=limit)
+        return s, tape.gradient(s, a)
+    a = np.array([0.5, 2.0], np.float32)
+    theirs = real_tf.function(lambda a: program(real_tf, a))(real_tf.constant(a))
+    ours = tapejax.function(lambda a: program(tapejax, a))(tapejax.constant(a))
+    for o, t in zip(ours, theirs):
+        np.testing.assert_allclose(o.numpy(), t.numpy(), rtol=1e-6)
+
+
+def test_traced_while_with_input_dependent_maximum_iterations_raises():
+    @tapejax.function
+    def f(a):
+        return tapejax.while_loop(lambda i: True, lambda i: (i + 1,), (0,),
+                                  maximum_iterations=tapejax.cast(a[0], tapejax.int32))
+    with pytest.raises(TypeError, match="'maximum_iterations' must be a concrete value"):
+        f(tapejax.constant([3.0]))
+
+
+@pytest.mark.parametrize("dynamic", [False, True])
+def test_traced_while_carries_tensor_arrays(real_tf, dynamic):
+    """Keras's RNN carries TensorArrays (read one step, write the output) through the loop."""
+    def program(tf, x, w):
+        with tf.GradientTape() as tape:
+            tape.watch(w)
+            steps = tf.shape(x)[0]
+            inputs = tf.TensorArray(tf.float32, size=4).unstack(x)
+            outputs = tf.TensorArray(tf.float32, size=0 if dynamic else 4, dynamic_size=dynamic,
+                                     element_shape=[3])
+
+            def body(t, out, h):
+                h = tf.tanh(inputs.read(t) * w + h)
+                return t + 1, out.write(t, h), h
+            _, out, h = tf.while_loop(lambda t, *_: t < steps, body,
+                                      (tf.constant(0), outputs, tf.zeros([3])),
+                                      maximum_iterations=tf.reduce_max(4))
+            stacked = out.stack()
+            loss = tf.reduce_sum(stacked)
+        return stacked, h, tape.gradient(loss, w)
+    x = np.arange(12, dtype=np.float32).reshape(4, 3) / 10
+    w = np.float32(0.7)
+    theirs = real_tf.function(lambda x, w: program(real_tf, x, w))(real_tf.constant(x),
+                                                                   real_tf.constant(w))
+    ours = tapejax.function(lambda x, w: program(tapejax, x, w))(tapejax.constant(x),
+                                                                 tapejax.constant(w))
+    for o, t in zip(ours, theirs):
+        np.testing.assert_allclose(o.numpy(), t.numpy(), rtol=1e-5)

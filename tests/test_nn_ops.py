@@ -203,6 +203,14 @@ ERRORS = {
     "dropout_int": lambda tf: tf.nn.dropout(tf.ones([4], tf.int32), 0.5),
     "dropout_rate_dtype": lambda tf: tf.nn.dropout(tf.ones([4]), tf.constant(0.5, tf.float64)),
     "dropout_noise_shape": lambda tf: tf.nn.dropout(tf.ones([2, 4]), 0.5, noise_shape=[3, 4]),
+    "stateless_dropout_rate": lambda tf: tf.nn.experimental.stateless_dropout(
+        tf.ones([4]), 1.5, seed=[1, 2]),
+    "stateless_dropout_seed": lambda tf: tf.nn.experimental.stateless_dropout(
+        tf.ones([4]), 0.5, seed=[1]),
+    "stateless_dropout_int": lambda tf: tf.nn.experimental.stateless_dropout(
+        tf.ones([4], tf.int32), 0.5, seed=[1, 2]),
+    "general_dropout_rate": lambda tf: tf.nn.experimental.general_dropout(
+        tf.ones([4]), -0.5, tf.random.uniform),
     "log_poisson_shapes": lambda tf: tf.nn.log_poisson_loss([1.0, 2.0], [1.0, 2.0, 3.0]),
 }
 
@@ -261,3 +269,51 @@ def test_dropout_is_reproducible_with_seeds():
 def test_dropout_rate_zero_returns_the_input():
     x = tapejax.constant([1.0, 2.0])
     assert tapejax.nn.dropout(x, 0.0) is x
+
+
+# --- tf.nn.experimental: the mask is a function of the seed (JAX's numbers, not TF's) ----------
+def test_stateless_dropout_law_seed_and_gradient():
+    x = tapejax.constant(np.full((200, 50), 2.0, np.float32))
+    with tapejax.GradientTape() as tape:
+        tape.watch(x)
+        y = tapejax.nn.experimental.stateless_dropout(x, 0.3, seed=[1, 2])
+    out = y.numpy()
+    kept = out != 0
+    np.testing.assert_allclose(out[kept], 2.0 / 0.7, rtol=1e-6)
+    assert abs(kept.mean() - 0.7) < 0.02
+    np.testing.assert_allclose(tape.gradient(y, x).numpy(), kept / np.float32(0.7), rtol=1e-6)
+    again = tapejax.nn.experimental.stateless_dropout(x, 0.3, seed=[1, 2]).numpy()
+    other = tapejax.nn.experimental.stateless_dropout(x, 0.3, seed=[1, 3]).numpy()
+    np.testing.assert_array_equal(out, again)
+    assert not np.array_equal(out, other)
+
+
+def test_stateless_dropout_noise_shape_traced_in_function():
+    """Keras's dropout passes ``noise_shape=[tf.shape(x)[0], 1]`` inside a tf.function."""
+    @tapejax.function
+    def f(x):
+        return tapejax.nn.experimental.stateless_dropout(
+            x, 0.5, seed=[3, 4], noise_shape=[tapejax.shape(x)[0], 1])
+    x = tapejax.ones([64, 5])
+    out = f(x).numpy()
+    assert (out == out[:, :1]).all(), "columns share one mask"
+    assert 0 < (out[:, 0] != 0).sum() < 64
+    np.testing.assert_array_equal(out, f(x).numpy())
+
+
+def test_general_dropout_uses_the_sampler():
+    calls = []
+
+    def sampler(shape, dtype):
+        calls.append((list(shape), dtype))
+        return tapejax.constant(np.tile([0.1, 0.9], 8).astype(np.float32))
+    out = tapejax.nn.experimental.general_dropout(tapejax.ones([16]), 0.5, sampler).numpy()
+    np.testing.assert_array_equal(out, np.tile([0.0, 2.0], 8))
+    assert calls == [([16], tapejax.float32)]
+
+
+def test_stateless_dropout_matches_tensorflow_when_rate_is_zero(real_tf):
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    ours = tapejax.nn.experimental.stateless_dropout(tapejax.constant(x), 0.0, seed=[1, 2])
+    theirs = real_tf.nn.experimental.stateless_dropout(real_tf.constant(x), 0.0, seed=[1, 2])
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())

@@ -42,7 +42,18 @@ def _is_known(n):
     return n >= 0
 
 
-class Dataset:
+class DatasetV2:
+    """The base of tapejax's ``tf.data.Dataset``, under TF's class name and module path.
+
+    Libraries written against TF recognise a dataset by those (Keras 3's data adapters look for
+    a base named ``DatasetV2`` from a ``tensorflow.python.`` module); under ``python -m tapejax
+    run`` that path imports and holds this class."""
+
+    __module__ = "tensorflow.python.data.ops.dataset_ops"
+    __slots__ = ()
+
+
+class Dataset(DatasetV2):
     """``tf.data.Dataset``.
 
     >>> import tapejax as tf

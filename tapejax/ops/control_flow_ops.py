@@ -21,6 +21,7 @@ from jax.extend.core import jaxpr_as_fun
 
 from .. import nest
 from .._capture import TRACE, closure_convert
+from .._fold import folded_value
 from ..tensor import Tensor, TensorLike, convert_to_tensor
 from ..tensor_shape import TensorShape
 from .core import apply, attrs
@@ -200,7 +201,35 @@ WHILE_CONDITION_ASSIGNS = (
     "tapejax.function or a JAX trace); assign it in the body.")
 
 
-def _convert_loop(cond, body, loop_vars, tensors, carried):
+def _is_tensor_array(x):
+    return type(x).__name__ == "TensorArray" and hasattr(x, "_loop_parts")
+
+
+def _flat_state(loop_vars, grow=0):
+    """The tensors a traced loop carries for ``loop_vars`` (a TensorArray as its buffer, and
+    its element count when dynamic-size, ``grow`` more rows), and each leaf's part count."""
+    tensors, parts = [], []
+    for leaf in nest.flatten(loop_vars):
+        if _is_tensor_array(leaf):
+            leaf_parts = leaf._loop_parts(grow)
+            tensors.extend(convert_to_tensor(t) for t in leaf_parts)
+            parts.append(len(leaf_parts))
+        else:
+            tensors.append(convert_to_tensor(leaf))
+            parts.append(0)
+    return tensors, parts
+
+
+def _state_from(loop_vars, parts, tensors):
+    """``loop_vars`` rebuilt from the tensors :func:`_flat_state` made."""
+    it = iter(tensors)
+    leaves = []
+    for leaf, n in zip(nest.flatten(loop_vars), parts):
+        leaves.append(leaf._from_loop_parts([next(it) for _ in range(n)]) if n else next(it))
+    return _rebuild(loop_vars, leaves)
+
+
+def _convert_loop(cond, body, loop_vars, tensors, parts, carried):
     """``cond`` and ``body`` closure-converted, taking the loop state and then the values of
     the ``carried`` Variables (reads see those; the body returns their new values)."""
     count = len(tensors)
@@ -208,28 +237,31 @@ def _convert_loop(cond, body, loop_vars, tensors, carried):
     def seeded(ts):
         for variable, tensor in zip(carried, ts[count:]):
             TRACE.capture.seed(variable, tensor)
-        return _rebuild(loop_vars, ts[:count])
+        return _state_from(loop_vars, parts, ts[:count])
 
     def test(*ts):
         return [jnp.reshape(convert_to_tensor(cond(*seeded(ts)))._value, ())]
 
     def step(*ts):
         result = body(*seeded(ts))
-        out = nest.flatten(result)
-        if carried and len(out) != count:  # the carried values must not shift into its place
-            nest.assert_same_structure(list(loop_vars), list(result))
-        return out + [TRACE.capture.read(variable) for variable in carried]
+        nest.assert_same_structure(loop_vars, result, check_types=False)
+        return _flat_state(result)[0] + [TRACE.capture.read(variable) for variable in carried]
     example = [t._value for t in tensors] + [TRACE.capture.read(v)._value for v in carried]
     return [closure_convert(fn, example) for fn in (test, step)]
 
 
 def _traced_while(cond, body, loop_vars, maximum_iterations):
-    tensors = [convert_to_tensor(x) for x in nest.flatten(loop_vars)]
+    if any(_is_tensor_array(x) and x.dynamic_size for x in nest.flatten(loop_vars)) \
+            and maximum_iterations is None:
+        raise NotImplementedError(
+            "A dynamic-size TensorArray carried through a traced tf.while_loop needs "
+            "maximum_iterations: it sets how many rows the staged buffer can grow by")
+    tensors, parts = _flat_state(loop_vars, maximum_iterations or 0)
     # Variables the body assigns (only inside a function trace) are carried as extra loop state,
     # found by tracing until the body assigns no Variable that is not carried yet.
     carried = []
     while True:
-        closures = _convert_loop(cond, body, loop_vars, tensors, carried)
+        closures = _convert_loop(cond, body, loop_vars, tensors, parts, carried)
         if closures[0].written:
             raise NotImplementedError(WHILE_CONDITION_ASSIGNS)
         new = [v for v in closures[1].written if all(v is not w for w in carried)]
@@ -244,7 +276,7 @@ def _traced_while(cond, body, loop_vars, maximum_iterations):
     outputs = apply(_run_while, (*tensors, *initial, *closed_over), static, "While")
     for variable, value in zip(carried, outputs[len(tensors):]):
         TRACE.capture.write(variable, value._value)
-    return _rebuild(loop_vars, outputs[:len(tensors)])
+    return _state_from(loop_vars, parts, outputs[:len(tensors)])
 
 
 def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations=10,
@@ -269,6 +301,10 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
         raise ValueError("'loop_vars' must be provided.")
     limit = None
     if maximum_iterations is not None:
+        if _is_traced(maximum_iterations):  # a constant that staging made a tracer?
+            folded = folded_value(maximum_iterations.__jax_array__())
+            if folded is not None:
+                maximum_iterations = folded
         if _is_traced(maximum_iterations):
             raise TypeError("'maximum_iterations' must be a concrete value: it sets the length "
                             "of the traced loop.")
@@ -294,4 +330,5 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
         loop_vars = body(*loop_vars)
         nest.assert_same_structure(structure, shape_of(loop_vars))
         count += 1
-    return nest.map_structure(convert_to_tensor, loop_vars)
+    return nest.map_structure(lambda x: x if _is_tensor_array(x) else convert_to_tensor(x),
+                              loop_vars)

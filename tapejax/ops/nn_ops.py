@@ -14,7 +14,7 @@ from jax import lax
 
 from .. import dtypes, errors
 from .._second_order import comparisons_connect
-from ..tensor import Tensor, TensorLike, _is_text
+from ..tensor import Tensor, TensorLike, _is_text, raw_value
 from ..tensor_shape import TensorShape
 from . import random_ops
 from ._fuse import fused
@@ -201,6 +201,42 @@ def dropout(x, rate, noise_shape=None, seed=None, name=None):
     """``tf.nn.dropout``: zeros entries with probability ``rate`` and scales the rest by
     ``1 / (1 - rate)``. The keep mask comes from ``tf.random``'s streams (JAX's numbers, not
     TF's); ``seed`` selects a reproducible stream as in ``tf.random.uniform``."""
+    return _dropout_by(x, rate, noise_shape,
+                       lambda shape, dtype: random_ops.uniform(shape, dtype=dtype, seed=seed))
+
+
+def stateless_dropout(x, rate, seed, rng_alg=None, noise_shape=None, name=None):
+    """``tf.nn.experimental.stateless_dropout``: :func:`dropout` with its keep mask a pure
+    function of ``seed`` (int ``[2]``), from ``tf.random.stateless_uniform`` (JAX's numbers, not
+    TF's: the same seed gives the same mask run after run, but not TF's mask)."""
+    return _dropout_by(x, rate, noise_shape, lambda shape, dtype: random_ops.stateless_uniform(
+        shape, seed=seed, dtype=dtype, alg="auto_select" if rng_alg is None else rng_alg))
+
+
+def general_dropout(x, rate, uniform_sampler, noise_shape=None, name=None):
+    """``tf.nn.experimental.general_dropout``: :func:`dropout` with the keep mask drawn by
+    ``uniform_sampler(shape=..., dtype=...)`` (uniform numbers in ``[0, 1)``)."""
+    return _dropout_by(x, rate, noise_shape,
+                       lambda shape, dtype: uniform_sampler(shape=shape, dtype=dtype))
+
+
+def _noise_dim(given, static):
+    """One ``noise_shape`` entry as an int: a traced Tensor entry (``tf.shape(x)[i]`` in a
+    ``tf.function``) has no value at trace time, and XLA shapes are static, so it stands for the
+    input's own dimension there (the only size besides 1 that broadcasts to it)."""
+    if given is None:
+        return static
+    if isinstance(given, TensorLike):
+        if isinstance(raw_value(given), jax.core.Tracer):
+            if static is None:
+                raise ValueError("tapejax needs a static `noise_shape` entry (or a static "
+                                 "input dimension) for dropout in a traced function")
+            return static
+        given = given.numpy()
+    return int(given)
+
+
+def _dropout_by(x, rate, noise_shape, uniform):
     is_number = isinstance(rate, (int, float)) and not isinstance(rate, bool)
     if is_number and not 0 <= rate < 1:
         raise ValueError("`rate` must be a scalar tensor or a float in the range [0, 1). "
@@ -226,10 +262,14 @@ def dropout(x, rate, noise_shape=None, seed=None, name=None):
                              f"x.dtype={x.dtype} and rate.dtype={rate.dtype}")
     shape = x.shape.as_list()
     if noise_shape is not None:
-        given = noise_shape.numpy().tolist() if isinstance(noise_shape, TensorLike) else \
-            list(noise_shape)
+        if not isinstance(noise_shape, TensorLike):
+            given = list(noise_shape)
+        elif isinstance(raw_value(noise_shape), jax.core.Tracer):  # every entry traced
+            given = [noise_shape] * (noise_shape.shape[0] or 0)
+        else:
+            given = noise_shape.numpy().tolist()
         if len(given) == len(shape):
-            given = [s if g is None else int(g) for g, s in zip(given, shape)]
+            given = [_noise_dim(g, d) for g, d in zip(given, shape)]
         shape = given
     try:
         broadcast_shapes(tuple(shape), tuple(x.shape))
@@ -237,7 +277,7 @@ def dropout(x, rate, noise_shape=None, seed=None, name=None):
         raise invalid(f"condition {dims_str(shape)}, then {dims_str(x.shape)}, and else [] must be "
                       "broadcastable", "SelectV2") from None
     select_rank_limit(shape, x.shape)
-    keep = random_ops.uniform(shape, dtype=x.dtype, seed=seed) >= rate
+    keep = uniform(shape, x.dtype) >= rate
     if is_number:
         return apply(_dropout, (x, keep), attrs(scale=1 / (1 - rate)), "Dropout")
     return apply(_dropout_rate, (x, keep, rate), (), "Dropout")

@@ -1,0 +1,59 @@
+"""Constant folding of a traced scalar: the value of a JAX tracer that depends on constants only.
+
+Inside ``tapejax.function`` every op is staged, so even ``tf.reduce_max(7)`` is a tracer, where
+TF's graph would fold it to a constant. Some arguments must be concrete in JAX (a loop's trip
+count sets the length of a ``lax.scan``); :func:`folded_value` recovers such a value by walking
+the equations that made the tracer back to literals and captured constants and evaluating them,
+and gives None when the value depends on a traced input (or on an effect), or when the walk
+finds a tracer that is not a plain ``jax.jit`` staging tracer.
+"""
+import jax
+import numpy as np
+
+_MAX_EQUATIONS = 256  # the folding is for small index arithmetic, never a whole program
+
+
+def folded_value(tracer):
+    """The tracer's value as a NumPy array, or None when it is not made of constants only."""
+    try:
+        return _fold(tracer, {}, [0])
+    except _NotConstant:
+        return None
+
+
+class _NotConstant(Exception):
+    pass
+
+
+def _fold(tracer, done, count):
+    if not isinstance(tracer, jax.core.Tracer):
+        return np.asarray(tracer)
+    get_const = getattr(tracer, "get_const", None)
+    if get_const is None:
+        raise _NotConstant
+    try:
+        value = get_const()
+    except Exception:  # a tracer kind whose constants cannot be read
+        raise _NotConstant from None
+    if value is not None and not isinstance(value, jax.core.Tracer):
+        return np.asarray(value)
+    eqn = getattr(tracer, "parent", None)
+    if eqn is None or eqn.effects:
+        raise _NotConstant
+    key = id(eqn)
+    if key not in done:
+        count[0] += 1
+        if count[0] > _MAX_EQUATIONS:
+            raise _NotConstant
+        inputs = [_fold(t, done, count) for t in eqn.in_tracers]
+        with jax.ensure_compile_time_eval():
+            out = eqn.primitive.bind(*inputs, **eqn.params)
+        done[key] = list(out) if eqn.primitive.multiple_results else [out]
+    try:
+        index = eqn.outvars.index(tracer.val)
+    except (AttributeError, ValueError):
+        raise _NotConstant from None
+    value = done[key][index]
+    if isinstance(value, jax.core.Tracer):
+        raise _NotConstant
+    return np.asarray(value)
