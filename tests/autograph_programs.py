@@ -568,14 +568,14 @@ def var_plain_while_loop(tf, x):
 def var_train_steps(tf, xs, ys):
     w = tf.Variable([[0.5], [-0.25]])
     b = tf.Variable([0.1])
-    opt = tf.keras.optimizers.SGD(0.1)
 
     @tf.function
     def train(xs, ys):
         for _ in tf.range(4):
             with tf.GradientTape() as tape:
                 loss = tf.reduce_mean((tf.matmul(xs, w) + b - ys) ** 2)
-            opt.apply_gradients(zip(tape.gradient(loss, [w, b]), [w, b]))
+            for grad, variable in zip(tape.gradient(loss, [w, b]), [w, b]):
+                variable.assign_sub(0.1 * grad)
         return loss
     return train(xs, ys), w.read_value(), b.read_value()
 
