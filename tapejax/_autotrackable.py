@@ -9,6 +9,7 @@ unless tracking is off (``no_automatic_dependency_tracking``). Tuples are stored
 import collections
 import functools
 
+from . import _tracking
 from ._trackable import Trackable
 
 
@@ -31,6 +32,27 @@ class ListWrapper(TrackableDataStructure, list):
     def _trackable_children(self, save_type="checkpoint", **kwargs):
         return {str(i): v for i, v in enumerate(self) if isinstance(v, Trackable)}
 
+    # a checkpoint restored before an element existed restores it when it is added
+    def append(self, value):
+        list.append(self, value)
+        _tracking.changed(self)
+
+    def extend(self, values):
+        list.extend(self, values)
+        _tracking.changed(self)
+
+    def insert(self, index, value):
+        list.insert(self, index, value)
+        _tracking.changed(self)
+
+    def __setitem__(self, index, value):
+        list.__setitem__(self, index, value)
+        _tracking.changed(self)
+
+    def __iadd__(self, values):
+        self.extend(values)
+        return self
+
     def __repr__(self):
         return f"ListWrapper({list.__repr__(self)})"
 
@@ -49,6 +71,19 @@ class _DictWrapper(TrackableDataStructure, dict):
 
     def _trackable_children(self, save_type="checkpoint", **kwargs):
         return {str(k): v for k, v in self.items() if isinstance(v, Trackable)}
+
+    def __setitem__(self, key, value):
+        dict.__setitem__(self, key, value)
+        _tracking.changed(self)
+
+    def update(self, *args, **kwargs):
+        dict.update(self, *args, **kwargs)
+        _tracking.changed(self)
+
+    def setdefault(self, key, default=None):
+        if key not in self:
+            self[key] = default
+        return self[key]
 
     def __repr__(self):
         return f"DictWrapper({dict.__repr__(self)})"

@@ -7,6 +7,8 @@ lazily, so subclasses need not call ``__init__``.
 """
 import collections
 
+from . import _tracking
+
 TrackableReference = collections.namedtuple("TrackableReference", ["name", "ref"])
 
 
@@ -54,6 +56,7 @@ class Trackable:
         elif current is None:
             deps.append(TrackableReference(name, trackable))
         names[name] = trackable
+        _tracking.changed(self)  # a checkpoint restored before this dependency existed
         return trackable
 
     def _delete_tracking(self, name):

@@ -320,6 +320,15 @@ class Variable(TensorLike, Trackable, metaclass=_VariableMeta):
         self._update_in_place(_subtract, _subtract_in_place, delta)
         return self if read_value else None
 
+    # --- checkpointing (TF's Trackable protocol; Keras Variables delegate here) -----------
+    def _serialize_to_tensors(self):
+        """``{"VARIABLE_VALUE": self}``: what a checkpoint saves of this Variable."""
+        return {"VARIABLE_VALUE": self}
+
+    def _restore_from_tensors(self, restored_tensors):
+        """Assigns the checkpointed ``VARIABLE_VALUE``."""
+        return self.assign(restored_tensors["VARIABLE_VALUE"])
+
     # --- protocol ------------------------------------------------------------------------
     def __hash__(self):
         raise TypeError(errors.VARIABLE_UNHASHABLE.format(var=self))

@@ -246,17 +246,25 @@ def _signature_entry(key, fn, var_index, cache):
     return entry, files
 
 
+KERAS_NOT_EXPORTED = (
+    "tapejax.saved_model.save does not save Keras layers, models and optimizers (their call "
+    "as a signature); save a tf.Module holding the model's weights (`[v.value for v in "
+    "model.weights]`) and a tapejax.function instead, or checkpoint the model with "
+    "tf.train.Checkpoint.")
+
+
 def save(obj, export_dir, signatures=None, options=None):
     """Saves ``obj`` (a ``tf.Module``) with its functions, Variables and ``signatures``
     (a function, or a dict from signature key to function) to ``export_dir``."""
     options = SaveOptions() if options is None else options
     options.check()
     if isinstance(obj, Trackable) and not isinstance(obj, Variable):  # a Keras 3 object
-        raise NotImplementedError("tapejax.saved_model.save does not save Keras layers and "
-                                  "models (their call as a signature); save a tf.Module "
-                                  "holding the model and a tapejax.function instead.")
+        raise NotImplementedError(KERAS_NOT_EXPORTED)
     export_dir = os.fspath(export_dir)
     objects, paths, edges = _object_graph.walk(obj)
+    for o in objects:  # a Keras 3 object held by a Module
+        if isinstance(o, Trackable) and not isinstance(o, (Variable, list, dict)):
+            raise NotImplementedError(KERAS_NOT_EXPORTED)
     var_index = {id(o): k for k, o in enumerate(objects) if isinstance(o, Variable)}
     blobs, nodes, cache = {}, [], {}
     for k, o in enumerate(objects):

@@ -18,10 +18,8 @@ from ._wrappers import DictWrapper, ListWrapper
 
 VARIABLE_VALUE = "VARIABLE_VALUE"
 OBJECT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH"
-KERAS_NOT_SAVED = ("tapejax.train.Checkpoint does not save Keras 3 objects yet (got {kind}): "
-                   "save their tf.Variables instead, the `.value` of each Keras Variable, e.g. "
-                   "held by a `tf.Module` (`holder.weights = [v.value for v in "
-                   "model.weights]`).")
+NOT_A_VARIABLE = ("tapejax checkpoints save tf.Variables only: {kind}._serialize_to_tensors() "
+                  "returned {value_kind} for {name!r}.")
 
 
 def _iterator_class():
@@ -45,7 +43,7 @@ def is_trackable(value):
     if isinstance(value, _iterator_class()):
         raise NotImplementedError(ITERATOR_NOT_SAVED.format(name=type(value).__name__))
     if isinstance(value, Trackable):
-        raise NotImplementedError(KERAS_NOT_SAVED.format(kind=type(value).__name__))
+        return True
     if isinstance(value, dict):
         return any(is_trackable(v) for k, v in value.items() if isinstance(k, str))
     if isinstance(value, (list, tuple)):
@@ -53,9 +51,26 @@ def is_trackable(value):
     return False
 
 
+def saved_values(obj):
+    """``[(attribute name, Variable)]`` that ``obj`` saves itself (TF's
+    ``_serialize_to_tensors``), or ``None`` when ``obj`` is not such a leaf."""
+    if isinstance(obj, Variable):
+        return [(VARIABLE_VALUE, obj)]
+    if not isinstance(obj, Trackable) or not hasattr(obj, "_serialize_to_tensors"):
+        return None
+    out = []
+    for name, value in obj._serialize_to_tensors().items():
+        if not isinstance(value, Variable):
+            raise NotImplementedError(NOT_A_VARIABLE.format(
+                kind=type(obj).__name__, value_kind=type(value).__name__, name=name))
+        out.append((name, value))
+    return out
+
+
 def children(obj):
     """``[(local name, child)]`` of ``obj``, in TF's order."""
-    if isinstance(obj, Variable):
+    if isinstance(obj, Variable) or (isinstance(obj, Trackable)
+                                     and hasattr(obj, "_serialize_to_tensors")):
         return []
     own = getattr(obj, "_checkpoint_children", None)
     if own is not None:
@@ -66,6 +81,8 @@ def children(obj):
         return [(str(k), v) for k, v in enumerate(obj) if is_trackable(v)]
     if isinstance(obj, Module):
         return [(k, v) for k, v in obj._tracked_attributes().items() if is_trackable(v)]
+    if isinstance(obj, Trackable):
+        return list(obj._trackable_children(save_type="checkpoint").items())
     return []
 
 
@@ -74,8 +91,8 @@ def escape(name):
     return name.replace(".", "..").replace("/", ".S")
 
 
-def variable_key(path):
-    return "/".join(escape(n) for n in path) + "/.ATTRIBUTES/" + VARIABLE_VALUE
+def variable_key(path, attribute=VARIABLE_VALUE):
+    return "/".join(escape(n) for n in path) + "/.ATTRIBUTES/" + attribute
 
 
 def walk(root):
@@ -106,11 +123,12 @@ def build(root, proto_class):
             node.children.add(node_id=child_id, local_name=name)
     saved = []
     for node, obj, path in zip(graph.nodes, objects, paths):
-        if isinstance(obj, Variable):
-            key = variable_key(path)
-            full_name = obj.name[:-2] if obj.name.endswith(":0") else obj.name
-            node.attributes.add(name=VARIABLE_VALUE, full_name=full_name, checkpoint_key=key)
-            saved.append((key, obj))
+        for attribute, variable in saved_values(obj) or ():
+            key = variable_key(path, attribute)
+            name = variable.name
+            full_name = name[:-2] if name.endswith(":0") else name
+            node.attributes.add(name=attribute, full_name=full_name, checkpoint_key=key)
+            saved.append((key, variable))
     _mark_values(graph)
     return graph, saved
 
@@ -129,10 +147,11 @@ def _mark_values(graph):
 
 
 def live_variables(root):
-    """Every Variable reachable from ``root`` (each once), in BFS order."""
+    """Every saving leaf (Variable, Keras Variable) reachable from ``root`` (each once), in
+    BFS order."""
     seen, queue, out = {id(root)}, [root], []
     for obj in queue:
-        if isinstance(obj, Variable):
+        if saved_values(obj):
             out.append(obj)
         for _, child in children(obj):
             if id(child) not in seen:

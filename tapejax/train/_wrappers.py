@@ -10,30 +10,23 @@ class ListWrapper(_autotrackable.ListWrapper):
     """A tracked list (``ListWrapper([...])`` in TF): ``tf.__internal__``'s wrapper that also
     restores what is appended after ``restore``."""
 
-    def _changed(self):
-        _tracking.changed(self)
-
     def __init__(self, wrapped_list=()):
         super().__init__([wrap(v) for v in wrapped_list])
 
     def append(self, value):
         super().append(wrap(value))
-        self._changed()
 
     def extend(self, values):
         super().extend([wrap(v) for v in values])
-        self._changed()
 
     def insert(self, index, value):
         super().insert(index, wrap(value))
-        self._changed()
 
     def __setitem__(self, index, value):
         if isinstance(index, slice):
             super().__setitem__(index, [wrap(v) for v in value])
         else:
             super().__setitem__(index, wrap(value))
-        self._changed()
 
     def __iadd__(self, values):
         self.extend(values)
@@ -52,17 +45,10 @@ class DictWrapper(_autotrackable._DictWrapper):
 
     def __setitem__(self, key, value):
         super().__setitem__(key, wrap(value))
-        _tracking.changed(self)
 
     def update(self, *args, **kwargs):
-        for k, v in dict(*args, **kwargs).items():
-            super().__setitem__(k, wrap(v))
+        dict.update(self, {k: wrap(v) for k, v in dict(*args, **kwargs).items()})
         _tracking.changed(self)
-
-    def setdefault(self, key, default=None):
-        if key not in self:
-            self[key] = default
-        return self[key]
 
     def __repr__(self):
         return f"DictWrapper({dict.__repr__(self)})"

@@ -16,9 +16,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _tracking, errors
+from .._autotrackable import TrackableDataStructure
 from ..variables import Variable
 from . import _bundle, _object_graph, _protos, _state
-from ._wrappers import DictWrapper, ListWrapper, wrap
+from ._wrappers import wrap
 
 _LOG = logging.getLogger("tapejax")
 _TF_TYPE_NAMES = {"float32": "float", "float64": "double", "float16": "half"}
@@ -50,9 +51,10 @@ def write_checkpoint(root, file_prefix):
 
 
 def _hookable(obj):
-    if isinstance(obj, (ListWrapper, DictWrapper)):
-        return True  # they report appends and new keys
-    return not isinstance(obj, (Variable, list, tuple, dict))
+    if isinstance(obj, TrackableDataStructure):
+        return True  # tracked lists and dicts report appends and new keys
+    return _object_graph.saved_values(obj) is None and \
+        not isinstance(obj, (list, tuple, dict))
 
 
 class _Restoration:
@@ -96,10 +98,12 @@ class _Restoration:
             seen.add((id(live), nid))
             self.matched_nodes.add(nid)
             node = self.graph.nodes[nid]
-            if isinstance(live, Variable) and any(
-                    a.name == _object_graph.VARIABLE_VALUE for a in node.attributes):
-                if (nid, id(live)) not in self.restored:
-                    pairs.append((nid, live))
+            values = _object_graph.saved_values(live)
+            if values is not None:
+                keys = {a.name: a.checkpoint_key for a in node.attributes}
+                values = [(keys[name], v) for name, v in values if name in keys]
+                if values and (nid, id(live)) not in self.restored:
+                    pairs.append((nid, live, values))
                 continue
             live_children = dict(_object_graph.children(live))
             missing = False
@@ -138,38 +142,34 @@ class _Restoration:
         return done
 
     # --- assigning ------------------------------------------------------------------------
-    def _key(self, nid):
-        for attribute in self.graph.nodes[nid].attributes:
-            if attribute.name == _object_graph.VARIABLE_VALUE:
-                return attribute.checkpoint_key
-        return None
-
     def assign(self, pairs):
         """Checks every pair, reads every value, then assigns them all (or none)."""
         plan = []
-        for nid, variable in pairs:
-            key = self._key(nid)
-            entry = self.reader.entries.get(key)
-            if entry is None:
-                raise errors.NotFoundError(None, None, f"Key {key} not found in checkpoint")
-            want = _bundle.ENUM_BY_NUMPY.get(np.dtype(variable.dtype.as_numpy_dtype))
-            if entry.dtype != want:
-                raise errors.InvalidArgumentError(
-                    None, None, f"tensor_name = {key}; expected dtype "
-                    f"{_tf_type_name(variable.dtype.name)} does not equal original dtype "
-                    f"{_tf_type_name(entry.dtype_name)} [Op:RestoreV2]")
-            if tuple(entry.shape) != tuple(variable.shape.as_list()):
-                raise ValueError(f"Received incompatible tensor with shape {entry.shape} when "
-                                 f"attempting to restore variable with shape "
-                                 f"{tuple(variable.shape.as_list())} and name "
-                                 f"{variable.name}.")
-            plan.append((nid, variable, key))
-        values = [jnp.asarray(self.reader.read(key)) for _, _, key in plan]
-        for (nid, variable, _), value in zip(plan, values):
+        for _, _, values in pairs:
+            for key, variable in values:
+                entry = self.reader.entries.get(key)
+                if entry is None:
+                    raise errors.NotFoundError(None, None,
+                                               f"Key {key} not found in checkpoint")
+                want = _bundle.ENUM_BY_NUMPY.get(np.dtype(variable.dtype.as_numpy_dtype))
+                if entry.dtype != want:
+                    raise errors.InvalidArgumentError(
+                        None, None, f"tensor_name = {key}; expected dtype "
+                        f"{_tf_type_name(variable.dtype.name)} does not equal original dtype "
+                        f"{_tf_type_name(entry.dtype_name)} [Op:RestoreV2]")
+                if tuple(entry.shape) != tuple(variable.shape.as_list()):
+                    raise ValueError(f"Received incompatible tensor with shape {entry.shape} "
+                                     f"when attempting to restore variable with shape "
+                                     f"{tuple(variable.shape.as_list())} and name "
+                                     f"{variable.name}.")
+                plan.append((variable, key))
+        values = [jnp.asarray(self.reader.read(key)) for _, key in plan]
+        for (variable, _), value in zip(plan, values):
             variable.assign(value)
-            self.restored.add((nid, id(variable)))
+        for nid, live, _ in pairs:
+            self.restored.add((nid, id(live)))
             self.restored_nodes.add(nid)
-            self.restored_vars[id(variable)] = variable
+            self.restored_vars[id(live)] = live
 
     # --- reporting ------------------------------------------------------------------------
     def path(self, nid):
