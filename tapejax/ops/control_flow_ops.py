@@ -244,8 +244,10 @@ def _convert_loop(cond, body, loop_vars, tensors, parts, carried):
 
     def step(*ts):
         result = body(*seeded(ts))
-        nest.assert_same_structure(loop_vars, result, check_types=False)
-        return _flat_state(result)[0] + [TRACE.capture.read(variable) for variable in carried]
+        out = _flat_state(result)[0]
+        if len(out) != count:  # carried values must not shift into the loop state's place
+            nest.assert_same_structure(loop_vars, result, check_types=False)
+        return out + [TRACE.capture.read(variable) for variable in carried]
     example = [t._value for t in tensors] + [TRACE.capture.read(v)._value for v in carried]
     return [closure_convert(fn, example) for fn in (test, step)]
 
