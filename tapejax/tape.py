@@ -274,8 +274,7 @@ def _indexed_slices(rows):
         indices = [math_ops.cast(i, "int64") for i in indices]
     if len(values) > 1:
         values, indices = [array_ops.concat(values, 0)], [array_ops.concat(indices, 0)]
-    shape = Tensor(jnp.asarray(rows.dense_shape, jnp.int32))
-    return IndexedSlices(values[0], indices[0], shape)
+    return IndexedSlices(values[0], indices[0], [int(d) for d in rows.dense_shape])
 
 
 def _ones(target):

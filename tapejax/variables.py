@@ -193,7 +193,7 @@ class Variable(TensorLike, Trackable, metaclass=_VariableMeta):
         indices = sparse_delta.indices
         array_ops._check_indices(array_ops.concrete(indices), self.shape[0], op_name)
         rows = self._tapejax_read()._value.at[indices._value]
-        return self.assign(update(rows, values._value))
+        return self.assign(Tensor(update(rows, values._value)))
 
     def scatter_add(self, sparse_delta, use_locking=False, name=None):
         """Adds ``sparse_delta``'s values to the rows at its indices (repeats add up)."""

@@ -32,3 +32,12 @@ def no_tape_left_behind():
     after = (list(STACK.tapes), TRACE.eager, settings.enabled, settings.max_depth,
              settings.max_ops)
     assert after == before, "the test left a tape recording or changed lazy recording"
+
+
+@pytest.fixture(autouse=True)
+def no_tensorflow_redirect_left_behind():
+    """No test leaves ``import tensorflow`` pointing at tapejax: the real TF tests need it."""
+    from tapejax import compat
+    before = compat.installed()
+    yield
+    assert compat.installed() == before, "the test left the tensorflow redirect installed"

@@ -248,3 +248,22 @@ def test_variable_scatter_methods(real_tf):
                 out += [(type(error).__name__, found and found.group(0)), v.read_value()]
         return out
     _same(real_tf, program)
+
+
+def test_sparse_update_inside_a_function(real_tf):
+    """Keras's compiled SGD step on an Embedding: the gradient crosses the function body as
+    IndexedSlices, is cast (staying sparse, shape known) and applied with ``scatter_sub``."""
+    def program(tf):
+        v = tf.Variable(_TABLE)
+
+        @tf.function
+        def step(idx):
+            with tf.GradientTape() as tape:
+                y = tf.reduce_sum(tf.gather(v, idx) ** 2)
+            g = tf.cast(tape.gradient(y, v), tf.float32)
+            v.scatter_sub(tf.IndexedSlices(0.1 * g.values, g.indices, g.dense_shape))
+            return g, g.shape.as_list(), tf.cast(-g, tf.float64)
+
+        g, shape, negated = step(tf.constant([0, 2, 0]))
+        return [g, shape, negated, type(g).__name__, v.read_value()]
+    _same(real_tf, program)

@@ -114,6 +114,8 @@ def _functions():
     for namespace in NAMESPACES:
         module = _module(tapejax, namespace)
         for attr in sorted(dir(module)):
+            if module is tapejax and attr in tapejax._keras.KERAS_ATTRIBUTES:
+                continue  # Keras's modules; reading them would load Keras in this process
             fn = getattr(module, attr)
             if attr.startswith("_") or not inspect.isfunction(fn) or id(fn) in seen:
                 continue

@@ -252,7 +252,9 @@ class ReplicaContext:
                 values = _gathered(x.values, 0)
                 if reduce_op is ReduceOp.MEAN:
                     values = truediv(values, n)
-                return IndexedSlices(values, _gathered(x.indices, 0), x.dense_shape)
+                return IndexedSlices(values, _gathered(x.indices, 0),
+                                     x.shape.as_list() if x.shape.is_fully_defined()
+                                     else x.dense_shape)
             tensor = convert_to_tensor(x)
             if n == 1:
                 return tensor
