@@ -24,10 +24,12 @@ demo: $(VENV)/.installed-demo
 	$(PY) -m tapejax run examples/train_digits.py
 
 # The whole suite with lazy recording inside tapes on (the default), then the tests that depend
-# on it (marker `tape_mode`, see conftest.py) with it off.
+# on it (marker `tape_mode`, see conftest.py) with it off; TEST_JOBS pytest-xdist workers.
+TEST_JOBS ?= 2
+XDIST := -n $(TEST_JOBS) --dist worksteal
 test: $(VENV)/.installed-test
-	$(PY) -m pytest -q tapejax tests README.md
-	TAPEJAX_LAZY_TAPE=0 $(PY) -m pytest -q -m "tape_mode and not keras" tapejax tests README.md
+	$(PY) -m pytest -q $(XDIST) tapejax tests README.md
+	TAPEJAX_LAZY_TAPE=0 $(PY) -m pytest -q $(XDIST) -m "tape_mode and not keras" tapejax tests README.md
 
 # Under a minute: values, tapes, lazy recording, structures; no TF sweeps, nothing marked slow.
 FAST_TESTS := tests/test_values.py tests/test_tape.py tests/test_lazy_tape.py \
