@@ -9,3 +9,12 @@ def reset_default_graph():
         raise AssertionError("Do not use tf.reset_default_graph() to clear nested graphs. If "
                              "you need a cleared graph, exit the nesting and create a new "
                              "graph.")
+
+
+def __getattr__(name):
+    """``SummaryMetadata``: the summary proto (TensorBoard's copy of TF's ``summary.proto``),
+    which Keras's TensorBoard callback builds for its model-graph summary."""
+    if name == "SummaryMetadata":
+        from tensorboard.compat.proto.summary_pb2 import SummaryMetadata
+        return SummaryMetadata
+    raise AttributeError(f"module 'tapejax.compat.v1' has no attribute {name!r}")

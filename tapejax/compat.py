@@ -35,6 +35,8 @@ class TensorFlowAlias(types.ModuleType):
     def __init__(self, tf_name, target):
         super().__init__(tf_name, target.__doc__)
         object.__setattr__(self, "_target", target)
+        if not hasattr(target, "__path__"):  # TF's namespaces are packages: ``tf.compat.v1``
+            object.__setattr__(self, "__path__", [])
 
     def __getattr__(self, name):
         target = object.__getattribute__(self, "_target")
