@@ -28,6 +28,8 @@ class DType:
     is_unsigned = property(lambda self: self._np.kind == "u")
     is_bool = property(lambda self: self._np.kind == "b")
     is_numpy_compatible = property(lambda self: True)
+    is_numeric = property(lambda self: self.is_inexact or self.is_integer,
+                          doc="TF's: every integer, floating and complex dtype.")
 
     @property
     def is_inexact(self):

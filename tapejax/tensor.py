@@ -255,6 +255,23 @@ class Tensor(TensorLike):
     def __jax_array__(self):
         return self._value
 
+    def set_shape(self, shape):
+        """``Tensor.set_shape``: a tapejax Tensor's shape is always fully known (also when
+        traced), so this only checks that ``shape`` is compatible, raising TF's ``ValueError``
+        (eager text, or the graph text inside ``tapejax.function``)."""
+        mine, given = self.shape, TensorShape(shape)
+        if mine.is_compatible_with(given):
+            return
+        if not _is_tracer(self._value):
+            raise ValueError(f"Tensor's shape {mine} is not compatible with supplied shape "
+                             f"{given}.")
+        if mine.rank != given.rank:
+            raise ValueError(f"Shapes must be equal rank, but are {mine.rank} and {given.rank}")
+        axis = next(k for k, (a, b) in enumerate(zip(mine, given)) if b is not None and a != b)
+        dims = [",".join("?" if d is None else str(d) for d in s.as_list()) for s in (mine, given)]
+        raise ValueError(f"Dimension {axis} in both shapes must be equal, but are {mine[axis]} "
+                         f"and {given[axis]}. Shapes are [{dims[0]}] and [{dims[1]}].")
+
     def __getattr__(self, name):
         """``assign`` exists on what ``variable[key]`` returned (TF's sliced assignment)."""
         entry = SLICES.get(id(self)) if name == "assign" else None
@@ -496,7 +513,29 @@ def is_text(value):
     return type(value) is np.ndarray and value.dtype.kind == "O"
 
 
+def _known_shape(value, dtype):
+    """TF's registered conversion of a ``TensorShape`` (``convert_to_tensor``, op inputs): its
+    dimensions as int32 (int64 when one does not fit), only when all are known."""
+    if dtype is not None and dtype not in (dtypes.int32, dtypes.int64):
+        raise TypeError(f"Cannot convert TensorShape {value} to dtype {dtype}. Allowed dtypes "
+                        "are tf.int32 and tf.int64.")
+    if not value.is_fully_defined():
+        raise ValueError(f"Cannot convert a partially known TensorShape {value} to a Tensor.")
+    dims = value.as_list()
+    return np.asarray(dims, np.int32 if max(dims, default=0) <= _INT32_MAX else np.int64)
+
+
+def _shape_as_sequence(value):
+    """``tf.constant`` reads a ``TensorShape`` as the sequence of its dimensions (None stays
+    None), as NumPy would."""
+    if value.rank is None:
+        raise ValueError("ValueError: Cannot take the length of shape with unknown rank.")
+    return value.as_list()
+
+
 def _python_to_array(value, dtype):
+    if isinstance(value, TensorShape):
+        value = _known_shape(value, dtype)
     if dtype is not None and dtype is not dtypes.string and _is_text(value):
         name = errors.KERNEL_TYPE_NAMES.get(dtype.name, dtype.name)
         raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype=name)
@@ -598,6 +637,8 @@ def constant(value: Any, dtype: Any = None, shape: Any = None, name: str = "Cons
     elif isinstance(value, (list, tuple)) and holds_symbolic(value):
         raise TypeError("Expected any non-tensor type, but got a tensor instead.")
     else:
+        if isinstance(value, TensorShape):
+            value = _shape_as_sequence(value)
         array = _python_to_array(value, dtype)
     if shape is not None:
         shape = tuple(int(d) for d in (shape if isinstance(shape, (list, tuple, TensorShape))

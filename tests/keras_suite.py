@@ -44,21 +44,18 @@ FILES = {
         "DenseTest::test_quantize_int_int8",
         "DenseTest::test_quantize_lora_integration_int4",
         "DenseTest::test_quantize_lora_integration_int8",
-        # tf.nn.embedding_lookup_sparse
+        # tf.data.Dataset.from_generator yielding SparseTensors
         "DenseTest::test_dense_sparse",
-        # the float8_e4m3fn dtype; DType.is_numeric
+        # the float8_e4m3fn dtype
         "DenseTest::test_quantize_dtype_argument_float8",
         "DenseTest::test_quantize_float8_inference",
         "DenseTest::test_quantize_float8",
         "DenseTest::test_quantize_float8_fitting",
-        # tf.convert_to_tensor(TensorShape)
-        "DenseTest::test_awq_kernel_packing",
-        "DenseTest::test_gptq_kernel_packing",
     ],
     "layers/regularization/dropout_test.py": [],
     "layers/regularization/gaussian_noise_test.py": [],
     "layers/core/embedding_test.py": [
-        # tf.nn.embedding_lookup_sparse (as DenseTest::test_dense_sparse)
+        # tf.nn.safe_embedding_lookup_sparse
         "EmbeddingTest::test_correctness_sparse",
     ],
     "layers/rnn/gru_test.py": [],

@@ -46,8 +46,8 @@ def _truncated(value):
 def _static_ints(value, what, dtype=None):
     """A static shape/index argument (list, tuple, TensorShape or concrete Tensor) as ints;
     ``dtype`` as for :func:`int_array`."""
-    if isinstance(value, TensorShape) and value.rank is not None and None in value.as_list():
-        raise TypeError(f"`{what}` must be fully defined, got {value!r}")
+    if isinstance(value, TensorShape) and not value.is_fully_defined():
+        raise ValueError(f"Cannot convert a partially known TensorShape {value} to a Tensor.")
     return tuple(int_array(value, what, dtype).reshape(-1).tolist())
 
 

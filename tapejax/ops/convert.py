@@ -19,6 +19,7 @@ from ..tensor import (
     _is_text,
     _plain,
     constant,
+    convert_to_tensor,
     holds_symbolic,
     infer_dtype,
     kernel_name,
@@ -69,6 +70,8 @@ def to_tensor(x: Any, dtype: dtypes.DType | None = None) -> TensorLike:
         return x
     if isinstance(x, (list, tuple)) and holds_symbolic(x):  # traced tensors: TF packs them
         return pack(x, dtype)
+    if isinstance(x, TensorShape):
+        return convert_to_tensor(x, dtype)
     return constant(x, dtype)
 
 
