@@ -459,6 +459,32 @@ def rules_builtin_range_of_tensor(tf, n):
     return f(n)
 
 
+def rules_except_as_name(tf, x):
+    """``except E as e`` in converted code, at the top and in loops (a trace-time error caught;
+    ``set_shape`` raising at trace time, as TF's graph tensors do)."""
+    @tf.function
+    def f(x):
+        messages = []
+        try:
+            x.set_shape([5])
+        except ValueError as e:
+            messages.append(str(e))
+        for shape in ([None], [2, 2]):
+            try:
+                x.set_shape(shape)
+                x = x * 2.0
+            except ValueError as error:
+                messages.append(str(error))
+                x = x + 1.0
+        while tf.reduce_sum(x) < 100.0:
+            try:
+                x = x * 3.0
+            except TypeError as unused:
+                x = x - str(unused)
+        return x, tf.constant(messages)
+    return f(x)
+
+
 def rules_break_over_rows(tf, x):
     @tf.function
     def f(x):

@@ -89,6 +89,7 @@ def test_values_and_gradients(real_tf, program, args):
     (programs.lim_static_shape_check, (np.arange(3, dtype=F32),)),
     (programs.lim_static_shape_check, (np.arange(6, dtype=F32),)),
     (programs.rules_builtin_range_of_tensor, (np.int32(5),)),
+    (programs.rules_except_as_name, (np.arange(3, dtype=F32),)),
 ], ids=lambda p: getattr(p, "__name__", ""))
 def test_values(real_tf, program, args):
     compare(real_tf, program, *args, grad=False)

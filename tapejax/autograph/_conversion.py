@@ -6,6 +6,7 @@ from the do-not-convert list (tapejax, JAX, NumPy, the standard-library modules 
 functions marked ``do_not_convert``) runs as written. Errors raised in converted code are
 re-raised with TF's "in user code:" message, which names the user's own lines.
 """
+import ast
 import functools
 import importlib
 import inspect
@@ -15,7 +16,7 @@ import traceback
 from malt.core import ag_ctx, converter
 from malt.impl import api as malt_api, conversion
 from malt.operators import py_builtins
-from malt.pyct import errors as pyct_errors, origin_info
+from malt.pyct import anno, errors as pyct_errors, origin_info, qual_names
 
 from .. import errors
 from ..ops import array_ops
@@ -29,11 +30,29 @@ _SOURCE_MAP = {}  # generated line -> user origin, for every converted function
 _BUILTIN_TYPES = (range, int, float, bool, enumerate, zip, map, filter)  # classes, not builtins
 
 
+class _HandlerName(str):
+    """The ``name`` of ``except E as name``. malt parses with Python's ``ast``, which holds it
+    as a str, while malt's analyses treat it as a node (as in ``gast``, which TF's AutoGraph
+    uses) and fail on every such handler; this str takes their annotations."""
+    _fields = ()
+
+
+def _name_handlers(tree):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ExceptHandler) and type(node.name) is str:
+            node.name = _HandlerName(node.name)
+            anno.setanno(node.name, anno.Basic.QN, qual_names.QN(str(node.name)))
+
+
 class _Transpiler(malt_api.PyToPy):
     """malt's transformer with tapejax's operators as the generated code's ``ag__``."""
 
     def get_transformed_name(self, node):
         return "tf__" + super(malt_api.PyToPy, self).get_transformed_name(node)
+
+    def transform_ast(self, node, ctx):
+        _name_handlers(node)
+        return super().transform_ast(node, ctx)
 
     def get_extra_locals(self):
         if self._extra_locals is None:
