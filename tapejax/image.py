@@ -7,7 +7,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import dtypes
+from . import dtypes, errors
 from .ops import array_ops, math_ops
 from .ops.core import apply, attrs, int_array, register, to_tensor
 
@@ -57,9 +57,20 @@ def resize(images, size, method=ResizeMethod.BILINEAR, preserve_aspect_ratio=Fal
     images = to_tensor(images)
     if images.ndim not in (3, 4):
         raise ValueError("'images' must have either 3 or 4 dimensions.")
-    size = tuple(int(s) for s in int_array(size, "size").reshape(-1))
-    if len(size) != 2:
+    try:  # TF converts `size` to int32 (a NumPy array is cast), any failure its ValueError
+        converted = to_tensor(size, dtypes.int32)
+    except (TypeError, ValueError):
+        converted = None
+    if converted is None or converted.dtype != dtypes.int32:
+        raise ValueError("'size' must be a 1-D int32 Tensor (argument `size`)")
+    if converted.shape.as_list() != [2]:
         raise ValueError("'size' must be a 1-D Tensor of 2 elements: new_height, new_width")
+    size = size.astype(np.int32) if isinstance(size, np.ndarray) else size  # TF casts it
+    size = tuple(int(s) for s in int_array(size, "size").astype(np.int32))  # wrapped as TF's
+    if min(size) <= 0:
+        raise errors.InvalidArgumentError(None, None, (
+            f"output dimensions must be positive, got {list(size)} (argument `size`) "
+            "[Op:ResizeBilinear] name: "))
     if method == ResizeMethod.BILINEAR and images.dtype != dtypes.float32:
         images = math_ops.cast(images, dtypes.float32)
     return apply(_resize, (images,), attrs(size=size, method=method), "ResizeBilinear")

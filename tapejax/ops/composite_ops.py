@@ -14,6 +14,7 @@ from .. import dtypes, errors
 from . import array_ops, math_ops, nn_ops
 from .core import (
     apply,
+    attr_int,
     attrs,
     dims_str,
     int_array,
@@ -21,6 +22,7 @@ from .core import (
     normalize_axis,
     register,
     require_inexact,
+    require_type,
     static_int,
     tf_type_name,
     to_tensor,
@@ -64,6 +66,8 @@ def cumulative_logsumexp(x, axis=0, exclusive=False, reverse=False, name=None):
 
 
 def _in_top_k(predictions, targets, *, k):
+    if not predictions.shape[1]:  # no classes: no target is in the top k
+        return jnp.zeros(targets.shape, bool)
     rows = jnp.arange(predictions.shape[0])
     valid = (targets >= 0) & (targets < predictions.shape[1])
     target = predictions[rows, jnp.clip(targets, 0, predictions.shape[1] - 1)]
@@ -76,9 +80,11 @@ def _in_top_k(predictions, targets, *, k):
 def in_top_k(targets, predictions, k, name=None):
     """``tf.math.in_top_k``: whether each target's prediction is among the ``k`` largest of its
     row (ties count as in, as TF; a row with a non-finite value or an out-of-range target is
-    False)."""
+    False). ``targets`` and ``k`` share one integer dtype, as TF converts them."""
+    array_ops._string_first(targets, k, "targets")  # TF converts k to targets' dtype
+    targets, _ = match_all("InTopKV2", targets=targets, k=k)  # k stays a static value
+    require_type(targets, "InTopKV2", "int32, int64")
     predictions = to_tensor(predictions, dtypes.float32)
-    targets = to_tensor(targets)
     if predictions.dtype != dtypes.float32:
         raise errors.InvalidArgumentError(None, None, (
             f"Value for attr 'T' of {tf_type_name(predictions.dtype)} is not in the list of "
@@ -91,7 +97,7 @@ def in_top_k(targets, predictions, k, name=None):
         raise errors.InvalidArgumentError(None, None, (
             "First dimension of predictions " f"{predictions.shape[0]} must match length of "
             f"targets {targets.shape[0]} [Op:InTopKV2] name: "))
-    static = attrs(k=static_int(k, "k"))
+    static = attrs(k=static_int(k, "k", op_name="InTopKV2"))
     return apply(_in_top_k, (predictions, targets), static, "InTopKV2", differentiable=False)
 
 
@@ -156,9 +162,10 @@ def approx_max_k(operand, k, reduction_dimension=-1, recall_target=0.95,
     """``tf.math.approx_max_k``: the ``k`` largest values and their int32 indices along
     ``reduction_dimension``. On CPU TF computes them exactly; so does this (on every device)."""
     x = to_tensor(operand)
+    k = attr_int(k, "k", "ApproxTopK")
+    require_type(x, "ApproxTopK", "half, bfloat16, float")
     axis = normalize_axis(reduction_dimension, x.ndim, "ApproxTopK")[0]
-    return ApproxTopK(*apply(_approx_max_k, (x,), attrs(k=static_int(k, "k"), axis=axis),
-                             "ApproxTopK"))
+    return ApproxTopK(*apply(_approx_max_k, (x,), attrs(k=k, axis=axis), "ApproxTopK"))
 
 
 # --- composites -----------------------------------------------------------------------------

@@ -225,6 +225,11 @@ MISSING_KERNELS = {
     "AvgPool3D": ("float16", "float64"),
     "Multinomial": _INTEGER_NAMES, "StatelessMultinomial": _INTEGER_NAMES,
     "TensorScatterAdd": ("bool",), "TensorScatterSub": ("bool",),
+    "TensorScatterMax": ("complex64", "complex128", "bool"),
+    "TensorScatterMin": ("complex64", "complex128", "bool"),
+    "SpaceToBatchND": ("complex64", "complex128", "bool", "string"),
+    "BatchToSpaceND": ("complex64", "complex128", "bool", "string"),
+    "MatMul": ("uint8", "uint16", "uint32", "uint64"),
     "LowerBound": ("complex64", "complex128", "bool"),
     "UpperBound": ("complex64", "complex128", "bool"),
     "MatrixBandPart": ("string",),
@@ -265,6 +270,13 @@ def require_inexact(x: TensorLike, op_name: str, allowed: str = _FLOAT_TYPES) ->
 def require_numeric(x: TensorLike, op_name: str, allowed: str = _NUMERIC_TYPES) -> None:
     """TF's kernel-type error for a bool input to a numeric op (``tf.abs``, ``tf.reduce_sum``)."""
     if x.dtype.is_bool or x.dtype is dtypes.string:
+        raise type_not_allowed(x.dtype, op_name, allowed)
+
+
+def require_type(x: TensorLike, op_name: str, allowed: str) -> None:
+    """TF's kernel-type error unless ``x``'s dtype is in ``allowed``, TF's list of type names
+    for the op (``"half, bfloat16, float"``)."""
+    if tf_type_name(x.dtype) not in allowed.split(", "):
         raise type_not_allowed(x.dtype, op_name, allowed)
 
 

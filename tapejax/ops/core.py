@@ -41,6 +41,7 @@ from .convert import (  # noqa: F401 - the conversion API, re-exported for the o
     reject_text,
     require_inexact,
     require_numeric,
+    require_type,
     select_rank_limit,
     static_float,
     static_int,

@@ -14,7 +14,16 @@ from jax import lax
 from .. import dtypes, errors
 from ..tensor import TensorLike
 from . import array_ops
-from .core import apply, attrs, int_array, match, register, to_tensor
+from .core import (
+    apply,
+    attrs,
+    broadcast_shapes,
+    int_array,
+    match_all,
+    no_kernel,
+    register,
+    to_tensor,
+)
 
 
 def _invalid(message, op_name):
@@ -30,10 +39,11 @@ def _unravel(indices, *, dims):
 def unravel_index(indices, dims, name=None):
     """``tf.unravel_index``: flat ``indices`` as coordinates in an array of shape ``dims``
     (one row per dimension)."""
-    indices = to_tensor(indices)
+    indices, _ = match_all("UnravelIndex", indices=indices, dims=dims)  # dims stay static
     shape = tuple(int(d) for d in int_array(dims, "dims").reshape(-1))
-    values = array_ops.concrete(indices)
-    if values.size and (values.min() < 0 or values.max() >= int(np.prod(shape))):
+    values = array_ops.concrete(indices)  # None while traced: not checked
+    if values is not None and values.size and (
+            values.min() < 0 or values.max() >= int(np.prod(shape))):
         raise _invalid("index is out of bound as with dims", "UnravelIndex")
     return apply(_unravel, (indices,), attrs(dims=shape), "UnravelIndex", differentiable=False)
 
@@ -103,8 +113,9 @@ def _stitch(rows, *, source, ids):
 
 def _histogram_bins(values, value_range, *, nbins):
     lo, hi = value_range[0], value_range[1]
-    scaled = (values - lo) / (hi - lo)
-    return jnp.clip(jnp.floor(scaled * nbins), 0, nbins - 1).astype(jnp.int32)
+    scaled = (values.reshape(-1) - lo) / (hi - lo)  # TF's Python code flattens the values
+    bins = jnp.clip(jnp.floor(scaled * nbins), 0, nbins - 1).astype(jnp.int32)
+    return bins.reshape(values.shape)
 
 
 def _histogram(values, value_range, *, nbins, dtype):
@@ -113,7 +124,7 @@ def _histogram(values, value_range, *, nbins, dtype):
 
 
 def _histogram_args(values, value_range, nbins, op_name):
-    values, value_range = match(values, value_range, op_name)
+    values, value_range = match_all(op_name, values=values, value_range=value_range)
     nbins = int(nbins)
     if nbins <= 0:
         raise _invalid(f"nbins should be a positive number, but got '{nbins}'", op_name)
@@ -127,6 +138,17 @@ def histogram_fixed_width(values, value_range, nbins=100, dtype=dtypes.int32, na
     ``value_range``; values outside fall in the first or last bin."""
     values, value_range, nbins = _histogram_args(values, value_range, nbins,
                                                  "HistogramFixedWidth")
+    if value_range.shape.as_list() != [2]:
+        what = "a vector of 2 elements" if value_range.ndim == 1 else "a vector"
+        raise _invalid(f"value_range should be {what}, got shape {value_range.shape.as_list()} "
+                       "(argument `value_range`)", "HistogramFixedWidth")
+    low, high = array_ops.concrete(value_range), array_ops.concrete(values)
+    if low is not None and not low[0] < low[1]:
+        raise _invalid("value_range should satisfy value_range[0] < value_range[1], got "
+                       f"{low.tolist()} (argument `value_range`)", "HistogramFixedWidth")
+    if high is not None and np.isnan(high).any():
+        raise _invalid("Histogram values must not contain NaN (argument `values`)",
+                       "HistogramFixedWidth")
     static = attrs(nbins=nbins, dtype=dtypes.as_dtype(dtype).as_numpy_dtype)
     return apply(_histogram, (values, value_range), static, "HistogramFixedWidth",
                  differentiable=False)
@@ -135,9 +157,28 @@ def histogram_fixed_width(values, value_range, nbins=100, dtype=dtypes.int32, na
 @register("histogram_fixed_width_bins", _histogram_bins, differentiable=False,
           tf_name="HistogramFixedWidthBins")
 def histogram_fixed_width_bins(values, value_range, nbins=100, dtype=dtypes.int32, name=None):
-    """``tf.histogram_fixed_width_bins``: the bin index of each value (shape of ``values``)."""
+    """``tf.histogram_fixed_width_bins``: the bin index of each value (shape of ``values``).
+    TF writes it in Python: ``values`` and ``value_range`` are converted alone (string
+    ``values`` fail in its cast of ``nbins``), ``values`` flattened, then ``value_range[0]``
+    and ``value_range[1]`` taken."""
+    values, value_range = to_tensor(values), to_tensor(value_range)  # each converted alone
+    if values.dtype is dtypes.string:
+        raise errors.UnimplementedError(None, None, (
+            "Cast int32 to string is not supported (argument `values`) [Op:Cast] name: "))
+    shape, size = value_range.shape.as_list(), int(np.prod(values.shape.as_list()))
+    if not shape:
+        raise _invalid("Attempting to slice scalar input (argument `value_range`)",
+                       "StridedSlice")
     values, value_range, nbins = _histogram_args(values, value_range, nbins,
                                                  "HistogramFixedWidthBins")
+    try:
+        broadcast_shapes([size], shape[1:])
+    except ValueError:
+        raise _invalid(f"Incompatible shapes: [{size}] vs. {shape[1:]} (argument "
+                       "`value_range`)", "Sub") from None
+    if shape[0] < 2:
+        raise _invalid("slice index 1 of dimension 0 out of bounds (argument `value_range` "
+                       "needs 2 rows)", "StridedSlice")
     return apply(_histogram_bins, (values, value_range), attrs(nbins=nbins),
                  "HistogramFixedWidthBins", differentiable=False)
 
@@ -195,6 +236,7 @@ def _block_args(x, block_shape, pairs, what, op_name):
     x = to_tensor(x)
     block = [int(b) for b in int_array(block_shape, "block_shape").reshape(-1)]
     pairs = [[int(a), int(b)] for a, b in int_array(pairs, what).reshape(-1, 2)]
+    no_kernel(x.dtype, op_name)
     if len(pairs) != len(block):
         raise _invalid(f"{what} should have shape [{len(block)}, 2] instead of "
                        f"[{len(pairs)}, 2]", op_name)

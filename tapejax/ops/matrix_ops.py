@@ -13,14 +13,17 @@ import numpy as np
 from jax import lax
 
 from .. import dtypes, errors
+from ..tensor import TensorLike
 from . import array_ops, linalg_ops, math_ops
 from .core import (
     apply,
     attrs,
     match,
+    match_all,
     no_kernel,
     register,
     require_inexact,
+    require_type,
     select_rank_limit,
     static_int,
     to_tensor,
@@ -64,9 +67,27 @@ def _lu_solve(lower_upper, perm, rhs):
     return lax.linalg.triangular_solve(lower_upper, y, left_side=True, lower=False)
 
 
+def _lu_shapes(lower_upper, perm, rhs=None):
+    """TF's Python checks of the factors' (and ``rhs``'s) static shapes, made on the arguments
+    converted alone, before any dtype check: ``ValueError``s naming the argument."""
+    lu_shape, perm_shape = to_tensor(lower_upper).shape, to_tensor(perm).shape
+    if len(lu_shape) < 2:
+        raise ValueError("Input `lower_upper` must have at least 2 dimensions.")
+    if len(lu_shape) != len(perm_shape) + 1:
+        raise ValueError("`rank(lower_upper)` must equal `rank(perm) + 1` (argument `perm`)")
+    if lu_shape[-1] != lu_shape[-2]:
+        raise ValueError("`lower_upper` must be square.")
+    rhs_shape = to_tensor(rhs).shape if rhs is not None else None
+    if rhs_shape is not None and len(rhs_shape) < 2:
+        raise ValueError("Input `rhs` must have at least 2 dimensions.")
+    if rhs_shape is not None and rhs_shape[-2] != lu_shape[-1]:
+        raise ValueError("`lower_upper.shape[-1]` must equal `rhs.shape[-2]` (argument `rhs`)")
+
+
 @register("lu_solve", _lu_solve, tf_name="LuSolve")
 def lu_solve(lower_upper, perm, rhs, validate_args=False, name=None):
     """``tf.linalg.lu_solve``: solves ``A @ x = rhs`` from ``tf.linalg.lu``'s factors."""
+    _lu_shapes(lower_upper, perm, rhs)
     lower_upper, rhs = match(lower_upper, rhs, "LuSolve")
     lower_upper = linalg_ops._matrix_input(lower_upper, "LuSolve")
     return apply(_lu_solve, (lower_upper, to_tensor(perm), rhs), (), "LuSolve")
@@ -78,6 +99,10 @@ def lu_matrix_inverse(lower_upper, perm, validate_args=False, name=None):
     shape = lower_upper.shape.as_list()
     identity = linalg_ops.eye(shape[-1], batch_shape=shape[:-2], dtype=lower_upper.dtype)
     return lu_solve(lower_upper, perm, identity)
+
+
+_MATMUL_TYPES = ("bfloat16, half, float, double, int32, int64, uint8, uint16, uint32, uint64, "
+                 "complex64, complex128")
 
 
 def _lu_reconstruct(lower_upper, perm):
@@ -92,7 +117,10 @@ def _lu_reconstruct(lower_upper, perm):
 @register("lu_reconstruct", _lu_reconstruct, tf_name="LuReconstruct")
 def lu_reconstruct(lower_upper, perm, validate_args=False, name=None):
     """``tf.linalg.lu_reconstruct``: the matrix ``tf.linalg.lu`` factored."""
-    lower_upper = linalg_ops._matrix_input(lower_upper, "LuReconstruct")
+    _lu_shapes(lower_upper, perm)
+    lower_upper = to_tensor(lower_upper)  # TF's Python code multiplies the factors: MatMul's types
+    require_type(lower_upper, "MatMul", _MATMUL_TYPES)
+    no_kernel(lower_upper.dtype, "MatMul")
     return apply(_lu_reconstruct, (lower_upper, to_tensor(perm)), (), "LuReconstruct")
 
 
@@ -150,8 +178,7 @@ def _cross(a, b):
 @register("cross", _cross, tf_name="Cross")
 def cross(a, b, name=None):
     """``tf.linalg.cross``: pairwise cross products of 3-vectors (last axis)."""
-    a, b = match(a, b, "Cross")
-    a, b = to_tensor(a), to_tensor(b)
+    a, b = match_all("Cross", a=a, b=b)
     if a.shape != b.shape:
         raise errors.InvalidArgumentError(None, None, (
             f"Both inputs must be of same shape: {a.shape} vs. {b.shape} [Op:Cross] name: "))
@@ -173,8 +200,7 @@ def set_diag(input, diagonal, name="set_diag", k=0, align="RIGHT_LEFT"):
     if static_int(k, "k", max_rank=1) != 0:
         raise NotImplementedError("tf.linalg.set_diag: only the main diagonal (`k=0`) is "
                                   f"implemented; got k={k!r}")
-    x, d = match(input, diagonal, "MatrixSetDiagV3")
-    x, d = to_tensor(x), to_tensor(d)
+    x, d = match_all("MatrixSetDiagV3", input=input, diagonal=diagonal)
     expected = x.shape.as_list()[:-2] + [min(x.shape[-2:])] if x.ndim >= 2 else None
     if expected is None or d.shape.as_list() != expected:
         raise errors.InvalidArgumentError(None, None, (
@@ -242,6 +268,9 @@ def _compact(diagonals, fmt):
     return x
 
 
+_TRIDIAGONAL_TYPES = "double, float, complex64, complex128"
+
+
 def _tridiagonal_matmul(diagonals, rhs):
     superdiag, maindiag, subdiag = (diagonals[..., k, :, None] for k in range(3))
     up = jnp.pad(rhs[..., 1:, :], [(0, 0)] * (rhs.ndim - 2) + [(0, 1), (0, 0)])
@@ -252,9 +281,27 @@ def _tridiagonal_matmul(diagonals, rhs):
 @register("tridiagonal_matmul", _tridiagonal_matmul, tf_name="TridiagonalMatMul")
 def tridiagonal_matmul(diagonals, rhs, diagonals_format="compact", name=None):
     """``tf.linalg.tridiagonal_matmul``: ``A @ rhs`` for tridiagonal ``A`` given as
-    ``compact`` ``[..., 3, M]`` (super, main, sub), ``sequence`` or ``matrix``."""
+    ``compact`` ``[..., 3, M]`` (super, main, sub), ``sequence`` or ``matrix``. As TF's Python
+    code, a compact ``diagonals`` is indexed as it is given (a Tensor or NumPy array) and
+    ``rhs`` converted to its dtype."""
+    if diagonals_format == "compact":
+        if not isinstance(diagonals, (TensorLike, np.ndarray, jax.Array)):
+            raise TypeError("tridiagonal_matmul indexes a compact `diagonals` as "
+                            "`diagonals[..., k, :]`: it must be a Tensor or NumPy array, not "
+                            f"{type(diagonals).__name__} (argument `diagonals`)")
+        shape = to_tensor(diagonals).shape
+        if len(shape) < 2 or shape[-2] < 3:
+            raise errors.InvalidArgumentError(None, None, (
+                "compact `diagonals` must have shape [..., 3, M] (superdiagonal, diagonal, "
+                f"subdiagonal), got {shape.as_list()} (argument `diagonals`) "
+                "[Op:StridedSlice] name: "))
     diagonals = _compact(diagonals, diagonals_format)
-    diagonals, rhs = match(diagonals, rhs, "TridiagonalMatMul")
+    diagonals, rhs = match_all("TridiagonalMatMul", diagonals=diagonals, rhs=rhs)
+    if rhs.ndim != diagonals.ndim:
+        raise errors.InvalidArgumentError(None, None, (
+            f"All input tensors must have the same rank: `rhs` has rank {rhs.ndim}, the "
+            f"diagonals {diagonals.ndim} [Op:TridiagonalMatMul] name: "))
+    require_type(diagonals, "TridiagonalMatMul", _TRIDIAGONAL_TYPES)
     return apply(_tridiagonal_matmul, (diagonals, rhs), (), "TridiagonalMatMul")
 
 
@@ -263,6 +310,24 @@ def _tridiagonal_solve(diagonals, rhs):
     lower = subdiag.at[..., 0].set(0)
     upper = superdiag.at[..., -1].set(0)
     return lax.linalg.tridiagonal_solve(lower, maindiag, upper, rhs)
+
+
+def _tridiagonal_solve_shapes(shape, rhs_shape, transpose_rhs):
+    """TF's Python checks of compact diagonals ``[..., 3, M]`` and of ``rhs`` (``[..., M]`` or
+    ``[..., M, K]``), in TF's order: ``ValueError``s naming the argument."""
+    rank, rhs_rank = len(shape), len(rhs_shape)
+    if rank < 2:
+        raise ValueError(f"Expected diagonals to have rank at least 2, got {rank} "
+                         "(argument `diagonals`)")
+    if rhs_rank not in (rank - 1, rank):
+        raise ValueError(f"Expected the rank of rhs to be {rank - 1} or {rank}, got {rhs_rank} "
+                         "(argument `rhs`)")
+    if shape[-2] != 3:
+        raise ValueError(f"Expected 3 diagonals got {shape[-2]} (argument `diagonals`)")
+    equations = rhs_shape[-1 if transpose_rhs or rhs_rank < rank else -2]
+    if shape[-1] and equations and shape[-1] != equations:
+        raise ValueError("Expected number of left-hand sided and right-hand sides to be equal, "
+                         f"got {shape[-1]} and {equations} (argument `rhs`)")
 
 
 @register("tridiagonal_solve", _tridiagonal_solve, tf_name="TridiagonalSolve")
@@ -274,6 +339,16 @@ def tridiagonal_solve(diagonals, rhs, diagonals_format="compact", transpose_rhs=
     if perturb_singular:
         raise NotImplementedError("tf.linalg.tridiagonal_solve: `perturb_singular` is not "
                                   "implemented")
+    if diagonals_format not in ("compact", "sequence", "matrix"):
+        raise ValueError(f"Unrecognized diagonals_format: {diagonals_format}")
+    for what, value in (("diagonals", diagonals), ("rhs", rhs)):
+        sequence = what == "diagonals" and diagonals_format == "sequence"
+        if not isinstance(value, TensorLike) and not sequence:  # as TF's Python code
+            raise AttributeError(f"tf.linalg.tridiagonal_solve reads `{what}.shape.rank`: it "
+                                 f"must be a Tensor, not {type(value).__name__} (argument "
+                                 f"`{what}`)")
+    if diagonals_format == "compact":
+        _tridiagonal_solve_shapes(diagonals.shape, rhs.shape, transpose_rhs)
     diagonals = _compact(diagonals, diagonals_format)
     rhs = to_tensor(rhs)
     if transpose_rhs:
