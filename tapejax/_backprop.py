@@ -209,7 +209,7 @@ def _run(entry, p, extra_tensors, targets=()):
         _lazy.set_values(targets, out[n:])
     inputs = tuple(p.sources) + tuple(p.consts) + tuple(extra_tensors or ())
     if entry.output_deps is None and not entry.eager_only and _watched(inputs):
-        deps = _jaxpr_deps(jax.make_jaxpr(entry.call)(*args).jaxpr)
+        deps = _second_order.dependence(jax.make_jaxpr(entry.call)(*args).jaxpr)
         entry.output_deps = tuple(deps[:n])
     record(entry, (), inputs, results, True)
     return results
@@ -217,44 +217,6 @@ def _run(entry, p, extra_tensors, targets=()):
 
 def _watched(inputs):
     return any(id(x) in tape.watched for tape in STACK.tapes for x in inputs)
-
-
-def _jaxpr_deps(jaxpr, in_deps=None, connecting=False):
-    """Per output of ``jaxpr``, the set of input positions it depends on, not through ops TF
-    gives no gradient (``floor``, ``ceil``, ``round``) nor through comparisons (boolean
-    results), which TF's gradients of ``maximum``, ``reduce_max``, ... select on, except in
-    ops declared ``comparisons_connect`` (``relu``: TF's ``ReluGradGrad``). Nested ``jit``
-    calls are followed; any other equation's outputs depend on all its inputs."""
-    if in_deps is None:
-        in_deps = [frozenset([k]) for k in range(len(jaxpr.invars))]
-    env = dict(zip(jaxpr.invars, in_deps))
-
-    def read(v):
-        return _NOTHING if isinstance(v, jax.extend.core.Literal) else env.get(v, _NOTHING)
-    for eqn in jaxpr.eqns:
-        if eqn.primitive.name in _NOT_DIFFERENTIABLE:
-            continue
-        connects = connecting or _second_order.connects(eqn)
-        if not connects and all(_boolean(v) for v in eqn.outvars):
-            continue
-        ins = [read(v) for v in eqn.invars]
-        inner = eqn.params.get("jaxpr")
-        inner = getattr(inner, "jaxpr", inner)
-        if isinstance(inner, jax.extend.core.Jaxpr) and len(inner.invars) == len(ins) \
-                and len(inner.outvars) == len(eqn.outvars):
-            outs = _jaxpr_deps(inner, ins, connects)
-        else:
-            outs = [frozenset().union(*ins)] * len(eqn.outvars)
-        env.update(zip(eqn.outvars, outs))
-    return [read(v) for v in jaxpr.outvars]
-
-
-def _boolean(v):
-    return v.aval.dtype == jnp.bool_
-
-
-_NOTHING = frozenset()
-_NOT_DIFFERENTIABLE = {"floor", "ceil", "round", "stop_gradient"}
 
 
 def compute(tape, targets, source_groups, cotangents=None, mode="gradient", chunk=None,

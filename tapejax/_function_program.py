@@ -12,7 +12,7 @@ import threading
 import jax
 import numpy as np
 
-from . import _capture, dtypes, nest
+from . import _capture, _second_order, dtypes, nest
 from ._donation import InterruptsHeld as _InterruptsHeld, only_holder
 from ._function_keys import _components
 from ._graph_trace import RECORDER
@@ -123,7 +123,8 @@ class _Trace:
 
         self.plain = jax.jit(program)
         self.donating = jax.jit(program, donate_argnums=0) if donate else None
-        forward = jax.extend.core.jaxpr_as_fun(_capture.prune(traced.jaxpr, range(n_out)))
+        self.forward_jaxpr = _capture.prune(traced.jaxpr, range(n_out))
+        forward = jax.extend.core.jaxpr_as_fun(self.forward_jaxpr)
 
         def node(*values):  # the call as one tape node: (variable values, tensors) -> outputs
             return tuple(forward(*values))
@@ -170,8 +171,17 @@ class _Trace:
             self.summaries.deliver(summaries[0])
         outputs = [Tensor(o) for o in outs]
         if tapes and outputs:
+            if not hasattr(self.node, "output_deps"):
+                self.node.output_deps = self.call_dependence()
             record(self.node, (), tuple(reads) + tuple(dyn), tuple(outputs), True)
         return self.pack(outputs)
+
+    def call_dependence(self):
+        """Per output of the call node, the inputs it connects: as TF's gradient of a function
+        call, every input that reaches any output differentiably (zeros where that output does
+        not depend on it), none of the others (``None``)."""
+        deps = _second_order.dependence(self.forward_jaxpr.jaxpr)
+        return (frozenset().union(*deps),) * len(deps)
 
     def lower(self, dyn, var_args):
         """The ``jax.stages.Lowered`` program for these arguments (nothing runs)."""

@@ -679,7 +679,7 @@ def convert_to_tensor(value: Any, dtype: Any = None, dtype_hint: Any = None,
             pass
     if isinstance(value, jax.Array) and dtype is None:
         return Tensor(value)
-    if isinstance(value, (list, tuple)) and holds_symbolic(value):
+    if isinstance(value, (list, tuple)) and holds_tensors(value):
         return pack(value, dtype)
     return Tensor(_python_to_array(value, dtype))
 
@@ -690,8 +690,14 @@ def holds_symbolic(value):
                for v in _leaves(value))
 
 
+def holds_tensors(value):
+    """True when a nested list/tuple holds a numeric Tensor or Variable, which TF packs."""
+    return any(isinstance(v, TensorLike) and v.dtype is not dtypes.string
+               for v in _leaves(value))
+
+
 def pack(value, dtype=None):
-    """A nested list/tuple with traced Tensors inside, stacked as TF packs it (a recorded
+    """A nested list/tuple with Tensors inside, stacked as TF packs it (a recorded
     ``stack``, so gradients flow); Python numbers take the first Tensor's dtype."""
     from .ops.array_ops import stack
     if dtype is None:

@@ -134,6 +134,59 @@ def test_second_order_is_none_through_comparisons(real_tf):
     same_program(real_tf, _second_order_through_comparisons)
 
 
+# --- a tapejax.function call is one op: an input connects if it reaches any output -----------
+def _function_call_connectivity(tf):
+    """TF's gradient of a function call gives zeros to an input that reaches another output and
+    None to one that reaches no output differentiably (floor, comparisons, integers)."""
+    x, y, v = tf.Variable(3.0), tf.Variable(4.0), tf.Variable(5.0)
+
+    def grads(f, *args):
+        with tf.GradientTape(persistent=True) as tape:
+            outs = f(*args)
+        outs = outs if isinstance(outs, tuple) else (outs,)
+        return [tape.gradient(o, [x, y, v]) for o in outs if o.dtype.is_floating]
+
+    @tf.function
+    def inner_gradient(a):
+        with tf.GradientTape() as tape:
+            b = 2.0 * a
+        return tape.gradient(b, a)
+
+    @tf.function
+    def carried(a, b):  # b reaches the result only from the second iteration on
+        p, q = tf.constant(0.0), tf.constant(0.0)
+        for _ in tf.range(3):
+            p, q = q, b * 2.0
+        return p + tf.floor(a)
+
+    return (grads(tf.function(lambda a, b: tf.floor(a)), x, y),
+            grads(tf.function(lambda a, b: (tf.floor(a), b * 3.0)), x, y),
+            grads(tf.function(lambda a: (a * 2.0, tf.floor(v))), x),
+            grads(tf.function(lambda a, b: tf.where(a > 0, b, 1.0)), x, y),
+            grads(tf.function(lambda a, b: (tf.cast(a, tf.int32), b * 2.0)), x, y),
+            grads(tf.function(lambda a, b: tf.cast(tf.argmax([a, b]), tf.float32) + b), x, y),
+            grads(inner_gradient, x), grads(carried, x, y))
+
+
+def test_function_call_connects_inputs_as_tensorflow(real_tf):
+    same_program(real_tf, _function_call_connectivity)
+
+
+# --- a list holding Tensors or Variables is packed (a recorded stack), as TF converts it -----
+def test_lists_of_tensors_are_packed_with_their_gradients(real_tf):
+    def program(tf):
+        x, y, c = tf.Variable(3.0), tf.Variable(4.0), tf.constant(2.0)
+        with tf.GradientTape(persistent=True) as tape:
+            tape.watch(c)
+            sums = tf.reduce_sum([x, y]), tf.reduce_sum([c, 1.0]), tf.reduce_max([[x], [c]])
+            packed = tf.convert_to_tensor([x, 2.0 * c])
+        return ([tape.gradient(s, [x, y, c]) for s in sums], packed,
+                tape.gradient(packed, [x, c]),
+                tf.function(lambda: (tf.argmax([x, y]), tf.reduce_sum([x, 2.0])))())
+
+    same_program(real_tf, program)
+
+
 # --- custom_gradient inside tapejax.function, differentiated outside -------------------------
 def _custom_gradient_programs(tf):
     v = tf.Variable([2.0, -1.0])

@@ -20,7 +20,7 @@ from ..tensor import (
     _plain,
     constant,
     convert_to_tensor,
-    holds_symbolic,
+    holds_tensors,
     infer_dtype,
     kernel_name,
     pack,
@@ -68,7 +68,7 @@ def to_tensor(x: Any, dtype: dtypes.DType | None = None) -> TensorLike:
     """A Tensor or Variable for an op input (Python values converted with TF's inference)."""
     if type(x) is Tensor or isinstance(x, TensorLike):
         return x
-    if isinstance(x, (list, tuple)) and holds_symbolic(x):  # traced tensors: TF packs them
+    if isinstance(x, (list, tuple)) and holds_tensors(x):
         return pack(x, dtype)
     if isinstance(x, TensorShape):
         return convert_to_tensor(x, dtype)
