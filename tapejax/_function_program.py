@@ -62,6 +62,8 @@ def _flatten_outputs(out):
     for leaf in leaves:
         if type(leaf) is Tensor and is_text(leaf._value):
             static.append(leaf)  # a host string is returned as it is
+        elif isinstance(leaf, (str, bytes)):
+            static.append(convert_to_tensor(leaf))  # TF returns a Python string as a Tensor
         elif isinstance(leaf, TensorLike):
             arrays.append((leaf if type(leaf) is Tensor else leaf._tapejax_read())._value)
             static.append(_DYNAMIC)

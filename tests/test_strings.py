@@ -271,6 +271,13 @@ def test_function_traces_string_arguments_by_value():
     assert length(tapejax.constant("abc")).numpy() == 3
 
 
+def test_function_returns_python_strings_as_tensors(real_tf):
+    def program(tf):
+        f = tf.function(lambda x: ("abc", x, [b"xy", 1.5], None))
+        return f(tf.constant(1.0))[:3], tf.function(lambda: "only")()
+    same_program(real_tf, program)
+
+
 def test_function_string_with_traced_tensor_says_why():
     @tapejax.function
     def pick(flag):
