@@ -65,13 +65,16 @@ def variable_creator_scope(variable_creator):
         del stack[len(stack) - 1 - stack[::-1].index(variable_creator)]
 
 
-def _static_key(key):
-    """A ``__getitem__`` key with Tensors replaced by their values (for ``.at[key]``)."""
+def _index_key(key):
+    """A ``__getitem__`` key with Tensors replaced by their arrays (for ``.at[key]``; traced
+    ones stay traced)."""
     if isinstance(key, tuple):
-        return tuple(_static_key(k) for k in key)
+        return tuple(_index_key(k) for k in key)
     if isinstance(key, slice):
-        return slice(_static_key(key.start), _static_key(key.stop), _static_key(key.step))
-    return key.numpy() if isinstance(key, TensorLike) else key
+        return slice(_index_key(key.start), _index_key(key.stop), _index_key(key.step))
+    if isinstance(key, TensorLike):
+        return (key if isinstance(key, Tensor) else key._tapejax_read())._value
+    return key
 
 
 def _scoped(name):
@@ -172,7 +175,7 @@ class Variable(TensorLike, Trackable, metaclass=_VariableMeta):
     def _assign_slice(self, key, value, name=None):
         value = convert_to_tensor(value, dtype=self.dtype)
         try:
-            new = self._tapejax_read()._value.at[_static_key(key)].set(value._value)
+            new = self._tapejax_read()._value.at[_index_key(key)].set(value._value)
         except (TypeError, ValueError, IndexError) as error:
             raise errors.InvalidArgumentError(None, None, (
                 f"{error} [Op:ResourceStridedSliceAssign] name: ")) from None

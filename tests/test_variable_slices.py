@@ -49,3 +49,20 @@ def test_only_a_variable_slice_has_assign():
     v = tf.Variable([1.0, 2.0])
     assert hasattr(v[0], "assign")
     assert not hasattr(v[0] + 1.0, "assign") and not hasattr(tf.constant(1.0), "assign")
+
+
+def test_slice_assign_with_traced_indices_in_a_function(real_tf):
+    """``v[i].assign`` inside a function with a traced ``i`` (an argument, a loop counter)."""
+    def program(tf):
+        v = tf.Variable(_INIT)
+        row = tf.Variable([0.0, 0.0, 0.0, 0.0])
+
+        @tf.function
+        def step(i, j):
+            v[i, j].assign(-1.0)
+            v[i - 1, ::2].assign([7.0, 8.0])
+            for k in tf.range(4):
+                row[k].assign(tf.cast(k * k, tf.float32))
+            return v.read_value(), row.read_value()
+        return step(tf.constant(1), tf.constant(2)), step(tf.constant(-1), tf.constant(0))
+    same_program(real_tf, program)
