@@ -413,6 +413,41 @@ def lim_shape_in_loop(tf, x):
     return f(x)
 
 
+def lim_shape_invariants_kept(tf, n):
+    """``shape_invariants`` (``tf.while_loop``'s and ``set_loop_options``') on loops whose
+    variables keep their shapes."""
+    @tf.function
+    def f(n):
+        _, x = tf.while_loop(lambda i, x: i < n, lambda i, x: (i + 1, x * 2.0),
+                             [0, tf.ones([2])],
+                             shape_invariants=[tf.TensorShape([]), tf.TensorShape([None])])
+        y = tf.ones([2])
+        for _ in tf.range(n):
+            tf.autograph.experimental.set_loop_options(
+                shape_invariants=[(y, tf.TensorShape([None]))])
+            y = y * 3.0
+        return x, y
+    return f(n)
+
+
+def lim_while_loop_shape_changes(tf, n):
+    @tf.function
+    def f(n):
+        return tf.while_loop(lambda i, x: i < n, lambda i, x: (i + 1, tf.concat([x, x], 0)),
+                             [0, tf.ones([2])])
+    return f(n)
+
+
+def lim_while_loop_shape_invariants_grow(tf, n):
+    """Allowed in TF; tapejax's staged loops keep shapes (``NotImplementedError``)."""
+    @tf.function
+    def f(n):
+        return tf.while_loop(lambda i, x: i < n, lambda i, x: (i + 1, tf.concat([x, x], 0)),
+                             [0, tf.ones([2])],
+                             shape_invariants=[tf.TensorShape([]), tf.TensorShape([None])])
+    return f(n)
+
+
 def lim_static_shape_check(tf, x):
     @tf.function
     def f(x):
@@ -680,6 +715,39 @@ def var_gradient_read_after_assign(tf, x):
     with tf.GradientTape() as tape:
         y = f(x)
     return y, tape.gradient(y, [w, u])
+
+
+def var_condition_assigns(tf, n):
+    """A converted ``while`` and a ``tf.while_loop`` whose conditions assign a Variable: TF runs
+    the condition once more than the body, and each run sees the body's assignments."""
+    v = tf.Variable(0.0)
+    tests = tf.Variable(0)
+
+    @tf.function
+    def f(n):
+        i = tf.constant(0)
+        while v.assign_add(1.0) < n:
+            i += 1
+        j = tf.while_loop(lambda j: tests.assign_add(1) < tf.cast(n, tf.int32),
+                          lambda j: j + 2, [i])
+        return i, j, v.read_value(), tests.read_value()
+    return f(n)
+
+
+def var_condition_assigns_bounded(tf, n, x):
+    """The same with ``maximum_iterations`` (a scan): the last condition still runs, and the
+    gradient with respect to ``x`` flows through the loop."""
+    v = tf.Variable(0.0)
+
+    @tf.function
+    def f(n, x):
+        y = tf.while_loop(lambda y: v.assign_add(1.0) < n, lambda y: y * x, [x],
+                          maximum_iterations=3)
+        return y, v.read_value()
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y, count = f(n, x)
+    return y, count, tape.gradient(y, x)
 
 
 def lim_list_append_in_loop(tf, n):

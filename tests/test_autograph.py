@@ -88,6 +88,7 @@ def test_values_and_gradients(real_tf, program, args):
     (programs.lim_static_collections, (np.float32(2.5),)),
     (programs.lim_static_shape_check, (np.arange(3, dtype=F32),)),
     (programs.lim_static_shape_check, (np.arange(6, dtype=F32),)),
+    (programs.lim_shape_invariants_kept, (np.int32(3),)),
     (programs.rules_builtin_range_of_tensor, (np.int32(5),)),
     (programs.rules_except_as_name, (np.arange(3, dtype=F32),)),
 ], ids=lambda p: getattr(p, "__name__", ""))
@@ -129,6 +130,19 @@ def test_errors(real_tf, program, args):
     _same_error(real_tf, program, *args)
 
 
+def test_shape_changing_while_loop_is_tf_error(real_tf):
+    """TF's ValueError text, with the loop variable's position where TF names its tensor."""
+    ours = _same_error(real_tf, programs.lim_while_loop_shape_changes, np.int32(3),
+                       message=False)
+    assert "Loop variable 1 enters the loop with shape (2,), but has shape (4,) after one " \
+        "iteration. To allow the shape to vary" in str(ours)
+
+
+def test_shape_changing_loop_allowed_by_invariants_is_not_implemented():
+    with pytest.raises(NotImplementedError, match="shape_invariants allow that in TF"):
+        programs.lim_while_loop_shape_invariants_grow(tapejax, tapejax.constant(3))
+
+
 def test_error_points_at_the_user_line():
     with pytest.raises(ValueError) as info:
         programs.lim_undefined_in_else(tapejax, tapejax.constant(1.0))
@@ -152,6 +166,10 @@ _VARIABLE_PROGRAMS = [
     (programs.var_gradient_wrt_read_variable, (np.float32(0.7),)),
     (programs.var_gradient_wrt_assigned_variable, (np.float32(0.7),)),
     (programs.var_gradient_read_after_assign, (np.float32(0.7),)),
+    (programs.var_condition_assigns, (np.float32(5.0),)),
+    (programs.var_condition_assigns, (np.float32(-1.0),)),
+    (programs.var_condition_assigns_bounded, (np.float32(10.0), np.float32(1.5))),
+    (programs.var_condition_assigns_bounded, (np.float32(2.0), np.float32(1.5))),
 ]
 
 
@@ -192,17 +210,6 @@ def test_gradient_through_a_loop_that_assigns(real_tf, bound):
         compare(real_tf, program, np.float32(0.7))
     else:
         compare(real_tf, programs.var_gradient_with_counter, np.float32(0.7))
-
-
-def test_variable_assigned_in_a_loop_condition_is_a_clear_error():
-    v = tapejax.Variable(0)
-
-    @tapejax.function
-    def f(n):
-        return tapejax.while_loop(lambda i: v.assign_add(1) < n, lambda i: i + 1, [0])
-    with pytest.raises(NotImplementedError, match="condition of a traced tf.while_loop"):
-        f(tapejax.constant(3))
-    assert int(v) == 0
 
 
 def test_list_appended_in_a_staged_loop_is_tf_error(real_tf):

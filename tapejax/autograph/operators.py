@@ -22,7 +22,7 @@ from .._capture import TRACE, _BranchCapture
 from .._recording import STACK, paused
 from ..debugging import Assert
 from ..ops import array_ops, math_ops
-from ..ops.control_flow_ops import WHILE_CONDITION_ASSIGNS, _is_traced, cond, while_loop
+from ..ops.control_flow_ops import _is_traced, _traced_while, cond, loop_predicate, while_loop
 from ..printing import print_ as tf_print
 from ..tensor import Tensor, TensorLike, convert_to_tensor
 from ..tensor_array import TensorArray
@@ -33,6 +33,10 @@ RETURN_IN_LOOP = ("a return statement cannot be placed inside this TensorFlow lo
 SHAPE_CHANGED = ("'{name}' has shape {first} before the loop, but shape {second} after one "
                  "iteration. Use tf.autograph.experimental.set_loop_options to set shape "
                  "invariants.")
+SHAPE_VARIES = ("'{name}' has shape {first} before the loop, but shape {second} after one "
+                "iteration. shape_invariants allow that in TF, but tapejax stages the loop with "
+                "XLA, where a loop variable keeps its shape; pad it to a fixed shape or use a "
+                "tf.TensorArray.")
 DTYPE_CHANGED = "'{name}' has dtype {first} before the loop, but dtype {second} after one iteration"
 UNDEFINED_BEFORE_LOOP = "'{name}' must be defined before the loop."
 DYNAMIC_TENSOR_ARRAY = (
@@ -192,12 +196,18 @@ def _probe(body, get_state, set_state, init, extra):
     return tuple(filled)
 
 
-def _check_loop_step(names, before, after):
+def _check_loop_step(names, before, after, invariants):
+    """TF's checks after one step; a shape change that ``shape_invariants`` allow in TF cannot
+    be staged (``NotImplementedError``)."""
     for name, b, a in zip(names, before, after):
         for x, y in zip(nest.flatten(b), nest.flatten(a)):
             if isinstance(x, TensorArray) or not _tensor_like(x):
                 continue
-            _check_same(name, x, convert_to_tensor(y), DTYPE_CHANGED, SHAPE_CHANGED)
+            y = convert_to_tensor(y)
+            if invariants and x.dtype == y.dtype and tuple(x.shape) != tuple(y.shape):
+                raise NotImplementedError(
+                    SHAPE_VARIES.format(name=name, first=x.shape, second=y.shape))
+            _check_same(name, x, y, DTYPE_CHANGED, SHAPE_CHANGED)
 
 
 def _check_same(name, x, y, dtype_message, shape_message):
@@ -210,10 +220,6 @@ def _check_same(name, x, y, dtype_message, shape_message):
 
 def _maximum_iterations(opts):
     loop_opts = (opts or {})
-    if loop_opts.get("shape_invariants"):
-        raise NotImplementedError("set_loop_options(shape_invariants=...) is not supported: "
-                                  "a staged loop keeps each variable's shape (JAX arrays have "
-                                  "static shapes)")
     limit = loop_opts.get("maximum_iterations")
     if limit is None or isinstance(limit, (int, np.integer)):
         return limit
@@ -224,11 +230,12 @@ def _maximum_iterations(opts):
 
 
 def _staged_loop(test, body, get_state, set_state, names, opts, extra=(), has_break=True,
-                 exact=False):
+                 exact=False, first=None):
     """Runs ``while test(): body()`` as one staged loop over the converter's state.
 
     ``extra`` are leading loop variables the caller threads through ``test``/``body`` (the
     index of a ``for``); ``test(extra)`` and ``body(extra)`` return the new ``extra``.
+    ``first`` is the value ``test`` already gave on the current state, if it ran.
     """
     init = tuple(get_state())
     if any(isinstance(v, ag_variables.UndefinedReturnValue) for v in init):
@@ -252,11 +259,11 @@ def _staged_loop(test, body, get_state, set_state, names, opts, extra=(), has_br
         set_state(_unpack(specs, values[n_extra:]))
         new_extra = body(tuple(values[:n_extra]))
         new_state = tuple(get_state())
-        _check_loop_step(names, before, new_state)
+        _check_loop_step(names, before, new_state, bool((opts or {}).get("shape_invariants")))
         new_tensors, _ = _pack(new_state)
         return tuple(new_extra) + tuple(new_tensors)
 
-    final = _run_loop(loop_test, loop_body, tuple(extra) + tuple(tensors), limit, exact)
+    final = _run_loop(loop_test, loop_body, tuple(extra) + tuple(tensors), limit, exact, first)
     set_state(_unpack(specs, tuple(final)[n_extra:]))
 
 
@@ -300,18 +307,43 @@ def _arrays(tensors):
 
 
 def _scalar_bool(value):
-    return jnp.reshape(jnp.asarray(convert_to_tensor(value)._value), ()).astype(bool)
+    return loop_predicate(value)._value
 
 
-def _run_loop(loop_test, loop_body, init, limit, exact):
+class _ConditionAssigns(Exception):
+    """Raised while staging a loop whose condition assigns a Variable."""
+
+
+def _run_loop(loop_test, loop_body, init, limit, exact, first=None):
     """The final loop variables: ``lax.while_loop`` (no bound), ``lax.fori_loop`` with static
     bounds (``exact``: the loop runs ``limit`` times) or a ``lax.scan`` of ``limit`` guarded
     steps; the last two are reverse-differentiable.
 
     Variables the body assigns are carried as extra loop variables after the others (found by
-    staging again until no assigned Variable is left out) and assigned their final values."""
+    staging again until no assigned Variable is left out) and assigned their final values.
+    A condition that assigns runs at the end of each step instead (``_condition_after_step``).
+    ``first`` is the condition's value on ``init`` if it already ran."""
     if not _direct():
+        if first is not None:
+            return _traced_while(loop_test, loop_body, init, limit, first)
         return while_loop(loop_test, loop_body, init, maximum_iterations=limit)
+    try:
+        return _run_direct(loop_test, loop_body, init, limit, exact)
+    except _ConditionAssigns:
+        return _condition_after_step(loop_test, loop_body, init, limit, first)
+
+
+def _condition_after_step(loop_test, loop_body, init, limit, first):
+    """As ``control_flow_ops._condition_after_step``, over the converter's flat state."""
+    def body(*values):
+        out = tuple(loop_body(*values[:-1]))
+        return out + (loop_predicate(loop_test(*out)),)
+    go = loop_predicate(loop_test(*init) if first is None else first)
+    return _run_direct(lambda *values: values[-1], body, tuple(init) + (go,), limit,
+                       False)[:-1]
+
+
+def _run_direct(loop_test, loop_body, init, limit, exact):
     count = len(init)
     carried = []
 
@@ -328,7 +360,7 @@ def _run_loop(loop_test, loop_body, init, limit, exact):
         before = dict(layer.values)
         go = _scalar_bool(loop_test(*[Tensor(a) for a in arrays[:count]]))
         if any(layer.values.get(k) is not before.get(k) for k in layer.written):
-            raise NotImplementedError(WHILE_CONDITION_ASSIGNS)
+            raise _ConditionAssigns
         return go
 
     def step(arrays):
@@ -377,7 +409,7 @@ def while_stmt(test, body, get_state, set_state, symbol_names, opts):
     go = test()
     if _is_traced(go):
         _staged_loop(lambda extra: test(), lambda extra: body() or (), get_state, set_state,
-                     symbol_names, opts)
+                     symbol_names, opts, first=go)
         return
     while go:
         body()

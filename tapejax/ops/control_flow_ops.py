@@ -196,11 +196,6 @@ def _run_while(*values, cond, body, uses, count, maximum_iterations):
     return tuple(final)
 
 
-WHILE_CONDITION_ASSIGNS = (
-    "tapejax cannot assign a tf.Variable inside the condition of a traced tf.while_loop (in "
-    "tapejax.function or a JAX trace); assign it in the body.")
-
-
 def _is_tensor_array(x):
     return type(x).__name__ == "TensorArray" and hasattr(x, "_loop_parts")
 
@@ -229,7 +224,29 @@ def _state_from(loop_vars, parts, tensors):
     return _rebuild(loop_vars, leaves)
 
 
-def _convert_loop(cond, body, loop_vars, tensors, parts, carried):
+WHILE_SHAPE_CHANGED = (
+    "Loop variable {k} enters the loop with shape {first}, but has shape {second} after one "
+    "iteration. To allow the shape to vary across iterations, use the `shape_invariants` "
+    "argument of tf.while_loop to specify a less-specific shape.")
+WHILE_SHAPE_VARIES = (
+    "Loop variable {k} enters the loop with shape {first}, but has shape {second} after one "
+    "iteration. shape_invariants allow that in TF, but tapejax stages the loop with XLA, where "
+    "a loop variable keeps its shape; pad it to a fixed shape or use a tf.TensorArray.")
+
+
+def _check_shapes(tensors, out, invariants):
+    """TF's error for a loop variable whose shape changed in a step; with ``shape_invariants``
+    (which allow it in TF) ``NotImplementedError``: a staged loop keeps its shapes."""
+    for k, (x, y) in enumerate(zip(tensors, out)):
+        if tuple(x.shape) != tuple(y.shape):
+            first, second = TensorShape(x.shape), TensorShape(y.shape)
+            if invariants:
+                raise NotImplementedError(WHILE_SHAPE_VARIES.format(k=k, first=first,
+                                                                    second=second))
+            raise ValueError(WHILE_SHAPE_CHANGED.format(k=k, first=first, second=second))
+
+
+def _convert_loop(cond, body, loop_vars, tensors, parts, carried, invariants=False):
     """``cond`` and ``body`` closure-converted, taking the loop state and then the values of
     the ``carried`` Variables (reads see those; the body returns their new values)."""
     count = len(tensors)
@@ -247,12 +264,15 @@ def _convert_loop(cond, body, loop_vars, tensors, parts, carried):
         out = _flat_state(result)[0]
         if len(out) != count:  # carried values must not shift into the loop state's place
             nest.assert_same_structure(loop_vars, result, check_types=False)
+        _check_shapes(tensors, out, invariants)
         return out + [TRACE.capture.read(variable) for variable in carried]
     example = [t._value for t in tensors] + [TRACE.capture.read(v)._value for v in carried]
     return [closure_convert(fn, example) for fn in (test, step)]
 
 
-def _traced_while(cond, body, loop_vars, maximum_iterations):
+def _traced_while(cond, body, loop_vars, maximum_iterations, first=None, invariants=False):
+    """The staged loop; ``first`` is the condition's value on ``loop_vars`` if it already ran,
+    ``invariants`` whether ``shape_invariants`` were given."""
     if any(_is_tensor_array(x) and x.dynamic_size for x in nest.flatten(loop_vars)) \
             and maximum_iterations is None:
         raise NotImplementedError(
@@ -263,9 +283,10 @@ def _traced_while(cond, body, loop_vars, maximum_iterations):
     # found by tracing until the body assigns no Variable that is not carried yet.
     carried = []
     while True:
-        closures = _convert_loop(cond, body, loop_vars, tensors, parts, carried)
+        closures = _convert_loop(cond, body, loop_vars, tensors, parts, carried, invariants)
         if closures[0].written:
-            raise NotImplementedError(WHILE_CONDITION_ASSIGNS)
+            return _condition_after_step(cond, body, loop_vars, maximum_iterations, first,
+                                         invariants)
         new = [v for v in closures[1].written if all(v is not w for w in carried)]
         if not new:
             break
@@ -279,6 +300,25 @@ def _traced_while(cond, body, loop_vars, maximum_iterations):
     for variable, value in zip(carried, outputs[len(tensors):]):
         TRACE.capture.write(variable, value._value)
     return _state_from(loop_vars, parts, outputs[:len(tensors)])
+
+
+def loop_predicate(value):
+    """A loop condition's value as a scalar bool Tensor."""
+    return Tensor(jnp.reshape(convert_to_tensor(value)._value, ()).astype(bool))
+
+
+def _condition_after_step(cond, body, loop_vars, maximum_iterations, first, invariants):
+    """A loop whose condition assigns Variables: the condition runs on entry (unless it already
+    ran: ``first``) and at the end of each step, its value carried as a loop variable, so it
+    runs once more than the body and sees each step's assignments, as TF runs it."""
+    def step(state, go):
+        state = body(*state)
+        state = state if isinstance(state, (list, tuple)) else [state]
+        return state, loop_predicate(cond(*state))
+    go = loop_predicate(cond(*loop_vars) if first is None else first)
+    state, _ = _traced_while(lambda state, go: go, step, (loop_vars, go), maximum_iterations,
+                             invariants=invariants)
+    return state
 
 
 def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations=10,
@@ -322,11 +362,13 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
     while True:
         if limit is not None and count >= limit:
             break
+        remaining = None if limit is None else limit - count
+        invariants = shape_invariants is not None
         if any(_is_traced(x) for x in nest.flatten(loop_vars)):
-            return _traced_while(cond, body, loop_vars, None if limit is None else limit - count)
+            return _traced_while(cond, body, loop_vars, remaining, invariants=invariants)
         go = cond(*loop_vars)
         if _is_traced(go):
-            return _traced_while(cond, body, loop_vars, None if limit is None else limit - count)
+            return _traced_while(cond, body, loop_vars, remaining, go, invariants)
         if not go:
             break
         loop_vars = body(*loop_vars)
