@@ -5,6 +5,7 @@ writes in Python (``logdet``, ``cholesky_solve``, ``lstsq``, ``normalize``, ``ei
 built from tapejax ops with TF's formulas, so their gradients are TF's.
 """
 import collections
+import functools
 
 import jax
 import jax.numpy as jnp
@@ -15,6 +16,7 @@ from jax import lax
 from .. import dtypes, errors
 from ..tensor import TensorLike
 from . import array_ops, linalg_ops, math_ops
+from ._fuse import fused
 from .core import (
     apply,
     attrs,
@@ -305,11 +307,47 @@ def tridiagonal_matmul(diagonals, rhs, diagonals_format="compact", name=None):
     return apply(_tridiagonal_matmul, (diagonals, rhs), (), "TridiagonalMatMul")
 
 
-def _tridiagonal_solve(diagonals, rhs):
+@fused
+def _tridiagonal_solve(diagonals, rhs, *, partial_pivoting=True):
     superdiag, maindiag, subdiag = (diagonals[..., k, :] for k in range(3))
     lower = subdiag.at[..., 0].set(0)
     upper = superdiag.at[..., -1].set(0)
-    return lax.linalg.tridiagonal_solve(lower, maindiag, upper, rhs)
+    solve = functools.partial(_solve_tridiagonal, pivoting=partial_pivoting)
+    for _ in range(rhs.ndim - 2):
+        solve = jax.vmap(solve)
+    return solve(lower, maindiag, upper, rhs)
+
+
+def _solve_tridiagonal(lower, main, upper, rhs, pivoting):
+    """One system ``[M]`` diagonals, ``[M, K]`` right-hand sides, by Gaussian elimination, with
+    ``pivoting`` partial pivoting (LAPACK's ``gtsv``, TF's default; a row swap brings a second
+    superdiagonal), without it the Thomas algorithm. A zero pivot gives NaN everywhere, as in
+    TF (a singular matrix, or without pivoting one that needs it)."""
+    def eliminate(row, following):
+        d, du, b = row
+        dl_next, d_next, du_next, b_next = following
+        keep = jnp.abs(d) >= jnp.abs(dl_next) if pivoting else jnp.asarray(True)
+        fact_keep = dl_next / jnp.where(keep, d, 1)
+        fact_swap = d / jnp.where(keep, 1, dl_next)
+        done = (jnp.where(keep, d, dl_next), jnp.where(keep, du, d_next),
+                jnp.where(keep, 0, du_next), jnp.where(keep, b, b_next))
+        row = (jnp.where(keep, d_next - fact_keep * du, du - fact_swap * d_next),
+               jnp.where(keep, du_next, -fact_swap * du_next),
+               jnp.where(keep, b_next - fact_keep * b, b - fact_swap * b_next))
+        return row, done
+    last, rows = lax.scan(eliminate, (main[0], upper[0], rhs[0]),
+                          (lower[1:], main[1:], upper[1:], rhs[1:]))
+    d, du, du2, b = (jnp.concatenate([r, x[None]]) for r, x in
+                     zip(rows, (last[0], last[1], jnp.zeros_like(last[1]), last[2])))
+
+    def substitute(carry, row):
+        x1, x2 = carry
+        d_i, du_i, du2_i, b_i = row
+        x = (b_i - du_i * x1 - du2_i * x2) / d_i
+        return (x, x1), x
+    zero = jnp.zeros_like(rhs[0])
+    _, x = lax.scan(substitute, (zero, zero), (d, du, du2, b), reverse=True)
+    return jnp.where(jnp.any(d == 0), jnp.nan, x)
 
 
 def _tridiagonal_solve_shapes(shape, rhs_shape, transpose_rhs):
@@ -334,8 +372,10 @@ def _tridiagonal_solve_shapes(shape, rhs_shape, transpose_rhs):
 def tridiagonal_solve(diagonals, rhs, diagonals_format="compact", transpose_rhs=False,
                       conjugate_rhs=False, name=None, partial_pivoting=True,
                       perturb_singular=False):
-    """``tf.linalg.tridiagonal_solve`` for a well-conditioned system (JAX's Thomas algorithm,
-    without TF's pivoting: ``partial_pivoting`` and ``perturb_singular`` do not change it)."""
+    """``tf.linalg.tridiagonal_solve``: with ``partial_pivoting`` (TF's default) Gaussian
+    elimination with row swaps, as TF; without, JAX's Thomas algorithm."""
+    if perturb_singular and not partial_pivoting:
+        raise ValueError("partial_pivoting must be True if perturb_singular is.")
     if perturb_singular:
         raise NotImplementedError("tf.linalg.tridiagonal_solve: `perturb_singular` is not "
                                   "implemented")
@@ -362,7 +402,8 @@ def tridiagonal_solve(diagonals, rhs, diagonals_format="compact", transpose_rhs=
         rhs = array_ops.expand_dims(rhs, -1)
     diagonals, rhs = match(diagonals, rhs, "TridiagonalSolve")
     require_inexact(to_tensor(diagonals), "TridiagonalSolve")
-    out = apply(_tridiagonal_solve, (diagonals, rhs), (), "TridiagonalSolve")
+    out = apply(_tridiagonal_solve, (diagonals, rhs),
+                attrs(partial_pivoting=bool(partial_pivoting)), "TridiagonalSolve")
     return array_ops.squeeze(out, -1) if vector else out
 
 
