@@ -12,7 +12,7 @@ import numpy as np
 
 from . import dtypes, errors, nest
 from ._recording import STACK
-from .ops import array_ops, math_ops
+from .ops import array_ops, control_flow_ops, math_ops
 from .tensor import Tensor, convert_to_tensor
 
 
@@ -137,7 +137,10 @@ def case(pred_fn_pairs, default=None, exclusive=False, strict=False, name="case"
             raise TypeError(f"Each entry in pred_fn_pairs must be a 2-tuple. Got {pair}")
         if not callable(pair[1]):
             raise TypeError("fn for pred %s must be callable." % pair[0])
-    truths = [bool(np.asarray(convert_to_tensor(p, dtypes.bool).numpy())) for p, _ in pairs]
+    predicates = [convert_to_tensor(p, dtypes.bool) for p, _ in pairs]
+    if any(isinstance(p._value, jax.core.Tracer) for p in predicates):
+        return _staged_case(predicates, [fn for _, fn in pairs], default)
+    truths = [bool(np.asarray(p.numpy())) for p in predicates]
     for truth, (_, fn) in zip(truths, pairs):
         if truth:
             return fn()
@@ -145,6 +148,19 @@ def case(pred_fn_pairs, default=None, exclusive=False, strict=False, name="case"
         raise errors.InvalidArgumentError(None, None, (
             "Input error: None of conditions evaluated as True"))
     return default()
+
+
+def _staged_case(predicates, fns, default):
+    """``tf.case`` on traced predicates, staged as TF stages it: a chain of ``tf.cond``. With
+    no ``default`` the last function is the fallback; TF's graph asserts at run time that a
+    predicate is true, and asserts on traced values are not checked in tapejax."""
+    def chain(k):
+        if k == len(fns) - 1 and default is None:
+            return fns[k]()
+        if k == len(fns):
+            return default()
+        return control_flow_ops.cond(predicates[k], fns[k], lambda: chain(k + 1))
+    return chain(0)
 
 
 def _as_list(tout):

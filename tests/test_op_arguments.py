@@ -6,6 +6,31 @@ import pytest
 import tapejax
 from tf_oracle import same_program
 
+def test_case_on_traced_predicates(real_tf):
+    """Inside a function ``tf.case`` stages a chain of conds (TF's graph form); gradients flow
+    through the chosen branch. (With no default and no true predicate TF's graph raises at run
+    time, which traced tapejax code cannot: not compared.)"""
+    def program(tf):
+        @tf.function
+        def with_default(p, q, x):
+            return tf.case([(p, lambda: x * 1.0), (q, lambda: x * 2.0)], default=lambda: -x)
+
+        @tf.function
+        def without_default(p, q):
+            return tf.case([(p, lambda: tf.constant(1)), (q, lambda: tf.constant(2))])
+        x = tf.constant(3.0)
+        out = []
+        for p, q in ((False, True), (True, True), (False, False)):
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                y = with_default(tf.constant(p), tf.constant(q), x)
+            out += [y, tape.gradient(y, x)]
+            if p or q:
+                out.append(without_default(tf.constant(p), tf.constant(q)))
+        return out
+    same_program(real_tf, program)
+
+
 _TRIDIAGONAL = {  # compact (superdiagonal, diagonal, subdiagonal) rows
     "needs_pivoting": [[1.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 1.0]],
     "singular": [[0.0, 1.0, 2.0], [0.0, 1.0, 1.0], [3.0, 4.0, 0.0]],
