@@ -116,10 +116,10 @@ def function(func=None, input_signature=None, autograph=True, jit_compile=None,
     Python ``if``/``for``/``while`` on a traced tensor becomes ``lax`` control flow
     (``tapejax.autograph``); with ``autograph=False`` it raises ``OperatorNotAllowedInGraphError``.
 
-    Differences from TF: a Variable assigned inside the body of a traced ``tf.while_loop``
-    raises ``NotImplementedError`` (``tf.cond``/``tf.switch_case`` branches may assign); a
-    Variable passed as an argument is one slot of the signature, so the same Variable also used
-    by closure is treated as that argument.
+    Differences from TF: a Variable passed as an argument is one slot of the signature, so the
+    same Variable also used by closure is treated as that argument; shapes are static (XLA), so
+    a loop variable may not change shape and shape arguments must be computable while tracing
+    (``tf.shape(x)[0]`` is; a value read from data is not).
 
     Args:
       func: *Optional, callable.* The function; omitted when used as ``@function(...)``.

@@ -56,28 +56,25 @@ IGNORED_EVERYWHERE = {
 IGNORED = {
     ".argsort": {"stable": "tapejax's sort is always stable (a valid result for both)"},
     ".case": {"strict": "a TF1 graph flag, ignored by TF 2",
-              "exclusive": "to fix: TF raises when several predicates are true"},
+              "exclusive": "TF 2.21 does not check it either: with two true predicates it "
+                           "returns the first one's branch, eager and in tf.function"},
     ".control_dependencies": {"control_inputs": "eager ops already ran, as in TF eager"},
     ".device": {"device_name": "a no-op over JAX's default device (documented)"},
     ".einsum": {"kwargs": "TF accepts and ignores `optimize`-style keywords too"},
     ".function": {"experimental_implements": "only annotates TF's graph",
                   "experimental_attributes": "only annotates TF's graph",
-                  "experimental_follow_type_hints": "to fix: changes TF's retracing"},
+                  "experimental_follow_type_hints": "deprecated, and without effect in TF "
+                                                    "2.21: an annotated Python value still "
+                                                    "traces again"},
     ".gather": {"validate_indices": "deprecated; TF ignores it"},
     "nn.embedding_lookup_sparse": {
         "allow_fast_lookup": "TF's choice of a faster path with the same values; tapejax has one"},
-    ".gather_nd": {"bad_indices_policy": "to fix: only TF's default is implemented"},
-    ".scatter_nd": {"bad_indices_policy": "to fix: only TF's default is implemented"},
-    ".tensor_scatter_nd_add": {"bad_indices_policy": "to fix: only TF's default"},
-    ".tensor_scatter_nd_sub": {"bad_indices_policy": "to fix: only TF's default"},
-    ".tensor_scatter_nd_max": {"bad_indices_policy": "to fix: only TF's default"},
-    ".tensor_scatter_nd_min": {"bad_indices_policy": "to fix: only TF's default"},
     ".get_static_value": {"partial": "values are known whole or not at all in tapejax"},
     ".group": {"inputs": "eager ops already ran; TF eager returns None too",
                "kwargs": "TF's only keyword is `name`"},
-    ".histogram_fixed_width_bins": {"dtype": "to fix: TF's indices dtype"},
-    ".matmul": {"output_type": "to fix: TF's int8 matmul output type",
-                "grad_a": "a TF-internal gradient hint", "grad_b": "a TF-internal gradient hint"},
+    ".histogram_fixed_width_bins": {"dtype": "TF 2.21 ignores it too: the bins are int32 "
+                                              "for dtype=tf.int64"},
+    ".matmul": {"grad_a": "a TF-internal gradient hint", "grad_b": "a TF-internal gradient hint"},
     ".numpy_function": {"stateful": "an optimisation hint for TF's graphs"},
     ".strided_slice": {"var": "the Variable TF keeps for sliced assignment; tapejax slices "
                               "Variables through `v[...]`"},
@@ -85,12 +82,6 @@ IGNORED = {
     ".variable_creator_scope": {"variable_creator": "read by the context manager's body"},
     ".vectorized_map": {"fallback_to_while_loop": "tapejax falls back itself",
                         "warn": "tapejax warns about nothing here"},
-    ".while_loop": {"shape_invariants": "to fix: XLA needs fixed shapes (should raise)"},
-    ".fill": {"layout": "to fix: DTensor layouts (should raise)"},
-    ".ones": {"layout": "to fix: DTensor layouts (should raise)"},
-    ".zeros": {"layout": "to fix: DTensor layouts (should raise)"},
-    ".ones_like": {"layout": "to fix: DTensor layouts (should raise)"},
-    ".zeros_like": {"layout": "to fix: DTensor layouts (should raise)"},
     "math.accumulate_n": {"shape": "TF only checks it", "tensor_dtype": "TF only checks it"},
     "math.approx_max_k": {"recall_target": "the result is exact (recall 1) on every device",
                           "reduction_input_size_override": "a hint for the approximation",
@@ -99,7 +90,6 @@ IGNORED = {
     "nn.moments": {"shift": "TF 2's moments does not use it either"},
     "linalg.set_diag": {"align": "only the main diagonal is implemented (k=0 raises "
                                  "otherwise), where every alignment is the same"},
-    "linalg.tridiagonal_solve": {"partial_pivoting": "to fix: only TF's default (True)"},
     "random.fold_in": {"alg": IGNORED_EVERYWHERE["alg"]},
     "random.split": {"alg": IGNORED_EVERYWHERE["alg"]},
 }

@@ -238,13 +238,22 @@ def _no_string_ones(dtype, op_name):
                    "has no string kernel", op_name))
 
 
+def _no_layout(layout):
+    """TF's ``layout=`` places the result with DTensor, which tapejax does not have."""
+    if layout is not None:
+        raise NotImplementedError("argument `layout` (a DTensor Layout) is not supported: "
+                                  "tapejax places values with tf.distribute on JAX's mesh")
+
+
 def zeros(shape, dtype=dtypes.float32, name=None, layout=None):
     """``tf.zeros`` (``b""`` for ``tf.string``, as TF)."""
+    _no_layout(layout)
     return _full(_static_ints(shape, "shape"), 0, dtypes.as_dtype(dtype))
 
 
 def ones(shape, dtype=dtypes.float32, name=None, layout=None):
     """``tf.ones``."""
+    _no_layout(layout)
     dtype = dtypes.as_dtype(dtype)
     _no_string_ones(dtype, "Ones")
     return Tensor(jnp.ones(_static_ints(shape, "shape"), dtype.as_numpy_dtype))
@@ -252,6 +261,7 @@ def ones(shape, dtype=dtypes.float32, name=None, layout=None):
 
 def zeros_like(input, dtype=None, name=None, layout=None):  # TF's name
     """``tf.zeros_like`` (a constant: no gradient flows through it, as in TF)."""
+    _no_layout(layout)
     x = to_tensor(input)
     dtype = x.dtype if dtype is None else dtypes.as_dtype(dtype)
     return _full(tuple(x.shape), 0, dtype)
@@ -259,6 +269,7 @@ def zeros_like(input, dtype=None, name=None, layout=None):  # TF's name
 
 def ones_like(input, dtype=None, name=None, layout=None):  # TF's name
     """``tf.ones_like`` (a constant, as in TF)."""
+    _no_layout(layout)
     x = to_tensor(input)
     dtype = x.dtype if dtype is None else dtypes.as_dtype(dtype)
     _no_string_ones(dtype, "OnesLike")
@@ -266,12 +277,17 @@ def ones_like(input, dtype=None, name=None, layout=None):  # TF's name
 
 
 def fill(dims, value, name=None, layout=None):
-    """``tf.fill``: a tensor of shape ``dims`` filled with ``value`` (dtype from ``value``)."""
+    """``tf.fill``: a tensor of shape ``dims`` filled with ``value`` (dtype from ``value``);
+    differentiable in ``value`` (the gradient sums), and ``value`` may be traced, as in TF."""
+    _no_layout(layout)
     value = to_tensor(value)
     if value.ndim != 0:
         raise errors.InvalidArgumentError(None, None, (
             f"value must be a scalar, got shape {list(value.shape)} [Op:Fill] name: "))
-    return _full(_static_ints(dims, "dims"), value.numpy(), value.dtype)
+    dims = _static_ints(dims, "dims")
+    if value.dtype is dtypes.string:
+        return _full(dims, value.numpy(), value.dtype)
+    return apply(_broadcast_to, (value,), attrs(shape=tuple(dims)), "Fill")
 
 
 def range(start, limit=None, delta=1, dtype=None, name="range"):  # TF's name
@@ -493,6 +509,21 @@ def _check_indices(values, bound, op_name):
         raise invalid(f"indices{_position(pos)} = {values[pos]} is not in [0, {bound})", op_name)
 
 
+def checks_bad_indices(policy, op_name, dtypes_attr=""):
+    """TF's ``bad_indices_policy``: True when out-of-range indices raise (``""``,
+    ``"DEFAULT"``, ``"ERROR"``), False for ``"IGNORE"`` (gathers read zeros and scatters drop
+    the update, what the kernels here do anyway); any other value is TF's kernel error."""
+    if policy in ("", "DEFAULT", "ERROR"):
+        return True
+    if policy == "IGNORE":
+        return False
+    if op_name == "GatherNd":
+        raise errors.NotFoundError(None, None, (
+            f"Could not find device for node: {{{{node GatherNd}}}} = GatherNd[{dtypes_attr}, "
+            f'bad_indices_policy="{policy}"] [Op:GatherNd] name: '))
+    raise invalid(f"Unknown bad indices handling attribute: {policy}", op_name)
+
+
 def _check_nd_indices(values, shape, op_name, message):
     if values is None or values.size == 0:
         return
@@ -597,7 +628,10 @@ def gather_nd(params, indices, batch_dims=0, name=None, bad_indices_policy=""):
     if depth > params.ndim - batch_dims:
         raise invalid(f"index innermost dimension length must be <= params rank; saw: {depth} "
                       f"vs. {params.ndim - batch_dims}", "GatherNd")
-    values = concrete(indices)
+    kernel = ", ".join(f"{attr}=DT_{tf_type_name(x.dtype).upper()}"
+                       for attr, x in (("Tindices", indices), ("Tparams", params)))
+    values = concrete(indices) if checks_bad_indices(bad_indices_policy, "GatherNd",
+                                                     kernel) else None
     if values is not None and not batch_dims:
         _check_nd_indices(values, params.shape.as_list(), "GatherNd",
                           "indices{pos} = [{index}] does not index into param shape [{shape}], "
@@ -628,7 +662,8 @@ def _scatter_update(tensor, indices, updates):
     return tensor.at[_nd_index(indices, tensor.shape)].set(updates, mode="drop")
 
 
-def _check_scatter(indices, updates, shape, op_name):
+def _check_scatter(indices, updates, shape, op_name, policy=""):
+    checks = checks_bad_indices(policy, op_name)
     require_dtype(indices, _INDEX_DTYPES, op_name)
     depth = indices.shape[-1] if indices.ndim else 0
     outer = indices.shape.as_list()[:-1]
@@ -642,8 +677,9 @@ def _check_scatter(indices, updates, shape, op_name):
         raise invalid(f"Dimensions [{depth},{len(shape)}) of input[shape={dims_str(shape)}] must "
                       f"match dimensions [{len(outer)},{len(got)}) of updates[shape="
                       f"{dims_str(got)}]", op_name)
-    _check_nd_indices(concrete(indices), list(shape), op_name,
-                      "indices{pos} = [{index}] does not index into shape [{shape}]")
+    if checks:
+        _check_nd_indices(concrete(indices), list(shape), op_name,
+                          "indices{pos} = [{index}] does not index into shape [{shape}]")
 
 
 def _string_first(first, other, what):
@@ -660,16 +696,16 @@ def scatter_nd(indices, updates, shape, bad_indices_policy="", name=None):
     _string_first(indices, shape, "indices")  # TF converts shape to indices' dtype
     indices, updates = to_tensor(indices), to_tensor(updates)
     shape = _static_ints(shape, "shape", "int32")
-    _check_scatter(indices, updates, shape, "ScatterNd")
+    _check_scatter(indices, updates, shape, "ScatterNd", bad_indices_policy)
     return apply(_scatter_nd, (indices, updates), attrs(shape=shape), "ScatterNd")
 
 
-def _tensor_scatter(fn, op_name, tensor, indices, updates):
+def _tensor_scatter(fn, op_name, tensor, indices, updates, policy=""):
     if dtype_of(tensor) is not None:
         no_kernel(dtype_of(tensor), op_name)
     tensor, updates = match(tensor, updates, op_name, strict=True)
     indices = to_tensor(indices)
-    _check_scatter(indices, updates, tensor.shape.as_list(), op_name)
+    _check_scatter(indices, updates, tensor.shape.as_list(), op_name, policy)
     return apply(fn, (tensor, indices, updates), (), op_name)
 
 
@@ -682,14 +718,16 @@ def tensor_scatter_nd_update(tensor, indices, updates, name=None):
 @register("tensor_scatter_nd_add", _scatter_add, tf_name="TensorScatterAdd")
 def tensor_scatter_nd_add(tensor, indices, updates, bad_indices_policy="", name=None):
     """``tf.tensor_scatter_nd_add``: a copy of ``tensor`` with ``updates`` added at ``indices``."""
-    return _tensor_scatter(_scatter_add, "TensorScatterAdd", tensor, indices, updates)
+    return _tensor_scatter(_scatter_add, "TensorScatterAdd", tensor, indices, updates,
+                           bad_indices_policy)
 
 
 @register("tensor_scatter_nd_sub", _scatter_sub, tf_name="TensorScatterSub")
 def tensor_scatter_nd_sub(tensor, indices, updates, bad_indices_policy="", name=None):
     """``tf.tensor_scatter_nd_sub``: a copy of ``tensor`` with ``updates`` subtracted at
     ``indices``."""
-    return _tensor_scatter(_scatter_sub, "TensorScatterSub", tensor, indices, updates)
+    return _tensor_scatter(_scatter_sub, "TensorScatterSub", tensor, indices, updates,
+                           bad_indices_policy)
 
 
 @fused
@@ -706,13 +744,15 @@ def _scatter_min(tensor, indices, updates):
 def tensor_scatter_nd_max(tensor, indices, updates, bad_indices_policy="", name=None):
     """``tf.tensor_scatter_nd_max``: a copy of ``tensor`` with the elementwise maximum of it
     and ``updates`` at ``indices``."""
-    return _tensor_scatter(_scatter_max, "TensorScatterMax", tensor, indices, updates)
+    return _tensor_scatter(_scatter_max, "TensorScatterMax", tensor, indices, updates,
+                           bad_indices_policy)
 
 
 @register("tensor_scatter_nd_min", _scatter_min, tf_name="TensorScatterMin")
 def tensor_scatter_nd_min(tensor, indices, updates, bad_indices_policy="", name=None):
     """``tf.tensor_scatter_nd_min``: as ``tensor_scatter_nd_max`` with the minimum."""
-    return _tensor_scatter(_scatter_min, "TensorScatterMin", tensor, indices, updates)
+    return _tensor_scatter(_scatter_min, "TensorScatterMin", tensor, indices, updates,
+                           bad_indices_policy)
 
 
 # --- tiling, padding, splitting -----------------------------------------------------------

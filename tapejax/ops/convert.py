@@ -12,6 +12,7 @@ import jax
 import numpy as np
 
 from .. import dtypes, errors
+from .._fold import folded_value
 from ..tensor import (
     Tensor,
     TensorLike,
@@ -317,6 +318,18 @@ def nonzero_divisor(op_name: str,
     return check
 
 
+def _folded(value: TensorLike) -> np.ndarray:
+    """The value of a Tensor that inside ``tapejax.function`` is computed from constants only
+    (``tf.shape(x)[0]``, which XLA knows statically), as TF's graph folds it; otherwise TF's
+    error for a symbolic tensor."""
+    array = (value if isinstance(value, Tensor) else value._tapejax_read())._value
+    if isinstance(array, jax.core.Tracer):
+        folded = folded_value(array)
+        if folded is not None:
+            return folded
+    return np.asarray(value.numpy())
+
+
 def int_array(value: Any, what: str, dtype: str | None = None) -> np.ndarray:
     """An integer argument (axis, shape, count) as a NumPy array, converted as TF converts it.
 
@@ -330,12 +343,14 @@ def int_array(value: Any, what: str, dtype: str | None = None) -> np.ndarray:
                         + (_argument_hint(value) or f" (argument `{what}`)"))
     if isinstance(value, TensorShape):
         value = value.as_list()
+    if isinstance(value, (list, tuple)) and holds_tensors(value):
+        value = pack(value)
     if isinstance(value, TensorLike):
         if not value.dtype.is_integer:
             raise errors.InvalidArgumentError(None, None, (
                 f"Value for attr 'Tidx' of {tf_type_name(value.dtype)} is not in the list of "
                 f"allowed values: int32, int64 (argument `{what}`)"))
-        return np.asarray(value.numpy())
+        return _folded(value)
     if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "iu":
         return np.asarray(value)
     try:

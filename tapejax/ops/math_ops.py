@@ -26,6 +26,7 @@ from .core import (
     dtype_of,
     hint,
     match,
+    no_kernel,
     nonzero_divisor,
     normalize_axis,
     reduction,
@@ -33,6 +34,7 @@ from .core import (
     reject_text,
     require_inexact,
     require_numeric,
+    require_type,
     select_rank_limit,
     static_int,
     tf_type_name,
@@ -905,17 +907,56 @@ def matmul_shapes(a_shape, b_shape, ta, tb):
             f"[Op:MatMul] name: "))
 
 
+def _matmul_to(a, b, *, output_type, **flags):
+    return _matmul(a.astype(output_type), b.astype(output_type), **flags)
+
+
+_MATMUL_TYPES = ("bfloat16, half, float, double, int32, int64, uint8, uint16, uint32, uint64, "
+                 "complex64, complex128")
+_EIGHT_BIT = ("int8", "uint8")
+
+
+def _mixed_matmul_type(a_dtype, b_dtype, output_type):
+    """TF's CPU kernels of ``BatchMatMulV3`` with an ``output_type`` other than the inputs':
+    8-bit integers to int32, and 8-bit integers with bfloat16 to bfloat16; NotFoundError for
+    the rest."""
+    kinds = ["8bit" if d.name in _EIGHT_BIT else d.name for d in (a_dtype, b_dtype)]
+    if output_type.name == {("8bit", "8bit"): "int32", ("8bit", "bfloat16"): "bfloat16",
+                            ("bfloat16", "8bit"): "bfloat16"}.get(tuple(kinds)):
+        return
+    names = [f"DT_{tf_type_name(d).upper()}" for d in (a_dtype, b_dtype, output_type)]
+    raise errors.NotFoundError(None, None, (
+        "Could not find device for node: {{node BatchMatMulV3}} = BatchMatMulV3[Ta="
+        f"{names[0]}, Tb={names[1]}, Tout={names[2]}, adj_x=false, adj_y=false, grad_x=false, "
+        "grad_y=false] [Op:BatchMatMulV3] name: "))
+
+
 @register("matmul", _matmul, kind="other", tf_name="MatMul")
 def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False,
            a_is_sparse=False, b_is_sparse=False, output_type=None, grad_a=False, grad_b=False,
            name=None):
-    """``tf.linalg.matmul`` (and ``a @ b``): rank >= 2, batch dimensions broadcast."""
-    a, b = match(a, b, "MatMul")
-    a, b = to_tensor(a, dtype_of(b)), to_tensor(b, dtype_of(a))  # a weak Python scalar
-    matmul_shapes(a.shape.as_list(), b.shape.as_list(), transpose_a or adjoint_a,
-                  transpose_b or adjoint_b)
+    """``tf.linalg.matmul`` (and ``a @ b``): rank >= 2, batch dimensions broadcast. With an
+    ``output_type`` other than the inputs' dtype, TF's ``BatchMatMulV3`` kernels (8-bit
+    integers to int32)."""
     static = attrs(transpose_a=bool(transpose_a), transpose_b=bool(transpose_b),
                    adjoint_a=bool(adjoint_a), adjoint_b=bool(adjoint_b))
+    if output_type is not None:
+        output_type = as_dtype(output_type)
+        a, b = to_tensor(a), to_tensor(b)
+        if not a.dtype == b.dtype == output_type:
+            _mixed_matmul_type(a.dtype, b.dtype, output_type)
+            matmul_shapes(a.shape.as_list(), b.shape.as_list(), transpose_a or adjoint_a,
+                          transpose_b or adjoint_b)
+            static = attrs(output_type=output_type.as_numpy_dtype, **dict(static))
+            return apply(_matmul_to, (a, b), static, "BatchMatMulV3",
+                         output_type.is_inexact)
+    a, b = match(a, b, "MatMul")
+    a, b = to_tensor(a, dtype_of(b)), to_tensor(b, dtype_of(a))  # a weak Python scalar
+    if a.dtype.is_integer:
+        require_type(a, "MatMul", _MATMUL_TYPES)
+        no_kernel(a.dtype, "MatMul")
+    matmul_shapes(a.shape.as_list(), b.shape.as_list(), transpose_a or adjoint_a,
+                  transpose_b or adjoint_b)
     return apply(_matmul, (a, b), static, "MatMul")
 
 
