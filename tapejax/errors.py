@@ -97,6 +97,7 @@ DTYPE_MISMATCH = ("cannot compute {op} as input #{index}(zero-based) was expecte
 CONVERSION_DTYPE = ("Tensor conversion requested dtype {requested} for Tensor with dtype {actual}: "
                     "{value!r}")
 CANNOT_CONVERT = "Cannot convert {value!r} to EagerTensor of dtype {dtype}"
+PARTIAL_SHAPE = "Cannot convert a partially known TensorShape {shape} to a Tensor."
 KERNEL_TYPE_NAMES = {"float16": "half", "float32": "float", "float64": "double"}  # TF's names
 TENSOR_UNHASHABLE = "Tensor is unhashable. Instead, use tensor.ref() as the key."
 VARIABLE_UNHASHABLE = ("Variable is unhashable. Instead, use variable.ref() as the key. "

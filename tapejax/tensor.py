@@ -520,7 +520,7 @@ def _known_shape(value, dtype):
         raise TypeError(f"Cannot convert TensorShape {value} to dtype {dtype}. Allowed dtypes "
                         "are tf.int32 and tf.int64.")
     if not value.is_fully_defined():
-        raise ValueError(f"Cannot convert a partially known TensorShape {value} to a Tensor.")
+        raise ValueError(errors.PARTIAL_SHAPE.format(shape=value))
     dims = value.as_list()
     return np.asarray(dims, np.int32 if max(dims, default=0) <= _INT32_MAX else np.int64)
 

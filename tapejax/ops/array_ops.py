@@ -47,7 +47,7 @@ def _static_ints(value, what, dtype=None):
     """A static shape/index argument (list, tuple, TensorShape or concrete Tensor) as ints;
     ``dtype`` as for :func:`int_array`."""
     if isinstance(value, TensorShape) and not value.is_fully_defined():
-        raise ValueError(f"Cannot convert a partially known TensorShape {value} to a Tensor.")
+        raise ValueError(errors.PARTIAL_SHAPE.format(shape=value))
     return tuple(int_array(value, what, dtype).reshape(-1).tolist())
 
 
