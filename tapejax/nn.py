@@ -68,4 +68,7 @@ from .ops.nn_ops import (
     weighted_cross_entropy_with_logits as weighted_cross_entropy_with_logits,
     zero_fraction as zero_fraction,
 )
-from .sparse import embedding_lookup_sparse as embedding_lookup_sparse
+from .sparse import (
+    embedding_lookup_sparse as embedding_lookup_sparse,
+    safe_embedding_lookup_sparse as safe_embedding_lookup_sparse,
+)

@@ -560,3 +560,39 @@ def embedding_lookup_sparse(params, sp_ids, sp_weights, combiner=None, max_norm=
         scale = math_ops.sqrt(scale)
     safe = array_ops.where(scale > 0, scale, array_ops.ones_like(scale))  # empty rows give 0
     return total / array_ops.expand_dims(safe, 1)
+
+
+def safe_embedding_lookup_sparse(embedding_weights, sparse_ids, sparse_weights=None,
+                                 combiner="mean", default_id=None, max_norm=None, name=None,
+                                 allow_fast_lookup=False):
+    """``tf.nn.safe_embedding_lookup_sparse``: ``embedding_lookup_sparse`` that drops invalid
+    ids (< 0) and, for "mean"/"sqrtn", entries whose weight is not positive; a row left empty
+    gives the embedding of ``default_id``, or zeros. ``sparse_ids`` of rank > 2 are looked up
+    per last-axis row and the result has their batch shape, as TF."""
+    if isinstance(embedding_weights, (list, tuple)):
+        if len(embedding_weights) > 1:
+            raise NotImplementedError("tf.nn.safe_embedding_lookup_sparse: sharded params")
+        embedding_weights = embedding_weights[0] if embedding_weights else None
+    if embedding_weights is None:
+        raise ValueError(f"Missing embedding_weights {embedding_weights}.")
+    params = convert_to_tensor(embedding_weights)
+    ids, weights = _sparse(sparse_ids), sparse_weights
+    batch = dense_shape_list(ids, "tf.nn.safe_embedding_lookup_sparse")[:-1]
+    if len(batch) != 1:
+        flat = [int(np.prod(batch, dtype=np.int64)), -1]
+        ids = reshape(ids, flat)
+        weights = None if weights is None else reshape(_sparse(weights), flat)
+    keep = math_ops.greater_equal(ids.values, 0)
+    if weights is not None and combiner != "sum":
+        keep = math_ops.logical_and(keep, math_ops.greater(_sparse(weights).values, 0))
+    ids = retain(ids, keep)
+    weights = None if weights is None else retain(_sparse(weights), keep)
+    ids, empty = fill_empty_rows(ids, default_id or 0)
+    if weights is not None:
+        weights, _ = fill_empty_rows(weights, 1.0)
+    result = embedding_lookup_sparse(params, ids, weights, combiner=combiner, max_norm=max_norm,
+                                     allow_fast_lookup=allow_fast_lookup)
+    if default_id is None:
+        result = array_ops.where(array_ops.expand_dims(empty, 1),
+                                 array_ops.zeros_like(result), result)
+    return array_ops.reshape(result, batch + [params.shape[-1]])

@@ -272,6 +272,25 @@ def test_embedding_lookup_sparse(real_tf, combiner):
             np.array([2.0, 0.5, 1.0], np.float32))
 
 
+@pytest.mark.parametrize("default_id", [None, 2])
+@pytest.mark.parametrize("combiner", ["sum", "mean", "sqrtn"])
+def test_safe_embedding_lookup_sparse(real_tf, combiner, default_id):
+    """Invalid ids (< 0) dropped, non-positive weights dropped for mean/sqrtn, empty rows
+    zeros or the default id's row, rank-3 ids; gradients w.r.t. params and weights."""
+    def program(tf, params, weights):
+        indices = [[0, 0], [0, 1], [1, 0], [3, 0], [3, 1]]
+        ids = tf.SparseTensor(indices, tf.constant([1, -1, 2, 0, 3], tf.int64), [4, 2])
+        sp_weights = tf.SparseTensor(indices, weights, [4, 2])
+        ids3 = tf.SparseTensor([[0, 0, 0], [0, 1, 0], [1, 1, 1]],
+                               tf.constant([1, 2, 3], tf.int64), [2, 2, 2])
+        lookup = tf.nn.safe_embedding_lookup_sparse
+        return (lookup(params, ids, sp_weights, combiner=combiner, default_id=default_id),
+                lookup([params], ids, None, combiner=combiner, default_id=default_id),
+                lookup(params, ids3, combiner=combiner, default_id=default_id))
+    compare(real_tf, program, np.arange(12, dtype=np.float32).reshape(4, 3),
+            np.array([2.0, 1.0, 0.0, 1.0, 3.0], np.float32))
+
+
 def test_keras_sparse_matmul_path(real_tf):
     """Keras's 2-D sparse @ dense: fill_empty_rows, then embedding_lookup_sparse of the
     column ids weighted by the values."""
