@@ -1,4 +1,11 @@
 """``tf.compat.v1``: the TF1 names Keras 3's TensorFlow backend calls on its common paths."""
+from . import io_records
+
+
+class io:  # TF's namespace
+    """``tf.compat.v1.io``: the TF1 record reader (TensorBoard's event reader calls it)."""
+
+    tf_record_iterator = staticmethod(io_records.tf_record_iterator)
 
 
 def reset_default_graph():

@@ -10,6 +10,7 @@ import shutil
 import numpy as np
 
 from . import errors
+from .io_records import TFRecordOptions as TFRecordOptions, TFRecordWriter as TFRecordWriter
 from .strings import _texts
 from .tensor import Tensor
 

@@ -8,6 +8,7 @@ from ._dataset import (
 )
 from ._iterator import Iterator as Iterator
 from ._options import Options as Options, ThreadingOptions as ThreadingOptions
+from ._readers import TFRecordDataset as TFRecordDataset
 
 INFINITE_CARDINALITY = _INFINITE
 UNKNOWN_CARDINALITY = _UNKNOWN
