@@ -65,8 +65,7 @@ def resize(images, size, method=ResizeMethod.BILINEAR, preserve_aspect_ratio=Fal
         raise ValueError("'size' must be a 1-D int32 Tensor (argument `size`)")
     if converted.shape.as_list() != [2]:
         raise ValueError("'size' must be a 1-D Tensor of 2 elements: new_height, new_width")
-    size = size.astype(np.int32) if isinstance(size, np.ndarray) else size  # TF casts it
-    size = tuple(int(s) for s in int_array(size, "size").astype(np.int32))  # wrapped as TF's
+    size = tuple(int(s) for s in int_array(converted, "size"))  # cast and wrapped as TF's
     if min(size) <= 0:
         raise errors.InvalidArgumentError(None, None, (
             f"output dimensions must be positive, got {list(size)} (argument `size`) "

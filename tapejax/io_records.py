@@ -57,15 +57,11 @@ class TFRecordWriter:
 
     def __init__(self, path, options=None):
         self._options = _options(options)
-        try:
-            self._file = open(path, "wb")  # closed by close()
-        except OSError as error:
-            raise errors.NotFoundError(None, None, f"{path}; {error.strerror}") from None
+        self._file = _open(path, "wb")  # closed by close()
         kind = self._options.compression_type
         level = self._options.compression_level
         self._stream = (gzip.GzipFile(fileobj=self._file, mode="wb", mtime=0,
-                                      compresslevel=zlib.Z_DEFAULT_COMPRESSION if level < 0
-                                      else level) if kind == "GZIP" else None)
+                                      compresslevel=level) if kind == "GZIP" else None)
         self._zlib = zlib.compressobj(level) if kind == "ZLIB" else None
 
     def write(self, record):
@@ -119,15 +115,19 @@ def read_records(path, compression_type=None):
     later calls (what TensorBoard's reader relies on); an incomplete last record raises TF's
     ``DataLossError`` and is read again on the next call."""
     kind = compression_kind(compression_type)
-    try:
-        f = open(path, "rb")  # held by the iterator
-    except OSError as error:
-        raise errors.NotFoundError(None, None, f"{path}; {error.strerror}") from None
+    f = _open(path, "rb")  # held by the iterator
     if kind:
         with f:
             data = f.read()
         f = io.BytesIO(_inflate(data, kind))
     return _Records(f)
+
+
+def _open(path, mode):
+    try:
+        return open(path, mode)
+    except OSError as error:
+        raise errors.NotFoundError(None, None, f"{path}; {error.strerror}") from None
 
 
 def _inflate(data, kind):

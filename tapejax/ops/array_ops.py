@@ -509,17 +509,20 @@ def _check_indices(values, bound, op_name):
         raise invalid(f"indices{_position(pos)} = {values[pos]} is not in [0, {bound})", op_name)
 
 
-def checks_bad_indices(policy, op_name, dtypes_attr=""):
+def checks_bad_indices(policy, op_name, params=None, indices=None):
     """TF's ``bad_indices_policy``: True when out-of-range indices raise (``""``,
     ``"DEFAULT"``, ``"ERROR"``), False for ``"IGNORE"`` (gathers read zeros and scatters drop
-    the update, what the kernels here do anyway); any other value is TF's kernel error."""
+    the update, what the kernels here do anyway); any other value is TF's kernel error
+    (``GatherNd``'s names its ``params`` and ``indices`` dtypes)."""
     if policy in ("", "DEFAULT", "ERROR"):
         return True
     if policy == "IGNORE":
         return False
     if op_name == "GatherNd":
+        kernel = ", ".join(f"{attr}=DT_{tf_type_name(x.dtype).upper()}"
+                           for attr, x in (("Tindices", indices), ("Tparams", params)))
         raise errors.NotFoundError(None, None, (
-            f"Could not find device for node: {{{{node GatherNd}}}} = GatherNd[{dtypes_attr}, "
+            f"Could not find device for node: {{{{node GatherNd}}}} = GatherNd[{kernel}, "
             f'bad_indices_policy="{policy}"] [Op:GatherNd] name: '))
     raise invalid(f"Unknown bad indices handling attribute: {policy}", op_name)
 
@@ -628,10 +631,8 @@ def gather_nd(params, indices, batch_dims=0, name=None, bad_indices_policy=""):
     if depth > params.ndim - batch_dims:
         raise invalid(f"index innermost dimension length must be <= params rank; saw: {depth} "
                       f"vs. {params.ndim - batch_dims}", "GatherNd")
-    kernel = ", ".join(f"{attr}=DT_{tf_type_name(x.dtype).upper()}"
-                       for attr, x in (("Tindices", indices), ("Tparams", params)))
-    values = concrete(indices) if checks_bad_indices(bad_indices_policy, "GatherNd",
-                                                     kernel) else None
+    values = concrete(indices) if checks_bad_indices(bad_indices_policy, "GatherNd", params,
+                                                     indices) else None
     if values is not None and not batch_dims:
         _check_nd_indices(values, params.shape.as_list(), "GatherNd",
                           "indices{pos} = [{index}] does not index into param shape [{shape}], "

@@ -359,11 +359,11 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
         return list(values) if limit is None else [0, values]
     structure = nest.map_structure(lambda _: 0, shape_of(loop_vars))
     count = 0
+    invariants = shape_invariants is not None
     while True:
         if limit is not None and count >= limit:
             break
         remaining = None if limit is None else limit - count
-        invariants = shape_invariants is not None
         if any(_is_traced(x) for x in nest.flatten(loop_vars)):
             return _traced_while(cond, body, loop_vars, remaining, invariants=invariants)
         go = cond(*loop_vars)

@@ -916,6 +916,13 @@ _MATMUL_TYPES = ("bfloat16, half, float, double, int32, int64, uint8, uint16, ui
 _EIGHT_BIT = ("int8", "uint8")
 
 
+def require_matmul_type(x):
+    """TF's errors for a dtype its ``MatMul`` does not take (int8, int16) or has no CPU kernel
+    for (unsigned integers)."""
+    require_type(x, "MatMul", _MATMUL_TYPES)
+    no_kernel(x.dtype, "MatMul")
+
+
 def _mixed_matmul_type(a_dtype, b_dtype, output_type):
     """TF's CPU kernels of ``BatchMatMulV3`` with an ``output_type`` other than the inputs':
     8-bit integers to int32, and 8-bit integers with bfloat16 to bfloat16; NotFoundError for
@@ -953,8 +960,7 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
     a, b = match(a, b, "MatMul")
     a, b = to_tensor(a, dtype_of(b)), to_tensor(b, dtype_of(a))  # a weak Python scalar
     if a.dtype.is_integer:
-        require_type(a, "MatMul", _MATMUL_TYPES)
-        no_kernel(a.dtype, "MatMul")
+        require_matmul_type(a)
     matmul_shapes(a.shape.as_list(), b.shape.as_list(), transpose_a or adjoint_a,
                   transpose_b or adjoint_b)
     return apply(_matmul, (a, b), static, "MatMul")

@@ -103,10 +103,6 @@ def lu_matrix_inverse(lower_upper, perm, validate_args=False, name=None):
     return lu_solve(lower_upper, perm, identity)
 
 
-_MATMUL_TYPES = ("bfloat16, half, float, double, int32, int64, uint8, uint16, uint32, uint64, "
-                 "complex64, complex128")
-
-
 def _lu_reconstruct(lower_upper, perm):
     n = lower_upper.shape[-1]
     lower = jnp.tril(lower_upper, -1) + jnp.eye(n, dtype=lower_upper.dtype)
@@ -121,8 +117,7 @@ def lu_reconstruct(lower_upper, perm, validate_args=False, name=None):
     """``tf.linalg.lu_reconstruct``: the matrix ``tf.linalg.lu`` factored."""
     _lu_shapes(lower_upper, perm)
     lower_upper = to_tensor(lower_upper)  # TF's Python code multiplies the factors: MatMul's types
-    require_type(lower_upper, "MatMul", _MATMUL_TYPES)
-    no_kernel(lower_upper.dtype, "MatMul")
+    math_ops.require_matmul_type(lower_upper)
     return apply(_lu_reconstruct, (lower_upper, to_tensor(perm)), (), "LuReconstruct")
 
 
@@ -373,7 +368,7 @@ def tridiagonal_solve(diagonals, rhs, diagonals_format="compact", transpose_rhs=
                       conjugate_rhs=False, name=None, partial_pivoting=True,
                       perturb_singular=False):
     """``tf.linalg.tridiagonal_solve``: with ``partial_pivoting`` (TF's default) Gaussian
-    elimination with row swaps, as TF; without, JAX's Thomas algorithm."""
+    elimination with row swaps, as TF; without, the Thomas algorithm (no swaps)."""
     if perturb_singular and not partial_pivoting:
         raise ValueError("partial_pivoting must be True if perturb_singular is.")
     if perturb_singular:
