@@ -10,6 +10,12 @@ from .ops.composite_ops import (
     sufficient_statistics as sufficient_statistics,
     weighted_moments as weighted_moments,
 )
+from .ops.ctc_ops import (
+    collapse_repeated as collapse_repeated,
+    ctc_greedy_decoder as ctc_greedy_decoder,
+    ctc_loss as ctc_loss,
+    ctc_unique_labels as ctc_unique_labels,
+)
 from .ops.index_ops import space_to_batch as space_to_batch
 from .ops.math_ops import (
     l2_normalize as l2_normalize,
