@@ -698,12 +698,30 @@ def holds_tensors(value):
 
 def pack(value, dtype=None):
     """A nested list/tuple with Tensors inside, stacked as TF packs it (a recorded
-    ``stack``, so gradients flow); Python numbers take the first Tensor's dtype."""
+    ``stack``, so gradients flow); Python numbers take the first Tensor's dtype. A requested
+    ``dtype`` other than the first Tensor's casts the Tensors, as TF's autopacking does
+    (``SparseTensor(..., dense_shape=(tf.shape(x)[0], n))`` packs int32 into int64)."""
+    inferred = next(v.dtype for v in _leaves(value) if isinstance(v, TensorLike))
+    requested = inferred if dtype is None else dtypes.as_dtype(dtype)
+    return _stack_converted(value, requested, cast_tensors=requested != inferred)
+
+
+def _stack_converted(value, dtype, cast_tensors):
     from .ops.array_ops import stack
-    if dtype is None:
-        dtype = next(v.dtype for v in _leaves(value) if isinstance(v, TensorLike))
-    return stack([pack(v, dtype) if isinstance(v, (list, tuple)) else convert_to_tensor(v, dtype)
-                  for v in value])
+    from .ops.math_ops import cast
+    parts = []
+    for i, v in enumerate(value):
+        if isinstance(v, (list, tuple)):
+            parts.append(_stack_converted(v, dtype, cast_tensors))
+        elif isinstance(v, TensorLike) and v.dtype != dtype:
+            if not cast_tensors:
+                raise errors.InvalidArgumentError(None, None, (
+                    f"cannot compute Pack as input #{i}(zero-based) was expected to be a "
+                    f"{dtype.name} tensor but is a {v.dtype.name} tensor [Op:Pack] name: packed"))
+            parts.append(cast(v, dtype))
+        else:
+            parts.append(convert_to_tensor(v, dtype))
+    return stack(parts)
 
 
 def is_tensor(x):

@@ -5,7 +5,7 @@ The suite runs this file with lazy recording on and off (``TAPEJAX_LAZY_TAPE=0``
 import numpy as np
 import pytest
 
-from tf_oracle import same_program
+from tf_oracle import same_error, same_program
 
 
 def _raises(tf, call):
@@ -185,6 +185,26 @@ def test_lists_of_tensors_are_packed_with_their_gradients(real_tf):
                 tf.function(lambda: (tf.argmax([x, y]), tf.reduce_sum([x, 2.0])))())
 
     same_program(real_tf, program)
+
+
+def test_a_requested_dtype_casts_packed_tensors(real_tf):
+    """TF's autopacking casts the Tensors of a list to a requested dtype other than the first
+    Tensor's (Keras builds ``SparseTensor(i, v, (tf.shape(x)[0], n))`` on it); the same dtype
+    leaves them alone, so a mixed list still fails."""
+    def program(tf):
+        n, x = tf.constant(3), tf.Variable(1.5)
+        with tf.GradientTape() as tape:
+            doubled = tf.convert_to_tensor([x, tf.constant(2.0)], dtype=tf.float64) * 2.0
+        return (tf.convert_to_tensor((n, n), dtype=tf.int64),
+                tf.convert_to_tensor([n, 4], dtype=tf.float32),
+                tf.SparseTensor([[0, 1]], [1.0], (n, 4)).dense_shape,
+                doubled, tape.gradient(doubled, x))
+
+    same_program(real_tf, program)
+    for mixed in (lambda tf: tf.convert_to_tensor([tf.constant(1), tf.constant(2, tf.int64)],
+                                                  dtype=tf.int32),
+                  lambda tf: tf.convert_to_tensor(tf.constant(1), dtype=tf.int64)):
+        same_error(real_tf, mixed, message=False)
 
 
 # --- custom_gradient inside tapejax.function, differentiated outside -------------------------
