@@ -98,7 +98,9 @@ class Plan:
                     got=shapes, traced=[a.shape for a in feed.avals]))
             if feed.optional:
                 tensors.append(Tensor(np.asarray(True)))
-            tensors.extend(Tensor(np.asarray(a, aval.dtype)) for a, aval in zip(flat, feed.avals))
+            tensors.extend(Tensor(a if isinstance(a, jax.Array) and a.dtype == aval.dtype
+                                  else np.asarray(a, aval.dtype))
+                           for a, aval in zip(flat, feed.avals))
         return tensors
 
 

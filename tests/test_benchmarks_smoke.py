@@ -156,3 +156,11 @@ def test_first_call_worker_reports_its_timers_and_cache(tmp_path):
     record = json.loads(proc.stdout.strip().splitlines()[-1])
     assert record["first_call_s"] > 0 and record["trace_s"] > 0 and record["xla_s"] > 0
     assert record["cache"]["directory"] == str(tmp_path) and record["cache"]["misses"] > 0
+
+
+def test_input_pipeline_benchmark_runs_on_tapejax():
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_input_pipeline", "--rounds", "1",
+         "--stacks", "tapejax"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    assert "| tapejax | 45 |" in proc.stdout

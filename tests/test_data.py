@@ -319,3 +319,37 @@ def test_keras_array_adapter_pipeline_as_tensorflow(real_tf):
         shuffled = keras_array_pipeline(lib, X, Y, shuffle=True)
         rows = sorted(int(v) for _, y in shuffled for v in y.numpy())
         assert rows == list(range(7))
+
+
+def test_as_numpy_iterator_gives_numpy_as_tensorflow(real_tf):
+    """Scalars come out as NumPy scalars (``bytes`` for strings) and arrays as NumPy arrays,
+    also after a ``map`` whose results tapejax keeps as JAX arrays."""
+    def elements(tf):
+        ds = tf.data.Dataset.from_tensor_slices((np.arange(3.0, dtype=np.float32), ["a", "b",
+                                                                                     "c"]))
+        mapped = ds.map(lambda x, s: (x * 2.0, tf.stack([x, x]), s))
+        return list(ds.as_numpy_iterator()) + list(mapped.as_numpy_iterator())
+
+    ours, theirs = elements(tapejax), elements(real_tf)
+    assert [[type(v) for v in e] for e in ours] == [[type(v) for v in e] for e in theirs]
+    for a, b in zip(ours, theirs):
+        for u, v in zip(a, b):
+            np.testing.assert_array_equal(u, v)
+
+
+def test_map_is_traced_once_per_element_shape():
+    """A map function runs as a compiled trace (as TF traces it), not once per element; one
+    that needs values falls back to running on each element."""
+    calls = []
+
+    def double(x):
+        calls.append(1)
+        return x * 2
+    ds = tapejax.data.Dataset.range(10).batch(4).map(double)
+    assert [list(b.numpy()) for b in ds] == [[0, 2, 4, 6], [8, 10, 12, 14], [16, 18]]
+    before = len(calls)
+    assert [list(b.numpy()) for b in ds] == [[0, 2, 4, 6], [8, 10, 12, 14], [16, 18]]
+    assert len(calls) == before  # the second epoch runs the compiled traces only
+
+    needs_values = tapejax.data.Dataset.range(3).map(lambda x: x + int(x.numpy()))
+    assert [int(v) for v in needs_values] == [0, 2, 4]

@@ -99,7 +99,7 @@ class Dataset(DatasetV2):
     @staticmethod
     def from_tensors(tensors, name=None):
         """A dataset of one element, ``tensors``."""
-        arrays = structure.map_structure(structure.to_host, tensors)
+        arrays = structure.map_structure(structure.to_array, tensors)
         return Dataset(lambda: iter([arrays]), 1, structure.element_spec(arrays))
 
     @staticmethod
@@ -217,7 +217,8 @@ class Dataset(DatasetV2):
 
     def as_numpy_iterator(self):
         """The elements as NumPy values (strings as ``bytes``)."""
-        return iter(self._make_iterator())
+        return (structure.map_structure(structure.to_numpy, element)
+                for element in self._make_iterator())
 
     # --- transformations ----------------------------------------------------------------
     def batch(self, batch_size, drop_remainder=False, num_parallel_calls=None,
@@ -347,11 +348,11 @@ class Dataset(DatasetV2):
     def map(self, map_func, num_parallel_calls=None, deterministic=None, name=None):
         """Applies ``map_func`` to each element (a tuple element is unpacked into arguments),
         on Tensors."""
-        source = self
+        source, compiled = self, _CompiledMap(map_func)
 
         def make():
             for element in source._make_iterator():
-                yield structure.map_structure(structure.to_host, _call(map_func, element))
+                yield structure.map_structure(structure.to_array, compiled(element))
         return self._derived(make, self._length, lambda: _mapped_spec(source, map_func))
 
     def flat_map(self, map_func, name=None):
@@ -487,6 +488,36 @@ def _call(fn, element):
     wrapped = structure.wrap(element)
     return fn(*wrapped) if isinstance(wrapped, tuple) and not hasattr(
         type(wrapped), "_fields") else fn(wrapped)
+
+
+class _CompiledMap:
+    """A ``map`` function run as TF runs it: traced (with AutoGraph) and compiled, once per
+    element shape, so an element costs one compiled call rather than an eager op per line.
+    A function that cannot be traced (it needs values, or the element holds strings or
+    Optionals) runs eagerly on each element, which raises any error it really has."""
+
+    def __init__(self, map_func):
+        self._map_func = map_func
+        self._compiled = None
+        self._eager = False
+
+    def __call__(self, element):
+        if self._eager or any(structure.is_text(leaf) or isinstance(leaf, Optional)
+                              for leaf in structure.leaves(element)):
+            return _call(self._map_func, element)
+        if self._compiled is None:
+            from ..function import function
+            self._compiled = function(lambda *args: _call(self._map_func, args))
+        args = element if isinstance(element, tuple) and not hasattr(
+            type(element), "_fields") else (element,)
+        traces = self._compiled.experimental_get_tracing_count()
+        try:
+            return self._compiled(*[structure.wrap(a) for a in args])
+        except Exception:
+            if self._compiled.experimental_get_tracing_count() == traces:
+                raise  # it traced before: a real error of this element
+            self._eager = True
+            return _call(self._map_func, element)
 
 
 def _mapped_spec(source, map_func):

@@ -149,7 +149,7 @@ class OwnedIterator(LookAhead, Iterator):
         if element is _END:  # shaped as the last element; the call's pull finds the end
             element = self._last
         flat = self._arrays(element)
-        avals = [jax.core.ShapedArray(np.shape(a), np.asarray(a).dtype) for a in flat]
+        avals = [jax.core.ShapedArray(np.shape(a), structure.dtype_of(a)) for a in flat]
         tracers = iter(plan.bind(self, avals, optional))
         flag = Tensor(next(tracers)) if optional else None
         value = structure.map_structure(
@@ -187,6 +187,6 @@ class OwnedIterator(LookAhead, Iterator):
         # last ones do, so the trace that ran is called and its pull raises OutOfRangeError
         element = self._peek()
         if element is not _END:
-            self._shapes = tuple((np.shape(a), np.asarray(a).dtype) if not isinstance(
+            self._shapes = tuple((np.shape(a), structure.dtype_of(a)) if not isinstance(
                 a, Optional) else "optional" for a in structure.leaves(element))
         return (_Frozen(self._element_spec), self._shapes, _AnyIterator(self)), []

@@ -1,9 +1,11 @@
 """Elements of a ``tf.data`` pipeline on the host, and their ``TensorSpec`` structures.
 
 An element is a nest of tuples (namedtuples) and dicts whose leaves are NumPy values (object
-arrays of ``bytes`` for strings, as TF's ``numpy()``) or ``tf.experimental.Optional``s; a list
-is one value, as tf.data converts it to a tensor.
+arrays of ``bytes`` for strings, as TF's ``numpy()``), JAX arrays (what ``from_tensors`` and
+``map`` produce, so a batch gathered in a map stays where the next op reads it) or
+``tf.experimental.Optional``s; a list is one value, as tf.data converts it to a tensor.
 """
+import jax
 import numpy as np
 
 from .. import dtypes, nest
@@ -51,11 +53,37 @@ def to_host(x, dtype=None):
     return np.asarray(tensor.numpy())
 
 
+def to_array(x):
+    """A leaf as a JAX array (strings and Optionals as :func:`to_host`): a Tensor's value is
+    kept where it is, without a copy to NumPy and back."""
+    if isinstance(x, TensorLike) and x.dtype is not dtypes.string:
+        value = x.__jax_array__()
+        if isinstance(value, jax.Array) and not isinstance(value, jax.core.Tracer):
+            return value
+    host = to_host(x)
+    return host if isinstance(host, Optional) or is_text(host) else jax.numpy.asarray(host)
+
+
+def dtype_of(a):
+    """The NumPy dtype of a non-string leaf, without copying a JAX array."""
+    return np.dtype(a.dtype) if isinstance(a, jax.Array) else np.asarray(a).dtype
+
+
 def to_tensor(a):
-    """The Tensor a user sees for a host leaf."""
+    """The Tensor a user sees for a leaf."""
     if isinstance(a, (Tensor, Optional)):
         return a
+    if isinstance(a, jax.Array):
+        return Tensor(a)
     return Tensor(text_array(a) if is_text(a) else np.asarray(a))
+
+
+def to_numpy(a):
+    """A leaf as ``as_numpy_iterator`` gives it: NumPy, a scalar as a NumPy scalar (or
+    ``bytes``), as TF's ``numpy()``."""
+    if isinstance(a, jax.Array):
+        a = np.asarray(a)
+    return a[()] if isinstance(a, np.ndarray) and a.ndim == 0 else a
 
 
 def wrap(element):
@@ -68,7 +96,7 @@ def spec_of(a):
         return OptionalSpec(a.element_spec)
     if is_text(a):
         return TensorSpec(np.shape(a), dtypes.string)
-    return TensorSpec(np.shape(a), dtypes.from_numpy(np.asarray(a).dtype))
+    return TensorSpec(np.shape(a), dtypes.from_numpy(dtype_of(a)))
 
 
 def element_spec(element):
