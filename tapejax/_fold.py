@@ -46,8 +46,11 @@ def _fold(tracer, done, count):
         if count[0] > _MAX_EQUATIONS:
             raise _NotConstant
         inputs = [_fold(t, done, count) for t in eqn.in_tracers]
-        with jax.ensure_compile_time_eval():
-            out = eqn.primitive.bind(*inputs, **eqn.params)
+        try:
+            with jax.ensure_compile_time_eval():
+                out = eqn.primitive.bind(*inputs, **eqn.params)
+        except Exception:  # no evaluation rule: a symbolic dimension (``dim_as_value``)
+            raise _NotConstant from None
         done[key] = list(out) if eqn.primitive.multiple_results else [out]
     try:
         index = eqn.outvars.index(tracer.val)

@@ -237,10 +237,12 @@ def _leaf_code(tape: RecordingTape, x: Any) -> int:
 
 
 def variable_accessed(variable: Any, read: Any) -> None:
-    """Tells the recording tapes that ``variable`` was read as the tensor ``read``."""
-    for watcher in STACK.variable_watchers:
-        if all(v is not variable for v in watcher):
-            watcher.append(variable)
+    """Tells the recording tapes that ``variable`` was read as the tensor ``read``; variable
+    watchers see trainable Variables only, as TF's."""
+    if variable.trainable:
+        for watcher in STACK.variable_watchers:
+            if all(v is not variable for v in watcher):
+                watcher.append(variable)
     for tape in STACK.tapes:
         if (tape.watch_accessed and variable.trainable) or id(variable) in tape.variables:
             tape.watch_variable(variable, read)
@@ -264,7 +266,7 @@ def paused() -> contextlib.AbstractContextManager[None]:
 
 @contextlib.contextmanager
 def watching_variables() -> Iterator[list[Any]]:
-    """Collects the Variables read inside, in order (TF's ``VariableWatcher``)."""
+    """Collects the trainable Variables read inside, in order (TF's ``VariableWatcher``)."""
     found: list[Any] = []
     STACK.variable_watchers.append(found)
     try:

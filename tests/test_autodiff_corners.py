@@ -306,3 +306,38 @@ def test_second_order_uses_the_custom_gradient_of_the_grad_fn(real_tf):
     f = 11.0  # TF's own test states the expected numbers
     np.testing.assert_allclose(out[1].numpy(), 12 * f ** 2 * 1.1 * 1.1 - 4 * f ** 3 * 2.1,
                                rtol=1e-5)
+
+
+def test_custom_gradient_variables_are_the_trainable_ones(real_tf):
+    """TF's variable watcher sees trainable Variables only: a non-trainable one read inside
+    a ``custom_gradient`` function is not passed to ``grad_fn`` (Keras's int8 kernels)."""
+    def program(tf):
+        v, frozen = tf.Variable(2.0), tf.Variable(3.0, trainable=False)
+        seen = []
+
+        @tf.custom_gradient
+        def scaled(x):
+            def grad(dy, variables=None):
+                seen.append(len(variables or []))
+                return dy * 10.0, [dy * 100.0 for _ in (variables or [])]
+            return x * v * frozen, grad
+
+        @tf.custom_gradient
+        def frozen_only(x):  # reads no trainable Variable: grad_fn needs no `variables`
+            return x * frozen, lambda dy: dy * 7.0
+
+        x = tf.constant(1.0)
+        with tf.GradientTape(persistent=True) as tape:
+            tape.watch(x)
+            a, b = scaled(x), frozen_only(x)
+
+        @tf.function
+        def inside(x):
+            with tf.GradientTape() as inner:
+                inner.watch(x)
+                y = frozen_only(x)
+            return inner.gradient(y, x)
+        return (tape.gradient(a, [x, v, frozen]), tape.gradient(b, [x, frozen]),
+                tf.constant(seen), inside(x))
+
+    same_program(real_tf, program)
