@@ -1,5 +1,11 @@
 """``tf.nn``: activations, losses, convolution, pooling and normalization."""
 from . import _nn_experimental as experimental  # noqa: F401 - tf.nn.experimental
+from .ops.candidate_ops import (
+    all_candidate_sampler as all_candidate_sampler,
+    compute_accidental_hits as compute_accidental_hits,
+    fixed_unigram_candidate_sampler as fixed_unigram_candidate_sampler,
+    learned_unigram_candidate_sampler as learned_unigram_candidate_sampler,
+)
 from .ops.composite_ops import (
     approx_max_k as approx_max_k,
     batch_norm_with_global_normalization as batch_norm_with_global_normalization,
@@ -73,6 +79,10 @@ from .ops.nn_ops import (
     swish as swish,
     weighted_cross_entropy_with_logits as weighted_cross_entropy_with_logits,
     zero_fraction as zero_fraction,
+)
+from .ops.sampled_loss_ops import (
+    nce_loss as nce_loss,
+    sampled_softmax_loss as sampled_softmax_loss,
 )
 from .sparse import (
     embedding_lookup_sparse as embedding_lookup_sparse,

@@ -3,6 +3,13 @@
 Streams are JAX's (threefry), so numbers differ from TF's for the same seed; seeding rules,
 shapes, dtypes and gradients (through ``mean``/``stddev``/``minval``/``maxval``) are TF's.
 """
+from .ops.candidate_ops import (
+    all_candidate_sampler as all_candidate_sampler,
+    fixed_unigram_candidate_sampler as fixed_unigram_candidate_sampler,
+    learned_unigram_candidate_sampler as learned_unigram_candidate_sampler,
+    log_uniform_candidate_sampler as log_uniform_candidate_sampler,
+    uniform_candidate_sampler as uniform_candidate_sampler,
+)
 from .ops.random_ops import (
     Algorithm as Algorithm,
     Generator as Generator,
