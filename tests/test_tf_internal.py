@@ -1,5 +1,4 @@
 """``tf.__internal__`` and the private ``tensorflow.python.*`` paths Keras imports, against TF."""
-import os
 import subprocess
 import sys
 import textwrap
@@ -164,50 +163,3 @@ def test_private_paths_resolve_under_redirect():
     assert "tapejax does not provide `tensorflow.python.ops.linalg.sparse." \
         "sparse_csr_matrix_ops.sparse_matrix_sparse_mat_mul`" in lines[1]
     assert "tapejax does not provide the module `tensorflow.python.framework.nope`" in lines[2]
-
-
-_FUNC_GRAPH_PROGRAM = """
-    import os
-    os.environ["KERAS_BACKEND"] = "tensorflow"
-    import numpy as np
-    import keras
-    import tensorflow as tf
-
-    with tf.__internal__.FuncGraph("scratch").as_default():
-        p = tf.compat.v1.placeholder(shape=[None, 4], dtype=tf.float32)
-        q = tf.matmul(p, tf.ones([4, 5]))
-        r = tf.reduce_sum(tf.cast(q > 0, tf.int64), axis=0)
-        s = tf.concat([p, p], axis=0)
-        print(p.shape, q.shape, q.dtype.name, r.shape, r.dtype.name, s.shape, tf.shape(q).shape)
-    try:
-        tf.compat.v1.placeholder(tf.float32, [2])
-    except RuntimeError as e:
-        print("RuntimeError", e)
-
-    class Scale(keras.layers.Layer):  # no compute_output_shape: Keras uses a FuncGraph
-        def build(self, input_shape):
-            self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones")
-
-        def call(self, x):
-            return tf.concat([x * self.w, tf.reduce_sum(x, axis=-1, keepdims=True)], axis=-1)
-
-    inputs = keras.Input((3,))
-    hidden = Scale()(inputs)
-    print(hidden.shape, hidden.dtype)
-    model = keras.Model(inputs, keras.layers.Dense(2, kernel_initializer="ones")(hidden))
-    model.compile("sgd", "mse")
-    print(model.fit(np.ones((4, 3)), np.ones((4, 2)), verbose=0, epochs=2).history["loss"])
-"""
-
-
-def test_func_graph_placeholders_infer_shapes_as_tensorflow():
-    """``tf.__internal__.FuncGraph`` with ``tf.compat.v1.placeholder`` gives TF's static
-    shapes and dtypes, so a functional Keras model with a custom layer that does not compute
-    its output shape builds and trains as on TF."""
-    program = textwrap.dedent(_FUNC_GRAPH_PROGRAM)
-    ours = _run_redirected("from tapejax import compat\ncompat.install()\n" + program)
-    assert ours.returncode == 0, ours.stderr[-3000:]
-    theirs = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
-                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}, timeout=300)
-    assert theirs.returncode == 0, theirs.stderr[-3000:]
-    assert ours.stdout.splitlines() == theirs.stdout.splitlines()

@@ -11,5 +11,4 @@ from . import (
     tracking as tracking,
     types as types,
 )
-from .func_graph import FuncGraph as FuncGraph
 from .types import EagerTensor as EagerTensor
