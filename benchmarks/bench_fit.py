@@ -64,7 +64,14 @@ RTOL = 1e-4  # float32 agreement expected of the per-epoch losses
 
 
 def load_data():
-    """The training half of the digits, in one fixed order (as ``examples/train_digits.py``)."""
+    """The training half of the digits, in one fixed order (as ``examples/train_digits.py``).
+
+    With ``BENCH_FIT_DATA`` set, the arrays saved there by ``--save-data`` (for a machine
+    without scikit-learn, such as a lent GPU machine).
+    """
+    if os.environ.get("BENCH_FIT_DATA"):
+        with np.load(os.environ["BENCH_FIT_DATA"]) as saved:
+            return saved["x"], saved["y"]
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
     digits = load_digits()
@@ -137,14 +144,17 @@ def child(stack, model_name, epochs, batch_size):
         "accuracy": [float(v) for v in history.history["accuracy"]],
         "jit_compile": bool(model.jit_compile), "keras_backend": keras.backend.backend(),
         "tapejax_loaded": "tapejax" in sys.modules,
+        "jax_backend": (sys.modules["jax"].default_backend() if "jax" in sys.modules else None),
         "compilation_cache": (sys.modules["tapejax"].config.compilation_cache_info()
                               if "tapejax" in sys.modules else None)}), flush=True)
 
 
-def run_child(stack, model_name, epochs, batch_size, cache_dir=None):
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="",
+def run_child(stack, model_name, epochs, batch_size, cache_dir=None, device="cpu"):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3",
                PYTHONPATH=os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")])),
                KERAS_BACKEND="jax" if stack == "jax" else "tensorflow")
+    if device == "cpu":
+        env.update(CUDA_VISIBLE_DEVICES="", JAX_PLATFORMS="cpu")
     if cache_dir is not None:
         env["TAPEJAX_COMPILATION_CACHE"] = cache_dir
     args = [FILE, "--child", stack, model_name, "--epochs", str(epochs),
@@ -242,9 +252,17 @@ def main(argv=None):
                    help="tapejax's compilation cache: an empty directory per run (default) or "
                         "the per-user one as it is")
     p.add_argument("--json", action="store_true", help="also print all results as one JSON line")
+    p.add_argument("--device", choices=["cpu", "gpu"], default="cpu",
+                   help="where the JAX stacks run (real TF always runs on the CPU build)")
+    p.add_argument("--save-data", metavar="PATH",
+                   help="save the training arrays to PATH (.npz) for BENCH_FIT_DATA and exit")
     p.add_argument("--child", nargs=2, metavar=("STACK", "MODEL"), help=argparse.SUPPRESS)
     opts = p.parse_args(argv)
     epochs = 2 if opts.quick else opts.epochs
+    if opts.save_data:
+        x, y = load_data()
+        np.savez(opts.save_data, x=x, y=y)
+        return 0
     if opts.child:
         child(opts.child[0], opts.child[1], epochs, opts.batch_size)
         return 0
@@ -266,7 +284,7 @@ def main(argv=None):
                 cache_dir = (os.path.join(cache_root, model)
                              if stack == "tapejax" and opts.tapejax_cache == "cold" else None)
                 results[(model, stack)] = r = run_child(stack, model, epochs, opts.batch_size,
-                                                        cache_dir)
+                                                        cache_dir, opts.device)
                 cache = r["compilation_cache"]
                 print(f"  {model} / {stack}: fit {sum(r['epoch_seconds']):.1f} s"
                       + (f"; tapejax compilation cache {cache['hits']} hits, "
