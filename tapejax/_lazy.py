@@ -11,6 +11,9 @@ cached by structure.
 Errors stay eager: an op whose abstract evaluation fails (it raises, or it needs concrete
 values) runs eagerly on materialised inputs, so an error is raised by the eager run, at the same
 line and with the same message. The failure is cached with the avals.
+
+The same machinery infers shapes for ``tf.__internal__.FuncGraph`` (``GRAPH``): inside one, every
+op on a placeholder is deferred whatever the setting, and its pending value is never computed.
 """
 import operator
 import os
@@ -42,6 +45,17 @@ class _Recent(threading.local):
 
 
 RECENT = _Recent()
+
+
+class _GraphScope(threading.local):
+    """How many ``tf.__internal__.FuncGraph`` scopes are open on this thread. Inside one, ops
+    on pending values are always deferred (also with lazy recording off, in a trace, or past
+    ``max_depth``) and their values are never computed: a graph is for shape inference."""
+
+    depth = 0
+
+
+GRAPH = _GraphScope()
 
 
 class _Settings:
@@ -164,7 +178,8 @@ def defer(fn, static, inputs, tapes):
     deferred when a tape is recording, no trace is running, one input is pending or watched,
     and every concrete input is a concrete JAX array.
     """
-    if TRACE.capture is not None or TRACE.eager:
+    graph = GRAPH.depth
+    if not graph and (TRACE.capture is not None or TRACE.eager):
         return None
     involved = False
     depth = 0
@@ -183,7 +198,10 @@ def defer(fn, static, inputs, tapes):
         if kind is Tensor:
             value = raw_value(x)
             if isinstance(value, _Tracer):
-                return None  # JAX is tracing this op already
+                if not graph:
+                    return None  # JAX is tracing this op already
+                types.append(value.aval)
+                continue
             aval = getattr(value, "aval", None)
             types.append(_numpy_aval(value) if aval is None else aval)
             if not involved:
@@ -196,7 +214,11 @@ def defer(fn, static, inputs, tapes):
             types.append(kind)
         else:
             return None
-    if not involved or depth >= SETTINGS.max_depth:
+    if not involved:
+        return None
+    if graph:
+        return _defer_in_graph(fn, static, inputs, types, depth)
+    if depth >= SETTINGS.max_depth:
         return None
     if len(RECENT.current) >= SETTINGS.max_ops:
         _flush()
@@ -218,6 +240,78 @@ def defer(fn, static, inputs, tapes):
     set_raw_value(output, _tuple_new(Pending, (node, 0, avals, avals.dtype)))
     RECENT.current.append(_weakref(output))
     return output
+
+
+def _defer_in_graph(fn, static, inputs, types, depth):
+    """``defer`` inside a ``FuncGraph``: the pending output(s), kept out of ``RECENT`` (they
+    are never computed). An op whose abstract evaluation fails is evaluated again with its
+    concrete inputs as constants (it may need their values); if that fails too, it raises."""
+    akey = (fn, static, tuple(types))
+    avals = _AVALS.lookup(akey)
+    if avals is None:
+        avals = _AVALS.put(akey, _abstract_eval(fn, static, inputs, types))
+    if avals is _EAGER:
+        avals = _graph_eval(fn, static, inputs)
+    node = _tuple_new(PendingOp, (fn, static, tuple(inputs),
+                                  len(avals) if type(avals) is tuple else 1,
+                                  type(avals) is tuple, depth + 1))
+    if type(avals) is tuple:
+        return tuple([_lazy(node, k, a) for k, a in enumerate(avals)])
+    return _lazy(node, 0, avals)
+
+
+_CONCRETE_NEEDED = (jax.errors.ConcretizationTypeError, jax.errors.TracerArrayConversionError,
+                    jax.errors.TracerIntegerConversionError, jax.errors.TracerBoolConversionError)
+
+
+def _graph_eval(fn, static, inputs):
+    """Output aval(s) of ``fn`` with only its pending inputs abstract; TF's graph-construction
+    ``ValueError`` for a shape or dtype error, ``NotImplementedError`` (TF's for a symbolic
+    tensor that must be concrete) when it needs a pending input's value."""
+    pending = [k for k, x in enumerate(inputs)
+               if isinstance(x, Tensor) and (is_pending(x) or isinstance(raw_value(x), _Tracer))]
+    args = [raw_value(inputs[k]) for k in pending]
+    args = [jax.ShapeDtypeStruct(a.aval.shape, a.dtype) for a in args]
+    kwargs = dict(static)
+
+    concrete = [None if k in pending else x._value if isinstance(x, Tensor) else x
+                for k, x in enumerate(inputs)]
+
+    def run(*abstract):
+        values = list(concrete)
+        for k, a in zip(pending, abstract):
+            values[k] = a
+        return fn(*values, **kwargs)
+
+    name = getattr(fn, "__name__", type(fn).__name__).lstrip("_")
+    try:
+        out = jax.eval_shape(run, *args)
+    except _CONCRETE_NEEDED as e:
+        raise NotImplementedError(_symbolic_message(f"`{name}` needs the values of its "
+                                                    "inputs")) from e
+    except Exception as e:  # any other failure is the op's error at graph construction
+        raise ValueError(f"{e} [Op:{name}]") from None
+    if isinstance(out, (tuple, list)):
+        return tuple(_shaped(o) for o in out)
+    return _shaped(out)
+
+
+def _symbolic_message(why):
+    return ("Cannot compute a symbolic tf.Tensor (a tf.compat.v1.placeholder of a "
+            "tf.__internal__.FuncGraph, or a value computed from one): " + why + ". tapejax "
+            "infers a FuncGraph's shapes op by op with jax.eval_shape and never runs its ops; "
+            "an op that needs concrete input values cannot be staged there.")
+
+
+def _placeholder():
+    """The pending op behind a ``FuncGraph`` placeholder: it has no value to compute."""
+    raise NotImplementedError(_symbolic_message("it has no value"))
+
+
+def graph_placeholder(aval):
+    """A LazyTensor with ``aval`` and no value: a ``FuncGraph`` placeholder."""
+    node = _tuple_new(PendingOp, (_placeholder, (), (), 1, False, 0))
+    return _lazy(node, 0, aval)
 
 
 def _numpy_aval(value):
@@ -289,6 +383,8 @@ def materialize(tensors):
         if not targets:
             return
         nodes = _graph.reachable([raw_value(t).node for t in targets], _pending_inputs, id)
+        if any(node.fn is _placeholder for node in nodes.values()):
+            _placeholder()
         wiring = _graph.Wiring()
         ref = wiring.ref
         for node in sorted(nodes.values(), key=_DEPTH):

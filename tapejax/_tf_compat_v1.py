@@ -19,8 +19,12 @@ def reset_default_graph():
 
 
 def __getattr__(name):
-    """``SummaryMetadata``: the summary proto (TensorBoard's copy of TF's ``summary.proto``),
+    """``placeholder``/``sparse_placeholder`` (``tf.__internal__.FuncGraph``'s inputs) and
+    ``SummaryMetadata``: the summary proto (TensorBoard's copy of TF's ``summary.proto``),
     which Keras's TensorBoard callback builds for its model-graph summary."""
+    if name in ("placeholder", "sparse_placeholder"):
+        from ._internal import func_graph
+        return getattr(func_graph, name)
     if name == "SummaryMetadata":
         from tensorboard.compat.proto.summary_pb2 import SummaryMetadata
         return SummaryMetadata

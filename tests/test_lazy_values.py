@@ -134,3 +134,19 @@ def test_a_computed_lazy_value_becomes_a_plain_tensor_in_place():
     before = id(y)
     np.testing.assert_allclose(y.numpy(), [3.0, 6.0])
     assert type(y) is tapejax.Tensor and id(y) == before
+
+
+def test_shape_of_a_pending_value_is_read_without_computing_it():
+    """``tf.shape`` of a pending value reads its abstract shape: the value stays pending."""
+    from tapejax import _lazy
+    x = tapejax.constant([[1.0, 2.0, 3.0]])
+    with tapejax.GradientTape() as tape:
+        tape.watch(x)
+        y = tapejax.sin(x)
+        shape = tapejax.shape(y, out_type=tapejax.int64)
+        lazy = tapejax.config.lazy_tape_info()["enabled"]
+        assert _lazy.is_pending(y) is lazy
+        loss = tapejax.reduce_sum(y * tapejax.cast(shape[1], tapejax.float32))
+    assert shape.numpy().tolist() == [1, 3] and shape.dtype == tapejax.int64
+    np.testing.assert_allclose(tape.gradient(loss, x).numpy(), 3 * np.cos([[1.0, 2.0, 3.0]]),
+                               rtol=1e-6)

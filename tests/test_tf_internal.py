@@ -1,11 +1,14 @@
 """``tf.__internal__`` and the private ``tensorflow.python.*`` paths Keras imports, against TF."""
+import os
 import subprocess
 import sys
 import textwrap
 
 import numpy as np
+import pytest
 
 import tapejax
+from tapejax import _tf_compat_v1  # tf.compat.v1 under the redirect
 
 
 def _tracking_program(tf, data_structures):
@@ -163,3 +166,80 @@ def test_private_paths_resolve_under_redirect():
     assert "tapejax does not provide `tensorflow.python.ops.linalg.sparse." \
         "sparse_csr_matrix_ops.sparse_matrix_sparse_mat_mul`" in lines[1]
     assert "tapejax does not provide the module `tensorflow.python.framework.nope`" in lines[2]
+
+
+_FUNC_GRAPH_PROGRAM = """
+    import os
+    os.environ["KERAS_BACKEND"] = "tensorflow"
+    import numpy as np
+    import keras
+    import tensorflow as tf
+
+    with tf.__internal__.FuncGraph("scratch").as_default():
+        p = tf.compat.v1.placeholder(shape=[None, 4], dtype=tf.float32)
+        q = tf.matmul(p, tf.ones([4, 5]))
+        r = tf.reduce_sum(tf.cast(q > 0, tf.int64), axis=0)
+        s = tf.concat([p, p], axis=0)
+        u = tf.compat.v1.placeholder(tf.int32, [None, None, 3])
+        v = u + tf.transpose(u, [1, 0, 2])  # unknown dimensions meet, as TF lets them
+        print(p.shape, q.shape, q.dtype.name, r.shape, r.dtype.name, s.shape,
+              tf.shape(q).shape, tf.shape(q).dtype.name, v.shape, tf.reduce_max(u, 1).shape)
+    try:
+        tf.compat.v1.placeholder(tf.float32, [2])
+    except RuntimeError as e:
+        print("RuntimeError", e)
+
+    class Scale(keras.layers.Layer):  # no compute_output_shape: Keras uses a FuncGraph
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones")
+
+        def call(self, x):
+            return tf.concat([x * self.w, tf.reduce_sum(x, axis=-1, keepdims=True)], axis=-1)
+
+    inputs = keras.Input((3,))
+    hidden = Scale()(inputs)
+    print(hidden.shape, hidden.dtype)
+    halves = keras.layers.Lambda(lambda t: tf.nn.relu(t[:, :2]) * 2.0)(hidden)
+    print(halves.shape, halves.dtype)
+    model = keras.Model(inputs, keras.layers.Dense(2, kernel_initializer="ones")(halves))
+    model.compile("sgd", "mse")
+    print(model.fit(np.ones((4, 3)), np.ones((4, 2)), verbose=0, epochs=2).history["loss"])
+"""
+
+
+def test_func_graph_placeholders_infer_shapes_as_tensorflow():
+    """``tf.__internal__.FuncGraph`` with ``tf.compat.v1.placeholder`` gives TF's static
+    shapes and dtypes, so a functional Keras model with a custom layer that does not compute
+    its output shape (and a ``Lambda`` layer) builds and trains as on TF."""
+    program = textwrap.dedent(_FUNC_GRAPH_PROGRAM)
+    ours = _run_redirected("from tapejax import compat\ncompat.install()\n" + program)
+    assert ours.returncode == 0, ours.stderr[-3000:]
+    theirs = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}, timeout=300)
+    assert theirs.returncode == 0, theirs.stderr[-3000:]
+    assert ours.stdout.splitlines() == theirs.stdout.splitlines()
+
+
+def test_func_graph_never_computes_and_names_what_needs_values():
+    """Ops in a FuncGraph are shape inference only: nothing is computed, a value that must be
+    concrete raises ``NotImplementedError`` naming the FuncGraph, and a shape error is TF's
+    graph-construction ``ValueError``. Tapes outside see nothing of it."""
+    with tapejax.GradientTape() as tape:
+        w = tapejax.Variable([1.0, 2.0])
+        with tapejax.__internal__.FuncGraph("g").as_default():
+            p = _tf_compat_v1.placeholder(tapejax.float32, [None, 2])
+            y = p * w
+            assert y.shape.as_list() == [None, 2]
+            with pytest.raises(NotImplementedError, match="FuncGraph"):
+                y.numpy()
+            with pytest.raises(NotImplementedError, match="FuncGraph"):
+                tapejax.reshape(p, tapejax.shape(p)[:1] * 2)
+            with pytest.raises(ValueError, match=r"Incompatible shapes.*\[Op:add\]"):
+                p + tapejax.ones([3])
+            assert tapejax.gather(tapejax.ones([5, 3]), tapejax.cast(p, tapejax.int32)).shape \
+                .as_list() == [None, 2, 3]
+            assert tapejax.reshape(p, [-1]).shape.as_list() == [None]
+        loss = tapejax.reduce_sum(w * w)
+    assert tape.gradient(loss, w).numpy().tolist() == [2.0, 4.0]
+    with pytest.raises(RuntimeError, match="not compatible with eager execution"):
+        _tf_compat_v1.placeholder(tapejax.float32, [2])

@@ -11,4 +11,5 @@ from . import (
     tracking as tracking,
     types as types,
 )
+from .func_graph import FuncGraph as FuncGraph
 from .types import EagerTensor as EagerTensor

@@ -10,8 +10,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from .. import dtypes, errors
-from ..tensor import Tensor, TensorLike, _is_text, constant
+from .. import _lazy, dtypes, errors
+from ..tensor import Tensor, TensorLike, _is_text, constant, raw_value
 from ..tensor_shape import TensorShape
 from ._fuse import fused
 from .core import (
@@ -61,9 +61,12 @@ def reshape(tensor, shape, name=None):
     """``tf.reshape``; one dimension may be -1."""
     x = to_tensor(tensor)
     shape = _static_ints(shape, "shape")
-    size = int(np.prod(x.shape.as_list(), dtype=np.int64))
+    dims = x.shape.as_list()
+    size = None if None in dims else int(np.prod(dims, dtype=np.int64))
     known = int(np.prod([d for d in shape if d != -1], dtype=np.int64))
-    if (-1 not in shape and known != size) or (-1 in shape and (known == 0 or size % known)):
+    # size None: a FuncGraph's unknown dimension, whose symbolic sizes JAX checks
+    if size is not None and ((-1 not in shape and known != size)
+                             or (-1 in shape and (known == 0 or size % known))):
         raise errors.InvalidArgumentError(None, None, (
             f"Input to reshape is a tensor with {size} values, but the requested shape has "
             f"{known} [Op:Reshape]"))
@@ -420,8 +423,19 @@ def getitem(tensor, slice_spec):
 def shape(input, out_type=None, name=None):  # TF's name
     """``tf.shape``: the dynamic shape as an ``out_type`` (default int32) tensor."""
     out_type = dtypes.as_dtype(out_type or dtypes.int32)
+    x = to_tensor(input)
+    if _lazy.is_pending(x):  # read the shape without computing the value
+        dims = raw_value(x).aval.shape
+        if any(type(d) is not int for d in dims):  # a FuncGraph's unknown dimension
+            return apply(_shape_of, (x,), attrs(dtype=out_type.name), "Shape",
+                         differentiable=False)
+        return Tensor(jnp.asarray(dims, out_type.as_numpy_dtype))
     # the array's own shape: a jax.export symbolic dimension becomes a value in the program
-    return Tensor(jnp.asarray(to_tensor(input)._value.shape, out_type.as_numpy_dtype))
+    return Tensor(jnp.asarray(x._value.shape, out_type.as_numpy_dtype))
+
+
+def _shape_of(x, dtype):
+    return jnp.asarray(x.shape, dtype)
 
 
 def rank(input, name=None):  # TF's name
@@ -480,7 +494,10 @@ def invalid(message, op_name):
 
 
 def concrete(x):
-    """The NumPy value of a Tensor/Variable, or None while it is traced (inside ``jax.jit``)."""
+    """The NumPy value of a Tensor/Variable, or None while it is traced (inside ``jax.jit``)
+    or symbolic (a ``FuncGraph``'s)."""
+    if _lazy.GRAPH.depth and _lazy.is_pending(x):
+        return None
     value = x.__jax_array__()
     return None if isinstance(value, jax.core.Tracer) else np.asarray(value)
 
@@ -501,7 +518,7 @@ def _position(pos):
 
 def _check_indices(values, bound, op_name):
     """Eager range check of gather indices (TF raises on CPU; JAX would clamp or fill)."""
-    if values is None:
+    if values is None or bound is None:  # bound None: a FuncGraph's unknown dimension
         return
     bad = np.argwhere((values < 0) | (values >= bound))
     if bad.shape[0]:
@@ -590,7 +607,7 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
         raise invalid(f"batch_dims ({batch_dims}) must be less than or equal to axis ({axis}).",
                       "GatherV2")
     for d in builtins.range(batch_dims):
-        if params.shape[d] != indices.shape[d]:
+        if None not in (params.shape[d], indices.shape[d]) and params.shape[d] != indices.shape[d]:
             raise invalid(f"params.shape[{d}]: {params.shape[d]} should be equal to "
                           f"indices.shape[{d}]: {indices.shape[d]}", "GatherV2")
     _check_indices(concrete(indices), params.shape[axis],

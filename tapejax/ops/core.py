@@ -54,6 +54,7 @@ from .convert import (  # noqa: F401 - the conversion API, re-exported for the o
 _NO_ATTRS = ()
 _OBJECT = np.dtype(object)
 _LAZY = _lazy.SETTINGS
+_GRAPH = _lazy.GRAPH
 _LazyTensor = _lazy.LazyTensor
 
 
@@ -89,7 +90,7 @@ def apply(fn: Callable[..., Any], inputs: Sequence[Any], static: tuple = _NO_ATT
     tapes = STACK.tapes
     if tapes:
         inputs = _recorded_inputs(inputs)
-        if _LAZY.enabled:
+        if _LAZY.enabled or _GRAPH.depth:
             out = _lazy.defer(fn, static, inputs, tapes)
             if out is not None:
                 multi = type(out) is tuple
@@ -139,7 +140,7 @@ def _apply_fast(fn: Callable[..., Any], inputs: tuple, op_name: str,
     """``apply`` for Tensors and Python scalars only, with no attributes (the common case of
     elementwise ops: it skips the Variable checks)."""
     tapes = STACK.tapes
-    if tapes and _LAZY.enabled:
+    if tapes and (_LAZY.enabled or _GRAPH.depth):
         output = _lazy.defer(fn, _NO_ATTRS, inputs, tapes)
         if output is not None:
             record(fn, _NO_ATTRS, inputs, (output,), False, differentiable)
