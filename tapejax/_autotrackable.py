@@ -8,6 +8,7 @@ unless tracking is off (``no_automatic_dependency_tracking``). Tuples are stored
 """
 import collections
 import functools
+import warnings
 
 from . import _tracking
 from ._trackable import Trackable
@@ -139,11 +140,29 @@ class AutoTrackable(Trackable):
         super().__delattr__(name)
 
     def _trackable_children(self, save_type="checkpoint", **kwargs):
-        if save_type != "checkpoint":
-            raise NotImplementedError(
-                f"AutoTrackable._trackable_children(save_type={save_type!r}): tapejax tracks "
-                "checkpoint dependencies only")
-        return super()._trackable_children(save_type, **kwargs)
+        """The dependencies; for a SavedModel (``save_type="savedmodel"``) also the
+        ``tapejax.function``s and ConcreteFunctions among the attributes (TF's rule: every
+        name in ``dir``, an attribute that fails to read being skipped)."""
+        children = super()._trackable_children(save_type, **kwargs)
+        if save_type == "checkpoint":
+            return children
+        if save_type != "savedmodel":
+            raise ValueError(f"Unexpected save_type {save_type!r}")
+        from .function import ConcreteFunction, Function
+        functions = {}
+        for name in dir(self):
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    value = getattr(self, name, None)
+            except Exception:  # a broken property is not a function
+                continue
+            if isinstance(value, (Function, ConcreteFunction)):
+                functions[name] = value
+        children = {k: v for k, v in children.items()
+                    if not isinstance(v, (Function, ConcreteFunction))}
+        children.update(functions)
+        return children
 
 
 def no_automatic_dependency_tracking(method):

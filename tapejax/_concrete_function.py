@@ -7,10 +7,15 @@ type), then runs the owner's program for them.
 import inspect
 import itertools
 
+import jax
+import numpy as np
+from jax import export as jax_export
+
 from . import errors, nest
 from ._cache import Cache
 from ._function_binding import BIND_FAILED, _conform, _describe, _has_tensors, _named, _type_text
 from ._function_keys import _signature_key
+from ._function_program import _fill
 from .tensor_spec import TensorSpec
 
 
@@ -29,6 +34,7 @@ class ConcreteFunction:
         self._template = template  # structured input signature (TensorSpecs for tensors)
         self._outputs = None
         self._number = next(_NUMBERS)  # TF's __inference_<name>_<n>, named in its errors
+        self._captured_cache = None  # Variables of a symbolic trace (``variables``)
 
     def _accepts(self, dyn):
         return all(spec.shape.is_compatible_with(t.shape) for spec, t in zip(self._specs, dyn))
@@ -48,6 +54,72 @@ class ConcreteFunction:
     @property
     def structured_outputs(self):
         return self._outputs
+
+    @property
+    def variables(self):
+        """The Variables the traced function reads or assigns (TF's captured Variables), in
+        the order it first uses them."""
+        return tuple(self._captured())
+
+    @property
+    def trainable_variables(self):
+        """The trainable ones among ``variables`` (TF's)."""
+        return tuple(v for v in self._captured() if v.trainable)
+
+    def _captured(self):
+        """The Variables of a trace of this signature; traced once with a symbolic dimension
+        for each ``None`` when no call has traced it yet."""
+        trace = next(iter(self._traces.values()), None)
+        if trace is not None:
+            found = trace.read_vars + trace.written_vars
+        else:
+            if self._captured_cache is None:
+                traced = self._trace_untraced()
+                self._captured_cache = traced.reads + traced.written
+            found = self._captured_cache
+        out, seen = [], set()
+        for v in found:
+            if v is not None and id(v) not in seen:  # None: a Variable passed as an argument
+                seen.add(id(v))
+                out.append(v)
+        return out
+
+    def _trace_untraced(self):
+        """A trace of the signature's specs: symbolic sizes for its ``None`` dimensions (which
+        also give TF's output type), or size 1 where an op needs static sizes."""
+        args, kwargs = self._template
+        _, dyn, _ = _signature_key(args, kwargs)
+        try:
+            traced, _ = symbolic_trace(self._owner, args, kwargs, dyn, VARIABLES_OF_UNTRACED)
+        except Exception:
+            ones = [jax.ShapeDtypeStruct(
+                tuple(1 if d is None else d for d in
+                      (t.shape.as_list() if t.shape.rank is not None else ())),
+                np.dtype(t.dtype.as_numpy_dtype)) for t in dyn]
+            return self._owner._run_trace(args, kwargs, dyn, VARIABLES_OF_UNTRACED, ones)
+        if self._outputs is None:
+            specs = [TensorSpec([d if isinstance(d, int) else None for d in v.aval.shape],
+                                v.aval.dtype)
+                     for v in traced.jaxpr.jaxpr.outvars[:traced.n_out]]
+            self._outputs = nest.pack_sequence_as(traced.info[0],
+                                                  _fill(traced.info[1], iter(specs)))
+        return traced
+
+    def pretty_printed_signature(self, verbose=True):
+        """The signature as TF prints it: ``(x: TensorSpec(...)) -> TensorSpec(...)``, or
+        with ``verbose`` its input parameters, output type and captured Variables."""
+        params = self._params()
+        if params is None:  # ``*args``: TF names the traced positional arguments args_<k>
+            params = [(f"args_{k}", inspect.Parameter.POSITIONAL_ONLY, a)
+                      for k, a in enumerate(self._template[0])]
+        if not verbose:
+            return self._text(params)
+        lines = ["Input Parameters:"] + [f"  {name} ({kind.name}): {_type_text(t)}"
+                                         for name, kind, t in params]
+        lines += ["Output Type:", f"  {_type_text(self._outputs)}", "Captures:"]
+        lines += [f"  {id(v)}: TensorSpec(shape=(), dtype=tf.resource, name=None)"
+                  for v in self._captured()] or ["  None"]
+        return "\n".join(lines)
 
     def __call__(self, *args, **kwargs):
         owner = self._owner
@@ -130,3 +202,41 @@ class ConcreteFunction:
 
 
 _NUMBERS = itertools.count(1)
+
+VARIABLES_OF_UNTRACED = (
+    "ConcreteFunction.variables: this function creates Variables on its first call; call it "
+    "once with tensors before asking for its Variables.")
+
+
+def symbolic_trace(owner, args, kwargs, dyn, creation_error):
+    """``(traced, avals)``: ``owner`` traced with a symbolic dimension for each ``None``; when
+    that fails, with one shared by the ``None`` first dimensions (``concat`` of two inputs
+    needs their batch sizes equal)."""
+    avals = _symbolic_avals(dyn)
+    try:
+        return owner._run_trace(args, kwargs, dyn, creation_error, avals), avals
+    except Exception:
+        shared = _symbolic_avals(dyn, shared_batch=True)
+        if sum(not isinstance(a.shape[0], int) for a in shared if a.shape) < 2:
+            raise
+    return owner._run_trace(args, kwargs, dyn, creation_error, shared), shared
+
+
+def _symbolic_avals(specs, shared_batch=False):
+    """Shapes for a trace with one symbolic dimension per ``None`` (``jax.export``'s), or
+    with ``shared_batch`` one for every ``None`` first dimension (inputs of one batch, as
+    a Keras model's); an unknown rank is traced as rank 0."""
+    scope = jax_export.SymbolicScope()
+    out, n = [], 0
+    batch = jax_export.symbolic_shape("b", scope=scope)[0] if shared_batch else None
+    for spec in specs:
+        dims = []
+        for k, d in enumerate(spec.shape.as_list() if spec.shape.rank is not None else ()):
+            if d is None and k == 0 and shared_batch:
+                d = batch
+            elif d is None:
+                d = jax_export.symbolic_shape(f"d{n}", scope=scope)[0]
+                n += 1
+            dims.append(d)
+        out.append(jax.ShapeDtypeStruct(tuple(dims), np.dtype(spec.dtype.as_numpy_dtype)))
+    return out

@@ -5,6 +5,7 @@ method left out) and converted to its ``input_signature``; a call to a ``Concret
 bound to its traced types (``_conform``: tensors convert to their spec's dtype, Python values
 must equal their literal). Failures raise TF's ``Binding inputs to tf.function failed`` TypeError.
 """
+import collections
 import inspect
 
 from . import errors, nest
@@ -26,7 +27,20 @@ def _check_signature(signature):
     bad = [x for x in nest.flatten(signature) if not isinstance(x, TensorSpec)]
     if bad:
         raise TypeError(BAD_SIGNATURE.format(args=bad, types=[type(x) for x in bad]))
-    return tuple(signature)
+    return tuple(_plain_sequences(s) for s in signature)
+
+
+def _plain_sequences(x):
+    """``x`` with list and tuple subclasses (Keras's ``TrackedList``) as plain lists and
+    tuples, as TF's nest reads them; namedtuples stay."""
+    if isinstance(x, list):
+        return [_plain_sequences(v) for v in x]
+    if isinstance(x, tuple) and not hasattr(type(x), "_fields"):
+        return tuple(_plain_sequences(v) for v in x)
+    if isinstance(x, dict):
+        kind = type(x) if type(x) in (dict, collections.OrderedDict) else dict
+        return kind((k, _plain_sequences(v)) for k, v in x.items())
+    return x
 
 
 class _CapturedDefault:

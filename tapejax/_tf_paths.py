@@ -8,6 +8,7 @@ above them exist and hold their submodules. An attribute not listed raises the r
 "tapejax does not provide" error naming it.
 """
 import importlib
+import sys
 import types
 
 import jax
@@ -42,11 +43,19 @@ MODULES = {
     "tensorflow.python.data.ops.dataset_ops": {
         "DatasetV2": "tapejax.data._dataset:DatasetV2",
     },
+    "tensorflow.python.framework.tensor_util": {
+        "is_tf_type": "tapejax:is_tensor",  # Keras's export patches it for TF < 2.21
+    },
     "tensorflow.python.ops.math_ops": {
         "is_nan": "tapejax.math:is_nan",
     },
     "tensorflow.python.ops.linalg.sparse.sparse_csr_matrix_ops": {},
     "tensorflow.experimental.dtensor": {},
+    "tensorflow.types.experimental": {
+        "GenericFunction": "tapejax.function:Function",
+        "PolymorphicFunction": "tapejax.function:Function",
+        "ConcreteFunction": "tapejax._concrete_function:ConcreteFunction",
+    },
     "tensorflow.compiler.tf2xla.python.xla": {
         "dynamic_update_slice": "tapejax._tf_paths:dynamic_update_slice",
     },
@@ -84,6 +93,9 @@ class PathModule(types.ModuleType):
             from .compat import MISSING_ATTRIBUTE
             if name.startswith("__"):
                 raise AttributeError(name)
+            child = module_for(f"{self.__name__}.{name}")  # ``tf.types.experimental``
+            if child is not None:
+                return sys.modules.setdefault(child.__name__, child)
             raise AttributeError(MISSING_ATTRIBUTE.format(name=f"{self.__name__}.{name}"))
         module, attribute = table[name].split(":")
         value = getattr(importlib.import_module(module), attribute)

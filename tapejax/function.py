@@ -314,6 +314,20 @@ class Function:
                 self._trace_for(cf, args, kwargs, dyn, var_args)
         return cf
 
+    def _list_all_concrete_functions(self):
+        """Every ConcreteFunction traced so far, in tracing order; first the input_signature's
+        (TF's private method, which Keras's SavedModel export calls)."""
+        if self._input_signature is not None:
+            self.get_concrete_function()
+        return sorted((cf for group in self._concrete.values() for cf in group),
+                      key=lambda cf: cf._number)
+
+    def _trackable_children(self, save_type="checkpoint", **kwargs):
+        """TF's: no checkpoint dependencies; in a SavedModel, the ConcreteFunctions."""
+        if save_type == "checkpoint":
+            return {}
+        return {f"trace_{k}": cf for k, cf in enumerate(self._list_all_concrete_functions())}
+
     # --- calls ----------------------------------------------------------------------------
     def _canonical(self, args, kwargs):
         """Arguments bound to the signature with defaults applied: ``(args, kwargs)``."""

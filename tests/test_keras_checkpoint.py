@@ -5,16 +5,14 @@ Keras binds ``tensorflow`` when imported and this pytest process has the real Te
 checkpoint of a trained Sequential model and its Adam optimizer), one pair reads the other's
 checkpoint. The checkpoints' keys, shapes and object graphs are compared here with real TF's
 reader."""
-import json
 import os
 import pathlib
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 import tapejax
+from tf_oracle import run_programs
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PROGRAM = ROOT / "tests" / "keras_checkpoint_program.py"
@@ -23,16 +21,8 @@ ENV.pop("KERAS_BACKEND", None)
 
 
 def _run_pair(action, directories):
-    runs = {lib: subprocess.Popen([sys.executable, str(PROGRAM), lib, action, directory],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                  env=ENV)
-            for lib, directory in directories.items()}
-    results = {}
-    for lib, run in runs.items():
-        out, err = run.communicate(timeout=900)
-        assert run.returncode == 0, err[-4000:]
-        results[lib] = json.loads(out.strip().splitlines()[-1])
-    return results
+    return run_programs({lib: [str(PROGRAM), lib, action, directory]
+                         for lib, directory in directories.items()}, ENV)
 
 
 def _close(ours, theirs):
@@ -140,15 +130,12 @@ def test_a_leaf_saving_what_is_not_a_variable_is_refused(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
-def test_saved_model_of_a_module_holding_a_trackable_is_refused(tmp_path):
-    from tapejax.saved_model._save import KERAS_NOT_EXPORTED
+def test_module_holding_a_trackable_in_a_saved_model_and_a_checkpoint(tmp_path):
     holder = tapejax.Module()
     holder.layer = tapejax.__internal__.tracking.AutoTrackable()
     holder.layer.w = tapejax.Variable(1.0)
-    with pytest.raises(NotImplementedError) as info:
-        tapejax.saved_model.save(holder, str(tmp_path / "model"))
-    assert str(info.value) == KERAS_NOT_EXPORTED
-    assert not (tmp_path / "model").exists()
+    tapejax.saved_model.save(holder, str(tmp_path / "model"))  # test_saved_model_keras.py
+    assert float(tapejax.saved_model.load(str(tmp_path / "model")).layer.w) == 1.0
     # a checkpoint holds it
     path = tapejax.train.Checkpoint(holder=holder).write(str(tmp_path / "ckpt"))
     assert [k for k, _ in tapejax.train.list_variables(path)] == [

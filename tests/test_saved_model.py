@@ -178,9 +178,9 @@ def test_missing_variables_file(tmp_path):
 
 
 def test_options_not_implemented(tmp_path):
-    with pytest.raises(NotImplementedError, match="function_aliases"):
+    with pytest.raises(NotImplementedError, match="save_debug_info"):
         tapejax.saved_model.save(_module(tapejax), str(tmp_path / "m"),
-                                 options=tapejax.saved_model.SaveOptions(function_aliases={}))
+                                 options=tapejax.saved_model.SaveOptions(save_debug_info=True))
     assert not os.path.exists(tmp_path / "m")
 
 

@@ -15,7 +15,10 @@ A *program* is written once against the TF API and gets the module (``tapejax`` 
   program given as source text has one outcome in both (the class it raises, or a value).
 - :func:`rng_for`: a NumPy generator seeded from a test's parameters.
 """
+import json
 import re
+import subprocess
+import sys
 import zlib
 
 import numpy as np
@@ -217,3 +220,17 @@ def same_outcome(real_tf, program, scope=None, value=None):
     library (default: ``tf`` and ``np``)."""
     scope = scope or (lambda lib: {"tf": lib, "np": np})
     assert _outcome(program, scope(tapejax), value) == _outcome(program, scope(real_tf), value)
+
+
+def run_programs(commands, env, timeout=900):
+    """Runs ``{lib: [python arguments]}`` side by side in fresh processes (TF and tapejax
+    never share one); each prints a JSON line last. Returns ``{lib: parsed line}``."""
+    runs = {lib: subprocess.Popen([sys.executable, *command], stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True, env=env)
+            for lib, command in commands.items()}
+    results = {}
+    for lib, run in runs.items():
+        out, err = run.communicate(timeout=timeout)
+        assert run.returncode == 0, err[-4000:]
+        results[lib] = json.loads(out.strip().splitlines()[-1])
+    return results

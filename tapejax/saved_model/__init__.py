@@ -1,10 +1,13 @@
-"""``tf.saved_model``: ``save`` and ``load`` of Modules with their ``tapejax.function``s.
+"""``tf.saved_model``: ``save`` and ``load`` of Modules with their ``tapejax.function``s, and
+of Keras models, layers and ``keras.export.ExportArchive``s (TF's SavedModel view of them,
+``_view.py``).
 
 Functions are saved as StableHLO with ``jax.export`` and Variables as a TF-format checkpoint
 under ``variables/``; the object graph is ``tapejax_saved_model.json`` (not TF's
 ``saved_model.pb``, so TensorFlow cannot load these directories). Loading reads JSON, the
 checkpoint and serialized StableHLO only: no Python from the files is run.
 """
+from . import experimental as experimental
 from ._constants import (  # noqa: F401
     ASSETS_DIRECTORY,
     ASSETS_KEY,

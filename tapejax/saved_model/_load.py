@@ -101,8 +101,40 @@ class _Concrete:
         n_reads = len(self.reads)
         for ranks, exported in list(self.programs.items()):
             call = jax.jit(exported.call)
-            self.programs[ranks] = (call, lambda *values, call=call: tuple(
-                call(*values)[:n_out]), exported.in_avals[n_reads:])
+            node = lambda *values, call=call: tuple(call(*values)[:n_out])  # noqa: E731
+            if entry.get("vjp") is False:
+                node = _without_gradient(node)
+            self.programs[ranks] = (call, node, exported.in_avals[n_reads:])
+
+    @property
+    def variables(self):
+        """The Variables the function reads or assigns (TF's captured Variables)."""
+        out = []
+        for v in self.reads + self.written:
+            if not any(v is w for w in out):
+                out.append(v)
+        return tuple(out)
+
+    @property
+    def trainable_variables(self):
+        return tuple(v for v in self.variables if v.trainable)
+
+    @property
+    def structured_input_signature(self):
+        return self.args, self.kwargs
+
+    @property
+    def structured_outputs(self):
+        return self.outputs
+
+    def __call__(self, *args, **kwargs):
+        try:
+            tensors = self.bind(args, kwargs)
+        except _Mismatch:
+            raise TypeError(BIND_FAILED.format(
+                reason=f"Can not cast {_describe(args)} to {list(self.args)}", args=args,
+                kwargs=kwargs, signature=self.args)) from None
+        return self.run(tensors)
 
     @staticmethod
     def _program(export_dir, name):
@@ -132,7 +164,10 @@ class _Concrete:
             if set(values) != set(template):
                 raise _Mismatch
             return [t for name in self.params for t in _conform(template[name], values[name])]
-        return _conform(list(template_args), list(args)) + _conform(template_kwargs, kwargs)
+        # ``*args``/``**kwargs``: Python values fixed when traced may be left out
+        args = list(args) + list(template_args[len(args):])
+        kwargs = {**template_kwargs, **kwargs}
+        return _conform(list(template_args), args) + _conform(template_kwargs, kwargs)
 
     def run(self, tensors):
         ranks = tuple(tensors[k].shape.rank for k in self.unknown_rank)
@@ -159,6 +194,23 @@ class _Concrete:
         it = iter(outputs)
         return nest.pack_sequence_as(self.outputs, [
             next(it) if isinstance(s, TensorSpec) else s for s in nest.flatten(self.outputs)])
+
+
+NO_GRADIENT = ("This tapejax SavedModel function was saved without its gradient (jax.export "
+               "could not export its VJP), so it cannot be differentiated.")
+
+
+def _without_gradient(fn):
+    """``fn`` for the tape: differentiating it raises ``NotImplementedError`` naming why."""
+    @jax.custom_vjp
+    def node(*values):
+        return fn(*values)
+
+    def backward(_, cotangents):
+        raise NotImplementedError(NO_GRADIENT)
+
+    node.defvjp(lambda *values: (fn(*values), None), backward)
+    return node
 
 
 class RestoredFunction:
@@ -193,6 +245,11 @@ class RestoredFunction:
             f" Expected these arguments to match one of the following {len(self._concretes)} "
             f"option(s):\n\n{options}")
 
+    @property
+    def concrete_functions(self):
+        """The saved concrete functions (TF's), each callable, with its ``variables``."""
+        return list(self._concretes)
+
     def __repr__(self):
         return f"<tapejax RestoredFunction {self.__name__}>"
 
@@ -206,9 +263,18 @@ class _Signature:
 
     def __init__(self, key, concrete):
         self.key, self._c = key, concrete
-        self._flat_specs = nest.flatten(list(concrete.args))
+        self._flat_specs = [s for s in nest.flatten(list(concrete.args))
+                            if isinstance(s, TensorSpec)]  # not the Python values
         if len(self._flat_specs) != len(concrete.input_names or ()):
             raise errors.DataLossError(None, None, f"corrupt signature {key!r}")
+
+    @property
+    def variables(self):
+        return self._c.variables
+
+    @property
+    def trainable_variables(self):
+        return self._c.trainable_variables
 
     @property
     def structured_input_signature(self):
@@ -372,6 +438,11 @@ def load(export_dir, tags=None, options=None):
                 functions.append((k, name, concretes, bool(fn["input_signature"])))
         signatures = {key: _Signature(key, _Concrete(e, export_dir, by_node))
                       for key, e in index["signatures"].items()}
+        aliases = {}
+        if options.experimental_load_function_aliases:
+            aliases = {alias: RestoredFunction(alias, [_Concrete(e, export_dir, by_node)
+                                                       for e in entries], False)
+                       for alias, entries in index.get("function_aliases", {}).items()}
         objects = _graph(index, variables)
     except (KeyError, TypeError, IndexError, AttributeError) as e:
         raise errors.DataLossError(None, None, f"corrupt tapejax SavedModel in {export_dir}: "
@@ -386,4 +457,6 @@ def load(export_dir, tags=None, options=None):
     root = objects[0]
     if isinstance(root, _UserObject):
         root.signatures = _SignatureMap(signatures)
+        if options.experimental_load_function_aliases:
+            root.function_aliases = aliases
     return root

@@ -16,33 +16,20 @@ import numpy as np
 from jax import export as jax_export
 
 from .. import nest
-from .._trackable import Trackable
+from .._concrete_function import symbolic_trace
 from ..function import CREATE_ON_LATER_CALL, ConcreteFunction, Function, _fill, _signature_key
 from ..tensor_spec import TensorSpec
 from ..train import _object_graph
 from ..train.checkpoint import write_checkpoint
 from ..variables import Variable
-from . import _constants as C, _structure
+from . import _constants as C, _structure, _view
 from ._options import SaveOptions
 
 
-def _avals(specs, where):
-    """Shapes for ``jax.export``: each ``None`` dimension a symbolic one of its own."""
-    scope = jax_export.SymbolicScope()
-    out, n = [], 0
-    for spec in specs:
-        if spec.shape.rank is None:
-            raise NotImplementedError(f"tapejax.saved_model cannot save {where} for an "
-                                      "input of unknown rank.")
-        dims = []
-        for d in spec.shape.as_list():
-            if d is None:
-                dims.append(jax_export.symbolic_shape(f"d{n}", scope=scope)[0])
-                n += 1
-            else:
-                dims.append(d)
-        out.append(jax.ShapeDtypeStruct(tuple(dims), np.dtype(spec.dtype.as_numpy_dtype)))
-    return out
+def _check_ranks(specs, where):
+    if any(spec.shape.rank is None for spec in specs):
+        raise NotImplementedError(f"tapejax.saved_model cannot save {where} for an "
+                                  "input of unknown rank.")
 
 
 def _rank_variants(dyn, where):
@@ -137,11 +124,11 @@ def _export_new(cf, var_index, where):
 
 def _export_one(owner, args, kwargs, dyn, var_index, where):
     """``(entry part, serialized program, output specs)`` for inputs of known ranks."""
-    avals = _avals(dyn, where)
+    _check_ranks(dyn, where)
     try:
-        traced = owner._run_trace(args, kwargs, dyn, CREATE_ON_LATER_CALL, avals)
+        traced, avals = symbolic_trace(owner, args, kwargs, dyn, CREATE_ON_LATER_CALL)
     except Exception as e:  # an op that needs a static size, raised as JAX says
-        if not any(not isinstance(d, int) for a in avals for d in a.shape):
+        if all(spec.shape.is_fully_defined() for spec in dyn):
             raise
         raise NotImplementedError(
             f"tapejax.saved_model cannot save {where} for inputs with unknown dimensions "
@@ -164,7 +151,11 @@ def _export_one(owner, args, kwargs, dyn, var_index, where):
     read_avals = [jax.ShapeDtypeStruct(tuple(v.shape), np.dtype(v.dtype.as_numpy_dtype))
                   for v in traced.reads]
     exported = jax_export.export(jax.jit(program), platforms=C.PLATFORMS)(*read_avals, *avals)
-    blob = exported.serialize(vjp_order=1)
+    has_vjp = True
+    try:
+        blob = exported.serialize(vjp_order=1)
+    except ValueError:  # jax.export fails to export some programs' VJP: saved without it
+        blob, has_vjp = exported.serialize(vjp_order=0), False
     structure, static = traced.info
     out_specs = [_spec_of(a) for a in exported.out_avals[:traced.n_out]]
     outputs = nest.pack_sequence_as(structure, _fill(static, iter(out_specs)))
@@ -174,6 +165,8 @@ def _export_one(owner, args, kwargs, dyn, var_index, where):
         "written": [var_index[id(v)] for v in traced.written],
         "_info": traced.info,
     }
+    if not has_vjp:
+        part["vjp"] = False
     return part, blob, out_specs
 
 
@@ -189,6 +182,8 @@ def _concretes(fn):
 
 def _functions(obj):
     """``[(attribute name, Function or ConcreteFunction)]`` held by ``obj``."""
+    if isinstance(obj, _view.Node):
+        return sorted(obj.functions.items())
     found = {}
     for klass in reversed(type(obj).__mro__):
         for name, value in vars(klass).items():
@@ -198,6 +193,17 @@ def _functions(obj):
         if isinstance(value, (Function, ConcreteFunction)):
             found[name] = value
     return sorted(found.items())
+
+
+def _positional_names(fn, n):
+    """TF's names of ``fn``'s first ``n`` positional arguments: the parameters' names, then
+    ``args_0``, ``args_1``, … for ``*args``."""
+    owner, names = fn._owner, []
+    if owner._signature is not None:
+        params = list(owner._signature.parameters.values())[owner._instance is not None:]
+        names = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY,
+                                                     p.POSITIONAL_OR_KEYWORD)][:n]
+    return names + [f"args_{k}" for k in range(n - len(names))]
 
 
 def _unique(names):
@@ -223,14 +229,13 @@ def _signature_entry(key, fn, var_index, cache):
     if not isinstance(fn, ConcreteFunction):
         raise ValueError(f"Expected a TensorFlow function for signature {key!r}, got {fn!r}.")
     entry, files = _export(fn, var_index, where, cache)
-    params = fn._params()
-    args, kwargs = fn._template
-    if params is None or kwargs or len(args) != len(params) or \
-            not all(isinstance(t, TensorSpec) for t in nest.flatten(list(args))):
+    args, kwargs = fn._template  # Python values in them were fixed when traced
+    if any(isinstance(t, TensorSpec) for t in nest.flatten(kwargs)):
         raise NotImplementedError(f"tapejax.saved_model saves a signature ({key!r}) only for "
-                                  "a function whose positional arguments are all tensors.")
-    entry["input_names"] = _unique([spec.name or name for (name, _, _), arg in zip(params, args)
-                                    for spec in nest.flatten(arg)])
+                                  "a function whose tensor arguments are positional.")
+    entry["input_names"] = _unique([
+        spec.name or name for name, arg in zip(_positional_names(fn, len(args)), args)
+        for spec in nest.flatten(arg) if isinstance(spec, TensorSpec)])
     outputs = _structure.decode(entry["outputs"])
     if isinstance(outputs, dict):
         keys = list(outputs)
@@ -246,25 +251,15 @@ def _signature_entry(key, fn, var_index, cache):
     return entry, files
 
 
-KERAS_NOT_EXPORTED = (
-    "tapejax.saved_model.save does not save Keras layers, models and optimizers (their call "
-    "as a signature); save a tf.Module holding the model's weights (`[v.value for v in "
-    "model.weights]`) and a tapejax.function instead, or checkpoint the model with "
-    "tf.train.Checkpoint.")
-
-
 def save(obj, export_dir, signatures=None, options=None):
     """Saves ``obj`` (a ``tf.Module``) with its functions, Variables and ``signatures``
     (a function, or a dict from signature key to function) to ``export_dir``."""
     options = SaveOptions() if options is None else options
     options.check()
-    if isinstance(obj, Trackable) and not isinstance(obj, Variable):  # a Keras 3 object
-        raise NotImplementedError(KERAS_NOT_EXPORTED)
     export_dir = os.fspath(export_dir)
+    if _view.needed(obj):  # Keras objects: saved as TF's SavedModel view of them
+        obj = _view.build(obj)
     objects, paths, edges = _object_graph.walk(obj)
-    for o in objects:  # a Keras 3 object held by a Module
-        if isinstance(o, Trackable) and not isinstance(o, (Variable, list, dict)):
-            raise NotImplementedError(KERAS_NOT_EXPORTED)
     var_index = {id(o): k for k, o in enumerate(objects) if isinstance(o, Variable)}
     blobs, nodes, cache = {}, [], {}
     for k, o in enumerate(objects):
@@ -293,7 +288,10 @@ def save(obj, export_dir, signatures=None, options=None):
         # (tensor arguments; tensors, a flat list/tuple or dict of them returned), if one.
         key = C.DEFAULT_SERVING_SIGNATURE_DEF_KEY
         found = []
-        for _, fn in _functions(obj):
+        for name, fn in _functions(obj):
+            if name == _view.DEFAULT_SIGNATURE_ATTR:  # a Keras model's: always the signature
+                found = [_signature_entry(key, fn, var_index, cache)]
+                break
             if isinstance(fn, Function) and fn.input_signature is not None:
                 try:
                     found.append(_signature_entry(key, fn, var_index, cache))
@@ -307,8 +305,20 @@ def save(obj, export_dir, signatures=None, options=None):
         entry, files = fn if key in ready else _signature_entry(key, fn, var_index, cache)
         blobs.update(files)
         saved_signatures[key] = entry
+    aliases = {}
+    for alias, fns in (options.function_aliases or {}).items():
+        entries = aliases[alias] = []
+        for fn in fns if isinstance(fns, (list, tuple)) else [fns]:
+            if not isinstance(fn, (Function, ConcreteFunction)):
+                raise TypeError(f"function_aliases[{alias!r}] must be a tf.function or a "
+                                f"ConcreteFunction, got {type(fn).__name__}.")
+            for cf in _concretes(fn):
+                entry, files = _export(cf, var_index, f"function alias {alias!r}", cache)
+                blobs.update(files)
+                entries.append(entry)
     index = {"format": "tapejax.saved_model", "version": C.FORMAT_VERSION,
-             "platforms": list(C.PLATFORMS), "nodes": nodes, "signatures": saved_signatures}
+             "platforms": list(C.PLATFORMS), "nodes": nodes, "signatures": saved_signatures,
+             "function_aliases": aliases}
     _write(export_dir, obj, index, blobs)
 
 

@@ -4,6 +4,7 @@ from ._state import (
     get_checkpoint_state as get_checkpoint_state,
     latest_checkpoint as latest_checkpoint,
 )
+from ._trackable_view import TrackableView as TrackableView
 from .checkpoint import Checkpoint as Checkpoint, CheckpointLoadStatus as CheckpointLoadStatus
 from .manager import CheckpointManager as CheckpointManager
 from .reader import (
