@@ -78,6 +78,21 @@ def _flatten_outputs(out):
     return arrays, (nest.pack_sequence_as(out, [None] * len(leaves)), static)
 
 
+def _constant_outputs(closed, n_out):
+    """``(position, value)`` of the program outputs that are constants (a literal, or a value
+    captured at trace time): returned from the host, so reading one (Keras's
+    ``Optional.has_value()`` flag after each train step) does not wait for the program's run,
+    as an output of an XLA executable is ready only when all of it has run."""
+    consts = dict(zip(closed.jaxpr.constvars, closed.consts))
+    found = []
+    for k, var in enumerate(closed.jaxpr.outvars[:n_out]):
+        if isinstance(var, jax.extend.core.Literal):
+            found.append((k, jax.numpy.asarray(var.val, var.aval.dtype)))
+        elif var in consts and not isinstance(consts[var], jax.core.Tracer):
+            found.append((k, jax.numpy.asarray(consts[var], var.aval.dtype)))
+    return found
+
+
 class _Trace:
     """One traced program: its Variables, its output layout and its jitted forms."""
 
@@ -134,6 +149,7 @@ class _Trace:
         jaxpr = traced.jaxpr.jaxpr
         self.output_specs = [TensorSpec(v.aval.shape, _dtype(v.aval.dtype))
                              for v in jaxpr.outvars[:n_out]]
+        self.constant_outputs = _constant_outputs(traced.jaxpr, n_out)
         self.jaxpr = traced.jaxpr
 
     def run(self, dyn, var_args):
@@ -172,6 +188,8 @@ class _Trace:
         if summaries:
             self.summaries.deliver(summaries[0])
         outputs = [Tensor(o) for o in outs]
+        for k, value in self.constant_outputs:
+            outputs[k] = Tensor(value)
         if tapes and outputs:
             if not hasattr(self.node, "output_deps"):
                 self.node.output_deps = self.call_dependence()

@@ -874,3 +874,25 @@ def test_method_signature_and_concrete_function_binding_as_tf(real_tf):
             assert repr(ours_out) == repr(theirs_out), name
         else:
             np.testing.assert_allclose(ours_out.numpy(), theirs_out.numpy(), err_msg=name)
+
+
+def test_constant_outputs_come_back_from_the_host():
+    """Outputs that are constants of the program (a literal, a captured tensor) keep their
+    values and dtypes, come from the host rather than from the run, and a tape through the
+    call still differentiates the other outputs."""
+    captured = tf.constant([1.0, 2.0])
+
+    @tf.function
+    def f(x):
+        return x * 2.0, tf.constant(True), captured, tf.constant(3, tf.int64)
+
+    x = tf.constant([1.0, 3.0])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y, flag, c, n = f(x)
+        loss = tf.reduce_sum(y * c)
+    assert bool(flag) and flag.dtype == tf.bool
+    assert c.numpy().tolist() == [1.0, 2.0] and n.dtype == tf.int64 and int(n) == 3
+    assert tape.gradient(loss, x).numpy().tolist() == [2.0, 4.0]
+    trace, = f.get_concrete_function(x)._traces.values()
+    assert [k for k, _ in trace.constant_outputs] == [1, 2, 3]
