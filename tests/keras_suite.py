@@ -54,6 +54,21 @@ FILES = {
     "callbacks/early_stopping_test.py": [],
     "callbacks/reduce_lr_on_plateau_test.py": [],
     "saving/saving_api_test.py": [],
+    "export/saved_model_test.py": [
+        # tf.lookup (StaticHashTable, StringLookup's tables)
+        "ExportArchiveTest::test_model_combined_with_tf_preprocessing",
+        "ExportArchiveTest::test_model_with_lookup_table",
+        "ExportArchiveTest::test_model_with_tracked_collection",
+        # a random op with a dynamic shape under a None batch (stateless_uniform of
+        # tf.shape(x)): jax.export needs its static size
+        "ExportSavedModelTest::test_model_with_rng_export_functional",
+        "ExportSavedModelTest::test_model_with_rng_export_sequential",
+        "ExportSavedModelTest::test_model_with_rng_export_subclass",
+        # a reshape to tf.shape(x)[0] under a None batch (Flatten) at export
+        "ExportArchiveTest::test_export_no_assets",
+        # FuncGraph shape inference of a reshape to a dynamic size
+        "ExportArchiveTest::test_low_level_model_export_with_dynamic_dims_functional",
+    ],
 }
 
 
@@ -82,6 +97,8 @@ COUNTS = {
     "callbacks/early_stopping_test.py": {"tapejax": "7 passed"},
     "callbacks/reduce_lr_on_plateau_test.py": {"tapejax": "6 passed"},
     "saving/saving_api_test.py": {"tapejax": "62 passed, 7 skipped"},
+    "export/saved_model_test.py": {"tapejax": "44 passed, 16 skipped, 8 deselected above",
+                                   "tf": "52 passed, 16 skipped"},
     "layers/rnn/gru_test.py": {"tapejax": "2 passed", "tf": "2 passed"},
     "layers/rnn/lstm_test.py": {"tapejax": "2 passed", "tf": "2 passed"},
 }
@@ -89,7 +106,7 @@ COUNTS = {
 # Measured too, left out of FILES for the time they take (minutes each on two cores).
 MEASURED_ELSEWHERE = {
     "layers/core/einsum_dense_test.py": {
-        "tapejax": "91 passed, 8 failed (4 float8, 4 LoRA model.export: Keras's SavedModel)"},
+        "tapejax": "95 passed, 4 failed (float8)"},
     "layers/regularization/gaussian_dropout_test.py": {"tapejax": "2 passed", "tf": "2 passed"},
     "layers/regularization/spatial_dropout_test.py": {"tapejax": "9 passed"},
     "layers/normalization/batch_normalization_test.py": {"tapejax": "33 passed, 3 errors"},
