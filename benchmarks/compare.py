@@ -1,9 +1,9 @@
-"""Side-by-side benchmark of tapejax, TensorFlow and a pure-JAX floor.
+"""Side-by-side benchmark of tapejax, TensorFlow, PyTorch and a pure-JAX floor.
 
 Run ``python -m benchmarks.compare`` (``--help`` for the options). One worker process runs
-each (framework, workload) pair (each framework with ``--quick``), so TensorFlow and JAX never
-share a process and each pair's peak memory and first call are its own. In a full run the
-workers of one workload are alive together and time in turns, so load changes on a shared
+each (framework, workload) pair (each framework with ``--quick``), so TensorFlow, PyTorch and
+JAX never share a process and each pair's peak memory and first call are its own. In a full run
+the workers of one workload are alive together and time in turns, so load changes on a shared
 machine hit them alike. The pure-JAX floor runs first and its outputs are the reference: every
 other worker compares its first call's outputs (loss, gradients, ...) with them, within float32
 tolerance, and is timed only if they agree. Results go to ``benchmarks/results/`` as JSON lines,
@@ -37,9 +37,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, "benchmarks", "results")
 
 FRAMEWORKS = ("jax-floor", "tapejax-eager", "tapejax-eager-nolazy", "tapejax-function",
-              "tf-eager", "tf-function", "tf-xla")
+              "tf-eager", "tf-function", "tf-xla", "torch-eager", "torch-compile")
 TF_FRAMEWORKS = ("tf-eager", "tf-function", "tf-xla")
 JAX_FRAMEWORKS = ("jax-floor", "tapejax-eager", "tapejax-eager-nolazy", "tapejax-function")
+TORCH_FRAMEWORKS = ("torch-eager", "torch-compile")  # hand-written PyTorch (torch_peer.py), CPU
 EAGER = ("tapejax-eager", "tapejax-eager-nolazy", "tf-eager")
 TOLERANCE = {"w8": 1e-3}  # 1000 float32 SGD steps drift more than one step
 DEFAULT_TOLERANCE = 1e-4  # float32 reductions and matmuls (the project's tolerance)
@@ -62,6 +63,15 @@ class Framework:
             tf.config.threading.set_inter_op_parallelism_threads(threads)
             self.module = tf
             self.versions["tensorflow"] = tf.__version__
+        elif key in TORCH_FRAMEWORKS:
+            if "TORCHINDUCTOR_CACHE_DIR" not in os.environ:  # an empty cache: first calls
+                self._inductor_cache = tempfile.TemporaryDirectory()  # compile, as on a first run
+                os.environ["TORCHINDUCTOR_CACHE_DIR"] = self._inductor_cache.name
+            import torch
+            threads = len(os.sched_getaffinity(0))
+            torch.set_num_threads(threads)
+            torch.set_num_interop_threads(threads)
+            self.versions["torch"] = torch.__version__
         else:
             import jax
             if device == "gpu":
@@ -89,13 +99,16 @@ class Framework:
         if self.key == "jax-floor":
             from .jax_floor import FLOOR
             return FLOOR[name](self.quick)
+        if self.key in TORCH_FRAMEWORKS:
+            from .torch_peer import TORCH
+            return TORCH[name](self.key == "torch-compile", self.quick)
         return wl.WORKLOADS[name](self.module, self.wrapper(), self.quick)
 
     def sync(self, outputs):
         if self.key in JAX_FRAMEWORKS:
             import jax
             jax.block_until_ready(outputs)
-        # TensorFlow's CPU eager and tf.function calls return after their kernels have run.
+        # TensorFlow's and PyTorch's CPU calls return after their kernels have run.
 
     def missing(self, name):
         """The first ``tf.<...>`` name the workload (or the wrapper) needs that is absent."""
@@ -263,12 +276,16 @@ def tensorflow_available():
     return importlib.util.find_spec("tensorflow") is not None
 
 
+def torch_available():
+    return importlib.util.find_spec("torch") is not None
+
+
 def _worker_env(framework, device, threads):
     env = dict(os.environ)
     env.update(TF_CPP_MIN_LOG_LEVEL="3", OMP_NUM_THREADS=str(threads),
                MKL_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
                PYTHONPATH=ROOT + os.pathsep + env.get("PYTHONPATH", ""))
-    if framework in TF_FRAMEWORKS or device == "cpu":
+    if framework in TF_FRAMEWORKS + TORCH_FRAMEWORKS or device == "cpu":
         env["CUDA_VISIBLE_DEVICES"] = ""
     if framework in JAX_FRAMEWORKS:
         env["TAPEJAX_LAZY_TAPE"] = "0" if framework == "tapejax-eager-nolazy" else "1"
@@ -396,7 +413,8 @@ def parse(argv):
                         "checks the harness and correctness; timings are only indicative")
     p.add_argument("--device", choices=("cpu", "gpu"), default="cpu",
                    help="accelerator for the two JAX-based runs (tapejax and the floor); "
-                        "TensorFlow always runs on CPU (tensorflow-cpu)")
+                        "TensorFlow and PyTorch always run on CPU (tensorflow-cpu, torch's "
+                        "CPU build)")
     p.add_argument("--frameworks", default=",".join(FRAMEWORKS),
                    help="comma-separated subset of " + ", ".join(FRAMEWORKS))
     p.add_argument("--workloads", default=",".join(wl.WORKLOADS),
@@ -436,7 +454,7 @@ def main(argv=None):
     frameworks = [f for f in FRAMEWORKS if f in frameworks or f == "jax-floor"]
     allowed = sorted(os.sched_getaffinity(0))
     cpus = allowed[:opts.threads] if opts.threads else allowed
-    have_tf = tensorflow_available()
+    have_tf, have_torch = tensorflow_available(), torch_available()
     started = datetime.datetime.now(datetime.timezone.utc)
     load_at_start = round(os.getloadavg()[0], 2)
     meta = {"date": started.strftime("%Y-%m-%d %H:%M UTC"), "device": opts.device,
@@ -449,7 +467,12 @@ def main(argv=None):
     records = [{"framework": f, "workload": n, "status": "skipped",
                 "reason": "tensorflow not installed (pip install '.[bench]')"}
                for f in frameworks if f in TF_FRAMEWORKS and not have_tf for n in names]
-    runnable = [f for f in frameworks if have_tf or f not in TF_FRAMEWORKS]  # floor first
+    records += [{"framework": f, "workload": n, "status": "n/a",
+                 "reason": "n/a: torch not installed"}
+                for f in frameworks if f in TORCH_FRAMEWORKS and not have_torch for n in names]
+    absent = list(records)
+    runnable = [f for f in frameworks if (have_tf or f not in TF_FRAMEWORKS)
+                and (have_torch or f not in TORCH_FRAMEWORKS)]  # floor first
     with tempfile.TemporaryDirectory() as ref_dir:
         if opts.quick:  # a self-timed worker per framework, after the floor (the reference)
             batches = iter([_run_worker("jax-floor", names, opts, ref_dir, cpus)])
@@ -467,9 +490,8 @@ def main(argv=None):
                 records += batch
                 for record in batch:
                     _progress(record)
-    for record in records:
-        if record["status"] == "skipped":
-            _progress(record)
+    for record in absent:
+        _progress(record)
     elapsed = (datetime.datetime.now(datetime.timezone.utc) - started).total_seconds()
     meta["wall_s"] = round(elapsed, 1)
     meta["load"] = [load_at_start, round(os.getloadavg()[0], 2)]

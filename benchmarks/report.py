@@ -11,7 +11,8 @@ from . import workloads as wl
 LABELS = {"jax-floor": "pure JAX (floor)", "tapejax-eager": "tapejax eager",
           "tapejax-eager-nolazy": "tapejax eager, lazy tape off",
           "tapejax-function": "tapejax.function", "tf-eager": "TF eager",
-          "tf-function": "tf.function", "tf-xla": "tf.function XLA"}
+          "tf-function": "tf.function", "tf-xla": "tf.function XLA",
+          "torch-eager": "PyTorch eager", "torch-compile": "torch.compile"}
 ORDER = tuple(LABELS)
 # (framework, baseline, workloads, bound, where the goal comes from)
 TARGETS = (
@@ -221,7 +222,9 @@ def chart(records, meta, path):
     ax.set_xticks(range(len(workloads)), [wl.TITLES[w] for w in workloads], rotation=20,
                   ha="right", fontsize=8)
     ax.set_ylabel("time ÷ pure-JAX floor (log scale; lower is faster)")
-    ax.set_title(f"tapejax vs TensorFlow vs pure JAX — {meta['device']}, {meta['date']}"
+    peers = "TensorFlow vs PyTorch" if {"torch-eager", "torch-compile"} & set(frameworks) \
+        else "TensorFlow"
+    ax.set_title(f"tapejax vs {peers} vs pure JAX — {meta['device']}, {meta['date']}"
                  + (" (quick)" if meta["quick"] else ""))
     ax.legend(fontsize=8, ncol=3)
     fig.tight_layout()

@@ -20,10 +20,15 @@ def _have_tensorflow():
     return compare.tensorflow_available()
 
 
+def _have_torch():
+    return compare.torch_available()
+
+
 def test_quick_run_covers_every_pair_and_passes_the_correctness_check(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "benchmarks.compare", "--quick", "--jobs", "2",
-         "--out", str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+         "--out", str(tmp_path)], cwd=ROOT, capture_output=True, text=True,
+        timeout=600 if _have_torch() else 300)  # torch.compile compiles for minutes on 2 CPUs
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     with open(tmp_path / "quick-cpu.jsonl") as f:
         records = [json.loads(line) for line in f]
@@ -34,6 +39,10 @@ def test_quick_run_covers_every_pair_and_passes_the_correctness_check(tmp_path):
             assert r["status"] == "ok", r
         elif framework in compare.TF_FRAMEWORKS:
             assert r["status"] == ("ok" if _have_tensorflow() else "skipped"), r
+        elif framework in compare.TORCH_FRAMEWORKS:
+            assert r["status"] == ("ok" if _have_torch() else "n/a"), r
+            if r["status"] == "n/a":
+                assert r["reason"] == "n/a: torch not installed", r
         else:  # tapejax: "n/a: <missing name>" until the ops and tapejax.function land
             assert r["status"] in ("ok", "n/a"), r
             if r["status"] == "n/a":
@@ -58,6 +67,40 @@ def test_without_tensorflow_tf_pairs_are_skipped_and_the_rest_still_run(tmp_path
         status = {r["framework"]: r["status"] for r in map(json.loads, f)}
     assert status == {"jax-floor": "ok", "tapejax-eager": "ok", "tf-eager": "skipped"}
     assert "tensorflow not installed" in capsys.readouterr().out
+
+
+def test_without_torch_the_torch_columns_say_n_a_and_the_run_passes(tmp_path, monkeypatch,
+                                                                      capsys):
+    monkeypatch.setitem(sys.modules, "torch", None)  # what find_spec sees without torch
+    assert not compare.torch_available()
+    rc = compare.main(["--quick", "--workloads", "w1", "--frameworks",
+                       "tapejax-eager,torch-eager,torch-compile", "--out", str(tmp_path)])
+    assert rc == 0
+    with open(tmp_path / "quick-cpu.jsonl") as f:
+        records = {r["framework"]: r for r in map(json.loads, f)}
+    assert {f: r["status"] for f, r in records.items()} == {
+        "jax-floor": "ok", "tapejax-eager": "ok", "torch-eager": "n/a", "torch-compile": "n/a"}
+    assert records["torch-compile"]["reason"] == "n/a: torch not installed"
+    assert "torch-eager       w1  n/a      n/a: torch not installed" in capsys.readouterr().out
+    text = (tmp_path / "quick-cpu.md").read_text()
+    assert "| pure JAX (floor) | tapejax eager | PyTorch eager | torch.compile |" in text
+    assert "| n/a: torch not installed | n/a: torch not installed |" in text
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # torch.compile's use of torch.jit
+@pytest.mark.parametrize("name, compiled", [(name, False) for name in wl.WORKLOADS]
+                         + [("w5", True)])  # W5 compiles other code than it runs eagerly
+def test_torch_workloads_agree_with_the_floor(name, compiled):
+    pytest.importorskip("torch", reason="torch is not installed (pip install '.[bench]')")
+    import jax
+
+    from benchmarks import jax_floor, torch_peer
+    run, args = jax_floor.FLOOR[name](True)
+    reference = compare.flatten_values(jax.block_until_ready(run(*args)))
+    run, args = torch_peer.TORCH[name](compiled, True)
+    error, why = compare.compare(compare.flatten_values(run(*args)), reference,
+                                 compare.TOLERANCE.get(name, compare.DEFAULT_TOLERANCE))
+    assert why is None, why
 
 
 def test_full_mode_times_the_frameworks_in_turns(tmp_path):
@@ -164,3 +207,15 @@ def test_input_pipeline_benchmark_runs_on_tapejax():
          "--stacks", "tapejax"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     assert "| tapejax | 45 |" in proc.stdout
+
+
+def test_cpu_convolution_benchmark_compares_variants_with_the_default():
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_cpu_conv", "--rounds", "1", "--calls", "1",
+         "--variants", "default,eigen-conv,nchw"], cwd=ROOT, capture_output=True, text=True,
+        timeout=300)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    rows = {line.split("|")[1].strip(): line.split("|") for line in proc.stdout.splitlines()
+            if line.startswith("| ") and not line.startswith("| variant")}
+    assert set(rows) == {"default", "eigen-conv", "nchw"}
+    assert all(float(row[-2]) <= 1e-5 for row in rows.values())  # same loss and gradients
