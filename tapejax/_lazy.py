@@ -50,9 +50,11 @@ RECENT = _Recent()
 class _GraphScope(threading.local):
     """How many ``tf.__internal__.FuncGraph`` scopes are open on this thread. Inside one, ops
     on pending values are always deferred (also with lazy recording off, in a trace, or past
-    ``max_depth``) and their values are never computed: a graph is for shape inference."""
+    ``max_depth``) and their values are never computed: a graph is for shape inference.
+    ``unknown``: the innermost graph's symbolic dimension (every unknown size)."""
 
     depth = 0
+    unknown = None
 
 
 GRAPH = _GraphScope()
@@ -308,10 +310,24 @@ def _placeholder():
     raise NotImplementedError(_symbolic_message("it has no value"))
 
 
-def graph_placeholder(aval):
-    """A LazyTensor with ``aval`` and no value: a ``FuncGraph`` placeholder."""
-    node = _tuple_new(PendingOp, (_placeholder, (), (), 1, False, 0))
+def graph_placeholder(aval, inputs=()):
+    """A LazyTensor with ``aval`` and no value: a ``FuncGraph`` placeholder, or an op's output
+    whose type the op gives itself (``inputs``: what it was computed from)."""
+    depth = max([raw_value(x).node.depth for x in inputs if is_pending(x)], default=-1)
+    node = _tuple_new(PendingOp, (_placeholder, (), tuple(inputs), 1, False, depth + 1))
     return _lazy(node, 0, aval)
+
+
+def graph_elements(x):
+    """What a FuncGraph knows of the elements of a pending int vector (TF's
+    ``constant_value_as_shape``): a list of ints and ``None``s, seen through ``tf.stack`` and
+    ``tf.shape``; None when ``x`` is not a pending vector."""
+    if not is_pending(x) or raw_value(x).aval.ndim != 1:
+        return None
+    node = raw_value(x).node
+    if getattr(node.fn, "graph_elements", None) is not None:
+        return node.fn.graph_elements(node)
+    return [None] * raw_value(x).aval.shape[0]
 
 
 def _numpy_aval(value):

@@ -3,7 +3,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import errors
+from . import _lazy, errors
 from .dtypes import as_dtype
 from .ops.core import apply, attrs, match, register, tf_type_name, to_tensor
 
@@ -13,7 +13,10 @@ def _check_numerics(x, *, message):
 
 
 def _is_concrete(t):
-    return not isinstance(to_tensor(t).__jax_array__(), jax.core.Tracer)
+    t = to_tensor(t)
+    if _lazy.GRAPH.depth and _lazy.is_pending(t):  # a FuncGraph's: no value to check
+        return False
+    return not isinstance(t.__jax_array__(), jax.core.Tracer)
 
 
 @register("check_numerics", _check_numerics, tf_name="CheckNumerics")

@@ -5,12 +5,14 @@ import contextlib
 import logging
 
 from ._capture import TRACE
+from ._lazy import GRAPH
 from .ops.math_ops import identity
 
 
 def executing_eagerly():
-    """False while ``tapejax.function`` traces (as TF inside ``tf.function``), else True."""
-    return TRACE.capture is None
+    """False while ``tapejax.function`` traces (as TF inside ``tf.function``) and inside a
+    ``tf.__internal__.FuncGraph``, else True."""
+    return TRACE.capture is None and not GRAPH.depth
 
 
 def no_op(name=None):

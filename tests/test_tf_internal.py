@@ -233,12 +233,24 @@ def test_func_graph_never_computes_and_names_what_needs_values():
             with pytest.raises(NotImplementedError, match="FuncGraph"):
                 y.numpy()
             with pytest.raises(NotImplementedError, match="FuncGraph"):
-                tapejax.reshape(p, tapejax.shape(p)[:1] * 2)
+                tapejax.range(tapejax.shape(p)[0])  # a size XLA needs before it runs
             with pytest.raises(ValueError, match=r"Incompatible shapes.*\[Op:add\]"):
                 p + tapejax.ones([3])
             assert tapejax.gather(tapejax.ones([5, 3]), tapejax.cast(p, tapejax.int32)).shape \
                 .as_list() == [None, 2, 3]
             assert tapejax.reshape(p, [-1]).shape.as_list() == [None]
+            batch = tapejax.shape(p)[0]  # sizes read from a placeholder's shape, as TF's
+            assert tapejax.reshape(p, [batch, 1, 2]).shape.as_list() == [None, 1, 2]
+            assert tapejax.reshape(p, [batch, -1]).shape.as_list() == [None, None]
+            assert tapejax.reshape(p, tapejax.shape(p)).shape.as_list() == [None, 2]
+            assert tapejax.zeros([batch, 5]).shape.as_list() == [None, 5]
+            ones = tapejax.ones(tapejax.shape(p), tapejax.int32)
+            assert ones.shape.as_list() == [None, 2] and ones.dtype == tapejax.int32
+            assert tapejax.fill([batch, 3], 2.0).shape.as_list() == [None, 3]
+            assert tapejax.zeros_like(p).shape.as_list() == [None, 2]
+            assert (tapejax.ones_like(p) + p).shape.as_list() == [None, 2]
+            n = tapejax.size(p, out_type=tapejax.int64)
+            assert n.shape.as_list() == [] and n.dtype == tapejax.int64
         loss = tapejax.reduce_sum(w * w)
     assert tape.gradient(loss, w).numpy().tolist() == [2.0, 4.0]
     with pytest.raises(RuntimeError, match="not compatible with eager execution"):

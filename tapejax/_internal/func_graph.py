@@ -47,19 +47,21 @@ class FuncGraph:
     @contextlib.contextmanager
     def as_default(self):
         """Makes this the graph placeholders and ops are built in; no tape records inside."""
-        outer = _ACTIVE.graph
+        outer, outer_unknown = _ACTIVE.graph, _lazy.GRAPH.unknown
+        if self._unknown is None:
+            self._unknown, = jax.export.symbolic_shape("d")
         _ACTIVE.graph, self._active = self, True
         _lazy.GRAPH.depth += 1
+        _lazy.GRAPH.unknown = self._unknown
         try:
             with recording_on([_GraphTape()]):
                 yield self
         finally:
             _lazy.GRAPH.depth -= 1
+            _lazy.GRAPH.unknown = outer_unknown
             _ACTIVE.graph, self._active = outer, False
 
     def _placeholder(self, dtype, shape):
-        if self._unknown is None:
-            self._unknown, = jax.export.symbolic_shape("d")
         dims = tuple(self._unknown if d is None else int(d) for d in shape)
         aval = jax.core.ShapedArray(dims, dtypes.as_dtype(dtype).as_numpy_dtype)
         return _lazy.graph_placeholder(aval)

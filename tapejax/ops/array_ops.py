@@ -51,6 +51,26 @@ def _static_ints(value, what, dtype=None):
     return tuple(int_array(value, what, dtype).reshape(-1).tolist())
 
 
+def _graph_dims(shape):
+    """Inside a ``FuncGraph``, what is known of a shape argument computed from placeholders
+    (``[tf.shape(x)[0], -1]``, ``tf.shape(x)``): ints and ``None``s, as TF's shape inference
+    reads it; None outside a graph or for a shape that is all known."""
+    if not _lazy.GRAPH.depth:
+        return None
+    if isinstance(shape, (list, tuple)) and any(_lazy.is_pending(d) for d in shape):
+        return [None if _lazy.is_pending(d) else int(d) for d in shape]
+    return _lazy.graph_elements(shape) if isinstance(shape, Tensor) else None
+
+
+def _graph_shaped(dims, dtype, inputs):
+    """A ``FuncGraph`` value of shape ``dims`` (an unknown size, ``None`` or -1, becomes the
+    graph's symbolic dimension) computed from ``inputs``; never computed."""
+    unknown = _lazy.GRAPH.unknown
+    aval = jax.core.ShapedArray(tuple(unknown if d is None or (type(d) is int and d == -1)
+                                      else d for d in dims), dtype.as_numpy_dtype)
+    return _lazy.graph_placeholder(aval, [x for x in inputs if _lazy.is_pending(x)])
+
+
 # --- shape --------------------------------------------------------------------------------
 def _reshape(x, *, shape):
     return jnp.reshape(x, shape)
@@ -60,6 +80,10 @@ def _reshape(x, *, shape):
 def reshape(tensor, shape, name=None):
     """``tf.reshape``; one dimension may be -1."""
     x = to_tensor(tensor)
+    dims = _graph_dims(shape)
+    if dims is not None:  # TF: a size read from a placeholder's shape is unknown
+        return _graph_shaped(dims, x.dtype, [x, *(shape if isinstance(shape, (list, tuple))
+                                                   else [shape])])
     shape = _static_ints(shape, "shape")
     dims = x.shape.as_list()
     size = None if None in dims else int(np.prod(dims, dtype=np.int64))
@@ -140,6 +164,15 @@ def concat(values, axis, name="concat"):
 
 def _stack(*xs, axis):
     return jnp.stack(xs, axis=axis)
+
+
+def _stacked_elements(node):
+    """A ``FuncGraph``'s view of a stacked int vector: its known scalars, None for the rest."""
+    return [None if _lazy.is_pending(x) or not isinstance(x, Tensor) or x.ndim
+            else int(x.numpy()) for x in node.inputs]
+
+
+_stack.graph_elements = _stacked_elements
 
 
 @register("stack", _stack, tf_name="Pack")
@@ -251,6 +284,9 @@ def _no_layout(layout):
 def zeros(shape, dtype=dtypes.float32, name=None, layout=None):
     """``tf.zeros`` (``b""`` for ``tf.string``, as TF)."""
     _no_layout(layout)
+    dims = _graph_dims(shape)
+    if dims is not None:
+        return _graph_shaped(dims, dtypes.as_dtype(dtype), [shape])
     return _full(_static_ints(shape, "shape"), 0, dtypes.as_dtype(dtype))
 
 
@@ -259,6 +295,9 @@ def ones(shape, dtype=dtypes.float32, name=None, layout=None):
     _no_layout(layout)
     dtype = dtypes.as_dtype(dtype)
     _no_string_ones(dtype, "Ones")
+    dims = _graph_dims(shape)
+    if dims is not None:
+        return _graph_shaped(dims, dtype, [shape])
     return Tensor(jnp.ones(_static_ints(shape, "shape"), dtype.as_numpy_dtype))
 
 
@@ -267,6 +306,8 @@ def zeros_like(input, dtype=None, name=None, layout=None):  # TF's name
     _no_layout(layout)
     x = to_tensor(input)
     dtype = x.dtype if dtype is None else dtypes.as_dtype(dtype)
+    if _lazy.GRAPH.depth and _lazy.is_pending(x):
+        return _graph_shaped(raw_value(x).aval.shape, dtype, [x])
     return _full(tuple(x.shape), 0, dtype)
 
 
@@ -276,6 +317,8 @@ def ones_like(input, dtype=None, name=None, layout=None):  # TF's name
     x = to_tensor(input)
     dtype = x.dtype if dtype is None else dtypes.as_dtype(dtype)
     _no_string_ones(dtype, "OnesLike")
+    if _lazy.GRAPH.depth and _lazy.is_pending(x):
+        return _graph_shaped(raw_value(x).aval.shape, dtype, [x])
     return Tensor(jnp.ones(tuple(x.shape), dtype.as_numpy_dtype))
 
 
@@ -287,6 +330,9 @@ def fill(dims, value, name=None, layout=None):
     if value.ndim != 0:
         raise errors.InvalidArgumentError(None, None, (
             f"value must be a scalar, got shape {list(value.shape)} [Op:Fill] name: "))
+    graph_dims = _graph_dims(dims)
+    if graph_dims is not None:
+        return _graph_shaped(graph_dims, value.dtype, [dims, value])
     dims = _static_ints(dims, "dims")
     if value.dtype is dtypes.string:
         return _full(dims, value.numpy(), value.dtype)
@@ -438,6 +484,9 @@ def _shape_of(x, dtype):
     return jnp.asarray(x.shape, dtype)
 
 
+_shape_of.graph_elements = lambda node: node.inputs[0].shape.as_list()
+
+
 def rank(input, name=None):  # TF's name
     """``tf.rank``: the number of dimensions as an int32 scalar."""
     return Tensor(jnp.asarray(to_tensor(input).ndim, jnp.int32))
@@ -446,8 +495,16 @@ def rank(input, name=None):  # TF's name
 def size(input, out_type=None, name=None):  # TF's name
     """``tf.size``: the number of elements (an ``out_type``, default int32, scalar)."""
     out_type = dtypes.as_dtype(out_type or dtypes.int32)
-    n = int(np.prod(to_tensor(input).shape.as_list(), dtype=np.int64))
+    x = to_tensor(input)
+    if _lazy.is_pending(x) and any(type(d) is not int for d in raw_value(x).aval.shape):
+        return apply(_size_of, (x,), attrs(dtype=out_type.name), "Size",
+                     differentiable=False)  # a FuncGraph's unknown dimension
+    n = int(np.prod(x.shape.as_list(), dtype=np.int64))
     return Tensor(jnp.asarray(n, out_type.as_numpy_dtype))
+
+
+def _size_of(x, dtype):
+    return jnp.asarray(x.size, dtype)
 
 
 def ensure_shape(x, shape, name=None):
