@@ -158,6 +158,20 @@ def _plain_arity(signature, skip_first):
     return len(params)
 
 
+def _varargs_arity(signature, skip_first):
+    """For a function of positional parameters and ``*args`` only (such as ``lambda *args``),
+    how many positional parameters come before ``*args``: a call with at least that many
+    positional arguments and no keywords is canonical as it is. -1 for any other function."""
+    if signature is None:
+        return -1
+    params = list(signature.parameters.values())[1 if skip_first else 0:]
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    if not params or params[-1].kind is not inspect.Parameter.VAR_POSITIONAL or any(
+            p.kind not in kinds for p in params[:-1]):
+        return -1
+    return len(params) - 1
+
+
 def _canonical(signature, input_signature, instance, args, kwargs):
     """Arguments bound to the Python signature with defaults applied: ``(args, kwargs)``.
     ``instance``: the weak reference to ``self`` of a bound method, else None."""

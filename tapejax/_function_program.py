@@ -30,6 +30,7 @@ WRITE_UNDER_TRANSFORM = (
     "outside the transformation, or make the transformed code a tapejax.function.")
 
 
+_VALUE = operator.attrgetter("_value")
 _DYNAMIC = object()  # marks an output leaf that is a tensor
 
 
@@ -119,27 +120,30 @@ class _Trace:
         elif dynamic and type(self.structure) in (list, tuple) and \
                 all(not nest.is_nested(s) for s in self.structure):
             self.pack = type(self.structure)
+        elif not nest.is_nested(self.structure) and len(self.static) == 1:
+            static = self.static  # one leaf: a composite (an Optional) or a Python value
+            self.pack = lambda outputs: _fill(static, iter(outputs))[0]
         n_reads, n_out, n_written = len(traced.reads), traced.n_out, len(traced.written)
         written_ids = {id(v) for v in traced.written}
         self.donate = [i for i, v in enumerate(traced.reads) if id(v) in written_ids]
         self.keep = [i for i, v in enumerate(traced.reads) if id(v) not in written_ids]
+        self.order = self.donate + self.keep  # the Variable values, donated ones first
+        position = [0] * n_reads  # read index -> its place in ``order``
+        for place, i in enumerate(self.order):
+            position[i] = place
         run = jax.extend.core.jaxpr_as_fun(traced.jaxpr)
-        donate, keep = self.donate, self.keep
         self.summaries = traced.summaries  # tf.summary values: one output after `written`
-        n_summary = 0 if self.summaries is None else 1
+        self.n_written = n_written
+        self.stateless = not n_reads and not n_written
 
-        def program(donated, kept, tensors):
-            values = [None] * n_reads
-            for i, value in zip(donate, donated):
-                values[i] = value
-            for i, value in zip(keep, kept):
-                values[i] = value
-            flat = run(*values, *tensors)
-            end = n_out + n_written
-            return flat[:n_out], flat[n_out:end], flat[end:end + n_summary]
+        def program(*flat):  # (ordered Variable values..., tensors...) -> flat outputs
+            values = [flat[place] for place in position]
+            return tuple(run(*values, *flat[n_reads:]))
 
+        # one flat argument list: jit's C++ dispatch has no containers to walk
         self.plain = jax.jit(program)
-        self.donating = jax.jit(program, donate_argnums=0) if donate else None
+        self.donating = jax.jit(program, donate_argnums=tuple(range(len(self.donate)))) \
+            if self.donate else None
         self.forward_jaxpr = _capture.prune(traced.jaxpr, range(n_out))
         forward = jax.extend.core.jaxpr_as_fun(self.forward_jaxpr)
 
@@ -155,13 +159,34 @@ class _Trace:
     def run(self, dyn, var_args):
         if RECORDER.active:
             RECORDER.record(self.name, self.jaxpr)
-        if self.uses_args:
-            read_vars = [var_args[k] if k >= 0 else v for k, v in self.reads]
-            written_vars = [var_args[k] if k >= 0 else v for k, v in self.written]
-        else:
-            read_vars, written_vars = self.read_vars, self.written_vars
-        tensors = [t._value for t in dyn]
+        tensors = list(map(_VALUE, dyn))
         tapes = STACK.tapes
+        if self.stateless:
+            flat = self.plain(*tensors)
+            reads = []
+        else:
+            flat, reads = self._run_with_variables(tensors, var_args, tapes)
+        n_out = self.n_out
+        outputs = list(map(Tensor, flat[:n_out]))
+        if self.summaries is not None:
+            self.summaries.deliver(flat[-1])
+        for k, value in self.constant_outputs:
+            outputs[k] = Tensor(value)
+        if tapes and outputs:
+            if not hasattr(self.node, "output_deps"):
+                self.node.output_deps = self.call_dependence()
+            record(self.node, (), tuple(reads) + tuple(dyn), tuple(outputs), True)
+        return self.pack(outputs)
+
+    def _variables(self, var_args):
+        if self.uses_args:
+            return ([var_args[k] if k >= 0 else v for k, v in self.reads],
+                    [var_args[k] if k >= 0 else v for k, v in self.written])
+        return self.read_vars, self.written_vars
+
+    def _run_with_variables(self, tensors, var_args, tapes):
+        """Runs the program on the Variables' values and stores the values it assigns."""
+        read_vars, written_vars = self._variables(var_args)
         with _STATE_LOCK:
             if tapes:
                 reads = [v._tapejax_read() for v in read_vars]
@@ -179,22 +204,19 @@ class _Trace:
                         break
             else:
                 call = self.plain
-            donated = [reads[i]._value for i in self.donate]
-            kept = [reads[i]._value for i in self.keep]
-            with _InterruptsHeld(call is self.donating):
-                outs, new, summaries = call(donated, kept, tensors)
-                for v, value in zip(written_vars, new):
-                    v._stored = Tensor(value)
-        if summaries:
-            self.summaries.deliver(summaries[0])
-        outputs = [Tensor(o) for o in outs]
-        for k, value in self.constant_outputs:
-            outputs[k] = Tensor(value)
-        if tapes and outputs:
-            if not hasattr(self.node, "output_deps"):
-                self.node.output_deps = self.call_dependence()
-            record(self.node, (), tuple(reads) + tuple(dyn), tuple(outputs), True)
-        return self.pack(outputs)
+            values = [reads[i]._value for i in self.order]
+            if call is self.plain:
+                flat = call(*values, *tensors)
+                self._store(written_vars, flat)
+            else:
+                with _InterruptsHeld(True):
+                    flat = call(*values, *tensors)
+                    self._store(written_vars, flat)
+        return flat, reads
+
+    def _store(self, written_vars, flat):
+        for v, value in zip(written_vars, flat[self.n_out:self.n_out + self.n_written]):
+            v._stored = Tensor(value)
 
     def call_dependence(self):
         """Per output of the call node, the inputs it connects: as TF's gradient of a function
@@ -205,11 +227,9 @@ class _Trace:
 
     def lower(self, dyn, var_args):
         """The ``jax.stages.Lowered`` program for these arguments (nothing runs)."""
-        read_vars = [var_args[k] if k >= 0 else v for k, v in self.reads] if self.uses_args \
-            else self.read_vars
-        values = [v._stored._value for v in read_vars]
-        return self.plain.lower([values[i] for i in self.donate], [values[i] for i in self.keep],
-                                [t._value for t in dyn])
+        read_vars, _ = self._variables(var_args)
+        return self.plain.lower(*[read_vars[i]._stored._value for i in self.order],
+                                *[t._value for t in dyn])
 
     def pack(self, outputs):
         it = iter(outputs)

@@ -54,15 +54,16 @@ from ._function_binding import (
     _canonical,
     _check_signature,
     _plain_arity,
+    _varargs_arity,
 )
-from ._function_keys import _rebuild, _relax, _signature_key, _spec_template, _walk
+from ._function_keys import _TENSOR, _rebuild, _relax, _signature_key, _spec_template, _walk
 from ._function_program import (
     _STATE_LOCK as _STATE_LOCK,  # re-exported for saved_model
     _fill,
     _flatten_outputs,
     _Trace,
 )
-from .tensor import Tensor
+from .tensor import Tensor, is_text
 from .tensor_spec import TensorSpec
 
 _log = logging.getLogger("tapejax")
@@ -212,6 +213,7 @@ class Function:
         except (TypeError, ValueError):
             self._signature = None
         self._n_plain = _plain_arity(self._signature, instance is not None)
+        self._n_varargs = _varargs_arity(self._signature, instance is not None)
         self._detector = _detector_for(python_function)
         functools.update_wrapper(self, python_function, updated=())
 
@@ -251,11 +253,17 @@ class Function:
     def __call__(self, *args, **kwargs):
         if _capture.TRACE.capture is not None:
             return self._call_inline(args, kwargs)
-        if kwargs or len(args) != self._n_plain:
+        if (kwargs or len(args) != self._n_plain) and (
+                kwargs or not 0 <= self._n_varargs <= len(args)):
             args, kwargs = self._canonical(args, kwargs)
         key, dyn, var_args = [], [], []
         for a in args:
-            _walk(a, key, dyn, var_args)
+            if type(a) is Tensor and not is_text(a._value):  # _walk's commonest case, inline
+                value = a._value
+                key.append((_TENSOR, value.shape, value.dtype))
+                dyn.append(a)
+            else:
+                _walk(a, key, dyn, var_args)
         if kwargs:
             _walk(kwargs, key, dyn, var_args)
         key = tuple(key)

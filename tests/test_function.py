@@ -93,6 +93,34 @@ def test_keyword_and_default_arguments_share_a_trace():
     assert f.experimental_get_tracing_count() == 2
 
 
+def _varargs_results(lib):
+    """Values, tracing counts and a binding error of functions taking ``*args``, in ``lib``."""
+    @lib.function
+    def total(*xs):
+        return sum(xs[1:], xs[0])
+
+    @lib.function
+    def first(x, *rest):
+        return x * len(rest)
+
+    one, two = lib.constant([1.0, 2.0]), lib.constant([3.0, 4.0])
+    out = [total(one).numpy().tolist(), total(one, two).numpy().tolist(),
+           total(two, one).numpy().tolist(), total.experimental_get_tracing_count(),
+           first(one, 5, 6).numpy().tolist(), first(one, 5, 7).numpy().tolist(),
+           first.experimental_get_tracing_count()]
+    try:
+        first()
+    except TypeError as error:
+        out.append(str(error).splitlines()[0])
+    return out
+
+
+def test_functions_taking_varargs_trace_and_bind_as_tf(real_tf):
+    """``*args`` calls skip the signature binding but keep TF's keys (a Python value in the
+    varargs is part of the key) and its binding error for a missing positional argument."""
+    assert _varargs_results(tf) == _varargs_results(real_tf)
+
+
 def test_numpy_arguments_are_traced_as_tensors():
     @tf.function
     def f(x):
