@@ -14,9 +14,13 @@ a change in the machine's load hits all alike):
   ``tf.summary.scalar`` every step (the Keras-callback pattern).
 
 Each mode's loop time per step (including the flushes) divided by **bare**'s is printed as a
-markdown table. The time of a mode is its fastest round: on a shared machine other processes
-only ever add time, so the minimum is the estimate least disturbed by them. Event files go to a
-temporary directory, deleted at the end.
+markdown table, then the main thread's CPU time per step (``time.thread_time``) that each
+mode adds to **bare**: what the training loop itself spends on summaries, which the load of a
+shared machine disturbs much less than wall time (event serialization and file writes of the
+in-function summaries happen on the writer thread, so they are not in it). The time of a mode is
+its fastest round: on a shared machine other processes only ever add time, so the minimum is
+the estimate least disturbed by them. Event files go to a temporary directory, deleted at the
+end.
 """
 import argparse
 import os
@@ -72,7 +76,8 @@ def make_step(params, summaries, step_var):
 
 
 def measure(sizes, batch, seed, steps, logdir):
-    """Seconds per step of each mode (the fastest of its rounds of ``ROUND`` steps)."""
+    """Per mode, ``(wall seconds, main-thread CPU seconds)`` per step, each the fastest of
+    its rounds of ``ROUND`` steps."""
     writer = tf.summary.create_file_writer(logdir)
     modes = {}
     for mode in ("bare", "no writer", "in function", "eager"):
@@ -101,11 +106,12 @@ def measure(sizes, batch, seed, steps, logdir):
     times = {mode: [] for mode in modes}
     for _ in range(max(1, steps // ROUND)):
         for mode in modes:
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.thread_time()
             loop(mode, ROUND)
-            times[mode].append((time.perf_counter() - start) / ROUND)
+            times[mode].append(((time.perf_counter() - start) / ROUND,
+                                (time.thread_time() - cpu) / ROUND))
     writer.close()
-    return {mode: min(t) for mode, t in times.items()}
+    return {mode: (min(w for w, _ in t), min(c for _, c in t)) for mode, t in times.items()}
 
 
 CASES = (("MLP 784-256-256-10, batch 64", (784, 256, 256, 10), 64, 3),
@@ -122,12 +128,20 @@ def main(argv=None):
           f"{len(os.sched_getaffinity(0))} CPUs)\n")
     print("| model | bare step | no writer ÷ bare | in function ÷ bare | eager ÷ bare |")
     print("|---|---|---|---|---|")
+    cpu_rows = []
     with tempfile.TemporaryDirectory() as logdir:
         for name, sizes, batch, seed in CASES:
             t = measure(sizes, batch, seed, opts.steps, os.path.join(logdir, str(seed)))
-            bare = t["bare"]
-            print(f"| {name} | {bare * 1e6:.0f} µs | {t['no writer'] / bare:.3f} | "
-                  f"{t['in function'] / bare:.3f} | {t['eager'] / bare:.3f} |", flush=True)
+            bare, bare_cpu = t["bare"]
+            print(f"| {name} | {bare * 1e6:.0f} µs | {t['no writer'][0] / bare:.3f} | "
+                  f"{t['in function'][0] / bare:.3f} | {t['eager'][0] / bare:.3f} |", flush=True)
+            cpu_rows.append(f"| {name} | {bare_cpu * 1e6:.1f} µs | " + " | ".join(
+                f"{(t[mode][1] - bare_cpu) * 1e6:+.1f} µs"
+                for mode in ("no writer", "in function", "eager")) + " |")
+    print("\nMain-thread CPU per step (`time.thread_time`), bare, and added by each mode:\n")
+    print("| model | bare | no writer | in function | eager |")
+    print("|---|---|---|---|---|")
+    print("\n".join(cpu_rows))
 
 
 if __name__ == "__main__":

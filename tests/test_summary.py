@@ -349,6 +349,187 @@ def test_exit_closes_open_writers(tmp_path):
     assert [e.step for e in events(tmp_path) if e.summary.value] == list(range(5))
 
 
+def _wait_for(condition, timeout=30.0):
+    """Polls ``condition()`` until it is true (the writer thread works in the background)."""
+    import time
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def _scalar_loop(max_queue, tmp_path):
+    """A ``tapejax.function`` step writing two scalars and, every third step, a histogram."""
+    tf = tapejax
+    writer = tf.summary.create_file_writer(str(tmp_path), max_queue=max_queue)
+    step = tf.Variable(0, dtype=tf.int64)
+
+    @tf.function
+    def train(x):
+        step.assign_add(1)
+        loss = tf.reduce_sum(x * x) * tf.cast(step, tf.float32)
+        tf.summary.scalar("loss", loss, step=step)
+        tf.summary.scalar("half", loss / 2.0, step=step)
+        with tf.summary.record_if(step % 3 == 0):
+            tf.summary.histogram("x", x * tf.cast(step, tf.float32), step=step, buckets=2)
+        return loss
+    return writer, train
+
+
+def test_function_summaries_keep_order_steps_values_and_wall_times(tmp_path):
+    """Each run's events, in call order, with the run's step and values, stamped between the
+    call's start and end (TF stamps an event when its op runs)."""
+    import time
+    writer, train = _scalar_loop(4, tmp_path)
+    x = tapejax.constant([1.0, 2.0])
+    spans = []
+    with writer.as_default():
+        for _ in range(25):
+            start = time.time()
+            train(x)
+            spans.append((start, time.time()))
+    expected = []
+    for i in range(1, 26):
+        expected += [(i, "loss", 5.0 * i), (i, "half", 2.5 * i)]
+        if i % 3 == 0:
+            expected.append((i, "x", None))
+    got = [(e, v) for e in events(tmp_path) for v in e.summary.value]
+    assert [(e.step, v.tag) for e, v in got] == [(i, tag) for i, tag, _ in expected]
+    from tensorboard.util import tensor_util
+    for (event, value), (i, _, number) in zip(got, expected):
+        array = tensor_util.make_ndarray(value.tensor)
+        if number is None:
+            np.testing.assert_array_equal(array, [[i, 1.5 * i, 1.0], [1.5 * i, 2.0 * i, 1.0]])
+        else:
+            assert array == np.float32(number)
+        start, end = spans[i - 1]
+        assert start - 1e-3 <= event.wall_time <= end + 1e-3
+    writer.close()
+
+
+def test_function_summaries_reach_the_file_when_the_queue_is_full(tmp_path):
+    """TF writes when more than ``max_queue`` events are queued; after a step, its events are
+    written by the writer thread without a flush, and the step's own thread serializes none."""
+    import threading as threads
+
+    from tapejax.summary import _writer
+    callers = []
+    serialize = _writer.RunSummaries.serialize
+
+    def spy(self, *args):
+        callers.append(threads.current_thread())
+        return serialize(self, *args)
+    writer, train = _scalar_loop(3, tmp_path)
+    x = tapejax.constant([1.0, 2.0])
+    _writer.RunSummaries.serialize = spy
+    try:
+        with writer.as_default():
+            for _ in range(10):
+                train(x)
+            # TF would have written at the 4th, 8th, 12th, 16th and 20th event (two a step,
+            # and the 3rd, 6th and 9th steps' histograms): 20 or more of 23
+            _wait_for(lambda: len([e for e in events(tmp_path) if e.summary.value]) >= 20)
+            assert callers and threads.main_thread() not in callers
+    finally:
+        _writer.RunSummaries.serialize = serialize
+    steps = [e.step for e in events(tmp_path) if e.summary.value]
+    assert steps == sorted(steps) and len(steps) == 23
+    writer.close()
+
+
+def test_writer_thread_errors_reach_the_caller(tmp_path):
+    from tapejax.summary import _writer
+    serialize = _writer.RunSummaries.serialize
+
+    def failing(self, *args):
+        if threading.current_thread() is not threading.main_thread():
+            raise RuntimeError("cannot write")
+        return serialize(self, *args)
+    writer, train = _scalar_loop(0, tmp_path)
+    _writer.RunSummaries.serialize = failing
+    try:
+        with pytest.raises(RuntimeError, match="cannot write"):
+            with writer.as_default():
+                train(tapejax.constant([1.0]))
+                _wait_for(lambda: writer._error is not None)
+    finally:
+        _writer.RunSummaries.serialize = serialize
+    writer.close()
+
+
+def test_one_program_output_for_all_summaries(tmp_path):
+    """The summaries of one function leave its program as ONE uint8 output: two float32
+    values and the int64 step they share, 16 bytes."""
+    step = tapejax.Variable(3, dtype=tapejax.int64)
+
+    @tapejax.function
+    def f(x):
+        tapejax.summary.scalar("a", x, step=step)
+        tapejax.summary.scalar("b", x * 2.0, step=step)
+        return x + 1
+
+    import re
+    with tapejax.summary.create_file_writer(str(tmp_path)).as_default():
+        hlo = jax_program(f, tapejax.constant(1.0)).splitlines()[0]
+    assert re.sub(r"\{[^}]*\}", "", hlo.split("->")[1]).strip().startswith("(f32[], u8[16])")
+
+
+def test_function_writing_to_two_writers(tmp_path):
+    """Summaries to two writers, interleaved in one function: each file gets its own, in
+    call order."""
+    tf = tapejax
+    first = tf.summary.create_file_writer(str(tmp_path / "a"))
+    second = tf.summary.create_file_writer(str(tmp_path / "b"))
+
+    @tf.function
+    def f(x):
+        with first.as_default():
+            tf.summary.scalar("a1", x, step=1)
+        with second.as_default():
+            tf.summary.scalar("b1", x * 2.0, step=2)
+        with first.as_default():
+            tf.summary.scalar("a2", x * 3.0, step=3)
+        return x
+
+    for i in range(3):
+        f(tf.constant(float(i)))
+    first.close()
+    second.close()
+    assert [r[:2] + (float(r[7]),) for r in records(tmp_path / "a")] == [
+        row for i in range(3) for row in ((1, "a1", float(i)), (3, "a2", 3.0 * i))]
+    assert [r[:2] + (float(r[7]),) for r in records(tmp_path / "b")] == [
+        (2, "b1", 2.0 * i) for i in range(3)]
+
+
+@pytest.mark.parametrize("max_queue", [0, 1000])
+def test_exit_writes_function_summaries(tmp_path, max_queue):
+    """At exit, every run's values are written and the process exits cleanly, also while the
+    writer thread waits for a step's values (``max_queue=0``: it writes after every step; a
+    daemon thread still inside JAX at finalization would abort the process)."""
+    script = ("import sys, tapejax as tf\n"
+              f"w = tf.summary.create_file_writer(sys.argv[1], max_queue={max_queue})\n"
+              "w.set_as_default()\n"
+              "step = tf.Variable(0, dtype=tf.int64)\n"
+              "m = tf.Variable(tf.ones([300, 300]) / 300.0)\n"
+              "@tf.function\n"
+              "def train(x):\n"
+              "    step.assign_add(1)\n"
+              "    y = m\n"
+              "    for _ in range(10):\n"
+              "        y = tf.matmul(y, m)\n"
+              "    tf.summary.scalar('loss', x * tf.cast(step, tf.float32) + 0.0 * y[0, 0],\n"
+              "                      step=step)\n"
+              "    return x\n"
+              "for i in range(40):\n"
+              "    train(tf.constant(0.5))\n")
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run([sys.executable, "-c", script, str(tmp_path)], env=env,
+                          timeout=120, capture_output=True)
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+    rows = [(step, float(value)) for step, *_, value in records(tmp_path)]
+    assert rows == [(i, 0.5 * i) for i in range(1, 41)]
+
+
 def test_threads_write_whole_records(tmp_path):
     writer = tapejax.summary.create_file_writer(str(tmp_path), max_queue=3)
 
@@ -417,6 +598,6 @@ def test_benchmark_runs(tmp_path):
     from benchmarks import bench_summary
     times = bench_summary.measure((8, 8, 3), 4, 0, 50, str(tmp_path))
     assert sorted(times) == ["bare", "eager", "in function", "no writer"]
-    assert all(t > 0 for t in times.values())
+    assert all(wall > 0 and cpu > 0 for wall, cpu in times.values())
     tags = {r[1] for r in records(tmp_path)}
     assert {"loss", "accuracy", "eager/loss", "eager/accuracy"} <= tags

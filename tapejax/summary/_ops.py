@@ -4,10 +4,11 @@ Each call checks its arguments at once (ranks, dtypes, the step), then queues th
 default writer without waiting for any value: the queue holds the tensors (and a tensor
 recording condition), and the writer reads them when it writes. Inside ``tapejax.function`` the
 writer, the step rule and the recording condition are read when the function is traced, as in
-TF; each summary's values (already reduced on the device: float32 scalars, histogram buckets,
-uint8 pixels) and its step and condition become extra outputs of the program, handed to the
-writer after each run. So nothing is written at trace time, no host callback runs in the
-program, and a function traced without a default writer contains no summary code at all.
+TF; the summaries' values (already reduced on the device: float32 scalars, histogram buckets,
+uint8 pixels) and their steps and conditions become ONE extra uint8 output of the program
+(``_writer.RunSummaries``), queued on the writer after each run without being read. So
+nothing is written at trace time, no host callback runs in the program, and a function traced
+without a default writer contains no summary code at all.
 Inside other JAX traces (a ``tf.cond`` branch, a user's ``jax.jit``) the values reach the host
 through ``jax.debug.callback``.
 """
@@ -25,7 +26,7 @@ from .._capture import TRACE
 from .._core_types import Tensor as CoreTensor
 from ..module import get_current_name_scope, name_scope
 from ..tensor import Tensor, TensorLike, constant, convert_to_tensor
-from . import _encode, _state
+from . import _encode, _state, _writer
 
 _CONSTANTS = {}
 
@@ -145,35 +146,43 @@ def _emit(tag, data, step, metadata, encode, prepare=None):
                               lambda d: jax.numpy.zeros(shape.shape, shape.dtype), data_v)
     elif prepare is not None:
         data_v = prepare(data_v)
+    capture = TRACE.capture
+    if capture is not None and _at_top(capture):
+        _run_summaries(capture, writer).add(writer.series(tag, metadata, encode), data_v,
+                                            step_v, cond_v)
+    else:  # inside another JAX trace (control flow, a user's jax.jit): a host callback
+        _host_callback(writer, tag, metadata, encode, data_v, step_v, cond_v)
+    return _bool(True) if cond_v is None else Tensor(cond_v)
+
+
+def _run_summaries(capture, writer):
+    """The ``RunSummaries`` of ``writer`` in the program being traced.
+
+    Consecutive summaries to one writer share one request for program outputs, so each run
+    of the program hands the writer one entry, however many summaries it writes. The request's
+    array list grows while tracing; the program's outputs are laid out after the trace.
+    """
+    requests = capture.summaries
+    last = getattr(requests[-1][0], "__self__", None) if requests else None
+    if isinstance(last, _writer.RunSummaries) and last.writer is writer:
+        return last
+    run = _writer.RunSummaries(writer)
+    requests.append((run.emit, run.arrays))
+    return run
+
+
+def _host_callback(writer, tag, metadata, encode, data_v, step_v, cond_v):
+    """Queues the event from the host when the values are computed (``jax.debug.callback``)."""
     leaves, tree = jax.tree_util.tree_flatten((data_v, step_v, cond_v))
     slots = [k for k, x in enumerate(leaves) if _is_array(x)]
 
-    def rebuild(values):
+    def on_host(*values):
         full = list(leaves)
         for k, v in zip(slots, values):
-            full[k] = v
-        return jax.tree_util.tree_unflatten(tree, full)
-
-    if len(slots) == len(leaves) and _is_array(data_v) and _is_array(step_v):
-        def emit(values):  # after each run of the program, with its output arrays
-            cond = values[2] if len(values) == 3 else None
-            return writer._add_all, (time.time(), values[1], tag, metadata, encode, values[0],
-                                     cond)
-    else:
-        def emit(values):
-            data, step, cond = rebuild(values)
-            return writer._add_all, (time.time(), step, tag, metadata, encode, data, cond)
-
-    capture = TRACE.capture
-    dynamic = [leaves[k] for k in slots]
-    if capture is not None and _at_top(capture):
-        capture.summaries.append((emit, dynamic))
-    else:  # inside another JAX trace (control flow, a user's jax.jit): a host callback
-        def on_host(*values):
-            add, item = emit([np.array(v) for v in values])
-            add([item])
-        jax.debug.callback(on_host, *dynamic, ordered=True)
-    return _bool(True) if cond_v is None else Tensor(cond_v)
+            full[k] = np.array(v)
+        data, step, cond = jax.tree_util.tree_unflatten(tree, full)
+        writer._add_all([(time.time(), step, tag, metadata, encode, data, cond)])
+    jax.debug.callback(on_host, *[leaves[k] for k in slots], ordered=True)
 
 
 def write(tag, tensor, step=None, metadata=None, name=None):

@@ -1,34 +1,64 @@
 """Summary writers: TF's ``tf.summary.SummaryWriter`` on TensorBoard's event-file pieces.
 
 A file writer keeps up to ``max_queue`` events in memory and writes them, as whole records
-(TF's record framing: length, CRC, ``Event`` proto, CRC; ``tapejax._crc32c.frame``), when
+(TF's record framing: length, CRC, ``Event`` proto, CRC, as ``tapejax._crc32c.frame``), when
 the queue grows past ``max_queue``, when ``flush_millis`` have passed since the last flush
 (checked on each write, as TF's writer does), on ``flush()``, on leaving ``as_default()`` and
 on ``close()``. A flush hands the bytes to the operating system, so every event flushed
 before a crash or a ``SIGKILL`` is readable; writers still open when the interpreter exits are
 closed then. One lock per writer: threads sharing a writer write whole records, in call order.
+
+Summaries in a ``tapejax.function`` cost its caller almost nothing: each run hands the writer
+one entry (the wall time and views of the program's summary output, ``RunSummaries``), and
+when TF's writer would write, a writer thread waits for the values, serializes the events and
+writes them. Events of one tag and dtype reuse one ``Event`` message (only the wall time, step
+and tensor bytes change), so a scalar event costs a few microseconds there. Eager summaries
+are written on the caller's thread, as in TF.
 """
 import atexit
-import collections
 import contextlib
 import itertools
+import math
 import os
+import queue
 import socket
+import struct
+import sys
 import threading
 import time
 import weakref
+from typing import NamedTuple
 
+import google_crc32c
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from .. import _crc32c, errors
 from .._host_outputs import HostSlice
 from ..tensor import TensorLike
-from . import _state
+from . import _encode, _state
 
 _FILE_NUMBER = itertools.count()  # TF numbers the event files a process opens
 _OPEN = weakref.WeakSet()  # file writers still open: flushed when the interpreter exits
-_MAX_UNDECIDED = 1000  # events kept waiting for their condition before a write waits for them
+_MAX_UNDECIDED = 1000  # events kept waiting for their values before a write waits for them
+_MAX_CACHED = 256  # tags (and shapes of a tag) whose Event messages are kept for reuse
+_TENSOR_CONTENT = (_encode.scalar_tensor, _encode.plain_tensor)  # numbers as raw bytes
+_LITTLE_ENDIAN = sys.byteorder == "little"
+_HEADERS = {}  # record length -> the record's header (the length and its masked CRC)
+_CRC = struct.Struct("<I").pack
+_NOTHING = np.zeros(0, np.uint8)  # the output of a program whose summaries are all fixed
+
+
+def _frame(data):
+    """TF's record framing of ``data``, as ``_crc32c.frame`` (headers cached by length)."""
+    header = _HEADERS.get(len(data))
+    if header is None:
+        length = struct.pack("<Q", len(data))
+        header = length + _CRC(_crc32c.mask(google_crc32c.value(length)))
+        if len(_HEADERS) < 4096:
+            _HEADERS[len(data)] = header
+    return header + data + _CRC(_crc32c.mask(google_crc32c.value(data)))
 
 
 def _ready(x):
@@ -45,6 +75,189 @@ def _host(x):
     if isinstance(x, HostSlice):
         return x.numpy()
     return np.asarray(x) if isinstance(x, jax.Array) else x
+
+
+def _device_array(x):
+    """The device array a queued value waits for, or None."""
+    if isinstance(x, TensorLike):
+        return x._value
+    if isinstance(x, HostSlice):
+        return x.packed.buffer  # None once read
+    return x if isinstance(x, jax.Array) else None
+
+
+def _content(encode, data):
+    """``((dtype, shape), bytes)`` of a value written as ``tensor_content``, else None."""
+    if encode not in _TENSOR_CONTENT or not _LITTLE_ENDIAN:
+        return None
+    array = _host(data)
+    array = np.asarray(array, np.float32) if encode is _encode.scalar_tensor else \
+        np.asarray(array)
+    if array.dtype.kind not in "biufc" or not array.dtype.isnative:
+        return None
+    return (array.dtype, array.shape), array.tobytes()
+
+
+class _Series:
+    """The events of one tag, plugin metadata and encoder. Events of one dtype and shape
+    reuse one ``Event`` message: only the wall time, step and tensor bytes change."""
+
+    __slots__ = ("tag", "metadata", "encode", "events")
+
+    def __init__(self, tag, metadata, encode):
+        self.tag, self.metadata, self.encode = tag, metadata, encode
+        self.events = {}  # (dtype, shape) -> (Event, its TensorProto)
+
+    def serialize(self, new_event, wall_time, step, data, content=None):
+        """The serialized ``Event`` of one value, as TF's writer writes it. ``content``:
+        ``_content(encode, data)`` when the caller has it."""
+        if self.tag is None:  # ``data`` is a serialized Summary (write_raw_pb)
+            event = new_event(wall_time=wall_time, step=step)
+            event.summary.ParseFromString(data)
+            return event.SerializeToString()
+        if content is None:
+            content = _content(self.encode, data)
+        if content is not None:
+            reused = self.events.get(content[0])
+            if reused is not None:
+                event, tensor = reused
+                event.wall_time, event.step = wall_time, step
+                tensor.tensor_content = content[1]
+                return event.SerializeToString()
+        event = new_event(wall_time=wall_time, step=step)
+        value = event.summary.value.add(tag=self.tag, tensor=self.encode(_host(data)))
+        if self.metadata is not None:
+            value.metadata.CopyFrom(self.metadata)
+        if content is not None:
+            if len(self.events) >= _MAX_CACHED:  # a new shape on every call
+                self.events.clear()
+            self.events[content[0]] = (event, value.tensor)
+        return event.SerializeToString()
+
+
+class RunSummaries:
+    """The summaries one ``tapejax.function`` trace writes to one writer.
+
+    While tracing, ``add`` records each summary call and appends the bytes of its traced
+    values (data, step, condition; each value once) to ONE uint8 array, the only program
+    output requested (``arrays``), so a run hands over one value however many summaries it
+    writes. After each run, ``emit`` queues on the writer the wall time (TF stamps an event
+    when its op runs) and that output, unread.
+    """
+
+    def __init__(self, writer):
+        self.writer = writer
+        self.arrays = []  # [uint8 array of the values' bytes], rebuilt by each add
+        self.fixed = 0  # summaries always recorded
+        self.conditional = 0  # summaries with a tensor condition
+        self._calls = []
+        self._parts = []  # the uint8 pieces of ``arrays[0]``
+        self._slots = {}  # id(traced value) -> (its _Slot, the value, kept so ids stay unique)
+        self._size = 0
+
+    def add(self, series, data, step, condition):
+        """Records one summary call (while tracing); a value that is not an array is fixed."""
+        self._calls.append(_Call(series, *(self._slot(v) for v in (data, step, condition))))
+        if condition is None:
+            self.fixed += 1
+        else:
+            self.conditional += 1
+
+    def _slot(self, value):
+        if not isinstance(value, (jax.Array, jax.core.Tracer)):
+            return value
+        found = self._slots.get(id(value))
+        if found is None:
+            piece = jnp.asarray(value).reshape(-1)
+            if piece.dtype == np.bool_:
+                piece = piece.astype(jnp.uint8)
+            elif piece.dtype.itemsize > 1:
+                piece = jax.lax.bitcast_convert_type(piece, jnp.uint8).reshape(-1)
+            slot = _Slot(self._size, self._size + piece.size, np.dtype(value.dtype),
+                         tuple(value.shape))
+            found = self._slots[id(value)] = (slot, value)
+            self._size += piece.size
+            self._parts.append(piece)
+            self.arrays[:] = [jnp.concatenate(self._parts)]  # the earlier ones go unused
+        return found[0]
+
+    def emit(self, values):
+        return self.writer._add_runs, (self, time.time(), values[0] if values else _NOTHING)
+
+    def serialize(self, new_event, wall_time, output, records):
+        """Appends the framed events of one run whose condition holds."""
+        if self._parts is not None:  # traced: drop the tracers
+            self._parts = self._slots = None
+            self.arrays.clear()
+        raw = _output_bytes(output)
+        for call in self._calls:
+            event = call.serialize(new_event, wall_time, raw)
+            if event is not None:
+                records.append(_frame(event))
+
+
+def _output_bytes(output):
+    """A run's output as a ``memoryview`` of its bytes (a view of the program's output)."""
+    if type(output) is HostSlice:  # no copy: a view of the packed output's host array
+        return memoryview(output.packed.numpy()[output.offset:output.offset + output.size])
+    return memoryview(np.ascontiguousarray(_host(output), np.uint8).reshape(-1))
+
+
+class _Slot(NamedTuple):
+    """Where a traced value lies in a run's output bytes (in the host's byte order)."""
+    start: int
+    end: int
+    dtype: np.dtype
+    shape: tuple
+
+    def read(self, raw):
+        return np.frombuffer(raw, self.dtype, math.prod(self.shape), self.start) \
+            .reshape(self.shape)
+
+
+class _Call:
+    """One summary call of a traced program: its series, and its data, step and condition,
+    each a ``_Slot`` of the run's output or a fixed value."""
+
+    __slots__ = ("series", "data", "step", "condition", "flag", "step_at", "key")
+
+    def __init__(self, series, data, step, condition):
+        self.series, self.data, self.step, self.condition = series, data, step, condition
+        self.flag = -1  # where a scalar bool condition's byte is
+        if isinstance(condition, _Slot) and condition.dtype == np.bool_ and \
+                condition.end == condition.start + 1:
+            self.flag, self.condition = condition.start, None
+        self.step_at = None  # (start, end, signed) of an integer step
+        if isinstance(step, _Slot) and step.dtype.kind in "iu":
+            self.step_at = (step.start, step.end, step.dtype.kind == "i")
+        self.key = None  # (dtype, shape) when the data's bytes are its tensor_content
+        if isinstance(data, _Slot) and series.encode in _TENSOR_CONTENT and _LITTLE_ENDIAN \
+                and data.dtype.kind in "biufc" and (series.encode is not _encode.scalar_tensor
+                                                    or data.dtype == np.float32):
+            self.key = (data.dtype, data.shape)
+
+    def serialize(self, new_event, wall_time, raw):
+        """The serialized event (None when the condition is false)."""
+        if self.flag >= 0 and not raw[self.flag]:
+            return None
+        if self.condition is not None and not bool(_read(self.condition, raw)):
+            return None
+        if self.step_at is not None:
+            start, end, signed = self.step_at
+            step = int.from_bytes(raw[start:end], sys.byteorder, signed=signed)
+        else:
+            step = int(_read(self.step, raw))
+        series, key, data = self.series, self.key, self.data
+        if key is not None:  # the bytes as they are; decoded only for the first event
+            content = (key, raw[data.start:data.end].tobytes())
+            data = data.read(raw) if key not in series.events else None
+            return series.serialize(new_event, wall_time, step, data, content)
+        return series.serialize(new_event, wall_time, step, _read(data, raw))
+
+
+def _read(value, raw):
+    """A call's value: read from the run's output bytes, or its fixed value."""
+    return value.read(raw) if isinstance(value, _Slot) else _host(value)
 
 
 class SummaryWriter:
@@ -100,7 +313,13 @@ class NoopWriter(SummaryWriter):
 
 
 class FileWriter(SummaryWriter):
-    """An event file in ``logdir`` in TensorBoard's format (``tf.summary.create_file_writer``)."""
+    """An event file in ``logdir`` in TensorBoard's format (``tf.summary.create_file_writer``).
+
+    The queue holds entries (one ``tapejax.function`` run's values, or one event written
+    eagerly) in call order, then the framed records of the entries already read. Like TF's
+    writer, it writes when more than ``max_queue`` events are recorded; an event whose tensor
+    condition is not read yet counts only once it is read and holds.
+    """
 
     def __init__(self, logdir, max_queue, flush_millis, filename_suffix):
         from tensorboard.compat.proto import event_pb2
@@ -111,90 +330,184 @@ class FileWriter(SummaryWriter):
         self._file = open(self._path, "wb")
         self._event = event_pb2.Event
         self._lock = threading.Lock()
-        self._queue = []  # events to write
-        self._pending = collections.deque()  # events whose tensor condition is not read yet
+        self._entries = []  # runs and events not read yet, oldest first
+        self._read = 0  # entries read since the writer was made
+        self._records = []  # framed records of the events read, not written yet
+        self._fixed = 0  # events in _entries recorded whatever their values
+        self._undecided = 0  # events in _entries whose condition is not read yet
+        self._series = {}  # (tag, id(metadata), encode) -> _Series
         self._max_queue = max_queue
         self._flush_secs = flush_millis / 1000.0
-        self._last_flush = time.monotonic()
+        self._deadline = time.monotonic() + self._flush_secs
         self._closed = False
+        self._scheduled = False  # the writer thread will read the queue
+        self._error = None  # raised on the writer thread; raised again to the next caller
         first = event_pb2.Event(wall_time=float(int(time.time())), file_version="brain.Event:2")
         first.source_metadata.writer = "tapejax.summary"
-        self._file.write(_crc32c.frame(first.SerializeToString()))
+        self._file.write(_frame(first.SerializeToString()))
         self._file.flush()
         _OPEN.add(self)
 
-    def _add_all(self, items):
-        """Queues ``(wall_time, step, tag, metadata, encode, data, condition)`` events.
+    def series(self, tag, metadata, encode):
+        """The ``_Series`` of ``tag`` written with ``metadata`` and ``encode``."""
+        key = (tag, id(metadata), encode)
+        found = self._series.get(key)
+        if found is None or found.metadata is not metadata:
+            if len(self._series) >= _MAX_CACHED:  # new metadata protos on every call
+                self._series.clear()
+            found = self._series[key] = _Series(tag, metadata, encode)
+        return found
 
-        Values may be device arrays or Tensors still being computed; nothing waits for them
-        until the events are written. A tensor ``condition`` is read once it is computed (or
-        at the write): events whose condition is false are dropped and not counted.
+    def _add_runs(self, runs):
+        """Queues ``(RunSummaries, wall_time, output)`` entries, reading no value.
+
+        When TF's writer would write, the writer thread reads and writes them (``_drain``):
+        the caller, a training loop, neither waits for the step's values nor converts them.
         """
         with self._lock:
+            if self._closed or self._error is not None:
+                self._check_writable()
+            self._entries += runs
+            for run in runs:
+                self._fixed += run[0].fixed
+                self._undecided += run[0].conditional
+            if not self._scheduled and self._due():
+                if _EXITING:  # the writer thread has stopped
+                    self._write_when_due()
+                else:
+                    self._scheduled = True
+                    _schedule(self)
+
+    def _add_all(self, items):
+        """Queues ``(wall_time, step, tag, metadata, encode, data, condition)`` events, and
+        writes as TF's writer would (on this thread).
+
+        Values may be device arrays or Tensors still being computed; nothing waits for them
+        until the events are written. Events whose tensor condition is false are dropped.
+        """
+        with self._lock:
+            self._check_writable()
+            for item in items:
+                self._entries.append((None, item[0], item))
+                if item[6] is None:
+                    self._fixed += 1
+                else:
+                    self._undecided += 1
+            self._write_when_due()
+
+    def _drain(self):
+        """On the writer thread: waits (outside the lock) for the values queued so far, then
+        reads them and writes if TF's writer would have."""
+        with self._lock:
+            self._scheduled = False
             if self._closed:
-                raise errors.NotFoundError(
-                    None, None, f"Resource summary writer of {self._path!r} does not exist "
-                                f"(it was closed).")
-            self._pending.extend(items)
-            self._decide(wait=False)
-            if len(self._queue) > self._max_queue or len(self._pending) > _MAX_UNDECIDED or \
-                    time.monotonic() - self._last_flush > self._flush_secs:
-                self._flush_locked(wait=len(self._queue) > _MAX_UNDECIDED)
-
-    def _decide(self, wait):
-        """Moves pending events, oldest first, to the queue once their condition is known."""
-        pending = self._pending
-        while pending:
-            condition = pending[0][-1]
-            if condition is not None:
-                array = condition._value if isinstance(condition, TensorLike) else condition
-                if not wait and isinstance(array, (jax.Array, HostSlice)) and \
-                        not array.is_ready():
-                    return
-                if not bool(_host(array)):
-                    pending.popleft()
-                    continue
-            self._queue.append(pending.popleft())
-
-    def _flush_locked(self, wait=True):
-        """Writes the queued events; without ``wait``, only those whose values are computed
-        (oldest first), so a training loop never waits for its last step here."""
-        self._decide(wait)
-        queue = self._queue
-        ready = len(queue) if wait else next(
-            (k for k, item in enumerate(queue) if not (_ready(item[1]) and _ready(item[5]))),
-            len(queue))
-        if not ready and not wait:
-            return
-        self._queue = queue[ready:]
-        records, frame = [], _crc32c.frame
+                return
+            end = self._read + len(self._entries)
+            arrays = [_device_array(x) for group, _, values in self._entries
+                      for x in ((values,) if group is not None else values[1:2] + values[5:])]
         try:
-            for wall_time, step, tag, metadata, encode, data, _ in queue[:ready]:
-                event = self._event(wall_time=wall_time, step=int(_host(step)))
-                if tag is None:  # a serialized Summary (write_raw_pb)
-                    event.summary.ParseFromString(data)
-                    records.append(frame(event.SerializeToString()))
-                    continue
-                value = event.summary.value.add(tag=tag, tensor=encode(_host(data)))
-                if metadata is not None:
-                    value.metadata.CopyFrom(metadata)
-                records.append(frame(event.SerializeToString()))
-        finally:  # the events framed before a failing one are still written
-            self._file.write(b"".join(records))
+            for array in arrays:
+                if array is not None:
+                    array.block_until_ready()
+        except Exception:  # a deleted value: it raises again when read, below
+            pass
+        with self._lock:
+            if self._closed:
+                return
+            try:
+                self._write_when_due(ready=end - self._read)
+            except Exception as e:  # raised to the next caller of this writer
+                self._error = e
+            if self._entries and not self._scheduled and self._due() and self._error is None:
+                self._scheduled = True  # runs queued meanwhile are due: wait for them too
+                _WORK.put(self)
+
+    def _check_writable(self):
+        if self._closed:
+            raise errors.NotFoundError(
+                None, None, f"Resource summary writer of {self._path!r} does not exist "
+                            f"(it was closed).")
+        self._raise_error()
+
+    def _raise_error(self):
+        error, self._error = self._error, None
+        if error is not None:
+            raise error
+
+    def _due(self):
+        """TF's rule: write when the queue holds more than ``max_queue`` events (counting
+        those whose condition is not read yet) or ``flush_millis`` have passed."""
+        return time.monotonic() > self._deadline or \
+            len(self._records) + self._fixed + self._undecided > self._max_queue
+
+    def _write_when_due(self, ready=0):
+        """Writes as TF's writer would now, the events whose values are computed (the first
+        ``ready`` entries are known to be)."""
+        if not self._due():
+            return
+        timed = time.monotonic() > self._deadline
+        self._read_entries(wait=False, ready=ready)
+        if self._fixed + self._undecided > _MAX_UNDECIDED:
+            self._read_entries(wait=True)
+        if timed or len(self._records) + self._fixed > self._max_queue:
+            self._write_records()
+
+    def _read_entries(self, wait, ready=0):
+        """Frames the queued entries' events, oldest first; without ``wait``, only while the
+        entries' values are computed, so a training loop never waits for its last step here."""
+        entries, records, done = self._entries, self._records, 0
+        try:
+            for group, wall_time, values in entries:
+                if not wait and done >= ready and not _entry_ready(group, values):
+                    break
+                done += 1
+                if group is not None:
+                    group.serialize(self._event, wall_time, values, records)
+                else:
+                    self._serialize_one(values, records)
+        finally:  # the entries read (and one that failed) leave the queue
+            del entries[:done]
+            self._read += done
+            self._fixed = sum(v[6] is None if g is None else g.fixed for g, _, v in entries)
+            self._undecided = sum(v[6] is not None if g is None else g.conditional
+                                  for g, _, v in entries)
+
+    def _serialize_one(self, item, records):
+        wall_time, step, tag, metadata, encode, data, condition = item
+        if condition is not None and not bool(_host(condition)):
+            return
+        series = self.series(tag, metadata, encode)
+        records.append(_frame(series.serialize(self._event, wall_time, int(_host(step)), data)))
+
+    def _write_records(self):
+        """Hands the framed records to the operating system."""
+        if self._records:
+            self._file.write(b"".join(self._records))
+            self._records.clear()
         self._file.flush()
-        self._last_flush = time.monotonic()
+        self._deadline = time.monotonic() + self._flush_secs
+
+    def _flush_locked(self):
+        try:
+            self._read_entries(wait=True)
+        finally:  # the events read before a failing one are still written
+            self._write_records()
 
     def flush(self):
         with self._lock:
             if not self._closed:
                 self._flush_locked()
+                self._raise_error()
 
     def close(self):
         with self._lock:
             if not self._closed:
-                self._flush_locked()
-                self._file.close()
-                self._closed = True
+                try:
+                    self._flush_locked()
+                finally:
+                    self._file.close()
+                    self._closed = True
+                self._raise_error()
 
     def __del__(self):  # pragma: no cover - depends on the garbage collector
         try:
@@ -203,8 +516,57 @@ class FileWriter(SummaryWriter):
             pass
 
 
+def _entry_ready(group, values):
+    """True when the values of a queued run (its one output) or event are computed."""
+    if group is not None:
+        return _ready(values)
+    _, step, _, _, _, data, condition = values
+    return _ready(step) and _ready(data) and _ready(condition)
+
+
+_WORK = queue.SimpleQueue()  # writers whose queued runs are due to be written
+_THREAD = []  # the writer thread, started when first needed (again in a forked child)
+_THREAD_LOCK = threading.Lock()
+_EXITING = False  # set at interpreter exit: writers write on the caller's thread
+
+
+def _schedule(writer):
+    """Has the writer thread drain ``writer``."""
+    _WORK.put(writer)
+    if not _THREAD or not _THREAD[-1].is_alive():
+        with _THREAD_LOCK:
+            if not _EXITING and (not _THREAD or not _THREAD[-1].is_alive()):
+                thread = threading.Thread(target=_work, name="tapejax.summary writer",
+                                          daemon=True)
+                thread.start()
+                _THREAD.append(thread)
+
+
+def _work():
+    while True:
+        writer = _WORK.get()
+        if writer is None:
+            return
+        try:
+            writer._drain()
+        except Exception as e:  # pragma: no cover - _drain keeps its errors for the caller
+            writer._error = e
+
+
+def _stop_thread():
+    """Ends the writer thread after its current drain: a daemon thread still inside JAX
+    (waiting for a value) when the interpreter finalizes would abort the process."""
+    global _EXITING
+    with _THREAD_LOCK:
+        _EXITING = True
+        if _THREAD and _THREAD[-1].is_alive():
+            _WORK.put(None)
+            _THREAD[-1].join()
+
+
 @atexit.register
 def _flush_at_exit():
+    _stop_thread()
     for writer in list(_OPEN):
         try:
             writer.close()
