@@ -26,6 +26,7 @@ import jax
 from . import _graph, dtypes
 from ._cache import Cache
 from ._capture import TRACE
+from ._recording import _FIRST, _leaf_code, _note, _propagate_note, record
 from .tensor import Tensor, raw_value, set_raw_value
 from .tensor_shape import TensorShape
 
@@ -173,15 +174,17 @@ STATS = _Stats()
 _AVALS = Cache("lazy.abstract_eval", 8192)  # (fn, static, input types) -> output aval(s), or _EAGER
 
 
-def defer(fn, static, inputs, tapes):
-    """The pending output(s) of ``fn`` on ``inputs``, or None when the op must run now.
+def defer(fn, static, inputs, tapes, differentiable=True):
+    """The pending output(s) of ``fn`` on ``inputs``, recorded on ``tapes`` (as ``record``
+    does); None when the op must run now (nothing is recorded then).
 
     ``inputs`` are Tensors, LazyTensors or Python scalars (Variables already read). An op is
-    deferred when a tape is recording, no trace is running, one input is pending or watched,
-    and every concrete input is a concrete JAX array.
+    deferred when a tape is recording, lazy recording is on, no trace is running, one input is
+    pending or watched, and every concrete input is a concrete JAX array. This is the hot path
+    of eager code under a tape: one frame for the common single-output op.
     """
     graph = GRAPH.depth
-    if not graph and (TRACE.capture is not None or TRACE.eager):
+    if not graph and (not SETTINGS.enabled or TRACE.capture is not None or TRACE.eager):
         return None
     involved = False
     depth = 0
@@ -219,29 +222,81 @@ def defer(fn, static, inputs, tapes):
     if not involved:
         return None
     if graph:
-        return _defer_in_graph(fn, static, inputs, types, depth)
+        out = _defer_in_graph(fn, static, inputs, types, depth)
+        _record(fn, static, inputs, out, differentiable)
+        return out
     if depth >= SETTINGS.max_depth:
         return None
-    if len(RECENT.current) >= SETTINGS.max_ops:
+    recent = RECENT.current
+    if len(recent) >= SETTINGS.max_ops:
         _flush()
+        recent = RECENT.current
     akey = (fn, static, tuple(types))
-    avals = _AVALS.lookup(akey)
+    cache = _AVALS
+    avals = cache.entries.get(akey)
     if avals is None:
-        avals = _AVALS.put(akey, _abstract_eval(fn, static, inputs, types))
+        avals = cache.put(akey, _abstract_eval(fn, static, inputs, types))
+    else:  # Cache.lookup, inlined
+        cache.hits += 1
+        try:
+            cache.entries.move_to_end(akey)
+        except KeyError:
+            pass
     if avals is _EAGER:
         STATS.eager_fallbacks += 1
         return None
     STATS.deferred += 1
     if type(avals) is tuple:
-        node = _tuple_new(PendingOp, (fn, static, tuple(inputs), len(avals), True, depth + 1))
+        node = _tuple_new(PendingOp, (fn, static, inputs, len(avals), True, depth + 1))
         outputs = tuple([_lazy(node, k, a) for k, a in enumerate(avals)])
-        RECENT.current.extend([_weakref(t) for t in outputs])
+        recent.extend([_weakref(t) for t in outputs])
+        _record(fn, static, inputs, outputs, differentiable)
         return outputs
-    node = _tuple_new(PendingOp, (fn, static, tuple(inputs), 1, False, depth + 1))
+    node = _tuple_new(PendingOp, (fn, static, inputs, 1, False, depth + 1))
     output = _new(LazyTensor)
-    set_raw_value(output, _tuple_new(Pending, (node, 0, avals, avals.dtype)))
-    RECENT.current.append(_weakref(output))
+    dtype = avals.dtype
+    set_raw_value(output, _tuple_new(Pending, (node, 0, avals, dtype)))
+    recent.append(_weakref(output))
+    # ``_recording.record`` for one output, inlined (the hot path): keep the two in step
+    for tape in tapes:
+        watched = tape.watched
+        for x in inputs:
+            if id(x) in watched:
+                break
+        else:
+            if tape.notes:
+                _propagate_note(tape, inputs, (output,))
+            continue
+        if tape.paused or not differentiable:
+            _record(fn, static, inputs, output, differentiable, [tape])
+            continue
+        producer, leaf_index = tape.producer, tape.leaf_index
+        codes = []
+        for x in inputs:
+            key = id(x)
+            code = producer.get(key)
+            if code is None:
+                code = leaf_index.get(key)
+                if code is None:
+                    code = _leaf_code(tape, x)
+            codes.append(code)
+        values = tape.values
+        producer[id(output)] = len(values)
+        values.append(output)
+        tape.nodes.append(node)  # a PendingOp has the fields of a Node that are read
+        if dtype.kind in "fcV":
+            watched[id(output)] = output
+            tape.structure.append((fn, static, tuple(codes), None, _FIRST))
+        else:
+            _note(tape, "non-floating output", fn, (output,))
+            tape.structure.append((fn, static, tuple(codes), None, ()))
     return output
+
+
+def _record(fn, static, inputs, out, differentiable, tapes=None):
+    """``record`` for the output(s) ``out`` of ``defer`` (a Tensor or a tuple of them)."""
+    multi = type(out) is tuple
+    record(fn, static, inputs, out if multi else (out,), multi, differentiable, tapes)
 
 
 def _defer_in_graph(fn, static, inputs, types, depth):
@@ -356,7 +411,11 @@ def _flush():
 def _compute_held(refs):
     """Computes the live pending values among ``refs`` that no other one reads (computing
     those releases the graphs behind them)."""
-    held = [t for t in (r() for r in refs) if t is not None and is_pending(t)]
+    held = []
+    for r in refs:  # a loop, not comprehensions: this runs once per op at every ``gradient``
+        t = r()
+        if type(t) is LazyTensor and type(raw_value(t)) is Pending:
+            held.append(t)
     if held:
         read = {id(x) for t in held for x in raw_value(t).node.inputs}
         materialize([t for t in held if id(t) not in read])

@@ -25,6 +25,9 @@ _tuple_new = tuple.__new__  # builds a Node without NamedTuple's Python-level __
 
 
 class Node(NamedTuple):
+    """A recorded op. A deferred op's node is its ``_lazy.PendingOp``: the same ``fn``,
+    ``static``, ``inputs`` and ``multi``, its outputs not kept (nothing reads them)."""
+
     fn: Callable[..., Any]
     static: tuple[tuple[str, Any], ...]  # sorted (name, value) pairs: part of the cache key
     inputs: tuple[Any, ...]  # Tensors (recorded by identity) or Python constants
@@ -172,12 +175,14 @@ STACK = _Recording()
 
 
 def record(fn: Callable[..., Any], static: tuple[tuple[str, Any], ...], inputs: Sequence[Any],
-           outputs: tuple[Any, ...], multi: bool, differentiable: bool = True) -> None:
-    """Appends a node to every recording tape that watches one of ``inputs``.
+           outputs: tuple[Any, ...], multi: bool, differentiable: bool = True,
+           tapes: Sequence[Tape] | None = None) -> None:
+    """Appends a node to every recording tape (of ``tapes``, default this thread's) that
+    watches one of ``inputs``.
 
     A non-differentiable op, or a tape in ``stop_recording``, only leaves a note on the outputs.
     """
-    for tape in STACK.tapes:
+    for tape in STACK.tapes if tapes is None else tapes:
         watched = tape.watched
         for x in inputs:
             if id(x) in watched:

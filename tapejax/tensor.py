@@ -47,13 +47,19 @@ def _op(name):
 
 def _bool_multiply(x, y):
     """TF's ``*`` with a bool Tensor operand: both cast to int32, multiplied, cast to bool."""
-    if _is_bool(x) or _is_bool(y):
+    if (raw_value(x).dtype.kind == "b" if isinstance(x, Tensor) else _is_bool(x)) or (
+            type(y) not in _NUMBERS and _is_bool(y)):
         cast = _op("cast")
         return cast(_op("multiply")(cast(x, dtypes.int32), cast(y, dtypes.int32)), dtypes.bool)
-    return _op("multiply")(x, y)
+    return OPS["multiply"].api(x, y)
+
+
+_NUMBERS = (float, int)
 
 
 def _is_bool(value):
+    if isinstance(value, Tensor):  # also a pending LazyTensor: its slot's value has a dtype
+        return raw_value(value).dtype.kind == "b"
     return isinstance(value, TensorLike) and value.dtype.is_bool
 
 
@@ -63,7 +69,7 @@ def _operator(op_name, reflected, fn=None):
     computes the result in NumPy), the op's own error again when that fails too."""
     def method(self, other):
         try:
-            return fn(self, other) if fn is not None else _op(op_name)(self, other)
+            return fn(self, other) if fn is not None else OPS[op_name].api(self, other)
         except (TypeError, ValueError) as error:
             if not hasattr(type(other), reflected):
                 raise

@@ -53,9 +53,8 @@ from .convert import (  # noqa: F401 - the conversion API, re-exported for the o
 
 _NO_ATTRS = ()
 _OBJECT = np.dtype(object)
-_LAZY = _lazy.SETTINGS
-_GRAPH = _lazy.GRAPH
 _LazyTensor = _lazy.LazyTensor
+_defer = _lazy.defer  # records the op too when it defers it
 
 
 def attrs(**kwargs: Any) -> tuple[tuple[str, Any], ...]:
@@ -90,12 +89,9 @@ def apply(fn: Callable[..., Any], inputs: Sequence[Any], static: tuple = _NO_ATT
     tapes = STACK.tapes
     if tapes:
         inputs = _recorded_inputs(inputs)
-        if _LAZY.enabled or _GRAPH.depth:
-            out = _lazy.defer(fn, static, inputs, tapes)
-            if out is not None:
-                multi = type(out) is tuple
-                record(fn, static, inputs, out if multi else (out,), multi, differentiable)
-                return out
+        out = _defer(fn, static, inputs, tapes, differentiable)
+        if out is not None:
+            return out
     values = [x._value if isinstance(x, Tensor) else _value_of(x) for x in inputs]
     try:
         out = fn(*values, **dict(static)) if static else fn(*values)
@@ -135,16 +131,12 @@ def _host_tensor(value: Any) -> Tensor:
     return Tensor(value if is_text(value) else jnp.asarray(value))
 
 
-def _apply_fast(fn: Callable[..., Any], inputs: tuple, op_name: str,
-                differentiable: bool) -> Tensor:
+def _apply_fast(fn: Callable[..., Any], inputs: tuple, op_name: str, differentiable: bool,
+                tapes: list) -> Tensor:
     """``apply`` for Tensors and Python scalars only, with no attributes (the common case of
-    elementwise ops: it skips the Variable checks)."""
-    tapes = STACK.tapes
-    if tapes and (_LAZY.enabled or _GRAPH.depth):
-        output = _lazy.defer(fn, _NO_ATTRS, inputs, tapes)
-        if output is not None:
-            record(fn, _NO_ATTRS, inputs, (output,), False, differentiable)
-            return output
+    elementwise ops: it skips the Variable checks), once ``_defer`` declined: the op runs.
+    The callers try ``_defer`` themselves when ``tapes`` (the recording stack) is not empty,
+    which saves a frame on the hot path of eager code under a tape."""
     values = [x._value if isinstance(x, Tensor) else x for x in inputs]
     try:
         out = fn(*values)
@@ -229,7 +221,12 @@ def unary(name: str, fn: Callable[..., Any], *, float_only: bool | str = False,
     def api(x, name=None):
         if type(x) is Tensor or type(x) is _LazyTensor:
             if raw_value(x).dtype.kind in fast_kinds:
-                return _apply_fast(fn, (x,), tf_name, differentiable)
+                tapes = STACK.tapes
+                if tapes:
+                    out = _defer(fn, _NO_ATTRS, (x,), tapes, differentiable)
+                    if out is not None:
+                        return out
+                return _apply_fast(fn, (x,), tf_name, differentiable, tapes)
         else:
             x = to_tensor(x)
         check(x)
@@ -293,10 +290,21 @@ def binary(name: str, fn: Callable[..., Any], *, tf_name: str | None = None,
     missing = tf_name in MISSING_KERNELS
 
     def api(x, y, name=None):
-        if not missing and _same_dtype_fast(x, y, ok, strict):
+        tx = type(x)
+        if type(y) is float and (tx is Tensor or tx is _LazyTensor):  # ``tensor * 0.5``
+            dtype = raw_value(x).dtype
+            fast = dtype.kind in _FLOAT_KINDS and (ok is None or dtype in ok) and not missing
+        else:
+            fast = not missing and _same_dtype_fast(x, y, ok, strict)
+        if fast:
             if check is not None:
                 check(x, y)
-            return _apply_fast(fn, (x, y), tf_name, differentiable)
+            tapes = STACK.tapes
+            if tapes:
+                out = _defer(fn, _NO_ATTRS, (x, y), tapes, differentiable)
+                if out is not None:
+                    return out
+            return _apply_fast(fn, (x, y), tf_name, differentiable, tapes)
         x, y = match(x, y, tf_name, strict, first_alone=not strict)
         dtype = (x if isinstance(x, TensorLike) else y).dtype
         if missing:
