@@ -37,8 +37,14 @@ SHAPE_CHANGED = ("tapejax.function: the iterator's next element has shapes {got}
 
 
 def _iterators(args, kwargs):
-    return [x for x in nest.flatten([list(args), dict(kwargs)])
-            if hasattr(type(x), "_tapejax_pull_flat")]
+    """The iterators among the arguments, in ``nest.flatten`` order."""
+    found = []
+    for x in [*args, *(kwargs[k] for k in sorted(kwargs))]:
+        if hasattr(type(x), "_tapejax_pull_flat"):
+            found.append(x)
+        elif nest.is_nested(x):
+            found.extend(y for y in nest.flatten(x) if hasattr(type(y), "_tapejax_pull_flat"))
+    return found
 
 
 class _Feed(NamedTuple):

@@ -25,6 +25,8 @@ MISSING_MODULE = ("tapejax does not provide the module `{name}` (the script runs
                   "covers.")
 
 
+_ABSENT = object()
+
 # TF namespaces whose tapejax module has another name (``tapejax.compat`` is this redirect)
 RENAMED = {"compat": "_tf_compat"}
 
@@ -40,6 +42,12 @@ class TensorFlowAlias(types.ModuleType):
 
     def __getattr__(self, name):
         target = object.__getattribute__(self, "_target")
+        value = target.__dict__.get(name, _ABSENT)  # the common case: a function or class
+        if value is not _ABSENT and not isinstance(value, types.ModuleType) and not (
+                target.__name__ == "tapejax" and name in RENAMED):
+            if isinstance(value, type):  # TF's classes are fixed: found directly next time
+                object.__setattr__(self, name, value)
+            return value
         try:
             if target.__name__ == "tapejax" and name in RENAMED:
                 return _alias(f"{self.__name__}.{name}",
@@ -54,7 +62,9 @@ class TensorFlowAlias(types.ModuleType):
             raise AttributeError(MISSING_ATTRIBUTE.format(name=f"{self.__name__}.{name}")) \
                 from None
         if isinstance(value, types.ModuleType) and value.__name__.startswith("tapejax"):
-            return _alias(f"{self.__name__}.{name}", value)
+            alias = _alias(f"{self.__name__}.{name}", value)
+            object.__setattr__(self, name, alias)  # a namespace is fixed, as a class is
+            return alias
         return value
 
     def __dir__(self):

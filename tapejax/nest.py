@@ -9,6 +9,14 @@ mapping view or ``range`` becomes a list). Error texts are TF's.
 import collections
 import collections.abc
 
+_LEAF_TYPES = {type(None), bool, int, float, complex, str, bytes}  # leaves by exact type
+
+
+def _register_leaf_type(cls):
+    """Lets ``is_nested`` answer False for instances of exactly ``cls`` without the ABC checks
+    (for a type that is no sequence, mapping or mapping view, such as ``Tensor``)."""
+    _LEAF_TYPES.add(cls)
+
 
 def _is_namedtuple(x):
     return isinstance(x, tuple) and hasattr(type(x), "_fields")
@@ -16,6 +24,11 @@ def _is_namedtuple(x):
 
 def is_nested(seq):
     """True for sequences (except strings), mappings and mapping views (``tf.nest.is_nested``)."""
+    t = type(seq)
+    if t is list or t is tuple or t is dict:  # the common cases, without the ABC checks
+        return True
+    if t in _LEAF_TYPES:
+        return False
     if isinstance(seq, (str, bytes)):
         return False
     return isinstance(seq, (collections.abc.Sequence, collections.abc.Mapping,
@@ -23,7 +36,10 @@ def is_nested(seq):
 
 
 def _children(structure):
-    if isinstance(structure, collections.abc.Mapping):
+    t = type(structure)
+    if t is list or t is tuple:
+        return list(structure)
+    if t is dict or isinstance(structure, collections.abc.Mapping):
         return [structure[k] for k in sorted(structure)]
     return list(structure)
 

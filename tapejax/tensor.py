@@ -13,7 +13,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _core_types, dtypes, errors
+from . import _core_types, dtypes, errors, nest
 from ._registry import OPS
 from .tensor_shape import TensorShape
 
@@ -737,3 +737,5 @@ def is_tensor(x):
 
 
 _core_types.Tensor.register(TensorLike)
+nest._register_leaf_type(Tensor)
+nest._register_leaf_type(np.ndarray)

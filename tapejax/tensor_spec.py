@@ -1,5 +1,5 @@
 """``tf.TensorSpec``: the shape, dtype and name that describe a Tensor (for signatures)."""
-from . import dtypes
+from . import dtypes, nest
 from .composite import TypeSpec
 from .tensor import Tensor
 from .tensor_shape import TensorShape
@@ -107,3 +107,6 @@ class TensorSpec(TypeSpec):
     def __repr__(self):
         name = None if self._name is None else repr(self._name)
         return f"TensorSpec(shape={self._shape}, dtype={self._dtype!r}, name={name})"
+
+
+nest._register_leaf_type(TensorSpec)

@@ -92,6 +92,8 @@ class Dataset(DatasetV2):
         n = sizes[0]
 
         def make():
+            if not isinstance(arrays, (tuple, dict)):  # one array: its rows
+                return iter(arrays)
             return (structure.map_structure(lambda a: a[i], arrays) for i in range(n))
         spec = structure.unbatched_spec(structure.element_spec(arrays))
         return Dataset(make, n, spec)
@@ -173,8 +175,9 @@ class Dataset(DatasetV2):
 
         def make():
             iterators = [d._make_iterator() for d in flat]
-            for elements in zip(*iterators):
-                yield structure.pack(structure_, list(elements))
+            if type(structure_) is tuple and len(flat) == len(structure_):  # a flat tuple
+                return zip(*iterators)
+            return (structure.pack(structure_, list(elements)) for elements in zip(*iterators))
         return Dataset(make, length, lambda: structure.pack(
             structure_, [d.element_spec for d in flat]))
 
@@ -500,24 +503,29 @@ class _CompiledMap:
         self._map_func = map_func
         self._compiled = None
         self._eager = False
+        self._plain = False  # an element ran compiled: the dataset's elements can
 
     def __call__(self, element):
-        if self._eager or any(structure.is_text(leaf) or isinstance(leaf, Optional)
-                              for leaf in structure.leaves(element)):
+        if not self._plain and (self._eager or any(
+                structure.is_text(leaf) or isinstance(leaf, Optional)
+                for leaf in structure.leaves(element))):
             return _call(self._map_func, element)
-        if self._compiled is None:
+        compiled = self._compiled
+        if compiled is None:
             from ..function import function
-            self._compiled = function(lambda *args: _call(self._map_func, args))
+            compiled = self._compiled = function(lambda *args: _call(self._map_func, args))
         args = element if isinstance(element, tuple) and not hasattr(
             type(element), "_fields") else (element,)
-        traces = self._compiled.experimental_get_tracing_count()
+        traces = compiled.experimental_get_tracing_count()
         try:
-            return self._compiled(*[structure.wrap(a) for a in args])
+            out = compiled(*map(structure.wrap, args))
         except Exception:
-            if self._compiled.experimental_get_tracing_count() == traces:
+            if compiled.experimental_get_tracing_count() == traces:
                 raise  # it traced before: a real error of this element
-            self._eager = True
+            self._eager, self._plain = True, False
             return _call(self._map_func, element)
+        self._plain = True
+        return out
 
 
 def _mapped_spec(source, map_func):

@@ -65,6 +65,7 @@ class LookAhead:
         self._created_in = feeds.trace_of_creation()
         self._last = None  # the last element looked at
         self._shapes = "end"  # the shapes of the last element looked at (trace key)
+        self._frozen = None  # the element spec's trace-key stand-in, made on first use
 
     def _produce(self):
         """The next element; ``StopIteration`` at the end."""
@@ -189,4 +190,6 @@ class OwnedIterator(LookAhead, Iterator):
         if element is not _END:
             self._shapes = tuple((np.shape(a), structure.dtype_of(a)) if not isinstance(
                 a, Optional) else "optional" for a in structure.leaves(element))
-        return (_Frozen(self._element_spec), self._shapes, _AnyIterator(self)), []
+        if self._frozen is None:
+            self._frozen = _Frozen(self._element_spec)
+        return (self._frozen, self._shapes, _AnyIterator(self)), []

@@ -44,10 +44,11 @@ class Optional:
     (True, 3)
     """
 
-    def __init__(self, has_value, value, element_spec):
+    def __init__(self, has_value, value, element_spec, frozen=None):
         self._has_value = has_value  # a bool Tensor (a tracer inside a function trace)
         self._value = value
         self._element_spec = element_spec
+        self._frozen = frozen  # the spec's trace-key stand-in, made once
 
     @staticmethod
     def from_value(value):
@@ -83,18 +84,19 @@ class Optional:
 
     # --- a composite value for tapejax.function ---------------------------------------
     def _tapejax_components(self):
+        if self._frozen is None:
+            self._frozen = _Frozen(self._element_spec)
         if self._value is None:
-            return ("empty", _Frozen(self._element_spec)), [self._has_value]
-        return ("value", _Frozen(self._element_spec)), [self._has_value] + nest.flatten(
-            self._value)
+            return ("empty", self._frozen), [self._has_value]
+        return ("value", self._frozen), [self._has_value] + nest.flatten(self._value)
 
     @classmethod
     def _tapejax_rebuild(cls, static, parts):
         kind, frozen = static
         if kind == "empty":
-            return cls(parts[0], None, frozen.spec)
+            return cls(parts[0], None, frozen.spec, frozen)
         value = nest.pack_sequence_as(frozen.spec, parts[1:])
-        return cls(parts[0], value, frozen.spec)
+        return cls(parts[0], value, frozen.spec, frozen)
 
     def __repr__(self):
         return f"<tapejax.experimental.Optional element_spec={self._element_spec!r}>"

@@ -56,6 +56,10 @@ def to_host(x, dtype=None):
 def to_array(x):
     """A leaf as a JAX array (strings and Optionals as :func:`to_host`): a Tensor's value is
     kept where it is, without a copy to NumPy and back."""
+    if type(x) is Tensor:  # what a compiled map returns
+        value = x._value
+        if isinstance(value, jax.Array) and not isinstance(value, jax.core.Tracer):
+            return value
     if isinstance(x, TensorLike) and x.dtype is not dtypes.string:
         value = x.__jax_array__()
         if isinstance(value, jax.Array) and not isinstance(value, jax.core.Tracer):
