@@ -435,6 +435,30 @@ def test_operand_conversion_raises_tensorflows_class(real_tf, program):
     same_outcome(real_tf, program, scope)
 
 
+_GRAPH_CHECKS = [
+    "tf.matmul(tf.ones([2, 3]), tf.ones([4, 5]))", "tf.ones([2, 3]) + tf.ones([4, 5])",
+    "tf.reshape(tf.ones([2, 3]), [4])", "tf.concat([tf.ones([2, 3]), tf.ones([2, 4])], 0)",
+    "tf.gather(tf.ones([2, 3]), [0], axis=3)", "tf.reduce_sum(tf.ones([2, 3]), axis=4)",
+    "tf.squeeze(tf.ones([2, 3]), axis=0)", "tf.transpose(tf.ones([2, 3]), [0, 2])",
+    "tf.slice(tf.ones([2, 3]), [0, 0], [3, 3])", "tf.stack([tf.ones([2]), tf.ones([3])])",
+    "tf.split(tf.ones([5]), 2)",
+    "tf.nn.conv2d(tf.ones([1, 4, 4, 2]), tf.ones([3, 3, 3, 1]), 1, 'SAME')",
+    "tf.one_hot(tf.ones([2]), 3)", "tf.tile(tf.ones([2, 3]), [2])",
+    "tf.broadcast_to(tf.ones([3]), [2, 2])", "tf.pad(tf.ones([2, 3]), [[1, 1]])",
+    "tf.expand_dims(tf.ones([2]), 3)", "tf.einsum('ij,jk->ik', tf.ones([2, 3]), tf.ones([4, 5]))",
+]
+
+
+@pytest.mark.parametrize("program", _GRAPH_CHECKS)
+def test_shape_checks_inside_a_function_raise_tensorflows_graph_class(real_tf, program):
+    """Inside ``tf.function`` TF checks shapes and input types when it builds the graph:
+    ``ValueError`` (``TypeError`` for a type) where the eager op raises
+    ``InvalidArgumentError``; a check left to the kernel (``Slice``) stays
+    ``InvalidArgumentError``."""
+    same_outcome(real_tf, f"tf.function(lambda: {program})()")
+    same_outcome(real_tf, program)
+
+
 def _values(out):
     return np.asarray(out).tolist()
 

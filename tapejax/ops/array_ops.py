@@ -19,6 +19,7 @@ from .core import (
     attr_int,
     attrs,
     broadcast_shapes,
+    building_graph,
     dims_str,
     dtype_of,
     int_array,
@@ -28,6 +29,7 @@ from .core import (
     register,
     reject_text,
     select_rank_limit,
+    shape_check_error,
     static_int,
     tf_type_name,
     to_tensor,
@@ -91,9 +93,9 @@ def reshape(tensor, shape, name=None):
     # size None: a FuncGraph's unknown dimension, whose symbolic sizes JAX checks
     if size is not None and ((-1 not in shape and known != size)
                              or (-1 in shape and (known == 0 or size % known))):
-        raise errors.InvalidArgumentError(None, None, (
+        raise shape_check_error(
             f"Input to reshape is a tensor with {size} values, but the requested shape has "
-            f"{known} [Op:Reshape]"))
+            f"{known} [Op:Reshape]")
     return apply(_reshape, (x,), attrs(shape=shape), "Reshape")
 
 
@@ -108,9 +110,9 @@ def transpose(a, perm=None, conjugate=False, name="transpose"):
     x = to_tensor(a)
     perm = None if perm is None else _static_ints(perm, "perm")
     if perm is not None and sorted(perm) != list(builtins.range(x.ndim)):
-        raise errors.InvalidArgumentError(None, None, (
+        raise shape_check_error(
             f"transpose expects a vector of size {x.ndim}. But input(1) is a vector of size "
-            f"{len(perm)} [Op:Transpose]"))
+            f"{len(perm)} [Op:Transpose]")
     return apply(_transpose, (x,), attrs(perm=perm, conjugate=bool(conjugate)), "Transpose")
 
 
@@ -183,9 +185,9 @@ def stack(values, axis=0, name="stack"):
     if len(shapes) > 1:
         first = tuple(values[0].shape)
         other = next(s for s in shapes if s != first)
-        raise errors.InvalidArgumentError(None, None, (
+        raise shape_check_error(
             f"Shapes of all inputs must match: values[0].shape = {list(first)} != values[1].shape"
-            f" = {list(other)} [Op:Pack] name: stack"))
+            f" = {list(other)} [Op:Pack] name: stack")
     axis = _axis_attr(axis, values[0].ndim + 1, "Pack")
     return apply(_stack, tuple(values), attrs(axis=axis), "Pack")
 
@@ -234,9 +236,9 @@ def expand_dims(input, axis, name=None):  # TF's name
     x = to_tensor(input)
     axis = static_int(axis, "axis", op_name="ExpandDims", max_rank=None)
     if not -x.ndim - 1 <= axis <= x.ndim:
-        raise errors.InvalidArgumentError(None, None, (
+        raise shape_check_error(
             f"Tried to expand dim index {axis} for tensor with {x.ndim} dimensions. "
-            f"[Op:ExpandDims] name: "))
+            f"[Op:ExpandDims] name: ")
     return apply(_expand_dims, (x,), attrs(axis=axis), "ExpandDims")
 
 
@@ -252,9 +254,9 @@ def squeeze(input, axis=None, name=None):  # TF's name
         axis = tuple(a % x.ndim for a in _static_ints(_truncated(axis), "axis"))
         for a in axis:
             if x.shape[a] != 1:
-                raise errors.InvalidArgumentError(None, None, (
+                raise shape_check_error(
                     f"Can not squeeze dim[{a}], expected a dimension of 1, got {x.shape[a]} "
-                    f"[Op:Squeeze] name: "))
+                    f"[Op:Squeeze] name: ")
     return apply(_squeeze, (x,), attrs(axis=axis), "Squeeze")
 
 
@@ -550,6 +552,12 @@ def invalid(message, op_name):
     return errors.InvalidArgumentError(None, None, f"{message} [Op:{op_name}] name: ")
 
 
+def shape_invalid(message, op_name):
+    """``invalid`` for a static shape check: a ``ValueError`` while a graph is built, as TF's
+    shape inference raises (``shape_check_error``)."""
+    return shape_check_error(f"{message} [Op:{op_name}] name: ")
+
+
 def concrete(x):
     """The NumPy value of a Tensor/Variable, or None while it is traced (inside ``jax.jit``)
     or symbolic (a ``FuncGraph``'s)."""
@@ -562,8 +570,11 @@ def concrete(x):
 def require_dtype(x, allowed, op_name, attr="Tindices"):
     """Raises TF's attr error unless ``x.dtype`` is one of the ``allowed`` dtype names."""
     if x.dtype.name not in allowed:
-        raise invalid(f"Value for attr '{attr}' of {tf_type_name(x.dtype)} is not in the list "
-                      f"of allowed values: {', '.join(allowed)}", op_name)
+        text = (f"Value for attr '{attr}' of {tf_type_name(x.dtype)} is not in the list of "
+                f"allowed values: {', '.join(allowed)} [Op:{op_name}] name: ")
+        if building_graph():  # TF checks an op's input types when it adds it to a graph
+            raise TypeError(text)
+        raise errors.InvalidArgumentError(None, None, text)
 
 
 _INDEX_DTYPES = ("int16", "int32", "int64")
@@ -656,8 +667,8 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
     elif not isinstance(axis, (int, np.integer)):  # TF's kernel takes a float axis, and fails
         axis = static_int(to_tensor(axis), "axis", op_name="GatherV2")
     if not -rank <= axis < rank:
-        raise invalid(f"Shape must be at least rank {axis + 1 if axis >= 0 else -axis} but is "
-                      f"rank {rank}", "GatherV2")
+        raise shape_invalid(f"Shape must be at least rank {axis + 1 if axis >= 0 else -axis} "
+                            f"but is rank {rank}", "GatherV2")
     given_axis = int(axis)
     axis %= rank
     if axis < batch_dims:
@@ -842,8 +853,8 @@ def tile(input, multiples, name=None):  # TF's name
     x = to_tensor(input)
     multiples = _static_ints(multiples, "multiples")
     if len(multiples) != x.ndim:
-        raise invalid(f"Expected multiples argument to be a vector of length {x.ndim} but got "
-                      f"length {len(multiples)}", "Tile")
+        raise shape_invalid(f"Expected multiples argument to be a vector of length {x.ndim} "
+                            f"but got length {len(multiples)}", "Tile")
     for k, m in enumerate(multiples):
         if m < 0:
             raise invalid(f"Expected multiples[{k}] >= 0, but got {m}", "Tile")
@@ -885,8 +896,8 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
             f"inputs rank not in [0,{limit}]: {x.ndim} [Op:{op_name}] name: "))
     rows = int_array(paddings, "paddings")
     if rows.ndim != 2 or rows.shape != (x.ndim, 2):
-        raise invalid(f"The first dimension of paddings must be the rank of inputs"
-                      f"{dims_str(rows.shape)} {dims_str(x.shape)}", op_name)
+        raise shape_invalid(f"The first dimension of paddings must be the rank of inputs"
+                            f"{dims_str(rows.shape)} {dims_str(x.shape)}", op_name)
     paddings = tuple((int(a), int(b)) for a, b in rows)
     for (before, after), size in zip(paddings, x.shape):
         if before < 0 or after < 0:
@@ -951,9 +962,9 @@ def split(value, num_or_size_splits, axis=0, num=None, name="split"):
     size = x.shape[axis]
     if op_name == "Split":
         if size % count:
-            raise invalid(f"Number of ways to split should evenly divide the split dimension, "
-                          f"but got split_dim {axis} (size = {size}) and num_split {count}",
-                          op_name)
+            raise shape_invalid(f"Number of ways to split should evenly divide the split "
+                                f"dimension, but got split_dim {axis} (size = {size}) and "
+                                f"num_split {count}", op_name)
         sizes = (size // count,) * count
     else:
         sizes = [int(s) for s in sizes]
@@ -1167,8 +1178,8 @@ def broadcast_to(input, shape, name=None):  # TF's name
                       f"({len(shape)}).", "BroadcastTo")
     for have, want in zip(reversed(x.shape.as_list()), reversed(shape)):
         if have not in (1, want):
-            raise invalid(f"Incompatible shapes: {dims_str(x.shape)} vs. {dims_str(shape)}",
-                          "BroadcastTo")
+            raise shape_invalid(f"Incompatible shapes: {dims_str(x.shape)} vs. {dims_str(shape)}",
+                                "BroadcastTo")
     return apply(_broadcast_to, (x,), attrs(shape=shape), "BroadcastTo")
 
 

@@ -11,7 +11,8 @@ from typing import Any
 import jax
 import numpy as np
 
-from .. import dtypes, errors
+from .. import _lazy, dtypes, errors
+from .._capture import TRACE
 from .._fold import folded_value
 from ..tensor import (
     Tensor,
@@ -451,6 +452,22 @@ def attr_int(value: Any, what: str, op_name: str) -> int:
     return number
 
 
+def shape_check_error(text: str) -> Exception:
+    """A failed static shape check (``text`` in TF's eager form, ``[Op:...]`` tail included) in
+    TF's class: the kernel's ``InvalidArgumentError`` when the op runs eagerly, the
+    ``ValueError`` of TF's shape inference while a ``tapejax.function`` or a ``FuncGraph`` is
+    being built (TF checks these shapes when it adds the op to the graph)."""
+    if building_graph():
+        return ValueError(text)
+    return errors.InvalidArgumentError(None, None, text)
+
+
+def building_graph() -> bool:
+    """True while a ``tapejax.function`` is traced or a ``FuncGraph`` is built: where TF runs
+    an op's shape and type checks as it adds the op to a graph."""
+    return TRACE.capture is not None or bool(_lazy.GRAPH.depth)
+
+
 def normalize_axis(axis: Any, rank: int, op_name: str) -> tuple[int, ...] | None:
     """TF's ``axis`` argument (None, int, list or Tensor) as a tuple of non-negative ints."""
     if axis is None:
@@ -458,8 +475,8 @@ def normalize_axis(axis: Any, rank: int, op_name: str) -> tuple[int, ...] | None
     out = []
     for a in int_array(axis, "axis").reshape(-1).tolist():
         if not -rank <= a < max(rank, 1):
-            raise errors.InvalidArgumentError(None, None, (
+            raise shape_check_error(
                 f"Invalid reduction dimension ({a} for input with {rank} dimension(s) "
-                f"[Op:{op_name}] name: "))
+                f"[Op:{op_name}] name: ")
         out.append(a % rank if rank else 0)
     return tuple(out)

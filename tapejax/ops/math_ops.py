@@ -36,6 +36,7 @@ from .core import (
     require_numeric,
     require_type,
     select_rank_limit,
+    shape_check_error,
     static_int,
     tf_type_name,
     to_tensor,
@@ -902,9 +903,9 @@ def matmul_shapes(a_shape, b_shape, ta, tb):
     inner_a = a_shape[-2] if ta else a_shape[-1]
     inner_b = b_shape[-1] if tb else b_shape[-2]
     if inner_a != inner_b:
-        raise errors.InvalidArgumentError(None, None, (
+        raise shape_check_error(
             f"Matrix size-incompatible: In[0]: {dims_str(a_shape)}, In[1]: {dims_str(b_shape)} "
-            f"[Op:MatMul] name: "))
+            f"[Op:MatMul] name: ")
 
 
 def _matmul_to(a, b, *, output_type, **flags):

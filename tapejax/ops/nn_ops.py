@@ -18,7 +18,7 @@ from ..tensor import Tensor, TensorLike, _is_text, raw_value
 from ..tensor_shape import TensorShape
 from . import random_ops
 from ._fuse import fused
-from .array_ops import concat, concrete, gather, invalid, require_dtype, reshape
+from .array_ops import concat, concrete, gather, invalid, require_dtype, reshape, shape_invalid
 from .clip_ops import _clip_by_norm
 from .core import (
     apply,
@@ -770,8 +770,8 @@ def _convolve(x, filters, strides, padding, data_format, dilations, n, op_name,
         groups = channels
     else:
         if channels % w.shape[n]:
-            raise invalid(f"input depth must be evenly divisible by filter depth: {channels} "
-                          f"vs {w.shape[n]}", op_name)
+            raise shape_invalid(f"input depth must be evenly divisible by filter depth: "
+                                f"{channels} vs {w.shape[n]}", op_name)
         groups = channels // w.shape[n]
     pads = _spatial_pads(padding, sizes, kernel, strides, dilations, op_name)
     static = attrs(strides=strides, padding=pads, dilations=dilations, layout=layout,
