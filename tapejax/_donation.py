@@ -59,3 +59,21 @@ def only_holder(tensor, expected):
     in ``tests/test_function.py`` fails first.
     """
     return sys.getrefcount(tensor) <= expected and sys.getrefcount(tensor._value) <= 2
+
+
+_VARIABLE_FREE_THREADS = []  # tapejax's own threads that never read or write a Variable
+
+
+def add_variable_free_thread(thread):
+    """Counts ``thread`` (one of tapejax's, such as the summary writer) out of
+    ``other_threads_running``: it never touches a Variable."""
+    _VARIABLE_FREE_THREADS[:] = [t for t in _VARIABLE_FREE_THREADS if t.is_alive()] + [thread]
+
+
+def other_threads_running():
+    """True when a thread other than this one and tapejax's Variable-free ones runs: one that
+    could read a Variable while it is updated in place."""
+    running = threading.active_count()
+    if running > 1 and _VARIABLE_FREE_THREADS:
+        running -= sum(1 for t in _VARIABLE_FREE_THREADS if t.is_alive())
+    return running > 1

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import dtypes, errors
 from ._capture import TRACE
-from ._donation import InterruptsHeld, only_holder
+from ._donation import InterruptsHeld, only_holder, other_threads_running
 from ._recording import variable_accessed
 from ._trackable import Trackable
 from .tensor import Tensor, TensorLike, _to_numpy, convert_to_tensor, remember_slice
@@ -298,7 +298,7 @@ class Variable(TensorLike, Trackable, metaclass=_VariableMeta):
         """``op(value, delta)``; XLA reuses the old buffer when nothing else holds it (one
         thread only: another could be reading the Variable)."""
         delta = self._new_value(delta)
-        if TRACE.capture is not None or threading.active_count() > 1:
+        if TRACE.capture is not None or other_threads_running():
             self._write(lambda old: op(old, delta))
             return
         with self._lock:

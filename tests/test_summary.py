@@ -601,3 +601,27 @@ def test_benchmark_runs(tmp_path):
     assert all(wall > 0 and cpu > 0 for wall, cpu in times.values())
     tags = {r[1] for r in records(tmp_path)}
     assert {"loss", "accuracy", "eager/loss", "eager/accuracy"} <= tags
+
+
+def test_writer_thread_leaves_eager_in_place_updates_on(tmp_path):
+    """The writer thread never touches a Variable, so once it runs an eager ``assign_sub``
+    still reuses the Variable's buffer (in-place updates are off only while another thread
+    that could read the Variable runs)."""
+    writer = tapejax.summary.create_file_writer(str(tmp_path), max_queue=1)
+
+    @tapejax.function
+    def step(x):
+        tapejax.summary.scalar("x", x)
+        return x
+
+    with writer.as_default(step=0):
+        for _ in range(4):
+            step(tapejax.constant(1.0))
+    writer.close()
+    assert any(t.name == "tapejax.summary writer" and t.is_alive()
+               for t in threading.enumerate())
+    v = tapejax.Variable(np.ones(1000, np.float32))
+    pointer = v._stored._value.unsafe_buffer_pointer()
+    v.assign_sub(tapejax.constant(np.ones(1000, np.float32)))
+    assert v._stored._value.unsafe_buffer_pointer() == pointer
+    np.testing.assert_allclose(v.numpy(), np.zeros(1000))

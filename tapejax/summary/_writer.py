@@ -35,6 +35,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _crc32c, errors
+from .._donation import add_variable_free_thread
 from .._host_outputs import HostSlice
 from ..tensor import TensorLike
 from . import _encode, _state
@@ -540,6 +541,7 @@ def _schedule(writer):
                                           daemon=True)
                 thread.start()
                 _THREAD.append(thread)
+                add_variable_free_thread(thread)  # eager in-place updates stay on
 
 
 def _work():
