@@ -10,7 +10,11 @@ import struct
 import google_crc32c
 import numpy as np
 
+from ._cache import Cache
+
 _MASK_DELTA = 0xA282EAD8
+_CRC = struct.Struct("<I").pack
+_HEADERS = Cache("crc32c.record_headers", 4096)  # record length -> its framed header
 
 
 def value(data):
@@ -44,6 +48,8 @@ def unmask(masked):
 
 def frame(data):
     """One TFRecord: length (uint64 LE), its masked CRC, ``data``, the data's masked CRC."""
-    header = struct.pack("<Q", len(data))
-    return b"".join((header, struct.pack("<I", mask(google_crc32c.value(header))), data,
-                     struct.pack("<I", mask(google_crc32c.value(data)))))
+    header = _HEADERS.lookup(len(data))
+    if header is None:
+        length = struct.pack("<Q", len(data))
+        header = _HEADERS.put(len(data), length + _CRC(mask(google_crc32c.value(length))))
+    return b"".join((header, data, _CRC(mask(google_crc32c.value(data)))))

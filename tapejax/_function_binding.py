@@ -145,31 +145,21 @@ def _convert_to_spec(spec_tree, value):
 
 
 def _plain_arity(signature, skip_first):
-    """How many positional arguments make a call canonical as it is: -1 when no call is (the
+    """``(exact, at_least)``: a call with no keywords is canonical as it is when it has
+    ``exact`` positional arguments, or at least ``at_least`` for a function of positional
+    parameters and ``*args`` (such as ``lambda *args``). ``exact`` is -1 when no count is (the
     function takes keyword-only, ``*args`` or ``**kwargs`` parameters), -2 when the signature
     is unknown (every call goes through ``_canonical``, which then keeps the arguments as
-    given)."""
+    given); ``at_least`` is -1 without ``*args``."""
     if signature is None:
-        return -2
+        return -2, -1
     params = list(signature.parameters.values())[1 if skip_first else 0:]
     kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    if any(p.kind not in kinds for p in params):
-        return -1
-    return len(params)
-
-
-def _varargs_arity(signature, skip_first):
-    """For a function of positional parameters and ``*args`` only (such as ``lambda *args``),
-    how many positional parameters come before ``*args``: a call with at least that many
-    positional arguments and no keywords is canonical as it is. -1 for any other function."""
-    if signature is None:
-        return -1
-    params = list(signature.parameters.values())[1 if skip_first else 0:]
-    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    if not params or params[-1].kind is not inspect.Parameter.VAR_POSITIONAL or any(
-            p.kind not in kinds for p in params[:-1]):
-        return -1
-    return len(params) - 1
+    fixed = params[:-1] if params and params[-1].kind is inspect.Parameter.VAR_POSITIONAL \
+        else params
+    if any(p.kind not in kinds for p in fixed):
+        return -1, -1
+    return (-1, len(fixed)) if fixed is not params else (len(params), -1)
 
 
 def _canonical(signature, input_signature, instance, args, kwargs):

@@ -26,7 +26,7 @@ import jax
 from . import _graph, dtypes
 from ._cache import Cache
 from ._capture import TRACE
-from ._recording import _FIRST, _leaf_code, _note, _propagate_note, record
+from ._recording import record
 from .tensor import Tensor, raw_value, set_raw_value
 from .tensor_shape import TensorShape
 
@@ -254,49 +254,16 @@ def defer(fn, static, inputs, tapes, differentiable=True):
         return outputs
     node = _tuple_new(PendingOp, (fn, static, inputs, 1, False, depth + 1))
     output = _new(LazyTensor)
-    dtype = avals.dtype
-    set_raw_value(output, _tuple_new(Pending, (node, 0, avals, dtype)))
+    set_raw_value(output, _tuple_new(Pending, (node, 0, avals, avals.dtype)))
     recent.append(_weakref(output))
-    # ``_recording.record`` for one output, inlined (the hot path): keep the two in step
-    for tape in tapes:
-        watched = tape.watched
-        for x in inputs:
-            if id(x) in watched:
-                break
-        else:
-            if tape.notes:
-                _propagate_note(tape, inputs, (output,))
-            continue
-        if tape.paused or not differentiable:
-            _record(fn, static, inputs, output, differentiable, [tape])
-            continue
-        producer, leaf_index = tape.producer, tape.leaf_index
-        codes = []
-        for x in inputs:
-            key = id(x)
-            code = producer.get(key)
-            if code is None:
-                code = leaf_index.get(key)
-                if code is None:
-                    code = _leaf_code(tape, x)
-            codes.append(code)
-        values = tape.values
-        producer[id(output)] = len(values)
-        values.append(output)
-        tape.nodes.append(node)  # a PendingOp has the fields of a Node that are read
-        if dtype.kind in "fcV":
-            watched[id(output)] = output
-            tape.structure.append((fn, static, tuple(codes), None, _FIRST))
-        else:
-            _note(tape, "non-floating output", fn, (output,))
-            tape.structure.append((fn, static, tuple(codes), None, ()))
+    record(fn, static, inputs, (output,), False, differentiable, tapes, node)
     return output
 
 
-def _record(fn, static, inputs, out, differentiable, tapes=None):
+def _record(fn, static, inputs, out, differentiable):
     """``record`` for the output(s) ``out`` of ``defer`` (a Tensor or a tuple of them)."""
     multi = type(out) is tuple
-    record(fn, static, inputs, out if multi else (out,), multi, differentiable, tapes)
+    record(fn, static, inputs, out if multi else (out,), multi, differentiable)
 
 
 def _defer_in_graph(fn, static, inputs, types, depth):

@@ -176,9 +176,10 @@ STACK = _Recording()
 
 def record(fn: Callable[..., Any], static: tuple[tuple[str, Any], ...], inputs: Sequence[Any],
            outputs: tuple[Any, ...], multi: bool, differentiable: bool = True,
-           tapes: Sequence[Tape] | None = None) -> None:
+           tapes: Sequence[Tape] | None = None, node: Any = None) -> None:
     """Appends a node to every recording tape (of ``tapes``, default this thread's) that
-    watches one of ``inputs``.
+    watches one of ``inputs``: ``node`` when given (a deferred op's ``PendingOp``), else a
+    ``Node``.
 
     A non-differentiable op, or a tape in ``stop_recording``, only leaves a note on the outputs.
     """
@@ -195,7 +196,8 @@ def record(fn: Callable[..., Any], static: tuple[tuple[str, Any], ...], inputs: 
             _note(tape, "stop_recording" if tape.paused else "non-differentiable op", fn, outputs)
             continue
         tape = cast(RecordingTape, tape)
-        tape.nodes.append(_tuple_new(Node, (fn, static, inputs, outputs, multi)))
+        tape.nodes.append(_tuple_new(Node, (fn, static, inputs, outputs, multi))
+                          if node is None else node)
         producer = tape.producer
         codes: list[int] = []
         for x in inputs:

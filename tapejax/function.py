@@ -54,7 +54,6 @@ from ._function_binding import (
     _canonical,
     _check_signature,
     _plain_arity,
-    _varargs_arity,
 )
 from ._function_keys import _TENSOR, _rebuild, _relax, _signature_key, _spec_template, _walk
 from ._function_program import (
@@ -212,8 +211,7 @@ class Function:
             self._signature = inspect.signature(python_function)
         except (TypeError, ValueError):
             self._signature = None
-        self._n_plain = _plain_arity(self._signature, instance is not None)
-        self._n_varargs = _varargs_arity(self._signature, instance is not None)
+        self._n_plain, self._n_varargs = _plain_arity(self._signature, instance is not None)
         self._detector = _detector_for(python_function)
         functools.update_wrapper(self, python_function, updated=())
 

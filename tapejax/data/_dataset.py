@@ -503,7 +503,7 @@ class _CompiledMap:
         self._map_func = map_func
         self._compiled = None
         self._eager = False
-        self._plain = False  # an element ran compiled: the dataset's elements can
+        self._plain = False  # an element ran compiled: no element holds strings or Optionals
 
     def __call__(self, element):
         if not self._plain and (self._eager or any(

@@ -1,7 +1,7 @@
 """Summary writers: TF's ``tf.summary.SummaryWriter`` on TensorBoard's event-file pieces.
 
 A file writer keeps up to ``max_queue`` events in memory and writes them, as whole records
-(TF's record framing: length, CRC, ``Event`` proto, CRC, as ``tapejax._crc32c.frame``), when
+(TF's record framing: length, CRC, ``Event`` proto, CRC: ``tapejax._crc32c.frame``), when
 the queue grows past ``max_queue``, when ``flush_millis`` have passed since the last flush
 (checked on each write, as TF's writer does), on ``flush()``, on leaving ``as_default()`` and
 on ``close()``. A flush hands the bytes to the operating system, so every event flushed
@@ -22,14 +22,12 @@ import math
 import os
 import queue
 import socket
-import struct
 import sys
 import threading
 import time
 import weakref
 from typing import NamedTuple
 
-import google_crc32c
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -46,20 +44,7 @@ _MAX_UNDECIDED = 1000  # events kept waiting for their values before a write wai
 _MAX_CACHED = 256  # tags (and shapes of a tag) whose Event messages are kept for reuse
 _TENSOR_CONTENT = (_encode.scalar_tensor, _encode.plain_tensor)  # numbers as raw bytes
 _LITTLE_ENDIAN = sys.byteorder == "little"
-_HEADERS = {}  # record length -> the record's header (the length and its masked CRC)
-_CRC = struct.Struct("<I").pack
 _NOTHING = np.zeros(0, np.uint8)  # the output of a program whose summaries are all fixed
-
-
-def _frame(data):
-    """TF's record framing of ``data``, as ``_crc32c.frame`` (headers cached by length)."""
-    header = _HEADERS.get(len(data))
-    if header is None:
-        length = struct.pack("<Q", len(data))
-        header = length + _CRC(_crc32c.mask(google_crc32c.value(length)))
-        if len(_HEADERS) < 4096:
-            _HEADERS[len(data)] = header
-    return header + data + _CRC(_crc32c.mask(google_crc32c.value(data)))
 
 
 def _ready(x):
@@ -194,7 +179,7 @@ class RunSummaries:
         for call in self._calls:
             event = call.serialize(new_event, wall_time, raw)
             if event is not None:
-                records.append(_frame(event))
+                records.append(_crc32c.frame(event))
 
 
 def _output_bytes(output):
@@ -345,7 +330,7 @@ class FileWriter(SummaryWriter):
         self._error = None  # raised on the writer thread; raised again to the next caller
         first = event_pb2.Event(wall_time=float(int(time.time())), file_version="brain.Event:2")
         first.source_metadata.writer = "tapejax.summary"
-        self._file.write(_frame(first.SerializeToString()))
+        self._file.write(_crc32c.frame(first.SerializeToString()))
         self._file.flush()
         _OPEN.add(self)
 
@@ -478,7 +463,8 @@ class FileWriter(SummaryWriter):
         if condition is not None and not bool(_host(condition)):
             return
         series = self.series(tag, metadata, encode)
-        records.append(_frame(series.serialize(self._event, wall_time, int(_host(step)), data)))
+        event = series.serialize(self._event, wall_time, int(_host(step)), data)
+        records.append(_crc32c.frame(event))
 
     def _write_records(self):
         """Hands the framed records to the operating system."""
