@@ -78,6 +78,24 @@ def _trim(directory, max_size_bytes):
         total -= size
 
 
+def _drop_unfinished(directory):
+    """Deletes the entries whose write did not finish, under the lock JAX's cache takes.
+
+    JAX writes an entry's ``-cache`` file, then its ``-atime`` file. A process killed between
+    the two leaves an entry (possibly truncated) that JAX's eviction cannot read: every later
+    write to the cache then fails with a warning, in every process, and the bound stops
+    holding."""
+    import filelock
+    try:
+        with filelock.FileLock(os.path.join(directory, ".lockfile"), timeout=1):
+            names = set(os.listdir(directory))
+            for name in names:
+                if name.endswith("-cache") and name[:-len("cache")] + "atime" not in names:
+                    os.remove(os.path.join(directory, name))
+    except (OSError, filelock.Timeout):  # another process holds the cache: it stays as it is
+        pass
+
+
 def configure(enabled, directory=None, max_size_bytes=None):
     """Turns the cache on in ``directory`` (default: the per-user one) or off; see
     ``tapejax.config.set_compilation_cache``. Returns whether it is on."""
@@ -96,6 +114,7 @@ def configure(enabled, directory=None, max_size_bytes=None):
         return False
     _BOUND["bytes"] = None
     if _has_filelock():
+        _drop_unfinished(directory)
         jax.config.update("jax_compilation_cache_max_size", max_size)
     else:
         jax.config.update("jax_compilation_cache_max_size", -1)

@@ -119,3 +119,19 @@ def test_trim_drops_the_oldest_entries_until_the_bound_holds(tmp_path):
         "mid-atime", "mid-cache", "new-atime", "new-cache"]
     _compilation_cache._trim(str(tmp_path), 100)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["new-atime", "new-cache"]
+
+
+def test_an_entry_left_half_written_is_dropped_and_the_cache_keeps_working(tmp_path):
+    cache = tmp_path / "cache"
+    first, _ = _run({"TAPEJAX_COMPILATION_CACHE": str(cache)})
+    entries = sorted(p for p in cache.iterdir() if p.name.endswith("-cache"))
+    killed = entries[0]  # as if its process died after writing the entry, before its atime
+    (cache / (killed.name[:-len("cache")] + "atime")).unlink()
+    killed.write_bytes(killed.read_bytes()[:10])
+    second, stderr = _run({"TAPEJAX_COMPILATION_CACHE": str(cache)})
+    assert "persistent compilation cache" not in stderr, stderr
+    assert second["info"]["misses"] == 1 and second["info"]["hits"] == first["info"]["misses"] - 1
+    assert second["losses"] == first["losses"]
+    names = {p.name for p in cache.iterdir()}
+    assert all(n[:-len("cache")] + "atime" in names for n in names if n.endswith("-cache"))
+    assert len([n for n in names if n.endswith("-cache")]) == len(entries)
