@@ -146,6 +146,21 @@ def test_values_match_tensorflow(real_tf, case):
     compare(real_tf, lambda tf: NO_GRAD_CASES[case](tf), grad=False)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_linspace_points_equal_tensorflows_bit_for_bit(real_tf, dtype):
+    """TF rounds ``(stop - start) / (num - 1)``, the product with k, then the sum; XLA:CPU
+    would multiply by a reciprocal and fuse an FMA. Eager and inside a function."""
+    rng = np.random.default_rng(7)
+    fn = tapejax.function(lambda a, b: tapejax.linspace(a, b, 41, axis=0))
+    for _ in range(40):
+        a, b = [(rng.standard_normal(3) * rng.choice([1.0, 10.0, 1e4])).astype(dtype)
+                for _ in range(2)]
+        num = int(rng.integers(2, 60))
+        expected = real_tf.linspace(a[0], b[0], num).numpy()
+        np.testing.assert_array_equal(tapejax.linspace(a[0], b[0], num).numpy(), expected)
+        np.testing.assert_array_equal(fn(a, b).numpy(), real_tf.linspace(a, b, 41, axis=0).numpy())
+
+
 BOOLEAN_MASKS = {
     "rows": (lambda tf, x: tf.boolean_mask(x, [True, False]), X),
     "axis1": (lambda tf, x: tf.boolean_mask(x, [True, False, True], axis=1), X3),

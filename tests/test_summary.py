@@ -140,13 +140,18 @@ def test_summaries_in_function_match_tf(real_tf, tmp_path):
         def train(x):
             step.assign_add(1)
             tf.summary.scalar("loss", tf.reduce_sum(x * x), step=step)
-            with tf.summary.record_if(step % 2 == 0):
+            every_second, every_third = step % 2 == 0, step % 3 == 0
+            with tf.summary.record_if(every_second):
                 tf.summary.histogram("x", x, step=step, buckets=5)
                 tf.summary.image("x_image", tf.reshape(x, [1, 2, 2, 1]), step=step)
+            with tf.summary.record_if(every_third):  # interleaved tensor conditions
+                tf.summary.histogram("b", x * 2.0, step=step, buckets=3)
+            with tf.summary.record_if(every_second):
+                tf.summary.histogram("c", -x, step=step)
             return x
 
         with writer.as_default():
-            for i in range(4):
+            for i in range(7):
                 train(tf.constant([0.5, float(i), -1.0, 2.0]))
         writer.close()
 
@@ -455,6 +460,22 @@ def test_writer_thread_errors_reach_the_caller(tmp_path):
     finally:
         _writer.RunSummaries.serialize = serialize
     writer.close()
+
+
+def test_histogram_buckets_equal_tensorboards_bit_for_bit(real_tf):
+    """Edges from TF's linspace and counts from TF's bucket division, exactly: values on a
+    bucket boundary land in TF's bucket."""
+    from tensorboard.plugins.histogram import summary_v2
+
+    from tapejax.summary import _encode
+    rng = np.random.default_rng(3)
+    for _ in range(30):
+        data = rng.standard_normal(int(rng.integers(1, 500))) * rng.choice([1.0, 3.0, 1e3])
+        data = np.round(data, int(rng.integers(0, 3)))  # many values on bucket edges
+        buckets = int(rng.integers(1, 40))
+        np.testing.assert_array_equal(
+            np.asarray(_encode.histogram_buckets(data, buckets)),
+            summary_v2._buckets(real_tf.constant(data), buckets).numpy())
 
 
 def test_one_program_output_for_all_summaries(tmp_path):

@@ -13,6 +13,7 @@ from jax import lax
 from .. import _lazy, dtypes, errors
 from ..tensor import Tensor, TensorLike, _is_text, constant, raw_value
 from ..tensor_shape import TensorShape
+from . import _exact
 from ._fuse import fused
 from .core import (
     apply,
@@ -1212,10 +1213,11 @@ def meshgrid(*args, **kwargs):
 def _linspace(start, stop, *, num, axis):
     start, stop = jnp.broadcast_arrays(jnp.expand_dims(start, axis), jnp.expand_dims(stop, axis))
     steps = builtins.max(num - 1, 1)
-    delta = (stop - start) / jnp.asarray(steps, start.dtype)
+    delta = _exact.divide(stop - start, jnp.asarray(steps, start.dtype))
     shape = [1] * start.ndim
     shape[axis] = builtins.max(num - 2, 0)
-    inner = start + delta * jnp.arange(1, steps, dtype=start.dtype).reshape(shape)
+    inner = _exact.add_product(start, delta,
+                               jnp.arange(1, steps, dtype=start.dtype).reshape(shape))
     return lax.slice_in_dim(jnp.concatenate([start, inner, stop], axis), 0, num, axis=axis)
 
 
@@ -1241,7 +1243,7 @@ def linspace(start, stop, num, name=None, axis=0):
         raise TypeError(f"Argument `tensor` (name: num) must be of type integer. Received "
                         f"`tensor` = {num!r} of dtype: {num_dtype!r} (argument `num` of "
                         "tf.linspace)")
-    count = np.asarray(concrete(to_tensor(num)))
+    count = int_array(num, "num")  # its value, also inside a tapejax.function
     num = int(count.reshape(-1)[0] if count.size == 1 else count)
     if num < 0:
         raise invalid(f"Requires start <= limit when delta > 0: 1/{num}", "Range")

@@ -18,6 +18,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ..ops import _exact
+from ..ops.array_ops import _linspace  # TF's LinSpace: start + k * delta
+
 _DTYPES = {np.dtype(name): enum for name, enum in (
     ("float16", 19), ("float32", 1), ("float64", 2), ("int32", 3), ("uint8", 4), ("int16", 5),
     ("int8", 6), ("complex64", 8), ("int64", 9), ("bool", 10), ("uint16", 17),
@@ -58,10 +61,11 @@ def histogram_buckets(data, bucket_count):
         return jnp.zeros((bucket_count, 3), jnp.float64)
     low, high = data.min(), data.max()
     spread = high - low
-    width = jnp.where(spread == 0, 1.0, spread / bucket_count)
-    index = jnp.minimum(jnp.floor((data - low) / width).astype(jnp.int32), bucket_count - 1)
+    width = jnp.where(spread == 0, 1.0, _exact.divide(spread, jnp.float64(bucket_count)))
+    index = jnp.minimum(jnp.floor(_exact.divide(data - low, width)).astype(jnp.int32),
+                        bucket_count - 1)
     counts = jnp.zeros(bucket_count, jnp.float64).at[index].add(1.0)
-    edges = jnp.linspace(low, high, bucket_count + 1).at[-1].set(high)
+    edges = _linspace(low, high, num=bucket_count + 1, axis=0).at[-1].set(high)
     spread_rows = jnp.stack([edges[:-1], edges[1:], counts], axis=1)
     single = jnp.zeros(bucket_count, jnp.float64).at[-1].set(data.size)
     same = jnp.full(bucket_count, high)
