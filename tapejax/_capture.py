@@ -80,7 +80,7 @@ class Capture:
         self.written = {}  # id(variable) -> existing Variable assigned (insertion order)
         self.made = []  # (Variable, initial Tensor) created in this trace
         self.creation_error = creation_error  # None, or the message when creating is an error
-        self.summaries = []  # (emit, arrays): values the program hands to emit after each run
+        self.summaries = []  # RunSummaries: values the program hands to the host after each run
 
     def read(self, variable):
         tensor = self.values.get(id(variable))

@@ -1,19 +1,17 @@
 """Values a ``tapejax.function`` program hands to the host after each run (``tf.summary``'s).
 
 Each program output costs several microseconds per call, so the values of all the summaries
-in one program leave it as ONE output: their bytes concatenated into a uint8 array
-(``lax.bitcast_convert_type``). After a run, each summary receives ``HostSlice`` views of that
-array; nothing waits for the values until a writer reads them (``numpy()``).
+in one program leave it as ONE uint8 output. Each request (a writer's ``RunSummaries``) gives
+one uint8 array when the trace ends; a program with one request returns that array as it is,
+one with several returns them joined, and after a run each request receives its part
+(``HostSlice``, a view cut from one host copy) without anything waiting for the values.
 """
-import math
-
 import jax.numpy as jnp
 import numpy as np
-from jax import lax
 
 
 class _Packed:
-    """One run's packed output; copied to the host once, when first read."""
+    """One run's joined output; copied to the host once, when first read."""
 
     __slots__ = ("buffer", "host")
 
@@ -28,67 +26,48 @@ class _Packed:
 
 
 class HostSlice:
-    """One packed value: ``numpy()`` waits for the program's output and cuts the value out."""
+    """One request's bytes of a joined output: ``numpy()`` waits for the program's output."""
 
-    __slots__ = ("packed", "offset", "size", "shape", "dtype", "value")
+    __slots__ = ("packed", "offset", "size")
 
-    def __init__(self, packed, offset, size, shape, dtype):
+    def __init__(self, packed, offset, size):
         self.packed, self.offset, self.size = packed, offset, size
-        self.shape, self.dtype, self.value = shape, dtype, None
 
     def is_ready(self):
         return self.packed.buffer is None or self.packed.buffer.is_ready()
 
     def numpy(self):
-        if self.value is None:
-            raw = self.packed.numpy()[self.offset:self.offset + self.size]
-            if self.dtype == np.bool_:
-                self.value = raw.astype(np.bool_).reshape(self.shape)
-            else:
-                self.value = np.frombuffer(raw.tobytes(), self.dtype).reshape(self.shape)
-        return self.value
+        return self.packed.numpy()[self.offset:self.offset + self.size]
 
 
 class HostOutputs:
-    """The host-bound values of one traced program: ``pack`` inside the trace, ``deliver``
-    after each run to the ``emit`` functions that asked for them. An ``emit`` may return
-    ``(sink, item)``: the items of one run then reach each sink in one call, in order."""
+    """The host-bound values of one traced program. Each request has ``finish()`` (its uint8
+    array, called inside the trace) and ``emit(value)`` returning ``(sink, item)``: after a
+    run, the items bound for one sink reach it in one call, in order."""
 
     def __init__(self, requests):
-        self.emits = [(emit, len(arrays)) for emit, arrays in requests]
-        slots, self.index = {}, []  # index[k]: the packed value of the k-th requested array
-        for _, arrays in requests:
-            for a in arrays:
-                self.index.append(slots.setdefault(id(a), len(slots)))
-        unique = {id(a): a for _, arrays in requests for a in arrays}
-        self.arrays = list(unique.values())
-        self.layout = []
+        self.requests = list(requests)
+        self.layout = None  # (offset, size) per request, when there are several
 
     def pack(self):
-        """The one uint8 array holding every value's bytes (call inside the trace)."""
-        parts, offset = [], 0
-        for a in self.arrays:
-            dtype = np.dtype(a.dtype)
-            if dtype == np.bool_:
-                a = a.astype(jnp.uint8)
-            flat = lax.bitcast_convert_type(a.reshape(-1), jnp.uint8).reshape(-1) \
-                if dtype.itemsize > 1 else lax.bitcast_convert_type(a.reshape(-1), jnp.uint8)
-            parts.append(flat)
-            size = dtype.itemsize * math.prod(a.shape)
-            self.layout.append((offset, size, tuple(a.shape), dtype))
-            offset += size
-        self.arrays = None  # the tracers are not needed after tracing
-        return jnp.concatenate(parts) if parts else jnp.zeros(0, jnp.uint8)
+        """The program's one uint8 output (call inside the trace)."""
+        arrays = [request.finish() for request in self.requests]
+        if len(arrays) == 1:
+            return arrays[0]
+        self.layout, offset = [], 0
+        for a in arrays:
+            self.layout.append((offset, a.size))
+            offset += a.size
+        return jnp.concatenate(arrays)
 
     def deliver(self, buffer):
-        packed = _Packed(buffer)
-        unique = [HostSlice(packed, *spec) for spec in self.layout]
-        values = [unique[k] for k in self.index]
-        batches, k = {}, 0
-        for emit, n in self.emits:
-            out = emit(values[k:k + n])
-            if out is not None:
-                batches.setdefault(out[0], []).append(out[1])
-            k += n
+        if self.layout is None:
+            sink, item = self.requests[0].emit(buffer)
+            sink([item])
+            return
+        packed, batches = _Packed(buffer), {}
+        for request, (offset, size) in zip(self.requests, self.layout):
+            sink, item = request.emit(HostSlice(packed, offset, size))
+            batches.setdefault(sink, []).append(item)
         for sink, items in batches.items():
             sink(items)

@@ -462,6 +462,26 @@ def test_writer_thread_errors_reach_the_caller(tmp_path):
     writer.close()
 
 
+def test_values_reduced_under_one_condition_share_one_conditional(tmp_path):
+    """XLA:CPU pays for each conditional on every run: the histograms under one ``record_if``
+    are computed in one."""
+    step = tapejax.Variable(0, dtype=tapejax.int64)
+
+    @tapejax.function
+    def f(x):
+        with tapejax.summary.record_if(step % 100 == 0):
+            for k in range(4):
+                tapejax.summary.histogram(f"h{k}", x * float(k), step=step)
+        with tapejax.summary.record_if(step % 7 == 0):
+            tapejax.summary.histogram("other", x, step=step)
+        return x
+
+    with tapejax.summary.create_file_writer(str(tmp_path)).as_default():
+        hlo = f.experimental_get_compiler_ir(tapejax.constant([1.0, 2.0]))(
+            stage="optimized_hlo")
+    assert hlo.count(" conditional(") == 2
+
+
 def test_histogram_buckets_equal_tensorboards_bit_for_bit(real_tf):
     """Edges from TF's linspace and counts from TF's bucket division, exactly: values on a
     bucket boundary land in TF's bucket."""

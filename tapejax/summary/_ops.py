@@ -140,17 +140,19 @@ def _emit(tag, data, step, metadata, encode, prepare=None):
         return _bool(True) if cond_v is None else Tensor(jax.numpy.asarray(cond_v, bool))
     if cond_v is not None:
         cond_v = jax.numpy.asarray(cond_v, dtype=bool)
-    if prepare is not None and cond_v is not None:  # reduce the data only when recording
-        shape = jax.eval_shape(prepare, data_v)
-        data_v = jax.lax.cond(cond_v, prepare,
-                              lambda d: jax.numpy.zeros(shape.shape, shape.dtype), data_v)
-    elif prepare is not None:
-        data_v = prepare(data_v)
     capture = TRACE.capture
     if capture is not None and _at_top(capture):
+        if prepare is not None and cond_v is None:
+            data_v, prepare = prepare(data_v), None
         _run_summaries(capture, writer).add(writer.series(tag, metadata, encode), data_v,
-                                            step_v, cond_v)
+                                            step_v, cond_v, prepare)
     else:  # inside another JAX trace (control flow, a user's jax.jit): a host callback
+        if prepare is not None and cond_v is not None:  # reduce the data only when recording
+            shape = jax.eval_shape(prepare, data_v)
+            data_v = jax.lax.cond(cond_v, prepare,
+                                  lambda d: jax.numpy.zeros(shape.shape, shape.dtype), data_v)
+        elif prepare is not None:
+            data_v = prepare(data_v)
         _host_callback(writer, tag, metadata, encode, data_v, step_v, cond_v)
     return _bool(True) if cond_v is None else Tensor(cond_v)
 
@@ -159,15 +161,14 @@ def _run_summaries(capture, writer):
     """The ``RunSummaries`` of ``writer`` in the program being traced.
 
     Consecutive summaries to one writer share one request for program outputs, so each run
-    of the program hands the writer one entry, however many summaries it writes. The request's
-    array list grows while tracing; the program's outputs are laid out after the trace.
+    of the program hands the writer one entry, however many summaries it writes. Its output
+    is laid out when the trace ends (``RunSummaries.finish``).
     """
     requests = capture.summaries
-    last = getattr(requests[-1][0], "__self__", None) if requests else None
-    if isinstance(last, _writer.RunSummaries) and last.writer is writer:
-        return last
+    if requests and requests[-1].writer is writer:
+        return requests[-1]
     run = _writer.RunSummaries(writer)
-    requests.append((run.emit, run.arrays))
+    requests.append(run)
     return run
 
 

@@ -44,7 +44,6 @@ _MAX_UNDECIDED = 1000  # events kept waiting for their values before a write wai
 _MAX_CACHED = 256  # tags (and shapes of a tag) whose Event messages are kept for reuse
 _TENSOR_CONTENT = (_encode.scalar_tensor, _encode.plain_tensor)  # numbers as raw bytes
 _LITTLE_ENDIAN = sys.byteorder == "little"
-_NOTHING = np.zeros(0, np.uint8)  # the output of a program whose summaries are all fixed
 
 
 def _ready(x):
@@ -124,26 +123,33 @@ class _Series:
 class RunSummaries:
     """The summaries one ``tapejax.function`` trace writes to one writer.
 
-    While tracing, ``add`` records each summary call and appends the bytes of its traced
-    values (data, step, condition; each value once) to ONE uint8 array, the only program
-    output requested (``arrays``), so a run hands over one value however many summaries it
-    writes. After each run, ``emit`` queues on the writer the wall time (TF stamps an event
-    when its op runs) and that output, unread.
+    While tracing, ``add`` records each summary call and the traced values it writes (data,
+    step, condition; each value once). A value to be reduced on the device only while its
+    tensor condition holds (histogram buckets, image pixels under ``record_if``) is reduced
+    when the trace ends, every such value of one condition in ONE ``lax.cond``: XLA:CPU pays
+    a few microseconds per conditional on each run. ``finish`` lays all the bytes out in ONE
+    uint8 array, the request's only program output, so a run hands over one value however many
+    summaries it writes. After each run, ``emit`` queues on the writer the wall time (TF stamps
+    an event when its op runs) and that output, unread.
     """
 
     def __init__(self, writer):
         self.writer = writer
-        self.arrays = []  # [uint8 array of the values' bytes], rebuilt by each add
         self.fixed = 0  # summaries always recorded
         self.conditional = 0  # summaries with a tensor condition
-        self._calls = []
-        self._parts = []  # the uint8 pieces of ``arrays[0]``
+        self._calls = []  # a _Call, or until ``finish`` a _Reduced
+        self._parts = []  # the uint8 pieces of the output
         self._slots = {}  # id(traced value) -> (its _Slot, the value, kept so ids stay unique)
         self._size = 0
 
-    def add(self, series, data, step, condition):
-        """Records one summary call (while tracing); a value that is not an array is fixed."""
-        self._calls.append(_Call(series, *(self._slot(v) for v in (data, step, condition))))
+    def add(self, series, data, step, condition, reduce=None):
+        """Records one summary call (while tracing); a value that is not an array is fixed.
+        ``reduce`` (with a tensor ``condition``): what is written is ``reduce(data)``."""
+        step, condition_slot = self._slot(step), self._slot(condition)
+        if reduce is not None:
+            self._calls.append(_Reduced(series, reduce, data, step, condition_slot, condition))
+        else:
+            self._calls.append(_Call(series, self._slot(data), step, condition_slot))
         if condition is None:
             self.fixed += 1
         else:
@@ -154,27 +160,46 @@ class RunSummaries:
             return value
         found = self._slots.get(id(value))
         if found is None:
-            piece = jnp.asarray(value).reshape(-1)
-            if piece.dtype == np.bool_:
-                piece = piece.astype(jnp.uint8)
-            elif piece.dtype.itemsize > 1:
-                piece = jax.lax.bitcast_convert_type(piece, jnp.uint8).reshape(-1)
-            slot = _Slot(self._size, self._size + piece.size, np.dtype(value.dtype),
-                         tuple(value.shape))
-            found = self._slots[id(value)] = (slot, value)
-            self._size += piece.size
-            self._parts.append(piece)
-            self.arrays[:] = [jnp.concatenate(self._parts)]  # the earlier ones go unused
+            found = self._slots[id(value)] = (self._append(_bytes_of(value), value), value)
         return found[0]
 
-    def emit(self, values):
-        return self.writer._add_runs, (self, time.time(), values[0] if values else _NOTHING)
+    def _append(self, piece, like):
+        """Appends ``piece`` (the bytes of a value shaped as ``like``); returns its _Slot."""
+        slot = _Slot(self._size, self._size + piece.size, np.dtype(like.dtype), tuple(like.shape))
+        self._size += piece.size
+        self._parts.append(piece)
+        return slot
+
+    def finish(self):
+        """Reduces the conditional values, one ``lax.cond`` per condition, and returns the
+        uint8 output (called once, as the trace ends)."""
+        groups = {}
+        for k, call in enumerate(self._calls):
+            if type(call) is _Reduced:
+                groups.setdefault(id(call.condition), []).append(k)
+        for indices in groups.values():
+            reduced = [self._calls[k] for k in indices]
+            shapes = [jax.eval_shape(r.reduce, r.data) for r in reduced]
+            size = sum(s.dtype.itemsize * math.prod(s.shape) for s in shapes)
+            piece = jax.lax.cond(
+                reduced[0].condition,
+                lambda data: jnp.concatenate([jnp.zeros(0, jnp.uint8)] + [
+                    _bytes_of(r.reduce(d)) for r, d in zip(reduced, data)]),
+                lambda data: jnp.zeros(size, jnp.uint8), [r.data for r in reduced])
+            offset = self._append(piece, piece).start
+            for k, r, shape in zip(indices, reduced, shapes):
+                slot = _Slot(offset, offset + shape.dtype.itemsize * math.prod(shape.shape),
+                             np.dtype(shape.dtype), tuple(shape.shape))
+                self._calls[k] = _Call(r.series, slot, r.step, r.condition_slot)
+                offset = slot.end
+        parts, self._parts, self._slots = self._parts, None, None  # drop the tracers
+        return jnp.concatenate(parts) if len(parts) != 1 else parts[0]
+
+    def emit(self, output):
+        return self.writer._add_runs, (self, time.time(), output)
 
     def serialize(self, new_event, wall_time, output, records):
         """Appends the framed events of one run whose condition holds."""
-        if self._parts is not None:  # traced: drop the tracers
-            self._parts = self._slots = None
-            self.arrays.clear()
         raw = _output_bytes(output)
         for call in self._calls:
             event = call.serialize(new_event, wall_time, raw)
@@ -182,10 +207,30 @@ class RunSummaries:
                 records.append(_crc32c.frame(event))
 
 
+def _bytes_of(value):
+    """A traced value's bytes, flat uint8 (bool as one byte each)."""
+    flat = jnp.asarray(value).reshape(-1)
+    if flat.dtype == np.bool_:
+        return flat.astype(jnp.uint8)
+    if flat.dtype.itemsize > 1:
+        return jax.lax.bitcast_convert_type(flat, jnp.uint8).reshape(-1)
+    return jax.lax.bitcast_convert_type(flat, jnp.uint8)
+
+
+class _Reduced(NamedTuple):
+    """A summary call whose data is reduced under its condition when the trace ends."""
+    series: object
+    reduce: object
+    data: object
+    step: object
+    condition_slot: object
+    condition: object
+
+
 def _output_bytes(output):
     """A run's output as a ``memoryview`` of its bytes (a view of the program's output)."""
-    if type(output) is HostSlice:  # no copy: a view of the packed output's host array
-        return memoryview(output.packed.numpy()[output.offset:output.offset + output.size])
+    if type(output) is HostSlice:  # no copy: a view of the joined output's host array
+        return memoryview(output.numpy())
     return memoryview(np.ascontiguousarray(_host(output), np.uint8).reshape(-1))
 
 
