@@ -159,6 +159,26 @@ def test_summaries_in_function_match_tf(real_tf, tmp_path):
     assert_same_records(ours, theirs)
 
 
+def test_function_whose_summaries_are_all_fixed_matches_tf(real_tf, tmp_path):
+    """Summaries of values known when the function is traced: no program output to read."""
+    def program(tf, logdir):
+        writer = tf.summary.create_file_writer(logdir)
+
+        @tf.function
+        def f(x):
+            tf.summary.write("fixed", np.float32(1.5), step=3)
+            return x + 1.0
+
+        with writer.as_default():
+            for i in range(3):
+                f(tf.constant(float(i)))
+        writer.close()
+
+    ours, theirs = run_both(real_tf, tmp_path, program)
+    assert len(ours) == 3
+    assert_same_records(ours, theirs)
+
+
 def test_queued_values_survive_donation_and_branches(real_tf, tmp_path):
     """Values queued (not yet written) keep the value they had at the call, though the
     function donates the Variable's buffers; a summary in a ``tf.cond`` branch works."""

@@ -193,7 +193,9 @@ class RunSummaries:
                 self._calls[k] = _Call(r.series, slot, r.step, r.condition_slot)
                 offset = slot.end
         parts, self._parts, self._slots = self._parts, None, None  # drop the tracers
-        return jnp.concatenate(parts) if len(parts) != 1 else parts[0]
+        if len(parts) == 1:
+            return parts[0]
+        return jnp.concatenate(parts) if parts else jnp.zeros(0, jnp.uint8)  # all fixed
 
     def emit(self, output):
         return self.writer._add_runs, (self, time.time(), output)
