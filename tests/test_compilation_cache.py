@@ -122,6 +122,7 @@ def test_trim_drops_the_oldest_entries_until_the_bound_holds(tmp_path):
 
 
 def test_an_entry_left_half_written_is_dropped_and_the_cache_keeps_working(tmp_path):
+    import filelock  # noqa: F401 - JAX writes access-time files only with it (test extra)
     cache = tmp_path / "cache"
     first, _ = _run({"TAPEJAX_COMPILATION_CACHE": str(cache)})
     entries = sorted(p for p in cache.iterdir() if p.name.endswith("-cache"))
