@@ -161,6 +161,24 @@ def test_linspace_points_equal_tensorflows_bit_for_bit(real_tf, dtype):
         np.testing.assert_array_equal(fn(a, b).numpy(), real_tf.linspace(a, b, 41, axis=0).numpy())
 
 
+PADS_IN_FUNCTIONS = {
+    "constant": lambda tf, x: tf.pad(x, [[1, 1], [0, 2], [1, 0]]),
+    "constant_values": lambda tf, x: tf.pad(x, [[1, 1], [0, 2], [0, 0]], constant_values=-2.5),
+    "reflect": lambda tf, x: tf.pad(x, [[1, 1], [2, 1], [0, 0]], mode="REFLECT"),
+    "symmetric": lambda tf, x: tf.pad(x, [[0, 2], [1, 1], [3, 0]], mode="SYMMETRIC"),
+    "fill_from_a_tensor": lambda tf, x: tf.pad(x, [[1, 0], [0, 0], [0, 1]],
+                                               constant_values=tf.constant(4.0)),
+    "fill_computed_in_the_function": lambda tf, x: tf.pad(x, [[1, 0], [0, 1], [0, 0]],
+                                                          constant_values=tf.reduce_max(x)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PADS_IN_FUNCTIONS))
+def test_pad_inside_a_function(real_tf, case):
+    """``tf.pad`` in a traced function (it read its fill value with ``.numpy()``)."""
+    compare(real_tf, lambda tf, x: tf.function(lambda a: PADS_IN_FUNCTIONS[case](tf, a))(x), X3)
+
+
 BOOLEAN_MASKS = {
     "rows": (lambda tf, x: tf.boolean_mask(x, [True, False]), X),
     "axis1": (lambda tf, x: tf.boolean_mask(x, [True, False, True], axis=1), X3),

@@ -11,6 +11,7 @@ import numpy as np
 from jax import lax
 
 from .. import _lazy, dtypes, errors
+from .._fold import folded_value
 from ..tensor import Tensor, TensorLike, _is_text, constant, raw_value
 from ..tensor_shape import TensorShape
 from . import _exact
@@ -917,9 +918,31 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
         if mode == "CONSTANT":
             return Tensor(np.pad(x.numpy(), paddings, constant_values=fill))
         return Tensor(np.pad(x.numpy(), paddings, mode=mode.lower()))
-    fill = padding_tensor(constant_values, x.dtype).numpy().item()
-    return apply(_pad, (x,), attrs(paddings=paddings, mode=mode.lower(), constant_values=fill),
-                 op_name)
+    fill = padding_tensor(constant_values, x.dtype)
+    if isinstance(constant_values, TensorLike):
+        value = _fill_value(fill)
+        if value is None and mode == "CONSTANT":  # computed in the traced function
+            return apply(_pad_with, (x, fill), attrs(paddings=paddings), op_name)
+        if value is None:  # not used by the mode
+            value = np.zeros((), x.dtype.as_numpy_dtype)
+    else:  # converted (and checked) above; read on the host, also while tracing
+        value = np.asarray(constant_values).astype(x.dtype.as_numpy_dtype)
+    return apply(_pad, (x,), attrs(paddings=paddings, mode=mode.lower(),
+                                   constant_values=value.item()), op_name)
+
+
+def _fill_value(tensor):
+    """The NumPy value of a fill tensor, folded while tracing when it is made of constants;
+    None when the traced function computes it."""
+    value = concrete(tensor)
+    if value is None and isinstance(tensor._value, jax.core.Tracer):
+        value = folded_value(tensor._value)
+    return None if value is None else np.asarray(value)
+
+
+@fused
+def _pad_with(x, fill, *, paddings):
+    return jnp.pad(x, paddings, constant_values=lax.stop_gradient(fill))  # as TF's PadV2
 
 
 @fused
