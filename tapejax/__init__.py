@@ -35,6 +35,7 @@ from . import (
     profiler as profiler,
     ragged as ragged,
     random as random,
+    raw_ops as raw_ops,
     saved_model as saved_model,
     signal as signal,
     sparse as sparse,

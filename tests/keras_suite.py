@@ -54,6 +54,13 @@ FILES = {
     "callbacks/early_stopping_test.py": [],
     "callbacks/reduce_lr_on_plateau_test.py": [],
     "saving/saving_api_test.py": [],
+    "layers/preprocessing/image_preprocessing/random_rotation_test.py": [],
+    "layers/preprocessing/image_preprocessing/random_zoom_test.py": [],
+    "layers/preprocessing/image_preprocessing/random_translation_test.py": [],
+    "layers/preprocessing/image_preprocessing/random_hue_test.py": [],
+    "layers/preprocessing/image_preprocessing/random_saturation_test.py": [],
+    "layers/preprocessing/image_preprocessing/random_brightness_test.py": [],
+    "layers/preprocessing/image_preprocessing/random_contrast_test.py": [],
     "export/saved_model_test.py": [
         # tf.lookup (StaticHashTable, StringLookup's tables)
         "ExportArchiveTest::test_model_combined_with_tf_preprocessing",
@@ -99,6 +106,20 @@ COUNTS = {
                                    "tf": "52 passed, 16 skipped"},
     "layers/rnn/gru_test.py": {"tapejax": "2 passed", "tf": "2 passed"},
     "layers/rnn/lstm_test.py": {"tapejax": "2 passed", "tf": "2 passed"},
+    "layers/preprocessing/image_preprocessing/random_rotation_test.py":
+        {"tapejax": "8 passed", "tf": "8 passed"},
+    "layers/preprocessing/image_preprocessing/random_zoom_test.py":
+        {"tapejax": "15 passed", "tf": "15 passed"},
+    "layers/preprocessing/image_preprocessing/random_translation_test.py":
+        {"tapejax": "27 passed", "tf": "27 passed"},
+    "layers/preprocessing/image_preprocessing/random_hue_test.py":
+        {"tapejax": "7 passed", "tf": "7 passed"},
+    "layers/preprocessing/image_preprocessing/random_saturation_test.py":
+        {"tapejax": "7 passed", "tf": "7 passed"},
+    "layers/preprocessing/image_preprocessing/random_brightness_test.py":
+        {"tapejax": "12 passed", "tf": "12 passed"},
+    "layers/preprocessing/image_preprocessing/random_contrast_test.py":
+        {"tapejax": "5 passed", "tf": "5 passed"},
 }
 
 # Measured too, left out of FILES for the time they take (minutes each on two cores).
@@ -113,6 +134,13 @@ MEASURED_ELSEWHERE = {
         {"tapejax": "5 passed"},
     "layers/rnn/gru_test.py -k 'basics or correctness or initial_state or return_state or "
     "masking'": {"tapejax": "6 passed"},
+    "layers/preprocessing/image_preprocessing/center_crop_test.py": {"tapejax": "15 passed"},
+    "layers/preprocessing/image_preprocessing/random_shear_test.py": {"tapejax": "10 passed"},
+    "layers/preprocessing/image_preprocessing/random_perspective_test.py":
+        {"tapejax": "9 passed"},
+    "layers/preprocessing/image_preprocessing/random_crop_test.py": {"tapejax": "7 passed"},
+    "layers/preprocessing/image_preprocessing/random_flip_test.py":
+        {"tapejax": "11 passed, 1 failed (test_tf_data_compatibility)"},
 }
 
 

@@ -43,7 +43,12 @@ _GOOD_BY_NAME = {
 }
 
 _X4 = np.arange(16, dtype=np.float32).reshape(1, 4, 4, 1)
+_RGB = np.full((2, 2, 3), 0.5, np.float32) * np.array([1, 0.5, 0.2], np.float32)
 _OVERRIDES = {
+    "rgb_to_hsv": {"images": _RGB}, "hsv_to_rgb": {"images": _RGB},
+    "adjust_contrast": {"images": _RGB, "contrast_factor": 1.5},
+    "adjust_hue": {"image": _RGB, "delta": 0.2},
+    "adjust_saturation": {"image": _RGB, "saturation_factor": 1.5},
     "concat": {"values": [_T, _T]},
     "stack": {"values": [_T, _T]},
     "einsum": {"equation": "ij->ji"},
@@ -295,9 +300,12 @@ _TABLE = sorted(d for d in OPS.values())
 
 # Ops whose generated good arguments TF rejects, so the sweep has no baseline for them yet:
 # operator helpers with no TF function of that name (``x & y``, ``~x``, ``x[...]``), bool-only
-# logical ops, and ops needing shapes/specs the generator does not make. They are not swept;
-# a test below checks that exactly these are the ones without a working good call.
-NO_BASELINE = {"bitwise_and_op", "bitwise_or_op", "bitwise_xor_op", "conv1d_transpose",
+# logical ops, ops needing shapes/specs the generator does not make, and raw ops (keyword
+# arguments only; ``tests/test_image_geometry.py`` checks ImageProjectiveTransformV3's errors).
+# They are not swept; a test below checks that exactly these are the ones without a working
+# good call.
+NO_BASELINE = {"ImageProjectiveTransformV3", "bitwise_and_op", "bitwise_or_op",
+               "bitwise_xor_op", "conv1d_transpose",
                "conv3d", "conv3d_transpose", "depthwise_conv2d", "einsum", "getitem",
                "invert_op", "reverse_sequence",
                "sigmoid_cross_entropy_with_logits"}
