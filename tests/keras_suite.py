@@ -61,6 +61,7 @@ FILES = {
     "layers/preprocessing/image_preprocessing/random_saturation_test.py": [],
     "layers/preprocessing/image_preprocessing/random_brightness_test.py": [],
     "layers/preprocessing/image_preprocessing/random_contrast_test.py": [],
+    "layers/preprocessing/image_preprocessing/random_gaussian_blur_test.py": [],
     "export/saved_model_test.py": [
         # tf.lookup (StaticHashTable, StringLookup's tables)
         "ExportArchiveTest::test_model_combined_with_tf_preprocessing",
@@ -120,6 +121,8 @@ COUNTS = {
         {"tapejax": "12 passed", "tf": "12 passed"},
     "layers/preprocessing/image_preprocessing/random_contrast_test.py":
         {"tapejax": "5 passed", "tf": "5 passed"},
+    "layers/preprocessing/image_preprocessing/random_gaussian_blur_test.py":
+        {"tapejax": "5 passed", "tf": "5 passed"},
 }
 
 # Measured too, left out of FILES for the time they take (minutes each on two cores).
@@ -139,6 +142,8 @@ MEASURED_ELSEWHERE = {
     "layers/preprocessing/image_preprocessing/random_perspective_test.py":
         {"tapejax": "9 passed"},
     "layers/preprocessing/image_preprocessing/random_crop_test.py": {"tapejax": "7 passed"},
+    "layers/preprocessing/image_preprocessing/random_elastic_transform_test.py":
+        {"tapejax": "5 passed"},
     "layers/preprocessing/image_preprocessing/random_flip_test.py":
         {"tapejax": "11 passed, 1 failed (test_tf_data_compatibility)"},
 }

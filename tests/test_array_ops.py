@@ -179,6 +179,28 @@ def test_pad_inside_a_function(real_tf, case):
     compare(real_tf, lambda tf, x: tf.function(lambda a: PADS_IN_FUNCTIONS[case](tf, a))(x), X3)
 
 
+SIZES_IN_FUNCTIONS = {
+    "range_of_a_shape": lambda tf, x: tf.range(tf.shape(x)[1]),
+    "range_of_tensors": lambda tf, x: tf.range(1, tf.constant(9), tf.constant(3)),
+    "range_float_bound": lambda tf, x: tf.range(tf.cast(tf.shape(x)[2], tf.float32) * 0.5),
+    "reshape_float_tensors": lambda tf, x: tf.reshape(x, [tf.constant(3.7), 8]),
+    "reshape_float_minus_one": lambda tf, x: tf.reshape(x, [tf.constant(-1.0, tf.float64), 4]),
+    "zeros_float_tensor": lambda tf, x: tf.zeros([tf.constant(2.5), 3]),
+    "tile_float_tensor": lambda tf, x: tf.tile(x, [tf.constant(2.0), 1, 1]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SIZES_IN_FUNCTIONS))
+@pytest.mark.parametrize("traced", [False, True], ids=["eager", "function"])
+def test_sizes_from_tensors(real_tf, case, traced):
+    """Sizes read from tensors: ``tf.range`` of a shape inside a function, and shape lists
+    holding float tensors, which TF packs as int32 (truncating)."""
+    def program(tf, x):
+        fn = lambda a: SIZES_IN_FUNCTIONS[case](tf, a)  # noqa: E731
+        return (tf.function(fn) if traced else fn)(x)
+    compare(real_tf, program, X3, grad=False)
+
+
 BOOLEAN_MASKS = {
     "rows": (lambda tf, x: tf.boolean_mask(x, [True, False]), X),
     "axis1": (lambda tf, x: tf.boolean_mask(x, [True, False, True], axis=1), X3),

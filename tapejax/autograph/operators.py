@@ -94,11 +94,16 @@ def _range_dtype(values, dtype):
 
 
 def make_range(start, limit=None, delta=1, dtype=None, name="range"):
-    """``tf.range`` in converted code: a ``TracedRange`` when a bound is traced."""
+    """``tf.range`` in converted code: a ``TracedRange`` when a bound is computed from the
+    traced function's inputs."""
     if limit is None:
         start, limit = 0, start
     if not any(_is_traced(v) for v in (start, limit, delta)):
         return array_ops.range(start, limit, delta, dtype=dtype, name=name)
+    try:  # bounds the trace knows (``tf.shape(x)[0]``): the range itself, usable as a tensor
+        return array_ops.range(start, limit, delta, dtype=dtype, name=name)
+    except NotImplementedError:  # computed from the inputs: only a loop can iterate it
+        pass
     dtype = _range_dtype((start, limit, delta), dtype)
     start, limit = (math_ops.cast(convert_to_tensor(v), dtype) for v in (start, limit))
     if not _is_traced(delta):  # a constant step stays one: its sign picks the loop test

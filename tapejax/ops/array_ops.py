@@ -347,9 +347,10 @@ def range(start, limit=None, delta=1, dtype=None, name="range"):  # TF's name
     """``tf.range``: int32 for integer arguments, float32 if any is a float (TF's inference)."""
     if limit is None:
         start, limit = 0, start
-    if delta == 0:
+    values = [_range_bound(v, what) if isinstance(v, TensorLike) else v
+              for v, what in ((start, "start"), (limit, "limit"), (delta, "delta"))]
+    if values[2] == 0:
         raise errors.InvalidArgumentError(None, None, "Requires delta != 0: 0 [Op:Range] name: ")
-    values = [v.numpy().item() if isinstance(v, TensorLike) else v for v in (start, limit, delta)]
     if dtype is None:
         inferred = [to_tensor(v).dtype if isinstance(v, TensorLike) else constant(v).dtype
                     for v in (start, limit, delta)]
@@ -357,6 +358,20 @@ def range(start, limit=None, delta=1, dtype=None, name="range"):  # TF's name
         dtype = builtins.max(inferred, key=lambda d: order.index(d) if d in order else 0)
     dtype = dtypes.as_dtype(dtype)
     return Tensor(jnp.arange(*values, dtype=dtype.as_numpy_dtype))
+
+
+def _range_bound(tensor, what):
+    """A ``tf.range`` bound's value; inside ``tapejax.function`` folded from constants (such as
+    ``tf.shape(x)[0]``), as XLA needs the result's size when the function is traced."""
+    value = concrete(tensor)
+    if value is None and isinstance(raw_value(tensor), jax.core.Tracer):
+        value = folded_value(raw_value(tensor))
+    if value is None:
+        raise NotImplementedError(
+            f"tf.range inside tapejax.function (or a FuncGraph) needs `{what}` known when it is "
+            "traced (XLA arrays have static sizes); here it is computed from the inputs. "
+            "Pass it as a Python number, or derive it from a shape.")
+    return np.asarray(value).item()
 
 
 # --- selection and indexing ---------------------------------------------------------------

@@ -336,7 +336,8 @@ def int_array(value: Any, what: str, dtype: str | None = None) -> np.ndarray:
 
     None, objects and mixed lists raise TF's ``ValueError``, strings ``InvalidArgumentError``
     (all naming the argument); a Python float is TF's ``TypeError``, a float Tensor its
-    ``InvalidArgumentError``. ``dtype`` names the integer dtype TF converts the value to
+    ``InvalidArgumentError``, a list holding float Tensors (``[tf.constant(3.0), 1]``) is cast
+    to int32 as TF packs it. ``dtype`` names the integer dtype TF converts the value to
     (``"int32"``) where it does: a string is then its ``TypeError``.
     """
     if dtype is not None and _is_text(value):
@@ -344,9 +345,12 @@ def int_array(value: Any, what: str, dtype: str | None = None) -> np.ndarray:
                         + (_argument_hint(value) or f" (argument `{what}`)"))
     if isinstance(value, TensorShape):
         value = value.as_list()
-    if isinstance(value, (list, tuple)) and holds_tensors(value):
+    packed = isinstance(value, (list, tuple)) and holds_tensors(value)
+    if packed:
         value = pack(value)
     if isinstance(value, TensorLike):
+        if packed and value.dtype.is_floating:  # TF casts a packed list to int32, truncating
+            return _folded(value).astype(np.int32)
         if not value.dtype.is_integer:
             raise errors.InvalidArgumentError(None, None, (
                 f"Value for attr 'Tidx' of {tf_type_name(value.dtype)} is not in the list of "
