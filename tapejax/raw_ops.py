@@ -6,6 +6,7 @@ import jax.numpy as jnp
 
 from . import dtypes, errors
 from .ops import math_ops
+from .ops.array_ops import invalid
 from .ops.core import apply, attrs, int_array, register, to_tensor
 from .tensor import TensorLike
 
@@ -102,9 +103,7 @@ def _projective_transform(images, transforms, fill_value, *, output_shape, inter
     return _to_dtype(out, images.dtype)
 
 
-def _invalid(message):
-    return errors.InvalidArgumentError(None, None, message
-                                       + " [Op:ImageProjectiveTransformV3] name: ")
+_invalid = functools.partial(invalid, op_name="ImageProjectiveTransformV3")
 
 
 @register("ImageProjectiveTransformV3", _projective_transform,

@@ -12,6 +12,7 @@ from ..ops import array_ops, math_ops, random_ops
 from ..ops.convert import _folded
 from ..ops.core import apply, attrs, int_array, register, to_tensor
 from ..tensor import TensorLike
+from ._basic import _image_rank, resize
 
 __all__ = [
     "central_crop", "crop_and_resize", "crop_to_bounding_box", "extract_patches",
@@ -30,11 +31,6 @@ def _as_image(image, what="image"):
     if image.ndim != 4:
         raise ValueError(f"'{what}' (shape {image.shape}) must have either 3 or 4 dimensions.")
     return image, True
-
-
-def _at_least_3d(image, what="image"):
-    if image.ndim < 3:
-        raise ValueError(f"'{what}' (shape {image.shape}) must be at least three-dimensional.")
 
 
 def _int(value, what):
@@ -113,7 +109,7 @@ def central_crop(image, central_fraction):
         raise ValueError("central_fraction must be within (0, 1]")
     if fraction == 1.0:
         return image
-    _at_least_3d(image)
+    _image_rank(image)
     rank = image.ndim
     if rank not in (3, 4):
         raise ValueError("`image` should either be a Tensor with rank = 3 or rank = 4. Had "
@@ -153,8 +149,6 @@ def resize_with_crop_or_pad(image, target_height, target_width):
 def resize_with_pad(image, target_height, target_width, method="bilinear", antialias=False):
     """``tf.image.resize_with_pad``: resizes keeping the aspect ratio (float32 arithmetic,
     floors as TF), then zero pads to the target size."""
-    from ._basic import resize
-
     image, is_batch, th, tw = _target_size(image, target_height, target_width)
     _, height, width, _ = image.shape.as_list()
     f32 = np.float32
@@ -170,7 +164,7 @@ def resize_with_pad(image, target_height, target_width, method="bilinear", antia
 def rot90(image, k=1, name=None):
     """``tf.image.rot90``: rotates each image ``k`` quarter turns counter-clockwise."""
     image = to_tensor(image)
-    _at_least_3d(image)
+    _image_rank(image)
     if image.ndim not in (3, 4):
         raise ValueError(f"'image' (shape {image.shape}) must have either 3 or 4 dimensions.")
     k = int(int_array(k, "k")) % 4
@@ -189,7 +183,7 @@ def rot90(image, k=1, name=None):
 def transpose(image, name=None):
     """``tf.image.transpose``: swaps height and width."""
     image = to_tensor(image)
-    _at_least_3d(image)
+    _image_rank(image)
     if image.ndim not in (3, 4):
         raise ValueError(f"'image' (shape {image.shape}) must have either 3 or 4 dimensions.")
     return array_ops.transpose(image, [1, 0, 2] if image.ndim == 3 else [0, 2, 1, 3])
@@ -198,7 +192,7 @@ def transpose(image, name=None):
 def _random_flip(image, axis, draw):
     """Flips each image of a batch (or the one image) where its uniform draw is below 0.5."""
     image = to_tensor(image)
-    _at_least_3d(image)
+    _image_rank(image)
     if image.ndim == 3:
         count, axis_at = [], axis
     elif image.ndim == 4:

@@ -363,15 +363,13 @@ def range(start, limit=None, delta=1, dtype=None, name="range"):  # TF's name
 def _range_bound(tensor, what):
     """A ``tf.range`` bound's value; inside ``tapejax.function`` folded from constants (such as
     ``tf.shape(x)[0]``), as XLA needs the result's size when the function is traced."""
-    value = concrete(tensor)
-    if value is None and isinstance(raw_value(tensor), jax.core.Tracer):
-        value = folded_value(raw_value(tensor))
+    value = _known_value(tensor)
     if value is None:
         raise NotImplementedError(
             f"tf.range inside tapejax.function (or a FuncGraph) needs `{what}` known when it is "
             "traced (XLA arrays have static sizes); here it is computed from the inputs. "
             "Pass it as a Python number, or derive it from a shape.")
-    return np.asarray(value).item()
+    return value.item()
 
 
 # --- selection and indexing ---------------------------------------------------------------
@@ -935,7 +933,7 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
         return Tensor(np.pad(x.numpy(), paddings, mode=mode.lower()))
     fill = padding_tensor(constant_values, x.dtype)
     if isinstance(constant_values, TensorLike):
-        value = _fill_value(fill)
+        value = _known_value(fill)
         if value is None and mode == "CONSTANT":  # computed in the traced function
             return apply(_pad_with, (x, fill), attrs(paddings=paddings), op_name)
         if value is None:  # not used by the mode
@@ -946,9 +944,9 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
                                    constant_values=value.item()), op_name)
 
 
-def _fill_value(tensor):
-    """The NumPy value of a fill tensor, folded while tracing when it is made of constants;
-    None when the traced function computes it."""
+def _known_value(tensor):
+    """The NumPy value of a tensor, folded while tracing when it is made of constants (such as
+    ``tf.shape(x)[0]``); None when the traced function computes it."""
     value = concrete(tensor)
     if value is None and isinstance(tensor._value, jax.core.Tracer):
         value = folded_value(tensor._value)
