@@ -374,6 +374,30 @@ def test_exit_closes_open_writers(tmp_path):
     assert [e.step for e in events(tmp_path) if e.summary.value] == list(range(5))
 
 
+def test_eager_events_of_steps_still_running_are_written_a_queue_at_a_time(tmp_path,
+                                                                            monkeypatch):
+    """A loop runs ahead of its steps: an eager summary's value is often not computed when the
+    next one is queued. The writer then writes, as TF, more than ``max_queue`` events at a
+    time (it once wrote one event per call, each with a flush, while values were pending)."""
+    from tapejax.summary import _writer
+    in_flight = 3  # the newest three entries' values are "still being computed"
+    entry_ready = _writer._entry_ready
+    monkeypatch.setattr(_writer, "_entry_ready", lambda group, values: (
+        values[1] < calls[0] - in_flight and entry_ready(group, values)))
+    calls, written = [0], []
+    writer = tapejax.summary.create_file_writer(str(tmp_path), max_queue=4)
+    write = writer._write_records
+    monkeypatch.setattr(writer, "_write_records", lambda: (
+        written.append(len(writer._records)), write()))
+    with writer.as_default():
+        for i in range(40):
+            calls[0] = i
+            tapejax.summary.scalar("loss", tapejax.constant(float(i)), step=i)
+        assert written and all(n > 4 for n in written)
+    writer.close()
+    assert [e.step for e in events(tmp_path) if e.summary.value] == list(range(40))
+
+
 def _wait_for(condition, timeout=30.0):
     """Polls ``condition()`` until it is true (the writer thread works in the background)."""
     import time
@@ -509,9 +533,12 @@ def test_histogram_buckets_equal_tensorboards_bit_for_bit(real_tf):
 
     from tapejax.summary import _encode
     rng = np.random.default_rng(3)
-    for _ in range(30):
+    for k in range(40):
         data = rng.standard_normal(int(rng.integers(1, 500))) * rng.choice([1.0, 3.0, 1e3])
         data = np.round(data, int(rng.integers(0, 3)))  # many values on bucket edges
+        if k % 10 == 9:
+            data[rng.integers(0, data.size)] = rng.choice([np.inf, -np.inf, np.nan])
+        data = data.astype([np.float64, np.float32, np.float16, np.int32, np.bool_][k % 5])
         buckets = int(rng.integers(1, 40))
         np.testing.assert_array_equal(
             np.asarray(_encode.histogram_buckets(data, buckets)),

@@ -55,16 +55,22 @@ def scalar_tensor(data):
 
 @functools.partial(jax.jit, static_argnums=1)
 def histogram_buckets(data, bucket_count):
-    """TF's histogram buckets: ``[k, 3]`` float64 rows of (left edge, right edge, count)."""
-    data = jnp.asarray(data, jnp.float64).reshape(-1)
+    """TF's histogram buckets: ``[k, 3]`` float64 rows of (left edge, right edge, count).
+
+    As TF, offsets and bucket indices are computed in float64. The extremes are taken before
+    the cast (a monotone cast keeps them) and the counts in int32 (XLA:CPU scatters integers
+    faster): the same numbers in less time."""
+    data = jnp.asarray(data).reshape(-1)
     if data.size == 0 or bucket_count == 0:
         return jnp.zeros((bucket_count, 3), jnp.float64)
-    low, high = data.min(), data.max()
+    low, high = data.min().astype(jnp.float64), data.max().astype(jnp.float64)
     spread = high - low
     width = jnp.where(spread == 0, 1.0, _exact.divide(spread, jnp.float64(bucket_count)))
-    index = jnp.minimum(jnp.floor(_exact.divide(data - low, width)).astype(jnp.int32),
+    offsets = data.astype(jnp.float64) - low
+    index = jnp.minimum(jnp.floor(_exact.divide(offsets, width)).astype(jnp.int32),
                         bucket_count - 1)
-    counts = jnp.zeros(bucket_count, jnp.float64).at[index].add(1.0)
+    count_type = jnp.int32 if data.size < 2**31 else jnp.float64
+    counts = jnp.zeros(bucket_count, count_type).at[index].add(1).astype(jnp.float64)
     edges = _linspace(low, high, num=bucket_count + 1, axis=0).at[-1].set(high)
     spread_rows = jnp.stack([edges[:-1], edges[1:], counts], axis=1)
     single = jnp.zeros(bucket_count, jnp.float64).at[-1].set(data.size)

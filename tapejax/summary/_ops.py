@@ -40,8 +40,13 @@ def _bool(value):
     return t
 
 
+_PLAIN = frozenset((Tensor, int, float, bool, type(None)))  # answered without an ABC check
+
+
 def _tensor_like(x):
     """``x``, or the tensor of a foreign tensor type (Keras's Variable, ``__tf_tensor__``)."""
+    if type(x) in _PLAIN:
+        return x
     if isinstance(x, CoreTensor) and not isinstance(x, TensorLike):
         return convert_to_tensor(x)
     return x
@@ -125,14 +130,16 @@ def _emit(tag, data, step, metadata, encode, prepare=None):
     if step is None:
         raise ValueError("No step set. Please specify one either through the `step` argument "
                          "or through tf.summary.experimental.set_step()")
-    cond_v = _array(condition)
-    if not _is_array(cond_v):
+    cond_v = None if condition is True else _array(condition)
+    if cond_v is not None and not _is_array(cond_v):
         if not bool(np.asarray(cond_v)):
             return _bool(False)
-        cond_v = condition = None
+        cond_v = None
+    if cond_v is None:
+        condition = None
     step_v, data_v = _array(step), _array(data)
-    if TRACE.capture is None and not any(isinstance(v, jax.core.Tracer)
-                                         for v in (cond_v, step_v, data_v)):
+    if TRACE.capture is None and not (isinstance(cond_v, jax.core.Tracer) or isinstance(
+            step_v, jax.core.Tracer) or isinstance(data_v, jax.core.Tracer)):
         if prepare is not None:
             data = prepare(data_v)
         writer._add_all([(time.time(), _hold(step), tag, metadata, encode, _hold(data),

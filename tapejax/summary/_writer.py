@@ -233,7 +233,7 @@ def _output_bytes(output):
     """A run's output as a ``memoryview`` of its bytes (a view of the program's output)."""
     if type(output) is HostSlice:  # no copy: a view of the joined output's host array
         return memoryview(output.numpy())
-    return memoryview(np.ascontiguousarray(_host(output), np.uint8).reshape(-1))
+    return memoryview(np.asarray(output))  # the program's flat uint8 output
 
 
 class _Slot(NamedTuple):
@@ -438,8 +438,8 @@ class FileWriter(SummaryWriter):
             end = self._read + len(self._entries)
             arrays = [_device_array(x) for group, _, values in self._entries
                       for x in ((values,) if group is not None else values[1:2] + values[5:])]
-        try:
-            for array in arrays:
+        try:  # newest first: a queue of steps computed in order is then one wait, not one
+            for array in reversed(arrays):  # per step (each costs the waiting thread CPU)
                 if array is not None:
                     array.block_until_ready()
         except Exception:  # a deleted value: it raises again when read, below
@@ -475,35 +475,41 @@ class FileWriter(SummaryWriter):
 
     def _write_when_due(self, ready=0):
         """Writes as TF's writer would now, the events whose values are computed (the first
-        ``ready`` entries are known to be)."""
+        ``ready`` entries are known to be). While a loop runs ahead of its steps, events wait
+        until more than ``max_queue`` of them are computed: one write per queue, as TF."""
         if not self._due():
             return
         timed = time.monotonic() > self._deadline
         self._read_entries(wait=False, ready=ready)
         if self._fixed + self._undecided > _MAX_UNDECIDED:
             self._read_entries(wait=True)
-        if timed or len(self._records) + self._fixed > self._max_queue:
+        if timed or len(self._records) > self._max_queue:
             self._write_records()
 
     def _read_entries(self, wait, ready=0):
         """Frames the queued entries' events, oldest first; without ``wait``, only while the
         entries' values are computed, so a training loop never waits for its last step here."""
         entries, records, done = self._entries, self._records, 0
+        fixed = undecided = 0
         try:
             for group, wall_time, values in entries:
                 if not wait and done >= ready and not _entry_ready(group, values):
                     break
                 done += 1
                 if group is not None:
+                    fixed, undecided = fixed + group.fixed, undecided + group.conditional
                     group.serialize(self._event, wall_time, values, records)
                 else:
+                    if values[6] is None:
+                        fixed += 1
+                    else:
+                        undecided += 1
                     self._serialize_one(values, records)
         finally:  # the entries read (and one that failed) leave the queue
             del entries[:done]
             self._read += done
-            self._fixed = sum(v[6] is None if g is None else g.fixed for g, _, v in entries)
-            self._undecided = sum(v[6] is not None if g is None else g.conditional
-                                  for g, _, v in entries)
+            self._fixed -= fixed
+            self._undecided -= undecided
 
     def _serialize_one(self, item, records):
         wall_time, step, tag, metadata, encode, data, condition = item
