@@ -48,7 +48,7 @@ def _fold(tracer, done, count):
         inputs = [_fold(t, done, count) for t in eqn.in_tracers]
         try:
             with jax.ensure_compile_time_eval():
-                out = eqn.primitive.bind(*inputs, **eqn.params)
+                out = _evaluate(eqn, inputs)
         except Exception:  # no evaluation rule: a symbolic dimension (``dim_as_value``)
             raise _NotConstant from None
         done[key] = list(out) if eqn.primitive.multiple_results else [out]
@@ -60,3 +60,14 @@ def _fold(tracer, done, count):
     if isinstance(value, jax.core.Tracer):
         raise _NotConstant
     return np.asarray(value)
+
+
+def _evaluate(eqn, inputs):
+    """The equation's outputs on concrete inputs. A custom derivative rule (``tf.minimum``'s,
+    say) is evaluated through the function it wraps: its primitive binds a function object,
+    not the arrays the equation records."""
+    inner = eqn.params.get("call_jaxpr") if eqn.primitive.name == "custom_jvp_call" else None
+    if inner is None:
+        return eqn.primitive.bind(*inputs, **eqn.params)
+    from jax.extend import core as jcore
+    return jcore.jaxpr_as_fun(inner)(*inputs)

@@ -187,7 +187,24 @@ SIZES_IN_FUNCTIONS = {
     "reshape_float_minus_one": lambda tf, x: tf.reshape(x, [tf.constant(-1.0, tf.float64), 4]),
     "zeros_float_tensor": lambda tf, x: tf.zeros([tf.constant(2.5), 3]),
     "tile_float_tensor": lambda tf, x: tf.tile(x, [tf.constant(2.0), 1, 1]),
+    # tf.minimum/maximum have their own derivative rule; the trace folds through it
+    "range_of_a_clamped_shape": lambda tf, x: tf.range(
+        tf.maximum(tf.minimum(tf.shape(x)[1], 3), 1)),
+    "centre_crop_of_a_shape": lambda tf, x: _centre_crop(tf, x),
+    # a predicate of shapes picks its branch, whose sizes then come from shapes too
+    "cond_on_a_shape": lambda tf, x: tf.cond(
+        tf.shape(x)[2] > 2, lambda: tf.ones((tf.shape(x)[2] - 2, 3)), lambda: tf.zeros((1, 3))),
+    "cond_on_a_shape_false": lambda tf, x: tf.cond(
+        tf.shape(x)[0] > 5, lambda: tf.ones((tf.shape(x)[0], 3)), lambda: x[0]),
 }
+
+
+def _centre_crop(tf, x):
+    """Keras's ``Resizing(crop_to_aspect_ratio=True)`` arithmetic on the TF backend."""
+    height = tf.shape(x)[1]
+    crop = tf.maximum(tf.minimum(height, tf.cast(tf.cast(height, "float32") / 2, "int32")), 1)
+    start = tf.cast(tf.cast(height - crop, "float32") / 2, "int32")
+    return x[:, start:start + crop]
 
 
 @pytest.mark.parametrize("case", sorted(SIZES_IN_FUNCTIONS))

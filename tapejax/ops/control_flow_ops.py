@@ -104,8 +104,10 @@ def _traced_switch(index, branches):
 def cond(pred, true_fn=None, false_fn=None, name=None):
     """``tf.cond``: ``true_fn()`` if ``pred`` else ``false_fn()``.
 
-    Eagerly only the chosen branch runs (and is recorded). With a traced ``pred`` both branches
-    are traced into one ``lax.switch``; they must then return the same structure and dtypes.
+    Eagerly only the chosen branch runs (and is recorded), and so it does in a trace when
+    ``pred`` is made of constants and shapes (its branch may then use sizes computed from
+    them). Otherwise both branches are traced into one ``lax.switch``; they must then return
+    the same structure and dtypes.
     """
     if true_fn is None:
         raise TypeError("cond(): 'true_fn' argument required")
@@ -116,8 +118,11 @@ def cond(pred, true_fn=None, false_fn=None, name=None):
     if not callable(false_fn):
         raise TypeError("'false_fn' must be callable.")
     if _is_traced(pred):
-        index = apply(_as_index, (pred,), (), "Cast", differentiable=False)
-        return _traced_switch(index, [false_fn, true_fn])
+        known = folded_value(pred.__jax_array__())
+        if known is None or np.ndim(known) != 0:
+            index = apply(_as_index, (pred,), (), "Cast", differentiable=False)
+            return _traced_switch(index, [false_fn, true_fn])
+        return true_fn() if known else false_fn()  # the trace knows it: as TF's smart_cond
     return true_fn() if np.asarray(convert_to_tensor(pred)) else false_fn()
 
 
