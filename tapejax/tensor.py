@@ -222,6 +222,8 @@ class TensorLike:
         return array if dtype is None else array.astype(dtype)
 
     def __format__(self, spec):
+        if type(self) is Tensor and _is_tracer(self._value):  # a graph tensor: TF's default,
+            return object.__format__(self, spec)  # its ``str`` (no value to format)
         return format(self.numpy(), spec)  # TF formats the NumPy value
 
 

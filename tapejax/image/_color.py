@@ -17,6 +17,7 @@ from ..ops.core import (
     dims_str,
     register,
     require_type,
+    required_int,
     shape_check_error,
     tf_type_name,
     to_tensor,
@@ -535,7 +536,7 @@ def _ssim_inputs(img1, img2, max_val, filter_size):
             got=tf_type_name(img2.dtype)) + " [Op:ShapeN] name: ")
     max_val, img1, img2 = _float_images(img1, img2, max_val)
     if not isinstance(filter_size, (int, np.integer)):  # TF's conversion and its TypeError
-        filter_size = int(to_tensor(filter_size, dtypes.int32).numpy())
+        filter_size = required_int(to_tensor(filter_size, dtypes.int32), "filter_size")
     return img1, img2, max_val, filter_size
 
 

@@ -9,8 +9,7 @@ import numpy as np
 
 from .. import dtypes, errors
 from ..ops import array_ops, math_ops, random_ops
-from ..ops.convert import _folded
-from ..ops.core import apply, attrs, int_array, register, to_tensor
+from ..ops.core import apply, attrs, int_array, known_value, register, required_value, to_tensor
 from ..tensor import TensorLike
 from ._basic import _image_rank, resize
 
@@ -98,13 +97,8 @@ def central_crop(image, central_fraction):
     """``tf.image.central_crop``: keeps the central ``central_fraction`` of height and width
     (start ``int((size - size * fraction) / 2)``, as TF computes it)."""
     image = to_tensor(image)
-    try:
-        fraction = float(_folded(central_fraction) if isinstance(central_fraction, TensorLike)
-                         else central_fraction)
-    except AttributeError:  # a run-time Tensor: the crop's size would be dynamic
-        raise NotImplementedError("tf.image.central_crop: a `central_fraction` known only at "
-                                  "run time inside tf.function is not supported (it must be "
-                                  "static)") from None
+    fraction = float(required_value(central_fraction, "central_fraction")  # sets the size
+                     if isinstance(central_fraction, TensorLike) else central_fraction)
     if fraction <= 0.0 or fraction > 1.0:
         raise ValueError("central_fraction must be within (0, 1]")
     if fraction == 1.0:
@@ -437,10 +431,8 @@ def crop_and_resize(image, boxes, box_indices, crop_size, method="bilinear",
     crop = tuple(int(v) for v in int_array(size, "crop_size"))
     if min(crop) <= 0:
         raise _crop_error(errors.InvalidArgumentError, "crop dimensions must be positive")
-    try:
-        index_values = np.asarray(box_indices.numpy())
-    except AttributeError:  # traced inside a function: TF checks at run time; we cannot
-        index_values = None
+    # None when a traced function computes them: TF checks them at run time, tapejax cannot
+    index_values = known_value(box_indices)
     if index_values is not None and index_values.size and (
             index_values.min() < 0 or index_values.max() >= image.shape[0]):
         raise _crop_error(errors.OutOfRangeError, "box_index has values outside [0, batch_size)")

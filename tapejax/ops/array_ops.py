@@ -11,7 +11,6 @@ import numpy as np
 from jax import lax
 
 from .. import _lazy, dtypes, errors
-from .._fold import folded_value
 from ..tensor import Tensor, TensorLike, _is_text, constant, raw_value
 from ..tensor_shape import TensorShape
 from . import _exact
@@ -22,14 +21,18 @@ from .core import (
     attrs,
     broadcast_shapes,
     building_graph,
+    concrete,
     dims_str,
     dtype_of,
     int_array,
+    known_value,
     match,
     no_kernel,
     padding_tensor,
     register,
     reject_text,
+    required_int,
+    required_value,
     select_rank_limit,
     shape_check_error,
     static_int,
@@ -363,7 +366,7 @@ def range(start, limit=None, delta=1, dtype=None, name="range"):  # TF's name
 def _range_bound(tensor, what):
     """A ``tf.range`` bound's value; inside ``tapejax.function`` folded from constants (such as
     ``tf.shape(x)[0]``), as XLA needs the result's size when the function is traced."""
-    value = _known_value(tensor)
+    value = known_value(tensor)
     if value is None:
         raise NotImplementedError(
             f"tf.range inside tapejax.function (or a FuncGraph) needs `{what}` known when it is "
@@ -390,7 +393,12 @@ def where(condition, x=None, y=None, name=None):
         raise errors.InvalidArgumentError(None, None, errors.DTYPE_MISMATCH.format(
             op="SelectV2", index=0, expected="bool", got="string"))
     if x is None and y is None:
-        return Tensor(jnp.argwhere(np.asarray(condition._value)).astype(jnp.int64))
+        values = known_value(condition)  # folded while tracing when made of constants
+        if values is None:
+            raise TypeError("tf.where needs a concrete `condition` when given no `x` and `y`: "
+                            "the output shape depends on its values, which cannot be traced "
+                            "under jax.jit.")
+        return Tensor(jnp.asarray(np.argwhere(values), jnp.int64))
     if x is None or y is None:
         raise ValueError("x and y must both be non-None or both be None.")
     x, y = match(x, y, "SelectV2")
@@ -431,7 +439,7 @@ def _slice_bound(value):
     if value is None or isinstance(value, int):
         return value
     if isinstance(value, (np.integer, TensorLike)):
-        return int(value)
+        return required_int(value, "slice bound")
     raise TypeError(_BAD_INDEX.format(value))
 
 
@@ -548,10 +556,11 @@ def broadcast_static_shape(shape_x, shape_y):
 def broadcast_dynamic_shape(shape_x, shape_y):
     """``tf.broadcast_dynamic_shape``: the broadcast of two shape vectors, as a Tensor."""
     x, y = to_tensor(shape_x), to_tensor(shape_y)
+    x_dims, y_dims = required_value(x, "shape_x"), required_value(y, "shape_y")
     try:
-        out = np.broadcast_shapes(tuple(concrete(x).tolist()), tuple(concrete(y).tolist()))
+        out = np.broadcast_shapes(tuple(x_dims.tolist()), tuple(y_dims.tolist()))
     except ValueError:
-        raise invalid(f"Incompatible shapes: {dims_str(concrete(x))} vs. {dims_str(concrete(y))}",
+        raise invalid(f"Incompatible shapes: {dims_str(x_dims)} vs. {dims_str(y_dims)}",
                       "BroadcastArgs") from None
     return Tensor(jnp.asarray(out, x.dtype.as_numpy_dtype))
 
@@ -571,15 +580,6 @@ def shape_invalid(message, op_name):
     """``invalid`` for a static shape check: a ``ValueError`` while a graph is built, as TF's
     shape inference raises (``shape_check_error``)."""
     return shape_check_error(f"{message} [Op:{op_name}] name: ")
-
-
-def concrete(x):
-    """The NumPy value of a Tensor/Variable, or None while it is traced (inside ``jax.jit``)
-    or symbolic (a ``FuncGraph``'s)."""
-    if _lazy.GRAPH.depth and _lazy.is_pending(x):
-        return None
-    value = x.__jax_array__()
-    return None if isinstance(value, jax.core.Tracer) else np.asarray(value)
 
 
 def require_dtype(x, allowed, op_name, attr="Tindices"):
@@ -933,7 +933,7 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
         return Tensor(np.pad(x.numpy(), paddings, mode=mode.lower()))
     fill = padding_tensor(constant_values, x.dtype)
     if isinstance(constant_values, TensorLike):
-        value = _known_value(fill)
+        value = known_value(fill)
         if value is None and mode == "CONSTANT":  # computed in the traced function
             return apply(_pad_with, (x, fill), attrs(paddings=paddings), op_name)
         if value is None:  # not used by the mode
@@ -942,15 +942,6 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
         value = np.asarray(constant_values).astype(x.dtype.as_numpy_dtype)
     return apply(_pad, (x,), attrs(paddings=paddings, mode=mode.lower(),
                                    constant_values=value.item()), op_name)
-
-
-def _known_value(tensor):
-    """The NumPy value of a tensor, folded while tracing when it is made of constants (such as
-    ``tf.shape(x)[0]``); None when the traced function computes it."""
-    value = concrete(tensor)
-    if value is None and isinstance(tensor._value, jax.core.Tracer):
-        value = folded_value(tensor._value)
-    return None if value is None else np.asarray(value)
 
 
 @fused
@@ -983,8 +974,8 @@ def split(value, num_or_size_splits, axis=0, num=None, name="split"):
         op_name = "SplitV"
         sizes = (int_array(num_or_size_splits, "num_or_size_splits")
                  if isinstance(num_or_size_splits, (list, tuple)) else
-                 np.asarray(concrete(num_or_size_splits)
-                            if isinstance(num_or_size_splits, TensorLike) else num_or_size_splits))
+                 required_value(num_or_size_splits, "num_or_size_splits")
+                 if isinstance(num_or_size_splits, TensorLike) else np.asarray(num_or_size_splits))
         if sizes.ndim == 0:
             raise ValueError("Rank-0 tensors are not supported as the num_or_size_splits "
                              f"argument to split. Argument provided: {num_or_size_splits}")
@@ -1071,7 +1062,7 @@ def boolean_mask(tensor, mask, axis=None, name="boolean_mask"):
     covered = x.shape[axis:axis + mask.ndim]
     if not covered.is_compatible_with(mask.shape):
         raise ValueError(f"Shapes {covered} and {mask.shape} are incompatible")
-    values = concrete(mask)
+    values = known_value(mask)  # folded while tracing when made of constants
     if values is None:
         raise TypeError("tf.boolean_mask needs a concrete mask: its output shape depends on the "
                         "mask's values, which cannot be traced under jax.jit. Use tf.where.")
@@ -1092,14 +1083,14 @@ def sequence_mask(lengths, maxlen=None, dtype=dtypes.bool, name=None):
     ``max(lengths)``."""
     lengths = to_tensor(lengths)
     if maxlen is None:
-        values = concrete(lengths)
+        values = required_value(lengths, "lengths")  # the output's size
         maxlen = builtins.max(0, math.ceil(values.max())) if values.size else 0
     else:
         maxlen_t = to_tensor(maxlen)
         if maxlen_t.ndim != 0:
             raise ValueError(f"Argument `maxlen` must be scalar for sequence_mask, received "
                              f"`maxlen` = {maxlen} with shape '{maxlen_t.shape}' instead")
-        maxlen = math.ceil(concrete(maxlen_t).item())
+        maxlen = math.ceil(required_value(maxlen_t, "maxlen").item())
     out = apply(_sequence_mask, (lengths,), attrs(maxlen=int(maxlen)), "SequenceMask",
                 differentiable=False)
     dtype = dtypes.as_dtype(dtype)
@@ -1318,7 +1309,7 @@ def _sort_args(values, axis, direction, op_name):
         raise invalid(f"Value for attr 'T' of bool is not in the list of allowed values for "
                       f"{op_name}", op_name)
     if isinstance(axis, TensorLike) and axis.dtype.is_floating:  # TF takes int() of its value
-        axis = axis.numpy().tolist()
+        axis = required_value(axis, "axis").tolist()
     axis = static_int(_truncated(axis), "axis")
     if not -x.ndim <= axis < x.ndim:
         raise invalid(f"slice index {axis} of dimension 0 out of bounds.", "StridedSlice")
@@ -1351,7 +1342,7 @@ def unique(x, out_idx=dtypes.int32, name=None):
                   attr="out_idx")
     if x.ndim != 1:
         raise invalid("unique expects a 1D vector.", "Unique")
-    values = concrete(x)
+    values = known_value(x)  # folded while tracing when made of constants
     if values is None:
         raise TypeError("tf.unique needs a concrete input: its output shape depends on the "
                         "values, which cannot be traced under jax.jit.")
@@ -1385,7 +1376,7 @@ def repeat(input, repeats, axis=None, name=None):  # TF's name
     axis %= x.ndim
     if isinstance(repeats, TensorLike) and not repeats.dtype.is_integer:  # TF's Python check
         raise TypeError(f"Argument `tensor` (name: repeats) must be of type integer. Received "
-                        f"`tensor` = {repeats.numpy()} of dtype: {repeats.dtype!r}")
+                        f"`tensor` = {repeats} of dtype: {repeats.dtype!r}")
     counts = int_array(repeats, "repeats", "int32")
     counts = counts.astype(np.int64).astype(np.int32)  # TF's int32 counts: 2**40 wraps to 0
     if counts.ndim > 1:
@@ -1441,7 +1432,7 @@ UniqueWithCounts = collections.namedtuple("UniqueWithCounts", ["y", "idx", "coun
 def unique_with_counts(x, out_idx=dtypes.int32, name=None):
     """``tf.unique_with_counts``: :func:`unique` plus how often each value occurs."""
     y, idx = unique(x, out_idx)
-    counts = np.bincount(idx.numpy(), minlength=int(y.shape[0]))
+    counts = np.bincount(required_value(idx, "x"), minlength=int(y.shape[0]))
     return UniqueWithCounts(y, idx, Tensor(jnp.asarray(counts, idx.dtype.as_numpy_dtype)))
 
 

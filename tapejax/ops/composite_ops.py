@@ -18,11 +18,14 @@ from .core import (
     attrs,
     dims_str,
     int_array,
+    known_value,
     match_all,
     normalize_axis,
     register,
     require_inexact,
     require_type,
+    required_int,
+    required_value,
     static_int,
     tf_type_name,
     to_tensor,
@@ -117,12 +120,12 @@ def invert_permutation(x, name=None):
     if x.ndim != 1:
         raise errors.InvalidArgumentError(None, None, (
             "invert_permutation expects a 1D vector. [Op:InvertPermutation] name: "))
-    values = array_ops.concrete(x).reshape(-1)
-    seen = set()
-    for v in values.tolist():
-        if not 0 <= v < values.size:
+    values = known_value(x)  # None when a traced function computes it: TF checks at run time
+    seen, size = set(), x.shape[0]
+    for v in [] if values is None else values.tolist():
+        if not 0 <= v < size:
             raise errors.InvalidArgumentError(None, None, (
-                f"{v} is not between 0 and {values.size} [Op:InvertPermutation] name: "))
+                f"{v} is not between 0 and {size} [Op:InvertPermutation] name: "))
         if v in seen:
             raise errors.InvalidArgumentError(None, None, (
                 f"{v} is duplicated in the input. [Op:InvertPermutation] name: "))
@@ -217,17 +220,21 @@ def confusion_matrix(labels, predictions, num_classes=None, weights=None, dtype=
     as a ``num_classes`` square matrix; TF's errors for negative or too large values."""
     labels = math_ops.cast(labels, dtypes.int64)
     predictions = math_ops.cast(predictions, dtypes.int64)
-    values = {"labels": array_ops.concrete(labels), "predictions": array_ops.concrete(predictions)}
+    # Without num_classes the size comes from the values, which must be known; with it, a value
+    # a traced function computes (None) is not checked here (TF checks it at run time).
+    values = {what: required_value(v, what) if num_classes is None else known_value(v)
+              for what, v in (("labels", labels), ("predictions", predictions))}
     for what, v in values.items():
-        if v.size and v.min() < 0:
+        if v is not None and v.size and v.min() < 0:
             raise errors.InvalidArgumentError(None, None, (
                 f"`{what}` contains negative values.  \nCondition x >= 0 did not hold "
                 "element-wise."))
     if num_classes is None:
-        num_classes = max([int(v.max()) + 1 for v in values.values() if v.size] or [0])
-    num_classes = int(num_classes)
+        num_classes = max([int(v.max()) + 1 for v in values.values() if v is not None and v.size]
+                          or [0])
+    num_classes = required_int(num_classes, "num_classes")
     for what, v in values.items():
-        if v.size and v.max() >= num_classes:
+        if v is not None and v.size and v.max() >= num_classes:
             raise errors.InvalidArgumentError(None, None, (
                 f"`{what}` out of bound\nCondition x < y did not hold element-wise."))
     dtype = dtypes.as_dtype(dtype)

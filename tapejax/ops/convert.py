@@ -319,16 +319,44 @@ def nonzero_divisor(op_name: str,
     return check
 
 
-def _folded(value: TensorLike) -> np.ndarray:
+def concrete(x: Any) -> np.ndarray | None:
+    """The NumPy value of a Tensor/Variable, or None while it is traced (inside ``jax.jit``)
+    or symbolic (a ``FuncGraph``'s)."""
+    if _lazy.GRAPH.depth and _lazy.is_pending(x):
+        return None
+    value = x.__jax_array__()
+    return None if isinstance(value, jax.core.Tracer) else np.asarray(value)
+
+
+def known_value(tensor: Any) -> np.ndarray | None:
+    """The NumPy value of a tensor, folded while tracing when it is made of constants (such as
+    ``tf.shape(x)[0]``); None when the traced function computes it."""
+    value = concrete(tensor)
+    if value is None and isinstance(tensor._value, jax.core.Tracer):
+        value = folded_value(tensor._value)
+    return None if value is None else np.asarray(value)
+
+
+def required_value(value: TensorLike, what: str) -> np.ndarray:
     """The value of a Tensor that inside ``tapejax.function`` is computed from constants only
-    (``tf.shape(x)[0]``, which XLA knows statically), as TF's graph folds it; otherwise TF's
-    error for a symbolic tensor."""
+    (``tf.shape(x)[0]``, which XLA knows statically), as TF's graph folds it; one computed from
+    the inputs is ``NotImplementedError`` naming the argument ``what``."""
     array = (value if isinstance(value, Tensor) else value._tapejax_read())._value
     if isinstance(array, jax.core.Tracer):
         folded = folded_value(array)
-        if folded is not None:
-            return folded
+        if folded is None:
+            raise NotImplementedError(
+                f"`{what}` must be known when tapejax.function traces the function: XLA needs "
+                "it to fix the program's shapes or structure, and here it is computed from the "
+                "inputs. Pass it as a Python value, or derive it from constants or shapes.")
+        return folded
     return np.asarray(value.numpy())
+
+
+def required_int(value: Any, what: str) -> int:
+    """``int(value)`` for an argument TF reads on the host, a tensor's value by
+    :func:`required_value` (folded while tracing)."""
+    return int(required_value(value, what) if isinstance(value, TensorLike) else value)
 
 
 def int_array(value: Any, what: str, dtype: str | None = None) -> np.ndarray:
@@ -350,12 +378,12 @@ def int_array(value: Any, what: str, dtype: str | None = None) -> np.ndarray:
         value = pack(value)
     if isinstance(value, TensorLike):
         if packed and value.dtype.is_floating:  # TF casts a packed list to int32, truncating
-            return _folded(value).astype(np.int32)
+            return required_value(value, what).astype(np.int32)
         if not value.dtype.is_integer:
             raise errors.InvalidArgumentError(None, None, (
                 f"Value for attr 'Tidx' of {tf_type_name(value.dtype)} is not in the list of "
                 f"allowed values: int32, int64 (argument `{what}`)"))
-        return _folded(value)
+        return required_value(value, what)
     if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "iu":
         return np.asarray(value)
     try:

@@ -22,6 +22,8 @@ from .core import (
     match_all,
     no_kernel,
     register,
+    required_int,
+    required_value,
     to_tensor,
 )
 
@@ -52,7 +54,7 @@ def dynamic_partition(data, partitions, num_partitions, name=None):
     """``tf.dynamic_partition``: ``data`` split into ``num_partitions`` lists of rows by the
     values of ``partitions`` (row order kept)."""
     data = to_tensor(data)
-    parts = array_ops.concrete(to_tensor(partitions))
+    parts = required_value(to_tensor(partitions), "partitions")  # they size the outputs
     num = int(num_partitions)
     if tuple(data.shape[:parts.ndim]) != parts.shape:
         raise _invalid(f"data.shape must start with partitions.shape, got data.shape = "
@@ -125,7 +127,7 @@ def _histogram(values, value_range, *, nbins, dtype):
 
 def _histogram_args(values, value_range, nbins, op_name):
     values, value_range = match_all(op_name, values=values, value_range=value_range)
-    nbins = int(nbins)
+    nbins = required_int(nbins, "nbins")
     if nbins <= 0:
         raise _invalid(f"nbins should be a positive number, but got '{nbins}'", op_name)
     return values, value_range, nbins

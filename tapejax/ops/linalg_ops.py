@@ -25,6 +25,8 @@ from .core import (
     reject_text,
     require_inexact,
     require_numeric,
+    required_int,
+    required_value,
     static_int,
     to_tensor,
 )
@@ -108,7 +110,7 @@ def _rank2(x):
     x = to_tensor(x)
     if x.ndim < 2:
         raise ValueError(f"Argument `a` should be a (batch) matrix with rank >= 2.  Received "
-                         f"`a` = {x.numpy()} with shape: {tuple(x.shape)}")
+                         f"`a` = {x} with shape: {tuple(x.shape)}")
     return x
 
 
@@ -174,7 +176,7 @@ def _tensordot(a, b, *, axes):
 
 def _tensordot_axes(axes, a_rank):
     if isinstance(axes, TensorLike):
-        axes = axes.numpy().tolist()
+        axes = required_value(axes, "axes").tolist()
     elif not isinstance(axes, (int, np.integer, list, tuple)):
         axes = int_array(axes, "axes", "int32").tolist()
     if isinstance(axes, (int, np.integer)):
@@ -371,7 +373,7 @@ def triangular_solve(matrix, rhs, lower=True, adjoint=False, name=None):
 # --- diagonals and bands ------------------------------------------------------------------
 def _diag_k(k):
     if isinstance(k, TensorLike):
-        k = k.numpy().tolist()
+        k = required_value(k, "k").tolist()
     if isinstance(k, (list, tuple, np.ndarray)):
         ks = [int(v) for v in k]
         return (ks[0], ks[-1]), False
@@ -456,7 +458,7 @@ def diag(diagonal, name="diag", k=0, num_rows=-1, num_cols=-1, padding_value=0,
     length = d.shape[-1]
     min_rows = length - min(hi, 0)
     min_cols = length + max(lo, 0)
-    rows, cols = int(num_rows), int(num_cols)
+    rows, cols = required_int(num_rows, "num_rows"), required_int(num_cols, "num_cols")
     if rows == -1 and cols == -1:
         rows = cols = max(min_rows, min_cols)
     elif rows == -1:
@@ -479,6 +481,10 @@ def _band_part(x, *, num_lower, num_upper):
     return jnp.where(keep, x, jnp.zeros_like(x))
 
 
+def _band_part_with(x, num_lower, num_upper):
+    return _band_part(x, num_lower=num_lower, num_upper=num_upper)
+
+
 @register("band_part", _band_part, tf_name="MatrixBandPart")
 def band_part(input, num_lower, num_upper, name=None):  # TF's name
     """``tf.linalg.band_part``: keeps ``num_lower`` sub- and ``num_upper`` superdiagonals
@@ -489,8 +495,16 @@ def band_part(input, num_lower, num_upper, name=None):  # TF's name
     if x.ndim < 2:
         raise _invalid(f"input must be at least 2-dim, received shape: {dims_str(x)}",
                        "MatrixBandPart")
-    num_lower = static_int(num_lower, "num_lower", "int32")
-    num_upper = static_int(num_upper, "num_upper", "int32")
+    try:
+        num_lower = static_int(num_lower, "num_lower", "int32")
+        num_upper = static_int(num_upper, "num_upper", "int32")
+    except NotImplementedError:  # computed in the traced function: so is the band, as in TF
+        bounds = tuple(to_tensor(n) for n in (num_lower, num_upper))
+        for what, n in zip(("num_lower", "num_upper"), bounds):
+            if n.ndim:  # TF's kernel check (its graph runs it)
+                raise _invalid(f"{what} must be scalar, got shape {dims_str(n)}",
+                               "MatrixBandPart") from None
+        return apply(_band_part_with, (x,) + bounds, (), "MatrixBandPart")
     for what, n, limit, dim in (("num_lower", num_lower, x.shape[-2], "rows"),
                                 ("num_upper", num_upper, x.shape[-1], "columns")):
         if n > limit:
@@ -548,7 +562,7 @@ def _norm_axis(axis, rank):
     if axis is None:
         return None
     if isinstance(axis, TensorLike):
-        axis = axis.numpy().tolist()
+        axis = required_value(axis, "axis").tolist()
     axis = tuple(axis) if isinstance(axis, (list, tuple)) else (axis,)
     if len(axis) > 2 or (len(axis) == 2 and axis[0] == axis[1]) or not all(
             isinstance(a, (int, np.integer)) for a in axis):
@@ -591,8 +605,9 @@ def eye(num_rows, num_columns=None, batch_shape=None, dtype=dtypes.float32, name
     """``tf.eye`` / ``tf.linalg.eye``: identity matrices, optionally batched."""
     dtype = dtypes.as_dtype(dtype)
     columns = num_rows if num_columns is None else num_columns
-    matrix = jnp.eye(int(num_rows), int(columns), dtype=dtype.as_numpy_dtype)
+    matrix = jnp.eye(required_int(num_rows, "num_rows"), required_int(columns, "num_columns"),
+                     dtype=dtype.as_numpy_dtype)
     if batch_shape is not None:
-        batch = tuple(int(d) for d in batch_shape)
+        batch = tuple(required_int(d, "batch_shape") for d in batch_shape)
         matrix = jnp.broadcast_to(matrix, batch + matrix.shape)
     return Tensor(matrix)

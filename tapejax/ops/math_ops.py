@@ -25,6 +25,7 @@ from .core import (
     dims_str,
     dtype_of,
     hint,
+    known_value,
     match,
     no_kernel,
     nonzero_divisor,
@@ -35,6 +36,7 @@ from .core import (
     require_inexact,
     require_numeric,
     require_type,
+    required_int,
     select_rank_limit,
     shape_check_error,
     static_int,
@@ -688,7 +690,7 @@ def top_k(input, k=1, sorted=True, index_type=dtypes.int32, name=None):
     """
     x = to_tensor(input)
     require_numeric(x, "TopKV2", _REAL_NUMBERS)
-    k = int(k)
+    k = required_int(k, "k")
     if x.ndim < 1:
         raise errors.InvalidArgumentError(None, None, (
             f"input must be >= 1-D, got shape {list(x.shape)} [Op:TopKV2] name: "))
@@ -756,13 +758,13 @@ def _concrete(given, tensor, op_name, what):
     """The values of an argument that decides an output shape, which must be known now."""
     if not isinstance(given, TensorLike):
         return np.asarray(given)
-    try:
-        return np.asarray(tensor.numpy())
-    except (NotImplementedError, AttributeError):  # a traced tensor has no values yet
+    value = known_value(tensor)  # folded while tracing when made of constants
+    if value is None:
         raise NotImplementedError(
             f"{op_name} needs a concrete `{what}` to know its output shape; inside "
             f"tapejax.function or a JAX transformation pass a Python list or NumPy "
-            f"array.") from None
+            f"array.")
+    return value
 
 
 def _sorted_segments(data, segment_ids, op_name):
@@ -847,9 +849,9 @@ def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=dtypes.int
             "Input arr must be non-negative! [Op:DenseBincount] name: "))
     length = int(values.max()) + 1 if values.size else 0
     if minlength is not None:
-        length = max(length, int(minlength))
+        length = max(length, required_int(minlength, "minlength"))
     if maxlength is not None:
-        length = min(length, int(maxlength))
+        length = min(length, required_int(maxlength, "maxlength"))
     if axis is not None and axis not in (0, -1):  # TF's Python check
         raise ValueError(f"Unsupported value for argument axis={axis}. Only 0 and -1 are "
                          "currently supported.")

@@ -14,7 +14,7 @@ from jax import lax
 
 from .. import dtypes, errors
 from .._second_order import comparisons_connect
-from ..tensor import Tensor, TensorLike, _is_text, raw_value
+from ..tensor import Tensor, TensorLike, _is_text
 from ..tensor_shape import TensorShape
 from . import random_ops
 from ._fuse import fused
@@ -35,6 +35,8 @@ from .core import (
     reject_text,
     require_inexact,
     require_numeric,
+    required_int,
+    required_value,
     select_rank_limit,
     static_float,
     static_int,
@@ -221,19 +223,12 @@ def general_dropout(x, rate, uniform_sampler, noise_shape=None, name=None):
 
 
 def _noise_dim(given, static):
-    """One ``noise_shape`` entry as an int: a traced Tensor entry (``tf.shape(x)[i]`` in a
-    ``tf.function``) has no value at trace time, and XLA shapes are static, so it stands for the
-    input's own dimension there (the only size besides 1 that broadcasts to it)."""
+    """One ``noise_shape`` entry as an int (None: the input's dimension); a Tensor entry is
+    read while tracing when it is made of constants (``tf.shape(x)[i]`` in a ``tf.function``),
+    as XLA shapes are static."""
     if given is None:
         return static
-    if isinstance(given, TensorLike):
-        if isinstance(raw_value(given), jax.core.Tracer):
-            if static is None:
-                raise ValueError("tapejax needs a static `noise_shape` entry (or a static "
-                                 "input dimension) for dropout in a traced function")
-            return static
-        given = given.numpy()
-    return int(given)
+    return required_int(given, "noise_shape")
 
 
 def _dropout_by(x, rate, noise_shape, uniform):
@@ -262,12 +257,8 @@ def _dropout_by(x, rate, noise_shape, uniform):
                              f"x.dtype={x.dtype} and rate.dtype={rate.dtype}")
     shape = x.shape.as_list()
     if noise_shape is not None:
-        if not isinstance(noise_shape, TensorLike):
-            given = list(noise_shape)
-        elif isinstance(raw_value(noise_shape), jax.core.Tracer):  # every entry traced
-            given = [noise_shape] * (noise_shape.shape[0] or 0)
-        else:
-            given = noise_shape.numpy().tolist()
+        given = (required_value(noise_shape, "noise_shape").tolist()
+                 if isinstance(noise_shape, TensorLike) else list(noise_shape))
         if len(given) == len(shape):
             given = [_noise_dim(g, d) for g, d in zip(given, shape)]
         shape = given

@@ -23,7 +23,7 @@ from ..tensor import Tensor, TensorLike, constant, convert_to_tensor
 from ..variables import Variable
 from ._fuse import fused
 from .array_ops import _static_ints, concrete, invalid, require_dtype
-from .core import apply, attrs, no_kernel, register, static_int, to_tensor
+from .core import apply, attrs, no_kernel, register, required_int, static_int, to_tensor
 from .math_ops import add, divide, maximum, multiply, subtract
 
 _DEFAULT_GRAPH_SEED = 87654321  # TF's seed when only an op-level seed is given
@@ -407,7 +407,8 @@ def stateless_categorical(logits, num_samples, seed, dtype=dtypes.int64, name=No
 def split(seed, num=2, alg="auto_select"):
     """``tf.random.split``: ``num`` new stateless seeds (shape ``[num, 2]``) from ``seed``."""
     seed = to_tensor(seed)
-    return stateless_uniform([int(num), 2], seed, minval=None, maxval=None, dtype=seed.dtype)
+    return stateless_uniform([required_int(num, "num"), 2], seed, minval=None, maxval=None,
+                             dtype=seed.dtype)
 
 
 def fold_in(seed, data, alg="auto_select"):
