@@ -71,3 +71,47 @@ def _evaluate(eqn, inputs):
         return eqn.primitive.bind(*inputs, **eqn.params)
     from jax.extend import core as jcore
     return jcore.jaxpr_as_fun(inner)(*inputs)
+
+
+
+def offset_from(value, base):
+    """``k`` when the trace computed the integer scalar ``value`` as ``base + k`` with ``k``
+    made of constants (``x[s:s + 24]`` with ``s`` drawn at random), else None. Only an
+    ``add`` (the primitive, or ``tf.add``'s program: an ``add`` of its operands, each maybe
+    cast) is recognized: an exact match, never a guess."""
+    eqn = getattr(value, "parent", None)
+    if eqn is None or eqn.effects or len(eqn.outvars) != 1:
+        return None
+    if eqn.primitive.name == "add":
+        operands = [(t, False) for t in eqn.in_tracers]
+    elif eqn.primitive.name in ("jit", "pjit"):
+        operands = _add_operands(eqn.params["jaxpr"].jaxpr, list(eqn.in_tracers))
+    else:
+        return None
+    dtype = eqn.outvars[0].aval.dtype
+    if operands is None or not np.issubdtype(dtype, np.integer):
+        return None
+    for (mine, cast), (other, _) in (operands, operands[::-1]):
+        if mine is base and not cast:
+            k = folded_value(other)
+            if k is not None and np.ndim(k) == 0:
+                return int(np.asarray(k).astype(dtype))
+    return None
+
+
+def _add_operands(jaxpr, tracers):
+    """``[(outer tracer, cast)]`` of the two operands of a program that only adds them
+    (``cast``: a ``convert_element_type`` changed the operand's dtype first), else None."""
+    if len(jaxpr.outvars) != 1 or not jaxpr.eqns or jaxpr.eqns[-1].primitive.name != "add" \
+            or jaxpr.eqns[-1].outvars[0] is not jaxpr.outvars[0]:
+        return None
+    made = {var: (tracer, False) for var, tracer in zip(jaxpr.invars, tracers)}
+    for inner in jaxpr.eqns[:-1]:
+        if inner.primitive.name != "convert_element_type" or inner.invars[0] not in made:
+            return None
+        source = inner.invars[0]
+        made[inner.outvars[0]] = (made[source][0],
+                                  source.aval.dtype != inner.outvars[0].aval.dtype)
+    if any(var not in made for var in jaxpr.eqns[-1].invars):
+        return None  # a literal operand: no outer tracer to match
+    return [made[var] for var in jaxpr.eqns[-1].invars]

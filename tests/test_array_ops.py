@@ -218,6 +218,44 @@ def test_sizes_from_tensors(real_tf, case, traced):
     compare(real_tf, program, X3, grad=False)
 
 
+def _computed(tf, x, value):
+    """An int32 ``value`` the function computes from its input (so no trace can fold it)."""
+    return tf.cast(tf.reduce_max(x) > 100.0, tf.int32) + value
+
+
+WINDOWS = {  # x[s:s + k] with s computed in the function (Keras's RandomCrop)
+    "same_start": lambda tf, x: (lambda s: x[:, s:s + 2, 1:][s:s + 1])(_computed(tf, x, 0)),
+    "size_first": lambda tf, x: (lambda s: x[:, :, s:2 + s])(_computed(tf, x, 1)),
+    "tf_add": lambda tf, x: (lambda s: x[s:tf.add(s, 1)])(_computed(tf, x, 1)),
+    "negative_start": lambda tf, x: (lambda s: x[:, :, s:s + 2])(_computed(tf, x, -3)),
+    "full_dimension": lambda tf, x: (lambda s: x[:, s:s + 3])(_computed(tf, x, 0)),
+    "empty": lambda tf, x: (lambda s: x[:, s:s + 0])(_computed(tf, x, 2)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(WINDOWS))
+def test_window_with_a_computed_start_inside_a_function(real_tf, case):
+    """A slice ``s:s + k`` whose start the function computes and whose size is known: values
+    and gradients as TF's (it raised NotImplementedError for the unknown slice bound)."""
+    compare(real_tf, lambda tf, x: tf.function(lambda a: WINDOWS[case](tf, a))(x), X3)
+
+
+def test_random_window_is_the_slice_at_its_start():
+    """Keras's RandomCrop pattern: a random start, a fixed size, inside a function."""
+    @tapejax.function
+    def crop(x):
+        s = tapejax.cast(tapejax.random.uniform((), 0, 2), tapejax.int32)  # 0 or 1 of 3
+        return s, x[:, s:s + 2]
+
+    starts = set()
+    for seed in range(8):
+        tapejax.random.set_seed(seed)
+        s, window = crop(tapejax.constant(X3))
+        np.testing.assert_array_equal(window.numpy(), X3[:, int(s):int(s) + 2])
+        starts.add(int(s))
+    assert starts == {0, 1}
+
+
 BOOLEAN_MASKS = {
     "rows": (lambda tf, x: tf.boolean_mask(x, [True, False]), X),
     "axis1": (lambda tf, x: tf.boolean_mask(x, [True, False, True], axis=1), X3),

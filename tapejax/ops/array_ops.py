@@ -11,6 +11,7 @@ import numpy as np
 from jax import lax
 
 from .. import _lazy, dtypes, errors
+from .._fold import folded_value, offset_from
 from ..tensor import Tensor, TensorLike, _is_text, constant, raw_value
 from ..tensor_shape import TensorShape
 from . import _exact
@@ -418,7 +419,13 @@ def _getitem(x, *dynamic, spec):
     index = []
     for part in spec:
         tag = part[0]
-        if tag == "i":
+        if tag == "w":  # x[s:s + k] with s computed in the function
+            _, k, size, axis = part
+            start = dynamic[k]
+            start = jnp.where(start < 0, start + x.shape[axis], start)  # TF's negative begin
+            x = lax.dynamic_slice_in_dim(x, start, size, axis)
+            index.append(builtins.slice(None))
+        elif tag == "i":
             index.append(part[1])
         elif tag == "s":
             index.append(builtins.slice(part[1], part[2], part[3]))
@@ -433,6 +440,24 @@ def _getitem(x, *dynamic, spec):
 
 _BAD_INDEX = ("Only integers, slices (`:`), ellipsis (`...`), tf.newaxis (`None`) and scalar "
               "tf.int32/tf.int64 tensors are valid indices, got {!r}")
+
+
+def _traced_window(part, shape, dim):
+    """``(start, k)`` for a slice ``s:s + k`` whose start ``s`` the traced function computes
+    (Keras's ``RandomCrop`` draws it) and whose ``k`` is known: ``k`` elements from ``s``, a
+    window of static size. Within the dimension this is TF's slice; a window TF would cut
+    short at the end (``s`` past ``n - k``) is moved back inside, as XLA's ``dynamic_slice``
+    does."""
+    start, stop = part.start, part.stop
+    if part.step not in (None, 1) or not isinstance(start, Tensor) or \
+            not isinstance(stop, Tensor) or dim >= len(shape) or shape[dim] is None:
+        return None
+    begin, end = raw_value(start), raw_value(stop)
+    if not (isinstance(begin, jax.core.Tracer) and isinstance(end, jax.core.Tracer)) or \
+            start.ndim != 0 or not start.dtype.is_integer or folded_value(begin) is not None:
+        return None
+    k = offset_from(end, begin)
+    return None if k is None or not 0 <= k <= shape[dim] else (start, k)
 
 
 def _slice_bound(value):
@@ -461,8 +486,13 @@ def getitem(tensor, slice_spec):
                                    if p is not None)
             continue
         if isinstance(part, builtins.slice):
-            spec.append(("s", _slice_bound(part.start), _slice_bound(part.stop),
-                         _slice_bound(part.step)))
+            window = _traced_window(part, shape, dim)
+            if window is None:
+                spec.append(("s", _slice_bound(part.start), _slice_bound(part.stop),
+                             _slice_bound(part.step)))
+            else:
+                spec.append(("w", len(dynamic), window[1], dim))
+                dynamic.append(window[0])
             dim += 1
             continue
         if isinstance(part, bool) or not isinstance(part, (int, np.integer, TensorLike)):
