@@ -256,6 +256,24 @@ def test_random_window_is_the_slice_at_its_start():
     assert starts == {0, 1}
 
 
+NESTED_LISTS = {  # lists holding a tensor the function computes, packed as TF packs them
+    "stack": lambda tf, x: tf.stack([[1.0, 2.0], [tf.reduce_sum(x), x[0, 0, 0]]]),
+    "stack_axis": lambda tf, x: tf.stack([[[tf.reduce_max(x)]], [[3.0]]], axis=1),
+    "concat": lambda tf, x: tf.concat([[[tf.reduce_sum(x)]], [[2.0]], x[0, :1, :1]], 0),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NESTED_LISTS))
+@pytest.mark.parametrize("traced", [False, True], ids=["eager", "function"])
+def test_nested_lists_holding_tensors(real_tf, case, traced):
+    """``tf.stack``/``tf.concat`` of nested lists holding a computed tensor (inside a
+    function this raised "Expected any non-tensor type")."""
+    def program(tf, x):
+        fn = lambda a: NESTED_LISTS[case](tf, a)  # noqa: E731
+        return (tf.function(fn) if traced else fn)(x)
+    compare(real_tf, program, X3)
+
+
 BOOLEAN_MASKS = {
     "rows": (lambda tf, x: tf.boolean_mask(x, [True, False]), X),
     "axis1": (lambda tf, x: tf.boolean_mask(x, [True, False, True], axis=1), X3),

@@ -12,7 +12,7 @@ from jax import lax
 
 from .. import _lazy, dtypes, errors
 from .._fold import folded_value, offset_from
-from ..tensor import Tensor, TensorLike, _is_text, constant, raw_value
+from ..tensor import Tensor, TensorLike, _is_text, constant, convert_to_tensor, raw_value
 from ..tensor_shape import TensorShape
 from . import _exact
 from ._fuse import fused
@@ -135,15 +135,15 @@ def _same_dtype_list(values, op_name):
     if not values:
         raise ValueError(f"`values` of {op_name} must be a non-empty list of tensors.")
     first = next((v for v in values if isinstance(v, TensorLike)), None)
-    dtype = first.dtype if first is not None else constant(values[0]).dtype
+    dtype = first.dtype if first is not None else convert_to_tensor(values[0]).dtype
     out = []
     for v in values:
         if isinstance(v, TensorLike):
             if v.dtype != dtype:
                 _, _ = match(first, v, op_name)
             out.append(v)
-        else:
-            out.append(constant(v, dtype))
+        else:  # converted as TF's op converts its inputs: a list holding tensors is packed
+            out.append(convert_to_tensor(v, dtype))
     return out
 
 
