@@ -31,6 +31,8 @@ def in_function(program):
 
 
 CASES = {
+    "moments_tensor_axes_keepdims": (
+        lambda tf, x: tf.nn.moments(x, tf.constant([0]), keepdims=True), X),
     # axes and sizes given as constant tensors: folded while tracing
     "sort_float_axis": (lambda tf, x: tf.sort(x, axis=tf.constant(0.0)), X),
     "argsort_float_axis": (lambda tf, x: tf.argsort(x, axis=tf.constant(1.0)), X),
@@ -225,3 +227,14 @@ def test_traced_tensor_formats_as_its_text():
     f(tapejax.constant([1.0, 2.0]))
     assert seen == ["tf.Tensor(<traced>, shape=(2,), dtype=float32)"]
     assert f"{tapejax.constant(2.5)}" == "2.5"
+
+
+@pytest.mark.parametrize("program", [
+    lambda tf: tf.norm(tf.constant(X), axis=tf.constant(0)),
+    lambda tf: tf.norm(tf.constant(X), axis=tf.constant([0, 1])),
+    lambda tf: tf.nn.moments(tf.constant(X), axes=tf.constant([0])),
+], ids=["norm_scalar_axis", "norm_vector_axis", "moments_axes_squeezed"])
+def test_tensor_arguments_tf_rejects(real_tf, program):
+    """Where TF's Python code checks an argument's type, a tensor is rejected eagerly too:
+    the same class and message (tapejax read the tensor and went on)."""
+    same_error(real_tf, program)

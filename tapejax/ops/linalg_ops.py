@@ -561,8 +561,9 @@ def _norm(x, *, ord, axis, keepdims):
 def _norm_axis(axis, rank):
     if axis is None:
         return None
-    if isinstance(axis, TensorLike):
-        axis = required_value(axis, "axis").tolist()
+    if isinstance(axis, TensorLike):  # TF checks the Python type: a tensor is not an integer
+        raise ValueError(f"'axis' must be None, an integer, or a tuple of 2 unique integers, "
+                         f"got {axis}")
     axis = tuple(axis) if isinstance(axis, (list, tuple)) else (axis,)
     if len(axis) > 2 or (len(axis) == 2 and axis[0] == axis[1]) or not all(
             isinstance(a, (int, np.integer)) for a in axis):

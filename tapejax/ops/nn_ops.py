@@ -316,6 +316,8 @@ def moments(x, axes, shift=None, keepdims=False, name=None):
     float32, no gradient through the mean inside the variance)."""
     x = to_tensor(x)
     require_numeric(x, "Mean")
+    if isinstance(axes, TensorLike) and not keepdims:  # TF squeezes the axes: a list attr
+        raise TypeError(f"Expected list for 'axis' argument to 'squeeze' Op, not {axes!r}.")
     axes = normalize_axis(axes, x.ndim, "Mean")
     return apply(_moments, (x,), attrs(axes=axes, keepdims=bool(keepdims)), "Moments")
 
