@@ -9,6 +9,7 @@ finds a tracer that is not a plain ``jax.jit`` staging tracer.
 """
 import jax
 import numpy as np
+from jax.extend.core import jaxpr_as_fun
 
 _MAX_EQUATIONS = 256  # the folding is for small index arithmetic, never a whole program
 
@@ -69,9 +70,7 @@ def _evaluate(eqn, inputs):
     inner = eqn.params.get("call_jaxpr") if eqn.primitive.name == "custom_jvp_call" else None
     if inner is None:
         return eqn.primitive.bind(*inputs, **eqn.params)
-    from jax.extend import core as jcore
-    return jcore.jaxpr_as_fun(inner)(*inputs)
-
+    return jaxpr_as_fun(inner)(*inputs)
 
 
 def offset_from(value, base):

@@ -351,7 +351,7 @@ def range(start, limit=None, delta=1, dtype=None, name="range"):  # TF's name
     """``tf.range``: int32 for integer arguments, float32 if any is a float (TF's inference)."""
     if limit is None:
         start, limit = 0, start
-    values = [_range_bound(v, what) if isinstance(v, TensorLike) else v
+    values = [required_value(v, what).item() if isinstance(v, TensorLike) else v
               for v, what in ((start, "start"), (limit, "limit"), (delta, "delta"))]
     if values[2] == 0:
         raise errors.InvalidArgumentError(None, None, "Requires delta != 0: 0 [Op:Range] name: ")
@@ -362,18 +362,6 @@ def range(start, limit=None, delta=1, dtype=None, name="range"):  # TF's name
         dtype = builtins.max(inferred, key=lambda d: order.index(d) if d in order else 0)
     dtype = dtypes.as_dtype(dtype)
     return Tensor(jnp.arange(*values, dtype=dtype.as_numpy_dtype))
-
-
-def _range_bound(tensor, what):
-    """A ``tf.range`` bound's value; inside ``tapejax.function`` folded from constants (such as
-    ``tf.shape(x)[0]``), as XLA needs the result's size when the function is traced."""
-    value = known_value(tensor)
-    if value is None:
-        raise NotImplementedError(
-            f"tf.range inside tapejax.function (or a FuncGraph) needs `{what}` known when it is "
-            "traced (XLA arrays have static sizes); here it is computed from the inputs. "
-            "Pass it as a Python number, or derive it from a shape.")
-    return value.item()
 
 
 # --- selection and indexing ---------------------------------------------------------------
@@ -443,14 +431,14 @@ _BAD_INDEX = ("Only integers, slices (`:`), ellipsis (`...`), tf.newaxis (`None`
 
 
 def _traced_window(part, shape, dim):
-    """``(start, k)`` for a slice ``s:s + k`` whose start ``s`` the traced function computes
-    (Keras's ``RandomCrop`` draws it) and whose ``k`` is known: ``k`` elements from ``s``, a
-    window of static size. Within the dimension this is TF's slice; a window TF would cut
-    short at the end (``s`` past ``n - k``) is moved back inside, as XLA's ``dynamic_slice``
-    does."""
+    """``(start, k)`` for a slice ``s:s + k`` whose start ``s`` (a Tensor) the traced function
+    computes (Keras's ``RandomCrop`` draws it) and whose ``k`` is known: ``k`` elements from
+    ``s``, a window of static size. Within the dimension this is TF's slice; a window TF would
+    cut short at the end (``s`` past ``n - k``) is moved back inside, as XLA's
+    ``dynamic_slice`` does."""
     start, stop = part.start, part.stop
-    if part.step not in (None, 1) or not isinstance(start, Tensor) or \
-            not isinstance(stop, Tensor) or dim >= len(shape) or shape[dim] is None:
+    if part.step not in (None, 1) or not isinstance(stop, Tensor) or dim >= len(shape) or \
+            shape[dim] is None:
         return None
     begin, end = raw_value(start), raw_value(stop)
     if not (isinstance(begin, jax.core.Tracer) and isinstance(end, jax.core.Tracer)) or \
@@ -486,7 +474,7 @@ def getitem(tensor, slice_spec):
                                    if p is not None)
             continue
         if isinstance(part, builtins.slice):
-            window = _traced_window(part, shape, dim)
+            window = _traced_window(part, shape, dim) if isinstance(part.start, Tensor) else None
             if window is None:
                 spec.append(("s", _slice_bound(part.start), _slice_bound(part.stop),
                              _slice_bound(part.step)))
