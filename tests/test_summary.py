@@ -131,6 +131,65 @@ def test_eager_summaries_match_tf(real_tf, tmp_path):
     assert_same_records(ours, theirs)
 
 
+def test_eager_tensor_scalars_match_tf(real_tf, tmp_path):
+    """The training loop's call: a computed float32 scalar Tensor, at Python int, Variable and
+    Tensor steps (tapejax queues these on a short path), next to the calls that leave it."""
+    def program(tf, logdir):
+        writer = tf.summary.create_file_writer(logdir, max_queue=2)
+        step = tf.Variable(5, dtype=tf.int64)
+        loss = tf.constant(0.75) * 2.0
+        with writer.as_default():
+            results = [tf.summary.scalar("loss", loss, step=1),
+                       tf.summary.scalar("loss", loss + 1.0, step=step),
+                       tf.summary.scalar("loss", loss - 1.0, step=tf.constant(7, tf.int64))]
+            with tf.name_scope("eval"):
+                results.append(tf.summary.scalar("loss", loss, step=8, description="held out"))
+            tf.summary.experimental.set_step(step)
+            step.assign(9)
+            results.append(tf.summary.scalar("at_default", tf.constant(-0.5)))
+            tf.summary.experimental.set_step(None)
+            with tf.summary.record_if(False):
+                results.append(tf.summary.scalar("skipped", loss, step=10))
+            results.append(tf.summary.scalar("half", tf.constant(1.5, tf.float16), step=11))
+            results.append(tf.summary.scalar("bool_step", loss, step=True))
+            assert [bool(r) for r in results] == [True] * 5 + [False, True, True]
+        writer.close()
+
+    ours, theirs = run_both(real_tf, tmp_path, program)
+    assert [r[:2] for r in ours] == [(1, "loss"), (5, "loss"), (7, "loss"), (8, "eval/loss"),
+                                     (9, "at_default"), (11, "half"), (1, "bool_step")]
+    assert_same_records(ours, theirs)
+
+
+@pytest.mark.parametrize("step", [
+    lambda tf: tf.constant(7, tf.int32), lambda tf: tf.constant(2.0), lambda tf: 1.5,
+    lambda tf: "3", lambda tf: 2**63, lambda tf: tf.constant([1, 2], tf.int64),
+    lambda tf: np.zeros((2, 1), np.int64)])
+@pytest.mark.parametrize("writing", [True, False])
+def test_bad_steps_raise_as_tf(real_tf, tmp_path, step, writing):
+    """TF converts an explicit step to int64 and wants one element, even when nothing is
+    written; tapejax once queued such steps and failed at the next flush."""
+    def program(tf):
+        if not writing:
+            return tf.summary.scalar("loss", tf.constant(1.0), step=step(tf))
+        with tf.summary.create_file_writer(str(tmp_path / tf.__name__)).as_default():
+            return tf.summary.scalar("loss", tf.constant(1.0), step=step(tf))
+    same_error(real_tf, program)
+
+
+def test_steps_tf_converts_are_written_as_tf(real_tf, tmp_path):
+    def program(tf, logdir):
+        with tf.summary.create_file_writer(logdir).as_default():
+            for k, step in enumerate([True, np.float64(2.7), np.uint64(2**63 + 5), [[4]],
+                                      np.array([5], np.int32)]):
+                tf.summary.scalar(f"s{k}", tf.constant(1.0), step=step)
+                tf.summary.histogram(f"h{k}", [1.0, 2.0], step=step)
+
+    ours, theirs = run_both(real_tf, tmp_path, program)
+    assert [r[0] for r in ours if r[1].startswith("s")] == [1, 2, -(2**63) + 5, 4, 5]
+    assert_same_records(ours, theirs)
+
+
 def test_summaries_in_function_match_tf(real_tf, tmp_path):
     def program(tf, logdir):
         writer = tf.summary.create_file_writer(logdir)
@@ -383,7 +442,7 @@ def test_eager_events_of_steps_still_running_are_written_a_queue_at_a_time(tmp_p
     in_flight = 3  # the newest three entries' values are "still being computed"
     entry_ready = _writer._entry_ready
     monkeypatch.setattr(_writer, "_entry_ready", lambda group, values: (
-        values[1] < calls[0] - in_flight and entry_ready(group, values)))
+        values[0] < calls[0] - in_flight and entry_ready(group, values)))
     calls, written = [0], []
     writer = tapejax.summary.create_file_writer(str(tmp_path), max_queue=4)
     write = writer._write_records
@@ -484,6 +543,30 @@ def test_function_summaries_reach_the_file_when_the_queue_is_full(tmp_path):
     steps = [e.step for e in events(tmp_path) if e.summary.value]
     assert steps == sorted(steps) and len(steps) == 23
     writer.close()
+
+
+def test_eager_values_being_computed_are_left_to_the_writer_thread(tmp_path, monkeypatch):
+    """Once the queue is due and its oldest value is not computed, the writer thread waits for
+    the values and writes them; the loop's own thread neither serializes them nor looks at the
+    queue again on every call (it once did both)."""
+    import threading as threads
+
+    from tapejax.summary import _writer
+    looked, serialized = [], []
+    monkeypatch.setattr(_writer, "_entry_ready", lambda group, values: (
+        looked.append(threads.current_thread()), False)[1])
+    serialize = _writer.FileWriter._serialize_one
+    monkeypatch.setattr(_writer.FileWriter, "_serialize_one", lambda self, *args: (
+        serialized.append(threads.current_thread()), serialize(self, *args))[1])
+    writer = tapejax.summary.create_file_writer(str(tmp_path), max_queue=4)
+    with writer.as_default():
+        for i in range(40):
+            tapejax.summary.scalar("loss", tapejax.constant(float(i)), step=i)
+        _wait_for(lambda: len([e for e in events(tmp_path) if e.summary.value]) >= 30)
+        assert serialized and threads.main_thread() not in serialized
+        assert looked.count(threads.main_thread()) < 20
+    writer.close()
+    assert [e.step for e in events(tmp_path) if e.summary.value] == list(range(40))
 
 
 def test_writer_thread_errors_reach_the_caller(tmp_path):

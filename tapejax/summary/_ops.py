@@ -20,7 +20,7 @@ import jax
 import numpy as np
 from jax.extend import core as jcore
 
-from .. import errors
+from .. import dtypes, errors
 from .._cache import Cache
 from .._capture import TRACE
 from .._core_types import Tensor as CoreTensor
@@ -109,6 +109,25 @@ def _new_metadata(plugin, content, description):
     return md
 
 
+_INT64_RANGE = range(-2**63, 2**63)
+
+
+def _checked_step(step):
+    """TF's check of an explicit ``step`` (made even when nothing is written): it converts to
+    int64 (TF's conversion errors) and has one element. Returns what the event is written at:
+    the int, Tensor or Variable itself, or the conversion of another value."""
+    if step is None or (type(step) is int and step in _INT64_RANGE):
+        return step
+    if isinstance(step, TensorLike) and step.dtype == dtypes.int64:
+        converted = step
+    else:
+        converted = convert_to_tensor(step, dtype=dtypes.int64)
+    if converted.shape.num_elements() != 1:
+        raise ValueError(f"Argument `step` must be a scalar. Received step with shape "
+                         f"{converted.shape}.")
+    return step if converted is step else converted
+
+
 def _condition():
     condition = _state.STATE.condition
     if callable(condition):
@@ -142,8 +161,8 @@ def _emit(tag, data, step, metadata, encode, prepare=None):
             step_v, jax.core.Tracer) or isinstance(data_v, jax.core.Tracer)):
         if prepare is not None:
             data = prepare(data_v)
-        writer._add_all([(time.time(), _hold(step), tag, metadata, encode, _hold(data),
-                          _hold(condition))])
+        writer.add_event(time.time(), _hold(step), writer.series(tag, metadata, encode),
+                         _hold(data), _hold(condition))
         return _bool(True) if cond_v is None else Tensor(jax.numpy.asarray(cond_v, bool))
     if cond_v is not None:
         cond_v = jax.numpy.asarray(cond_v, dtype=bool)
@@ -189,7 +208,7 @@ def _host_callback(writer, tag, metadata, encode, data_v, step_v, cond_v):
         for k, v in zip(slots, values):
             full[k] = np.array(v)
         data, step, cond = jax.tree_util.tree_unflatten(tree, full)
-        writer._add_all([(time.time(), step, tag, metadata, encode, data, cond)])
+        writer.add_event(time.time(), step, writer.series(tag, metadata, encode), data, cond)
     jax.debug.callback(on_host, *[leaves[k] for k in slots], ordered=True)
 
 
@@ -199,6 +218,7 @@ def write(tag, tensor, step=None, metadata=None, name=None):
     ``tensor`` may be a callable returning the tensor (called only when a summary is
     recorded); ``metadata`` a ``SummaryMetadata`` proto or its serialized bytes.
     """
+    step = _checked_step(step)
     if _state.STATE.writer is None:
         return _bool(False)
     if callable(tensor):
@@ -240,8 +260,15 @@ def _numeric(name, data, what):
 
 def scalar(name, data, step=None, description=None):
     """``tf.summary.scalar``: a real scalar, written as float32 for the Scalars dashboard."""
-    if _state.STATE.writer is None:
+    step = _checked_step(step)
+    state = _state.STATE
+    writer = state.writer
+    if writer is None:
         return _bool(False)
+    if type(data) is Tensor and state.condition is None and TRACE.capture is None and \
+            _queue_float32(writer, name, data, state.step if step is None else step,
+                           description):
+        return _bool(True)
     data_in, data = data, _numeric(name, data, "float")
     if tuple(data.shape) != ():
         raise ValueError(f"Expected scalar shape, saw shape: {tuple(data.shape)}.")
@@ -250,8 +277,27 @@ def scalar(name, data, step=None, description=None):
                  _encode.scalar_tensor, prepare)
 
 
+def _queue_float32(writer, name, data, step, description):
+    """The eager call of a training loop, queued with the fewest checks: a computed float32
+    scalar at a Python int or a Tensor's step. Returns False to take the general path."""
+    value = data._value
+    if not isinstance(value, jax.Array) or isinstance(value, jax.core.Tracer) or \
+            value.shape or value.dtype != np.float32:
+        return False
+    if type(step) is not int:
+        step = _hold(step) if isinstance(step, TensorLike) else None
+        if step is None or not isinstance(step._value, jax.Array) or \
+                isinstance(step._value, jax.core.Tracer):
+            return False
+    series = writer.series(tag_for(name), _metadata("scalars", description=description),
+                           _encode.scalar_tensor)
+    writer.add_event(time.time(), step, series, data, None)
+    return True
+
+
 def histogram(name, data, step=None, buckets=None, description=None):
     """``tf.summary.histogram``: ``buckets`` (default 30) equal-width buckets over ``data``."""
+    step = _checked_step(step)
     if _state.STATE.writer is None:
         return _bool(False)
     _numeric(name, data, "double")
@@ -265,6 +311,7 @@ def histogram(name, data, step=None, buckets=None, description=None):
 
 def image(name, data, step=None, max_outputs=3, description=None):
     """``tf.summary.image``: ``[k, h, w, c]`` images (c in 1..4) as PNG; floats in [0, 1]."""
+    step = _checked_step(step)
     if _state.STATE.writer is None:
         return _bool(False)
     data_in, data = data, _numeric(name, data, "uint8")
@@ -281,6 +328,7 @@ def image(name, data, step=None, max_outputs=3, description=None):
 
 def audio(name, data, sample_rate, step=None, max_outputs=3, encoding=None, description=None):
     """``tf.summary.audio``: ``[k, t, c]`` float clips in [-1, 1] as 16-bit WAV."""
+    step = _checked_step(step)
     if _state.STATE.writer is None:
         return _bool(False)
     if encoding is None:
@@ -303,6 +351,7 @@ def audio(name, data, sample_rate, step=None, max_outputs=3, encoding=None, desc
 
 def text(name, data, step=None, description=None):
     """``tf.summary.text``: a string or array of strings (Markdown) for the Text dashboard."""
+    step = _checked_step(step)
     if _state.STATE.writer is None:
         return _bool(False)
     if isinstance(data, TensorLike) or not (isinstance(data, (str, bytes)) or _is_strings(data)):
@@ -373,6 +422,7 @@ def summary_scope(name, default_name="summary", values=None):
 
 def write_raw_pb(tensor, step=None, name=None):
     """``tf.summary.experimental.write_raw_pb``: serialized ``Summary`` protos, one event each."""
+    step = _checked_step(step)
     if _state.STATE.writer is None:
         return _bool(False)
     protos = np.asarray(_array(tensor) if isinstance(tensor, TensorLike) else tensor,

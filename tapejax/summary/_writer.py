@@ -279,13 +279,18 @@ class _Call:
             start, end, signed = self.step_at
             step = int.from_bytes(raw[start:end], sys.byteorder, signed=signed)
         else:
-            step = int(_read(self.step, raw))
+            step = _int_step(_read(self.step, raw))
         series, key, data = self.series, self.key, self.data
         if key is not None:  # the bytes as they are; decoded only for the first event
             content = (key, raw[data.start:data.end].tobytes())
             data = data.read(raw) if key not in series.events else None
             return series.serialize(new_event, wall_time, step, data, content)
         return series.serialize(new_event, wall_time, step, _read(data, raw))
+
+
+def _int_step(step):
+    """An event's step from a checked step value (an int64 of one element, or an int)."""
+    return step if type(step) is int else int(np.asarray(step).reshape(-1)[0])
 
 
 def _read(value, raw):
@@ -411,22 +416,27 @@ class FileWriter(SummaryWriter):
                     self._scheduled = True
                     _schedule(self)
 
-    def _add_all(self, items):
-        """Queues ``(wall_time, step, tag, metadata, encode, data, condition)`` events, and
-        writes as TF's writer would (on this thread).
+    def add_event(self, wall_time, step, series, data, condition):
+        """Queues one eagerly written event (``series``'s, at ``step``, while ``condition``),
+        and writes as TF's writer would (on this thread).
 
         Values may be device arrays or Tensors still being computed; nothing waits for them
-        until the events are written. Events whose tensor condition is false are dropped.
+        until the event is written. An event whose tensor condition is false is dropped.
         """
         with self._lock:
-            self._check_writable()
-            for item in items:
-                self._entries.append((None, item[0], item))
-                if item[6] is None:
-                    self._fixed += 1
-                else:
-                    self._undecided += 1
+            if self._closed or self._error is not None:
+                self._check_writable()
+            self._entries.append((None, wall_time, (step, series, data, condition)))
+            if condition is None:
+                self._fixed += 1
+            else:
+                self._undecided += 1
+            if self._scheduled:  # the writer thread is waiting for values queued before
+                return
             self._write_when_due()
+            if self._entries and self._due() and not _EXITING:
+                self._scheduled = True  # values still being computed: the writer thread
+                _schedule(self)  # waits for them, so later calls need not look again
 
     def _drain(self):
         """On the writer thread: waits (outside the lock) for the values queued so far, then
@@ -436,14 +446,8 @@ class FileWriter(SummaryWriter):
             if self._closed:
                 return
             end = self._read + len(self._entries)
-            arrays = [_device_array(x) for group, _, values in self._entries
-                      for x in ((values,) if group is not None else values[1:2] + values[5:])]
-        try:  # newest first: a queue of steps computed in order is then one wait, not one
-            for array in reversed(arrays):  # per step (each costs the waiting thread CPU)
-                if array is not None:
-                    array.block_until_ready()
-        except Exception:  # a deleted value: it raises again when read, below
-            pass
+            arrays = self._queued_arrays()
+        _wait_newest_first(arrays)
         with self._lock:
             if self._closed:
                 return
@@ -454,6 +458,11 @@ class FileWriter(SummaryWriter):
             if self._entries and not self._scheduled and self._due() and self._error is None:
                 self._scheduled = True  # runs queued meanwhile are due: wait for them too
                 _WORK.put(self)
+
+    def _queued_arrays(self):
+        """The device arrays the queued entries' values are, oldest first."""
+        return [_device_array(x) for group, _, values in self._entries
+                for x in ((values,) if group is not None else values[::2] + values[3:])]
 
     def _check_writable(self):
         if self._closed:
@@ -500,24 +509,24 @@ class FileWriter(SummaryWriter):
                     fixed, undecided = fixed + group.fixed, undecided + group.conditional
                     group.serialize(self._event, wall_time, values, records)
                 else:
-                    if values[6] is None:
+                    if values[3] is None:
                         fixed += 1
                     else:
                         undecided += 1
-                    self._serialize_one(values, records)
+                    self._serialize_one(wall_time, values, records)
         finally:  # the entries read (and one that failed) leave the queue
             del entries[:done]
             self._read += done
             self._fixed -= fixed
             self._undecided -= undecided
 
-    def _serialize_one(self, item, records):
-        wall_time, step, tag, metadata, encode, data, condition = item
+    def _serialize_one(self, wall_time, event, records):
+        step, series, data, condition = event
         if condition is not None and not bool(_host(condition)):
             return
-        series = self.series(tag, metadata, encode)
-        event = series.serialize(self._event, wall_time, int(_host(step)), data)
-        records.append(_crc32c.frame(event))
+        if type(step) is not int:
+            step = _int_step(_host(step))
+        records.append(_crc32c.frame(series.serialize(self._event, wall_time, step, data)))
 
     def _write_records(self):
         """Hands the framed records to the operating system."""
@@ -529,6 +538,7 @@ class FileWriter(SummaryWriter):
 
     def _flush_locked(self):
         try:
+            _wait_newest_first(self._queued_arrays())
             self._read_entries(wait=True)
         finally:  # the events read before a failing one are still written
             self._write_records()
@@ -556,11 +566,22 @@ class FileWriter(SummaryWriter):
             pass
 
 
+def _wait_newest_first(arrays):
+    """Waits until ``arrays`` are computed. Newest first: a queue of steps computed in order is
+    then one wait, not one per step (each wait costs the waiting thread CPU)."""
+    try:
+        for array in reversed(arrays):
+            if array is not None:
+                array.block_until_ready()
+    except Exception:  # a deleted value: it raises again when read
+        pass
+
+
 def _entry_ready(group, values):
     """True when the values of a queued run (its one output) or event are computed."""
     if group is not None:
         return _ready(values)
-    _, step, _, _, _, data, condition = values
+    step, _, data, condition = values
     return _ready(step) and _ready(data) and _ready(condition)
 
 
