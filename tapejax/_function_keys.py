@@ -15,8 +15,9 @@ from .tensor_shape import TensorShape
 from .tensor_spec import TensorSpec
 
 
-class _Id:
-    """Keys an unhashable Python argument by identity (kept alive by the key)."""
+class ByIdentity:
+    """Keys an object by identity (kept alive by the key): an unhashable Python argument, or
+    what a dataset map's closure holds."""
 
     __slots__ = ("obj",)
 
@@ -24,7 +25,7 @@ class _Id:
         self.obj = obj
 
     def __eq__(self, other):
-        return type(other) is _Id and other.obj is self.obj
+        return type(other) is ByIdentity and other.obj is self.obj
 
     def __hash__(self):
         return id(self.obj)
@@ -86,7 +87,7 @@ def _walk(x, key, dyn, var_args, exact=True):
         try:
             hash(x)
         except TypeError:
-            x = _Id(x)
+            x = ByIdentity(x)
         key.append(x)
 
 

@@ -353,3 +353,25 @@ def test_map_is_traced_once_per_element_shape():
 
     needs_values = tapejax.data.Dataset.range(3).map(lambda x: x + int(x.numpy()))
     assert [int(v) for v in needs_values] == [0, 2, 4]
+
+
+def test_random_ops_in_a_map_in_a_fresh_process():
+    """The random stream a map's first draw creates is made outside the map's traces (it once
+    leaked a tracer when a dataset map made the process's first random draw)."""
+    import subprocess
+    import sys
+    program = (
+        "import tapejax as tf\n"
+        "ds = tf.data.Dataset.range(3).map(lambda x: tf.random.uniform([2], seed=4) + "
+        "tf.cast(x, tf.float32) + tf.random.normal([2]) * 0.0)\n"
+        "values = [e.numpy() for e in ds]\n"
+        "assert len(values) == 3 and all(v.shape == (2,) for v in values), values\n"
+        "assert all(0 <= v[0] - k < 1 for k, v in enumerate(values)), values\n"
+        "step = tf.function(lambda it: it.get_next())\n"
+        "it = iter(tf.data.Dataset.range(2).map(lambda x: tf.random.uniform([]) + 5.0))\n"
+        "assert 5.0 <= float(step(it)) < 6.0\n"
+        "print(float(tf.random.uniform([])) < 1.0)\n")
+    out = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.strip() == "True"

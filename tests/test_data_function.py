@@ -79,7 +79,71 @@ def made_inside(tf):
     return [first_two(), first_two()]
 
 
-@pytest.mark.parametrize("program", [keras_loop, optional_loop, closed_over, made_inside],
+def array_pipeline(tf, data, batch, map_func=None):
+    """Keras's ``ArrayDataAdapter`` pipeline: batches of indices zipped with the whole arrays,
+    mapped through ``tf.gather``, options set, prefetched."""
+    n = len(data[0])
+    indices = tf.data.Dataset.from_tensor_slices(np.arange(n)).batch(batch)
+    zipped = tf.data.Dataset.zip((indices, tf.data.Dataset.from_tensors(data).repeat()))
+    options = tf.data.Options()
+    options.experimental_optimization.apply_default_optimizations = False
+    grab = map_func or (lambda i, arrays: tuple(tf.gather(a, i, axis=0) for a in arrays))
+    return zipped.map(grab, num_parallel_calls=tf.data.AUTOTUNE).with_options(
+        options).prefetch(tf.data.AUTOTUNE)
+
+
+def keras_array_loop(tf):
+    """Keras's fit on NumPy arrays: a new pipeline and iterator per epoch, a training step
+    on each batch (tapejax runs the pipeline's last map inside the step's program)."""
+    w = tf.Variable(np.ones((3, 1), np.float32))
+    x = X + np.float32(0.5)
+    y = (Y % 2).astype(np.float32)
+
+    @tf.function
+    def step(iterator):
+        xb, yb = iterator.get_next()
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean((tf.matmul(xb, w)[:, 0] - yb) ** 2)
+        w.assign_sub(0.1 * tape.gradient(loss, w))
+        return loss, tf.shape(xb)[0]
+
+    logs = []
+    for _ in range(3):
+        iterator = iter(array_pipeline(tf, (x, y), 3))
+        while True:
+            try:
+                logs.append(step(iterator))
+            except tf.errors.OutOfRangeError:
+                break
+    return logs, w.read_value()
+
+
+def maps_of_one_shape(tf):
+    """Two pipelines alike but for their map function, through one function."""
+    f = tf.function(lambda it: it.get_next())
+    doubled = iter(tf.data.Dataset.range(6).batch(2).map(lambda v: v * 2))
+    tripled = iter(tf.data.Dataset.range(6).batch(2).map(lambda v: v * 3))
+    out = [f(doubled), f(tripled), f(doubled), f(tripled)]
+
+    def scaled(k):  # one code object, closures holding different values
+        return iter(tf.data.Dataset.range(4).batch(2).map(lambda v: v * k))
+    by_default = [iter(tf.data.Dataset.range(4).batch(2).map(lambda v, k=k: v + k))
+                  for k in (5, 7)]
+    return out + [f(scaled(2)), f(scaled(4)), f(by_default[0]), f(by_default[1])]
+
+
+def stateful_map(tf):
+    """A map reading a Variable and one drawing random numbers (not left to the function)."""
+    v = tf.Variable(10, dtype=tf.int64)
+    f = tf.function(lambda it: it.get_next())
+    iterator = iter(tf.data.Dataset.range(4).map(lambda x: x + v))
+    out = [f(iterator), f(iterator)]
+    noisy = iter(tf.data.Dataset.range(2).map(lambda x: tf.random.uniform([3]) * 0.0 + 1.0))
+    return out + [f(noisy), f(noisy)]
+
+
+@pytest.mark.parametrize("program", [keras_loop, optional_loop, closed_over, made_inside,
+                                     keras_array_loop, maps_of_one_shape, stateful_map],
                          ids=lambda p: p.__name__)
 def test_iterator_in_function_as_tensorflow(real_tf, program):
     ours, theirs = program(tapejax), program(real_tf)
@@ -100,6 +164,33 @@ def test_one_trace_per_element_shape():
         with pytest.raises(tapejax.errors.OutOfRangeError, match="End of sequence"):
             f(iterator)
     assert f.experimental_get_tracing_count() == 2
+
+
+def test_last_map_runs_in_the_consuming_function(monkeypatch):
+    """The pipeline's last map runs inside the step's program: the host makes no call of it
+    per batch, and a new pipeline per epoch with the same map function reuses the step's
+    traces (one per batch shape)."""
+    from tapejax.data import _dataset
+    host_maps = []
+    mapped = _dataset._CompiledMap.mapped
+    monkeypatch.setattr(_dataset._CompiledMap, "mapped", lambda self, element: (
+        host_maps.append(1), mapped(self, element))[1])
+    tf = tapejax
+    step = tf.function(lambda it: tf.reduce_sum(it.get_next()[0]))
+    totals = []
+    for _ in range(3):
+        iterator = iter(array_pipeline(tf, (X, Y), 3))
+        totals.append([float(step(iterator)) for _ in range(3)])
+        with pytest.raises(tf.errors.OutOfRangeError):
+            step(iterator)
+    assert host_maps == []
+    assert step.experimental_get_tracing_count() == 2
+    expected = [float(X[k:k + 3].sum()) for k in (0, 3, 6)]
+    np.testing.assert_allclose(totals, [expected] * 3, rtol=1e-6)
+    # the same pipeline iterated on the host maps each batch there
+    batches = list(array_pipeline(tf, (X, Y), 3))
+    assert len(host_maps) == 3
+    np.testing.assert_array_equal(batches[2][1].numpy(), Y[6:])
 
 
 def test_end_of_sequence_as_tensorflow(real_tf):

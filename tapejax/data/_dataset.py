@@ -15,6 +15,7 @@ import jax
 import numpy as np
 
 from .. import _capture, dtypes, errors
+from .._function_keys import ByIdentity
 from ..ops import random_ops
 from ..tensor import TensorLike, convert_to_tensor
 from ..tensor_spec import TensorSpec
@@ -64,14 +65,17 @@ class Dataset(DatasetV2):
     TensorSpec(shape=(None,), dtype=tf.int32, name=None)
     """
 
-    def __init__(self, make_iterator, length, element_spec, options=None):
+    def __init__(self, make_iterator, length, element_spec, options=None, last_map=None):
         self._make_iterator = make_iterator  # () -> iterator of host elements
         self._length = length  # the cardinality: a count, INFINITE or UNKNOWN
         self._element_spec = element_spec  # a structure, or a () -> structure to compute
         self._options = options
+        # (source dataset, _CompiledMap) when the last stage is a map: an iterator may leave
+        # it to the tapejax.function its elements feed (OwnedIterator)
+        self._last_map = last_map
 
-    def _derived(self, make_iterator, length, element_spec):
-        return Dataset(make_iterator, length, element_spec, self._options)
+    def _derived(self, make_iterator, length, element_spec, last_map=None):
+        return Dataset(make_iterator, length, element_spec, self._options, last_map)
 
     # --- sources ------------------------------------------------------------------------
     @staticmethod
@@ -213,7 +217,8 @@ class Dataset(DatasetV2):
             raise AttributeError(f"'{type(options).__name__}' object has no attribute "
                                  "'_to_proto'")
         merged = options if self._options is None else self._options.merge(options)
-        return Dataset(self._make_iterator, self._length, self._element_spec, merged)
+        return Dataset(self._make_iterator, self._length, self._element_spec, merged,
+                       self._last_map)
 
     def __iter__(self):
         return OwnedIterator(self)
@@ -355,8 +360,9 @@ class Dataset(DatasetV2):
 
         def make():
             for element in source._make_iterator():
-                yield structure.map_structure(structure.to_array, compiled(element))
-        return self._derived(make, self._length, lambda: _mapped_spec(source, map_func))
+                yield compiled.mapped(element)
+        return self._derived(make, self._length, lambda: _mapped_spec(source, map_func),
+                             (source, compiled))
 
     def flat_map(self, map_func, name=None):
         """The elements of the datasets ``map_func`` returns for each element, in order."""
@@ -477,10 +483,12 @@ class Dataset(DatasetV2):
                              lambda: (TensorSpec([], dtypes.int64), source.element_spec))
 
     def prefetch(self, buffer_size, name=None):
-        return self._derived(self._make_iterator, self._length, self._element_spec)
+        return self._derived(self._make_iterator, self._length, self._element_spec,
+                             self._last_map)
 
     def cache(self, filename="", name=None):
-        return self._derived(self._make_iterator, self._length, self._element_spec)
+        return self._derived(self._make_iterator, self._length, self._element_spec,
+                             self._last_map)
 
     def __repr__(self):
         return f"<Dataset element_spec={self.element_spec!r}>"
@@ -510,15 +518,10 @@ class _CompiledMap:
                 structure.is_text(leaf) or isinstance(leaf, Optional)
                 for leaf in structure.leaves(element))):
             return _call(self._map_func, element)
-        compiled = self._compiled
-        if compiled is None:
-            from ..function import function
-            compiled = self._compiled = function(lambda *args: _call(self._map_func, args))
-        args = element if isinstance(element, tuple) and not hasattr(
-            type(element), "_fields") else (element,)
+        compiled = self._function()
         traces = compiled.experimental_get_tracing_count()
         try:
-            out = compiled(*map(structure.wrap, args))
+            out = compiled(*map(structure.wrap, self._arguments(element)))
         except Exception:
             if compiled.experimental_get_tracing_count() == traces:
                 raise  # it traced before: a real error of this element
@@ -526,6 +529,60 @@ class _CompiledMap:
             return _call(self._map_func, element)
         self._plain = True
         return out
+
+    def _function(self):
+        if self._compiled is None:
+            from ..function import function
+            self._compiled = function(lambda *args: _call(self._map_func, args))
+        return self._compiled
+
+    def mapped(self, element):
+        """The host element ``Dataset.map`` yields for ``element``."""
+        return structure.map_structure(structure.to_array, self(element))
+
+    def fusable(self, element):
+        """True when the function consuming this map's elements may run it instead, on
+        elements shaped as ``element``: it compiles for them and reads no Variable (so no
+        random state either), so where it runs changes nothing but the call it costs."""
+        if self._eager or any(structure.is_text(leaf) or isinstance(leaf, Optional)
+                              for leaf in structure.leaves(element)):
+            return False
+        try:
+            concrete = self._function().get_concrete_function(*map(structure.wrap,
+                                                                   self._arguments(element)))
+        except Exception:  # not traceable: it runs eagerly, as ``__call__`` would decide
+            self._eager, self._plain = True, False
+            return False
+        return not concrete.variables
+
+    def in_trace(self, element):
+        """The map of ``element`` (Tensors of the consuming function's trace), traced there."""
+        return self._function()(*map(structure.wrap, self._arguments(element)))
+
+    @staticmethod
+    def _arguments(element):
+        return element if isinstance(element, tuple) and not hasattr(
+            type(element), "_fields") else (element,)
+
+    def key(self):
+        """What identifies the map in the trace key of a function running it: the function's
+        code and what its closure and defaults hold (Keras makes a new dataset, and so a new
+        map, for every ``fit``; its function is the same)."""
+        func = self._map_func
+        code = getattr(func, "__code__", None)
+        if code is None:
+            return ByIdentity(func)
+        keywords = func.__kwdefaults__ or {}
+        held = [_cell_value(c) for c in func.__closure__ or ()] + list(
+            func.__defaults__ or ()) + [keywords[k] for k in sorted(keywords)]
+        return code, tuple(map(ByIdentity, held)), ByIdentity(getattr(func, "__self__", None))
+
+
+def _cell_value(cell):
+    try:
+        return cell.cell_contents
+    except ValueError:  # an empty cell (a name the enclosing function has not bound yet)
+        return None
 
 
 def _mapped_spec(source, map_func):

@@ -14,6 +14,7 @@ import jax
 import numpy as np
 
 from .. import _iterator_feeds as feeds, errors
+from .._capture import TRACE
 from ..tensor import Tensor, convert_to_tensor
 from . import _structure as structure
 from ._optional import Optional, _Frozen
@@ -92,14 +93,18 @@ class LookAhead:
     @classmethod
     def _tapejax_rebuild(cls, static, parts):
         """The iterator itself (its ``_tapejax_components`` key ends with ``_AnyIterator``)."""
-        return static[2].ref()
+        return static[-1].ref()
 
 
 class OwnedIterator(LookAhead, Iterator):
     """The iterator of a ``Dataset`` (TF's ``OwnedIterator``)."""
 
     def __init__(self, dataset):
-        self._elements = dataset._make_iterator()
+        last_map = dataset._last_map
+        self._map = None if last_map is None else last_map[1]
+        self._elements = (dataset if last_map is None else last_map[0])._make_iterator()
+        self._fused = None if self._map is not None else False  # decided on the 1st element
+        self._map_key = None
         self._element_spec = dataset.element_spec
         self._start()
 
@@ -108,7 +113,18 @@ class OwnedIterator(LookAhead, Iterator):
         return self._element_spec
 
     def _produce(self):
-        return next(self._elements)
+        """The next element; when the dataset ends in a map that the function fed by this
+        iterator can run (``_CompiledMap.fusable``), the element before the map: the host then
+        spends no call on it, and the function's program gathers a batch itself."""
+        element = next(self._elements)
+        if self._fused is None:
+            self._fused = TRACE.capture is None and self._map.fusable(element)
+            self._map_key = self._map.key() if self._fused else None
+        return element if self._fused else (self._map.mapped(element) if self._map else element)
+
+    def _host(self, element):
+        """A taken element as the host sees it: mapped, when the map was left to functions."""
+        return self._map.mapped(element) if self._fused else element
 
     def __next__(self):
         element = self._next("next")
@@ -128,7 +144,7 @@ class OwnedIterator(LookAhead, Iterator):
         if plan is not None:
             return self._traced(plan, optional=False)
         element = self._take()
-        return element if element is _END else structure.wrap(element)
+        return element if element is _END else structure.wrap(self._host(element))
 
     def get_next_as_optional(self):
         plan = feeds.active("get_next_as_optional", self._created_in)
@@ -137,7 +153,8 @@ class OwnedIterator(LookAhead, Iterator):
         element = self._take()
         if element is _END:
             return Optional.empty(self._element_spec)
-        return Optional(convert_to_tensor(True), structure.wrap(element), self._element_spec)
+        return Optional(convert_to_tensor(True), structure.wrap(self._host(element)),
+                        self._element_spec)
 
     # --- inside a tapejax.function trace --------------------------------------------------
     def _traced(self, plan, optional):
@@ -155,6 +172,8 @@ class OwnedIterator(LookAhead, Iterator):
         flag = Tensor(next(tracers)) if optional else None
         value = structure.map_structure(
             lambda leaf: leaf if isinstance(leaf, Optional) else Tensor(next(tracers)), element)
+        if self._fused:
+            value = self._map.in_trace(value)
         return Optional(flag, value, self._element_spec) if optional else value
 
     @staticmethod
@@ -192,4 +211,4 @@ class OwnedIterator(LookAhead, Iterator):
                 a, Optional) else "optional" for a in structure.leaves(element))
         if self._frozen is None:
             self._frozen = _Frozen(self._element_spec)
-        return (self._frozen, self._shapes, _AnyIterator(self)), []
+        return (self._frozen, self._shapes, self._map_key, _AnyIterator(self)), []

@@ -277,11 +277,19 @@ class _GlobalState:
             else:
                 seed = _DEFAULT_GRAPH_SEED if self.seed is None else self.seed
                 state = _seed_key(seed, int(op_seed))
-            stream = self.streams[op_seed] = Generator(state=state)
+            stream = self.streams[op_seed] = _made_eagerly(lambda: Generator(state=state))
         return stream._next_key()
 
 
 STATE = _GlobalState()
+
+
+def _made_eagerly(make):
+    """A process-wide generator made outside any trace, as TF makes it under ``init_scope``,
+    even when first asked for while a function or a dataset's map is traced."""
+    from ..framework import init_scope
+    with init_scope(), jax.ensure_compile_time_eval():
+        return make()
 
 
 def set_seed(seed):
@@ -294,7 +302,7 @@ def get_global_generator():
     """``tf.random.get_global_generator`` (seeded from the OS unless set; not reset by
     ``set_seed``, as in TF)."""
     if STATE.generator is None:
-        STATE.generator = Generator.from_non_deterministic_state()
+        STATE.generator = _made_eagerly(Generator.from_non_deterministic_state)
     return STATE.generator
 
 
