@@ -120,7 +120,9 @@ class OwnedIterator(LookAhead, Iterator):
         if self._fused is None:
             self._fused = TRACE.capture is None and self._map.fusable(element)
             self._map_key = self._map.key() if self._fused else None
-        return element if self._fused else (self._map.mapped(element) if self._map else element)
+        if self._fused or self._map is None:
+            return element
+        return self._map.mapped(element)
 
     def _host(self, element):
         """A taken element as the host sees it: mapped, when the map was left to functions."""
