@@ -96,6 +96,8 @@ DTYPE_MISMATCH = ("cannot compute {op} as input #{index}(zero-based) was expecte
                   "{expected} tensor but is a {got} tensor [Op:{op}] name: ")
 CONVERSION_DTYPE = ("Tensor conversion requested dtype {requested} for Tensor with dtype {actual}: "
                     "{value!r}")
+VARIABLE_CONVERSION_DTYPE = ("Incompatible type conversion requested to type {requested} for "
+                             "`tf.Variable of type {actual}. (Variable: {value!r})")
 CANNOT_CONVERT = "Cannot convert {value!r} to EagerTensor of dtype {dtype}"
 PARTIAL_SHAPE = "Cannot convert a partially known TensorShape {shape} to a Tensor."
 KERNEL_TYPE_NAMES = {"float16": "half", "float32": "float", "float64": "double"}  # TF's names

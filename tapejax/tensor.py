@@ -675,8 +675,11 @@ def convert_to_tensor(value: Any, dtype: Any = None, dtype_hint: Any = None,
     existing = _read(value)
     if existing is not None:
         if dtype is not None and existing.dtype != dtype:
-            raise ValueError(errors.CONVERSION_DTYPE.format(
-                requested=dtype.name, actual=existing.dtype.name, value=existing))
+            variable = isinstance(value, TensorLike) and not isinstance(value, Tensor)
+            raise ValueError((errors.VARIABLE_CONVERSION_DTYPE if variable else
+                              errors.CONVERSION_DTYPE).format(
+                requested=dtype.name, actual=existing.dtype.name,
+                value=value if variable else existing))
         return existing
     if value is None:
         raise _unsupported(value)

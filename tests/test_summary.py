@@ -164,7 +164,7 @@ def test_eager_tensor_scalars_match_tf(real_tf, tmp_path):
 @pytest.mark.parametrize("step", [
     lambda tf: tf.constant(7, tf.int32), lambda tf: tf.constant(2.0), lambda tf: 1.5,
     lambda tf: "3", lambda tf: 2**63, lambda tf: tf.constant([1, 2], tf.int64),
-    lambda tf: np.zeros((2, 1), np.int64)])
+    lambda tf: np.zeros((2, 1), np.int64), lambda tf: tf.Variable(3)])
 @pytest.mark.parametrize("writing", [True, False])
 def test_bad_steps_raise_as_tf(real_tf, tmp_path, step, writing):
     """TF converts an explicit step to int64 and wants one element, even when nothing is
