@@ -40,7 +40,8 @@ shared machine's load moves these figures; the fastest epoch of 2..N (the least 
 printed beside them.
 
 Run: ``python -m benchmarks.bench_fit`` (``--epochs 5 --batch-size 32 --models mlp,cnn
---stacks tf,tapejax,jax``; ``--quick`` for 2 epochs).
+--stacks tf,tapejax,jax``; ``--quick`` for 2 epochs; ``--rounds N`` runs the stacks in turns N
+times and prints tapejax's ratios of each round and their median).
 """
 import argparse
 import json
@@ -241,6 +242,26 @@ def report(results, models, stacks, epochs, batch_size):
     return diffs
 
 
+def report_rounds(rounds, models, stacks):
+    """tapejax's throughput ratios in each round of stacks run in turns, and their median:
+    over epochs 2..N, and of the fastest epochs (the least disturbed by a shared machine)."""
+    others = [s for s in ("tf", "jax") if s in stacks]
+    if "tapejax" not in stacks or not others:
+        return
+    print(f"\n| model | tapejax ÷ | epochs 2..N, each of {len(rounds)} rounds | median | "
+          f"fastest epochs, each round | median |")
+    print("|---|---|---|---|---|---|")
+    for model in models:
+        for other in others:
+            cells = []
+            for rate in (throughput, best_throughput):
+                ratios = [rate(r[(model, "tapejax")]) / rate(r[(model, other)])
+                          for r in rounds if rate(r[(model, other)])]
+                cells += [", ".join(f"{v:.2f}x" for v in ratios),
+                          f"{float(np.median(ratios)):.2f}x" if ratios else "n/a"]
+            print(f"| {model} | {SHORT_NAMES[other]} | " + " | ".join(cells) + " |")
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--epochs", type=int, default=5)
@@ -251,6 +272,9 @@ def main(argv=None):
     p.add_argument("--tapejax-cache", choices=["cold", "user"], default="cold",
                    help="tapejax's compilation cache: an empty directory per run (default) or "
                         "the per-user one as it is")
+    p.add_argument("--rounds", type=int, default=1,
+                   help="run the stacks in turns this many times and print tapejax's ratios "
+                        "of every round and their median (the tables show the first round)")
     p.add_argument("--json", action="store_true", help="also print all results as one JSON line")
     p.add_argument("--device", choices=["cpu", "gpu"], default="cpu",
                    help="where the JAX stacks run (real TF always runs on the CPU build)")
@@ -277,19 +301,27 @@ def main(argv=None):
     print(f"Command: `{command}` ({_versions()}; each stack in its own process, one after "
           f"the other; {epochs} epochs of batch {opts.batch_size}, Adam {LEARNING_RATE:g})",
           flush=True)
-    results = {}
-    with tempfile.TemporaryDirectory(prefix="bench_fit_cache_") as cache_root:
-        for model in models:
-            for stack in stacks:
-                cache_dir = (os.path.join(cache_root, model)
-                             if stack == "tapejax" and opts.tapejax_cache == "cold" else None)
-                results[(model, stack)] = r = run_child(stack, model, epochs, opts.batch_size,
-                                                        cache_dir, opts.device)
-                cache = r["compilation_cache"]
-                print(f"  {model} / {stack}: fit {sum(r['epoch_seconds']):.1f} s"
-                      + (f"; tapejax compilation cache {cache['hits']} hits, "
-                         f"{cache['misses']} misses" if cache else ""), flush=True)
+    rounds = []
+    for k in range(max(1, opts.rounds)):
+        results = {}
+        with tempfile.TemporaryDirectory(prefix="bench_fit_cache_") as cache_root:
+            for model in models:
+                for stack in stacks:
+                    cache_dir = (os.path.join(cache_root, model) if stack == "tapejax"
+                                 and opts.tapejax_cache == "cold" else None)
+                    results[(model, stack)] = r = run_child(stack, model, epochs,
+                                                            opts.batch_size, cache_dir,
+                                                            opts.device)
+                    cache = r["compilation_cache"]
+                    print(f"  round {k + 1}: {model} / {stack}: fit "
+                          f"{sum(r['epoch_seconds']):.1f} s"
+                          + (f"; tapejax compilation cache {cache['hits']} hits, "
+                             f"{cache['misses']} misses" if cache else ""), flush=True)
+        rounds.append(results)
+    results = rounds[0]
     report(results, models, stacks, epochs, opts.batch_size)
+    if len(rounds) > 1:
+        report_rounds(rounds, models, stacks)
     if opts.json:
         print(json.dumps([results[k] for k in results]))
     return 0
