@@ -462,7 +462,7 @@ class FileWriter(SummaryWriter):
     def _queued_arrays(self):
         """The device arrays the queued entries' values are, oldest first."""
         return [_device_array(x) for group, _, values in self._entries
-                for x in ((values,) if group is not None else values[::2] + values[3:])]
+                for x in ((values,) if group is not None else (values[0],) + values[2:])]
 
     def _check_writable(self):
         if self._closed:
@@ -521,7 +521,7 @@ class FileWriter(SummaryWriter):
             self._undecided -= undecided
 
     def _serialize_one(self, wall_time, event, records):
-        step, series, data, condition = event
+        step, series, data, condition = event  # as ``add_event`` queues it
         if condition is not None and not bool(_host(condition)):
             return
         if type(step) is not int:
