@@ -142,8 +142,27 @@ def stateful_map(tf):
     return out + [f(noisy), f(noisy)]
 
 
+def mixed_consumers(tf):
+    """A map returning a dict with a Python number, read through ``get_next_as_optional`` and
+    ``get_next`` of two functions, then an iterator read by a function and on the host in
+    turns."""
+    ds = tf.data.Dataset.range(7).batch(3).map(
+        lambda v: {"a": v * 2, "b": tf.cast(v, tf.float32) / 2.0, "c": 5}).prefetch(2)
+    iterator = iter(ds)
+    optional = tf.function(lambda it: it.get_next_as_optional())
+    total = tf.function(lambda it: tf.reduce_sum(it.get_next()["a"]))
+    first = optional(iterator)
+    out = [first.get_value(), total(iterator), optional(iterator).has_value(),
+           optional(iterator).has_value()]
+    pairs = iter(tf.data.Dataset.from_tensor_slices(np.arange(10.0, dtype=np.float32)).batch(
+        4).map(lambda v: (v, v * v)))
+    square = tf.function(lambda it: it.get_next()[1])
+    return out + [square(pairs), next(pairs)[0], square(pairs)]
+
+
 @pytest.mark.parametrize("program", [keras_loop, optional_loop, closed_over, made_inside,
-                                     keras_array_loop, maps_of_one_shape, stateful_map],
+                                     keras_array_loop, maps_of_one_shape, stateful_map,
+                                     mixed_consumers],
                          ids=lambda p: p.__name__)
 def test_iterator_in_function_as_tensorflow(real_tf, program):
     ours, theirs = program(tapejax), program(real_tf)

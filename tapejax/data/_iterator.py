@@ -13,9 +13,10 @@ import weakref
 import jax
 import numpy as np
 
-from .. import _iterator_feeds as feeds, errors
+from .. import _iterator_feeds as feeds, dtypes, errors
 from .._capture import TRACE
 from ..tensor import Tensor, convert_to_tensor
+from ..tensor_spec import TensorSpec
 from . import _structure as structure
 from ._optional import Optional, _Frozen
 
@@ -53,6 +54,13 @@ class _AnyIterator:
 
     def __hash__(self):
         return 0
+
+
+def _numeric(spec):
+    """True when every component of an element spec is a numeric TensorSpec (no strings, which
+    live on the host, and no Optionals)."""
+    return all(isinstance(s, TensorSpec) and s.dtype != dtypes.string
+               for s in structure.leaves(spec))
 
 
 class LookAhead:
@@ -118,7 +126,8 @@ class OwnedIterator(LookAhead, Iterator):
         spends no call on it, and the function's program gathers a batch itself."""
         element = next(self._elements)
         if self._fused is None:
-            self._fused = TRACE.capture is None and self._map.fusable(element)
+            self._fused = TRACE.capture is None and _numeric(self._element_spec) and \
+                self._map.fusable(element)
             self._map_key = self._map.key() if self._fused else None
         if self._fused or self._map is None:
             return element
@@ -174,8 +183,10 @@ class OwnedIterator(LookAhead, Iterator):
         flag = Tensor(next(tracers)) if optional else None
         value = structure.map_structure(
             lambda leaf: leaf if isinstance(leaf, Optional) else Tensor(next(tracers)), element)
-        if self._fused:
-            value = self._map.in_trace(value)
+        if self._fused:  # the map's Python numbers become tensors, as its host elements do
+            value = structure.map_structure(
+                lambda v: v if isinstance(v, Tensor) else convert_to_tensor(v),
+                self._map.in_trace(value))
         return Optional(flag, value, self._element_spec) if optional else value
 
     @staticmethod
