@@ -160,9 +160,23 @@ def mixed_consumers(tf):
     return out + [square(pairs), next(pairs)[0], square(pairs)]
 
 
+def map_failing_on_last_batch(tf):
+    """A map that compiles for the full batches but not for the smaller last one: the call
+    meeting it raises the map's own error, as TF's iterator does."""
+    pairs = iter(tf.data.Dataset.from_tensor_slices(
+        {"x": np.arange(6.0, dtype=np.float32), "y": np.arange(6)}).batch(2).map(
+        lambda d: (d["x"] * 2, d["y"] + 1)))
+    column = iter(tf.data.Dataset.range(7).batch(3).map(lambda v: tf.reshape(v, [3, 1])))
+    f = tf.function(lambda it: it.get_next())
+    out = [f(pairs), f(column), f(column)]
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        f(column)
+    return out
+
+
 @pytest.mark.parametrize("program", [keras_loop, optional_loop, closed_over, made_inside,
                                      keras_array_loop, maps_of_one_shape, stateful_map,
-                                     mixed_consumers],
+                                     mixed_consumers, map_failing_on_last_batch],
                          ids=lambda p: p.__name__)
 def test_iterator_in_function_as_tensorflow(real_tf, program):
     ours, theirs = program(tapejax), program(real_tf)

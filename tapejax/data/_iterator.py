@@ -56,6 +56,10 @@ class _AnyIterator:
         return 0
 
 
+def _shapes_of(element):
+    return tuple(np.shape(leaf) for leaf in structure.leaves(element))
+
+
 def _numeric(spec):
     """True when every component of an element spec is a numeric TensorSpec (no strings, which
     live on the host, and no Optionals)."""
@@ -113,6 +117,7 @@ class OwnedIterator(LookAhead, Iterator):
         self._elements = (dataset if last_map is None else last_map[0])._make_iterator()
         self._fused = None if self._map is not None else False  # decided on the 1st element
         self._map_key = None
+        self._fusable_shapes = set()  # element shapes the map is known to compile for
         self._element_spec = dataset.element_spec
         self._start()
 
@@ -129,9 +134,29 @@ class OwnedIterator(LookAhead, Iterator):
             self._fused = TRACE.capture is None and _numeric(self._element_spec) and \
                 self._map.fusable(element)
             self._map_key = self._map.key() if self._fused else None
+            if self._fused:
+                self._fusable_shapes.add(_shapes_of(element))
         if self._fused or self._map is None:
             return element
         return self._map.mapped(element)
+
+    def _keep_fused(self, element):
+        """Whether the map stays with the function for the unmapped ``element``: checked once
+        per element shape, outside traces. If not, the iterator maps on the host from now on,
+        starting with the element it holds, which raises the map's own error if it has one
+        (the element is then dropped, as TF's iterator moves past it)."""
+        shapes = _shapes_of(element)
+        if shapes in self._fusable_shapes:
+            return True
+        if TRACE.capture is None and self._map.fusable(element):
+            self._fusable_shapes.add(shapes)
+            return True
+        self._fused, self._map_key = False, None
+        ahead, self._ahead = self._ahead, []
+        self._ahead = [self._map.mapped(e) for e in ahead]
+        if self._ahead:
+            self._last = self._ahead[0]
+        return False
 
     def _host(self, element):
         """A taken element as the host sees it: mapped, when the map was left to functions."""
@@ -171,6 +196,8 @@ class OwnedIterator(LookAhead, Iterator):
     def _traced(self, plan, optional):
         """Placeholders for the next element, shaped as it is (it is not consumed)."""
         element = self._peek()
+        if self._fused and element is not _END and not self._keep_fused(element):
+            element = self._peek()
         if element is _END and self._shapes == "end":  # never had an element
             if optional:
                 return Optional.empty(self._element_spec)
@@ -219,6 +246,8 @@ class OwnedIterator(LookAhead, Iterator):
         # the next element's shapes key the trace (XLA needs static shapes); at the end the
         # last ones do, so the trace that ran is called and its pull raises OutOfRangeError
         element = self._peek()
+        if self._fused and element is not _END and not self._keep_fused(element):
+            element = self._peek()
         if element is not _END:
             self._shapes = tuple((np.shape(a), structure.dtype_of(a)) if not isinstance(
                 a, Optional) else "optional" for a in structure.leaves(element))
