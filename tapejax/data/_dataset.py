@@ -514,9 +514,7 @@ class _CompiledMap:
         self._plain = False  # an element ran compiled: no element holds strings or Optionals
 
     def __call__(self, element):
-        if not self._plain and (self._eager or any(
-                structure.is_text(leaf) or isinstance(leaf, Optional)
-                for leaf in structure.leaves(element))):
+        if not self._plain and (self._eager or _holds_host_leaves(element)):
             return _call(self._map_func, element)
         compiled = self._function()
         traces = compiled.experimental_get_tracing_count()
@@ -544,8 +542,7 @@ class _CompiledMap:
         """True when the function consuming this map's elements may run it instead, on
         elements shaped as ``element``: it compiles for them and reads no Variable (so no
         random state either), so where it runs changes nothing but the call it costs."""
-        if self._eager or any(structure.is_text(leaf) or isinstance(leaf, Optional)
-                              for leaf in structure.leaves(element)):
+        if self._eager or _holds_host_leaves(element):
             return False
         try:
             concrete = self._function().get_concrete_function(*map(structure.wrap,
@@ -576,6 +573,12 @@ class _CompiledMap:
         held = [_cell_value(c) for c in func.__closure__ or ()] + list(
             func.__defaults__ or ()) + [keywords[k] for k in sorted(keywords)]
         return code, tuple(map(ByIdentity, held)), ByIdentity(getattr(func, "__self__", None))
+
+
+def _holds_host_leaves(element):
+    """True when an element holds strings or Optionals, which no compiled map takes."""
+    return any(structure.is_text(leaf) or isinstance(leaf, Optional)
+               for leaf in structure.leaves(element))
 
 
 def _cell_value(cell):

@@ -56,8 +56,10 @@ class _AnyIterator:
         return 0
 
 
-def _shapes_of(element):
-    return tuple(np.shape(leaf) for leaf in structure.leaves(element))
+def _key_shapes(element):
+    """The shapes and dtypes of an element's leaves, as a trace key holds them."""
+    return tuple((np.shape(a), structure.dtype_of(a)) if not isinstance(a, Optional)
+                 else "optional" for a in structure.leaves(element))
 
 
 def _numeric(spec):
@@ -135,17 +137,16 @@ class OwnedIterator(LookAhead, Iterator):
                 self._map.fusable(element)
             self._map_key = self._map.key() if self._fused else None
             if self._fused:
-                self._fusable_shapes.add(_shapes_of(element))
+                self._fusable_shapes.add(_key_shapes(element))
         if self._fused or self._map is None:
             return element
         return self._map.mapped(element)
 
-    def _keep_fused(self, element):
+    def _keep_fused(self, element, shapes):
         """Whether the map stays with the function for the unmapped ``element``: checked once
         per element shape, outside traces. If not, the iterator maps on the host from now on,
         starting with the element it holds, which raises the map's own error if it has one
         (the element is then dropped, as TF's iterator moves past it)."""
-        shapes = _shapes_of(element)
         if shapes in self._fusable_shapes:
             return True
         if TRACE.capture is None and self._map.fusable(element):
@@ -196,7 +197,8 @@ class OwnedIterator(LookAhead, Iterator):
     def _traced(self, plan, optional):
         """Placeholders for the next element, shaped as it is (it is not consumed)."""
         element = self._peek()
-        if self._fused and element is not _END and not self._keep_fused(element):
+        if self._fused and element is not _END and \
+                not self._keep_fused(element, _key_shapes(element)):
             element = self._peek()
         if element is _END and self._shapes == "end":  # never had an element
             if optional:
@@ -211,9 +213,7 @@ class OwnedIterator(LookAhead, Iterator):
         value = structure.map_structure(
             lambda leaf: leaf if isinstance(leaf, Optional) else Tensor(next(tracers)), element)
         if self._fused:  # the map's Python numbers become tensors, as its host elements do
-            value = structure.map_structure(
-                lambda v: v if isinstance(v, Tensor) else convert_to_tensor(v),
-                self._map.in_trace(value))
+            value = structure.map_structure(convert_to_tensor, self._map.in_trace(value))
         return Optional(flag, value, self._element_spec) if optional else value
 
     @staticmethod
@@ -246,11 +246,12 @@ class OwnedIterator(LookAhead, Iterator):
         # the next element's shapes key the trace (XLA needs static shapes); at the end the
         # last ones do, so the trace that ran is called and its pull raises OutOfRangeError
         element = self._peek()
-        if self._fused and element is not _END and not self._keep_fused(element):
-            element = self._peek()
         if element is not _END:
-            self._shapes = tuple((np.shape(a), structure.dtype_of(a)) if not isinstance(
-                a, Optional) else "optional" for a in structure.leaves(element))
+            shapes = _key_shapes(element)
+            if self._fused and not self._keep_fused(element, shapes):
+                element = self._peek()
+                shapes = _key_shapes(element)
+            self._shapes = shapes
         if self._frozen is None:
             self._frozen = _Frozen(self._element_spec)
         return (self._frozen, self._shapes, self._map_key, _AnyIterator(self)), []
