@@ -131,7 +131,7 @@ class ConcreteFunction:
         key, dyn, var_args = _signature_key(args, kwargs)
         trace = owner._trace_for(self, args, kwargs, dyn, var_args)
         if trace.feeds:
-            dyn = trace.feeds.pull(dyn, args, kwargs)
+            return trace.run_fed(dyn, var_args, args, kwargs)
         return trace.run(dyn, var_args)
 
     def _params(self):

@@ -12,7 +12,7 @@ import threading
 import jax
 import numpy as np
 
-from . import _capture, _second_order, dtypes, nest
+from . import _capture, _iterator_feeds, _second_order, dtypes, nest
 from ._donation import InterruptsHeld as _InterruptsHeld, only_holder
 from ._function_keys import _components
 from ._graph_trace import RECORDER
@@ -113,6 +113,7 @@ class _Trace:
         self.written_vars = [v for _, v in self.written]
         self.n_out = traced.n_out
         self.structure, self.static = traced.info
+        self._packer = nest._packer(self.structure)
         # how to rebuild the result: one tensor, a flat list/tuple of tensors, or anything
         dynamic = all(s is _DYNAMIC for s in self.static)
         if dynamic and not nest.is_nested(self.structure) and self.n_out == 1:
@@ -123,6 +124,9 @@ class _Trace:
         elif not nest.is_nested(self.structure) and len(self.static) == 1:
             static = self.static  # one leaf: a composite (an Optional) or a Python value
             self.pack = lambda outputs: _fill(static, iter(outputs))[0]
+        elif dynamic:  # a dict of tensors, say
+            packer = self._packer
+            self.pack = lambda outputs: packer(iter(outputs))
         n_reads, n_out, n_written = len(traced.reads), traced.n_out, len(traced.written)
         written_ids = {id(v) for v in traced.written}
         self.donate = [i for i, v in enumerate(traced.reads) if id(v) in written_ids]
@@ -178,6 +182,14 @@ class _Trace:
             record(self.node, (), tuple(reads) + tuple(dyn), tuple(outputs), True)
         return self.pack(outputs)
 
+    def run_fed(self, dyn, var_args, args, kwargs):
+        """``run`` for a program fed by iterators: this call's elements are pulled first, and
+        the iterators make their next ones while the program computes."""
+        dyn, pulled = self.feeds.pull(dyn, args, kwargs)
+        result = self.run(dyn, var_args)
+        _iterator_feeds.produce_ahead(pulled)
+        return result
+
     def _variables(self, var_args):
         if self.uses_args:
             return ([var_args[k] if k >= 0 else v for k, v in self.reads],
@@ -232,9 +244,7 @@ class _Trace:
                                 *[t._value for t in dyn])
 
     def pack(self, outputs):
-        it = iter(outputs)
-        leaves = _fill(self.static, it)
-        return nest.pack_sequence_as(self.structure, leaves)
+        return self._packer(iter(_fill(self.static, iter(outputs))))
 
 
 def _dtype(np_dtype):

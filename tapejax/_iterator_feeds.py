@@ -51,6 +51,10 @@ class _Feed(NamedTuple):
     source: object  # the index of the iterator among the arguments, or the iterator
     avals: tuple
     optional: bool
+    shapes: list  # the avals' shapes
+
+
+_SHAPED = (np.ndarray, np.generic, jax.Array)  # host leaves whose ``shape`` is a tuple
 
 
 class Plan:
@@ -64,7 +68,8 @@ class Plan:
     def bind(self, iterator, avals, optional):
         """Placeholders for one element (and its flag, first, when ``optional``)."""
         index = next((k for k, it in enumerate(self.arguments) if it is iterator), None)
-        self.feeds.append(_Feed(iterator if index is None else index, tuple(avals), optional))
+        self.feeds.append(_Feed(iterator if index is None else index, tuple(avals), optional,
+                                [a.shape for a in avals]))
         if optional:
             avals = [jax.core.ShapedArray((), np.dtype(bool))] + list(avals)
         top = TRACE.capture.top
@@ -86,11 +91,14 @@ class Plan:
         return fed
 
     def pull(self, dyn, args, kwargs):
-        """``dyn`` followed by this call's elements, pulled from the iterators."""
+        """``dyn`` followed by this call's elements, pulled from the iterators, and the
+        iterators to call ``produce_ahead`` with once the program runs."""
         arguments = _iterators(args, kwargs) if self.arguments else ()
         tensors = list(dyn)
+        pulled = []
         for feed in self.feeds:
             iterator = arguments[feed.source] if type(feed.source) is int else feed.source
+            pulled.append(iterator)
             flat = iterator._tapejax_pull_flat()
             if flat is None:
                 if not feed.optional:
@@ -98,16 +106,24 @@ class Plan:
                 tensors.append(Tensor(np.asarray(False)))
                 tensors.extend(Tensor(np.zeros(a.shape, a.dtype)) for a in feed.avals)
                 continue
-            shapes = [tuple(np.shape(a)) for a in flat]
-            if shapes != [a.shape for a in feed.avals]:
-                raise NotImplementedError(SHAPE_CHANGED.format(
-                    got=shapes, traced=[a.shape for a in feed.avals]))
+            shapes = [a.shape if isinstance(a, _SHAPED) else tuple(np.shape(a)) for a in flat]
+            if shapes != feed.shapes:
+                raise NotImplementedError(SHAPE_CHANGED.format(got=shapes, traced=feed.shapes))
             if feed.optional:
                 tensors.append(Tensor(np.asarray(True)))
             tensors.extend(Tensor(a if isinstance(a, jax.Array) and a.dtype == aval.dtype
                                   else np.asarray(a, aval.dtype))
                            for a, aval in zip(flat, feed.avals))
-        return tensors
+        return tensors, pulled
+
+
+def produce_ahead(iterators):
+    """Lets the iterators a call pulled from make their next elements while its program runs
+    (those that can: ``_tapejax_ahead``)."""
+    for iterator in iterators:
+        ahead = getattr(iterator, "_tapejax_ahead", None)
+        if ahead is not None:
+            ahead()
 
 
 class _FedTraced(_capture.Traced):

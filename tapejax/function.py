@@ -275,7 +275,7 @@ class Function:
         else:
             self._detector.not_traced()
         if trace.feeds:
-            dyn = trace.feeds.pull(dyn, args, kwargs)
+            return trace.run_fed(dyn, var_args, args, kwargs)
         return trace.run(dyn, var_args)
 
     def experimental_get_compiler_ir(self, *args, **kwargs):

@@ -125,6 +125,29 @@ def pack_sequence_as(structure, flat_sequence, expand_composites=False):
     return _pack(structure, iter(flat_sequence), expand_composites)
 
 
+def _packer(structure):
+    """A function ``f(leaves_iterator)`` that rebuilds ``structure`` as ``pack_sequence_as``
+    does (composites are leaves), made once for a structure packed on every call (a traced
+    function's outputs): it skips the checks and the walk of ``structure``."""
+    if not is_nested(structure):
+        return next
+    t = type(structure)
+    children = [_packer(child) for child in _children(structure)]
+    if t is list or t is tuple:
+        return lambda leaves: t([child(leaves) for child in children])
+    if t is dict:
+        keys = sorted(structure)
+        order = list(structure)
+        if keys == order:
+            return lambda leaves: {k: child(leaves) for k, child in zip(keys, children)}
+
+        def in_key_order(leaves):
+            by_key = {k: child(leaves) for k, child in zip(keys, children)}
+            return {k: by_key[k] for k in order}
+        return in_key_order
+    return lambda leaves: _rebuild(structure, [child(leaves) for child in children])
+
+
 class _Dot:
     def __repr__(self):
         return "."

@@ -49,3 +49,20 @@ def test_tapejax_losses_match_tensorflow(quick_run):
     np.testing.assert_allclose(results["tapejax"]["loss"], results["tf"]["loss"], rtol=1e-4)
     np.testing.assert_allclose(results["tapejax"]["accuracy"], results["tf"]["accuracy"],
                                atol=1e-3)
+
+
+def test_step_benchmark_runs_on_tapejax():
+    """``bench_fit_step`` (the train step of ``fit`` alone) prints its table on tapejax."""
+    for name in ("keras", "sklearn"):
+        if importlib.util.find_spec(name) is None:
+            pytest.skip(f"{name} is not installed")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    proc = subprocess.run(
+        [sys.executable, "-m", "tapejax", "run", "-m", "benchmarks.bench_fit_step",
+         "--epochs", "2"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    row = proc.stdout.strip().splitlines()[-1]
+    assert row.startswith("| tapejax | ")
+    wall, cpu = (cell.split(" / ") for cell in row.strip("| ").split(" | ")[1:])
+    assert len(wall) == len(cpu) == 3 and all(float(v) > 0 for v in wall + cpu)

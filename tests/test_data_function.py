@@ -174,9 +174,29 @@ def map_failing_on_last_batch(tf):
     return out
 
 
+def prefetched_bad_element(tf):
+    """A prefetched pipeline whose third element cannot be made: the first two calls return
+    their elements and the third raises (tapejax makes each next element while the call
+    before it runs, and keeps the error for the call that asks for that element)."""
+    def values():
+        yield np.float32(1.0)
+        yield np.float32(2.0)
+        yield np.zeros(2, np.float32)  # not the signature's shape
+        yield np.float32(4.0)
+    ds = tf.data.Dataset.from_generator(
+        values, output_signature=tf.TensorSpec([], tf.float32)).prefetch(1)
+    f = tf.function(lambda it: it.get_next() * 2.0)
+    iterator = iter(ds)
+    out = [f(iterator), f(iterator)]
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        f(iterator)
+    return out
+
+
 @pytest.mark.parametrize("program", [keras_loop, optional_loop, closed_over, made_inside,
                                      keras_array_loop, maps_of_one_shape, stateful_map,
-                                     mixed_consumers, map_failing_on_last_batch],
+                                     mixed_consumers, map_failing_on_last_batch,
+                                     prefetched_bad_element],
                          ids=lambda p: p.__name__)
 def test_iterator_in_function_as_tensorflow(real_tf, program):
     ours, theirs = program(tapejax), program(real_tf)
@@ -224,6 +244,47 @@ def test_last_map_runs_in_the_consuming_function(monkeypatch):
     batches = list(array_pipeline(tf, (X, Y), 3))
     assert len(host_maps) == 3
     np.testing.assert_array_equal(batches[2][1].numpy(), Y[6:])
+
+
+@pytest.mark.parametrize("prefetch", [False, True])
+def test_prefetch_makes_the_next_element_while_the_program_runs(prefetch):
+    """With ``prefetch`` in the pipeline, an iterator feeding a function makes its next
+    element as soon as a call's program is running (TF's prefetch makes it on a thread of its
+    own); without it, only when a call asks. The values are the same either way."""
+    made = []
+
+    def values():
+        for k in range(4):
+            made.append(k)
+            yield np.float32(k)
+    ds = tapejax.data.Dataset.from_generator(
+        values, output_signature=tapejax.TensorSpec([], tapejax.float32))
+    iterator = iter(ds.prefetch(1) if prefetch else ds)
+    f = tapejax.function(lambda it: it.get_next() + 1.0)
+    seen = []
+    for _ in range(4):
+        seen.append((float(f(iterator)), len(made)))
+    with pytest.raises(tapejax.errors.OutOfRangeError):
+        f(iterator)
+    ahead = 1 if prefetch else 0
+    assert seen == [(k + 1.0, min(k + 1 + ahead, 4)) for k in range(4)]
+
+
+def test_map_compile_check_is_made_once_per_shape(monkeypatch):
+    """Whether the last map can run inside the function is checked once per element shape
+    of the pipeline, not again for every epoch's new iterator."""
+    from tapejax.data import _dataset
+    checks = []
+    check = _dataset._CompiledMap._check_fusable
+    monkeypatch.setattr(_dataset._CompiledMap, "_check_fusable", lambda self, element: (
+        checks.append(1), check(self, element))[1])
+    step = tapejax.function(lambda it: tapejax.reduce_sum(it.get_next()[0]))
+    pipeline = array_pipeline(tapejax, (X, Y), 3)
+    for _ in range(3):
+        iterator = iter(pipeline)
+        for _ in range(3):
+            step(iterator)
+    assert len(checks) == 2  # batches of 3 and the last one of 1
 
 
 def test_end_of_sequence_as_tensorflow(real_tf):

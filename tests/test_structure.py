@@ -51,6 +51,17 @@ def test_nest_matches_tensorflow(real_tf, case):
     assert results[0] == results[1]
 
 
+@pytest.mark.parametrize("case", sorted(STRUCTURES))
+def test_packer_rebuilds_as_pack_sequence_as(case):
+    """The packer a traced function keeps for its outputs builds what ``pack_sequence_as``
+    builds: type, key order and leaves."""
+    s = STRUCTURES[case]()
+    leaves = list(range(10, 10 + len(tapejax.nest.flatten(s))))
+    expected = tapejax.nest.pack_sequence_as(s, leaves)
+    packed = tapejax.nest._packer(s)(iter(leaves))
+    assert (type(packed), repr(packed)) == (type(expected), repr(expected))
+
+
 def test_nest_treats_tensors_and_variables_as_leaves():
     t, v = tapejax.constant([1.0, 2.0]), tapejax.Variable([3.0])
     flat = tapejax.nest.flatten({"t": t, "v": [v]})

@@ -6,8 +6,10 @@ A Dataset holds a function making a Python iterator of host elements (``_structu
 structures of them). ``shuffle`` reshuffles on each iteration by default, seeded as TF's
 (``seed`` or ``tf.random.set_seed``), with NumPy's generator: the order differs from TF's.
 ``map``/``flat_map``/``filter`` run their function eagerly on each element (TF traces it once
-into a graph: Python side effects run per element here). ``prefetch``, ``cache`` and
-``num_parallel_calls`` change nothing (elements are produced in order, on demand).
+into a graph: Python side effects run per element here). Elements are produced in order, on
+demand; with ``prefetch`` in the pipeline, an iterator feeding a ``tapejax.function`` also
+makes its next element while the function's program runs (``OwnedIterator._tapejax_ahead``).
+``cache`` and ``num_parallel_calls`` change nothing.
 """
 import itertools
 
@@ -15,6 +17,7 @@ import jax
 import numpy as np
 
 from .. import _capture, dtypes, errors
+from .._cache import Cache
 from .._function_keys import ByIdentity
 from ..ops import random_ops
 from ..tensor import TensorLike, convert_to_tensor
@@ -65,7 +68,8 @@ class Dataset(DatasetV2):
     TensorSpec(shape=(None,), dtype=tf.int32, name=None)
     """
 
-    def __init__(self, make_iterator, length, element_spec, options=None, last_map=None):
+    def __init__(self, make_iterator, length, element_spec, options=None, last_map=None,
+                 prefetched=False):
         self._make_iterator = make_iterator  # () -> iterator of host elements
         self._length = length  # the cardinality: a count, INFINITE or UNKNOWN
         self._element_spec = element_spec  # a structure, or a () -> structure to compute
@@ -73,9 +77,11 @@ class Dataset(DatasetV2):
         # (source dataset, _CompiledMap) when the last stage is a map: an iterator may leave
         # it to the tapejax.function its elements feed (OwnedIterator)
         self._last_map = last_map
+        self._prefetched = prefetched  # a prefetch follows the last stage that makes elements
 
-    def _derived(self, make_iterator, length, element_spec, last_map=None):
-        return Dataset(make_iterator, length, element_spec, self._options, last_map)
+    def _derived(self, make_iterator, length, element_spec, last_map=None, prefetched=False):
+        return Dataset(make_iterator, length, element_spec, self._options, last_map,
+                       prefetched)
 
     # --- sources ------------------------------------------------------------------------
     @staticmethod
@@ -218,7 +224,7 @@ class Dataset(DatasetV2):
                                  "'_to_proto'")
         merged = options if self._options is None else self._options.merge(options)
         return Dataset(self._make_iterator, self._length, self._element_spec, merged,
-                       self._last_map)
+                       self._last_map, self._prefetched)
 
     def __iter__(self):
         return OwnedIterator(self)
@@ -484,11 +490,11 @@ class Dataset(DatasetV2):
 
     def prefetch(self, buffer_size, name=None):
         return self._derived(self._make_iterator, self._length, self._element_spec,
-                             self._last_map)
+                             self._last_map, prefetched=True)
 
     def cache(self, filename="", name=None):
         return self._derived(self._make_iterator, self._length, self._element_spec,
-                             self._last_map)
+                             self._last_map, self._prefetched)
 
     def __repr__(self):
         return f"<Dataset element_spec={self.element_spec!r}>"
@@ -510,6 +516,7 @@ class _CompiledMap:
     def __init__(self, map_func):
         self._map_func = map_func
         self._compiled = None
+        self._fusable = Cache("data.map_fusable", 64)  # element key shapes -> fusable
         self._eager = False
         self._plain = False  # an element ran compiled: no element holds strings or Optionals
 
@@ -538,11 +545,27 @@ class _CompiledMap:
         """The host element ``Dataset.map`` yields for ``element``."""
         return structure.map_structure(structure.to_array, self(element))
 
-    def fusable(self, element):
+    def fusable(self, element, shapes):
         """True when the function consuming this map's elements may run it instead, on
-        elements shaped as ``element``: it compiles for them and reads no Variable (so no
-        random state either), so where it runs changes nothing but the call it costs."""
-        if self._eager or _holds_host_leaves(element):
+        elements shaped as ``element`` (``shapes``: its key shapes): it compiles for them and
+        reads no Variable (so no random state either), so where it runs changes nothing but
+        the call it costs. Checked once per shape, outside function traces (inside one, an
+        unchecked shape is not fusable)."""
+        if self._eager:
+            return False
+        known = self._fusable.lookup(shapes)
+        if known is None:
+            if _capture.TRACE.capture is not None:
+                return False
+            known = self._fusable.put(shapes, self._check_fusable(element))
+        return known
+
+    def fusable_known(self, shapes):
+        """True when elements of these key shapes were found fusable before."""
+        return not self._eager and self._fusable.lookup(shapes) is True
+
+    def _check_fusable(self, element):
+        if _holds_host_leaves(element):
             return False
         try:
             concrete = self._function().get_concrete_function(*map(structure.wrap,

@@ -58,8 +58,9 @@ class _AnyIterator:
 
 def _key_shapes(element):
     """The shapes and dtypes of an element's leaves, as a trace key holds them."""
-    return tuple((np.shape(a), structure.dtype_of(a)) if not isinstance(a, Optional)
-                 else "optional" for a in structure.leaves(element))
+    return tuple([(a.shape, a.dtype) if isinstance(a, (np.ndarray, jax.Array))
+                  else "optional" if isinstance(a, Optional)
+                  else (np.shape(a), structure.dtype_of(a)) for a in structure.leaves(element)])
 
 
 def _numeric(spec):
@@ -81,12 +82,17 @@ class LookAhead:
         self._last = None  # the last element looked at
         self._shapes = "end"  # the shapes of the last element looked at (trace key)
         self._frozen = None  # the element spec's trace-key stand-in, made on first use
+        self._failed = None  # the error producing the next element ahead, raised when asked
+        self._keyed = None  # (next element, its key shapes, its arrays), made ahead
 
     def _produce(self):
         """The next element; ``StopIteration`` at the end."""
         raise NotImplementedError(f"{type(self).__name__}._produce")
 
     def _peek(self):
+        if self._failed is not None:
+            error, self._failed = self._failed, None
+            raise error
         if not self._ahead and not self._done:
             try:
                 self._ahead.append(self._produce())
@@ -119,7 +125,9 @@ class OwnedIterator(LookAhead, Iterator):
         self._elements = (dataset if last_map is None else last_map[0])._make_iterator()
         self._fused = None if self._map is not None else False  # decided on the 1st element
         self._map_key = None
-        self._fusable_shapes = set()  # element shapes the map is known to compile for
+        # TF's prefetch produces elements ahead: this iterator may, after a function took one
+        self._prefetching = dataset._prefetched or (
+            last_map is not None and last_map[0]._prefetched)
         self._element_spec = dataset.element_spec
         self._start()
 
@@ -134,10 +142,8 @@ class OwnedIterator(LookAhead, Iterator):
         element = next(self._elements)
         if self._fused is None:
             self._fused = TRACE.capture is None and _numeric(self._element_spec) and \
-                self._map.fusable(element)
+                self._map.fusable(element, _key_shapes(element))
             self._map_key = self._map.key() if self._fused else None
-            if self._fused:
-                self._fusable_shapes.add(_key_shapes(element))
         if self._fused or self._map is None:
             return element
         return self._map.mapped(element)
@@ -147,10 +153,7 @@ class OwnedIterator(LookAhead, Iterator):
         per element shape, outside traces. If not, the iterator maps on the host from now on,
         starting with the element it holds, which raises the map's own error if it has one
         (the element is then dropped, as TF's iterator moves past it)."""
-        if shapes in self._fusable_shapes:
-            return True
-        if TRACE.capture is None and self._map.fusable(element):
-            self._fusable_shapes.add(shapes)
+        if self._map.fusable(element, shapes):
             return True
         self._fused, self._map_key = False, None
         ahead, self._ahead = self._ahead, []
@@ -239,7 +242,35 @@ class OwnedIterator(LookAhead, Iterator):
 
     def _tapejax_pull_flat(self):
         element = self._take()
-        return None if element is _END else self._arrays(element)
+        keyed, self._keyed = self._keyed, None
+        if element is _END:
+            return None
+        if keyed is not None and keyed[0] is element and keyed[2] is not None:
+            return keyed[2]
+        return self._arrays(element)
+
+    def _tapejax_ahead(self):
+        """Called once a function that took an element runs: with ``prefetch`` in the
+        pipeline, the next element is produced and keyed now, while the program computes (TF's
+        prefetch produces it on a thread of its own). An error producing it is raised by the
+        call that asks for it, as TF's prefetch raises it."""
+        if not self._prefetching or self._ahead or self._done or self._failed is not None:
+            return
+        try:
+            element = self._peek()
+        except Exception as error:  # handed to the call that asks for it
+            self._failed = error
+            return
+        if element is _END:
+            return
+        shapes = _key_shapes(element)
+        if self._fused and not self._map.fusable_known(shapes):
+            return  # the next call checks this shape itself
+        try:
+            flat = self._arrays(element)
+        except NotImplementedError:  # raised again by the call that pulls it
+            flat = None
+        self._keyed = (element, shapes, flat)
 
     # --- an argument of tapejax.function ---------------------------------------------------
     def _tapejax_components(self):
@@ -247,10 +278,14 @@ class OwnedIterator(LookAhead, Iterator):
         # last ones do, so the trace that ran is called and its pull raises OutOfRangeError
         element = self._peek()
         if element is not _END:
-            shapes = _key_shapes(element)
-            if self._fused and not self._keep_fused(element, shapes):
-                element = self._peek()
+            keyed = self._keyed
+            if keyed is not None and keyed[0] is element:
+                shapes = keyed[1]
+            else:
                 shapes = _key_shapes(element)
+                if self._fused and not self._keep_fused(element, shapes):
+                    element = self._peek()
+                    shapes = _key_shapes(element)
             self._shapes = shapes
         if self._frozen is None:
             self._frozen = _Frozen(self._element_spec)

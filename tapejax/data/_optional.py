@@ -17,10 +17,17 @@ _EMPTY = "The given optional does not have a value."
 class _Frozen:
     """A hashable stand-in for an element spec in a function's trace key."""
 
-    __slots__ = ("spec", "key")
+    __slots__ = ("spec", "key", "_packer")
 
     def __init__(self, spec):
         self.spec, self.key = spec, repr(spec)
+        self._packer = None
+
+    def pack(self, leaves):
+        """``leaves`` in the structure of the spec (as ``nest.pack_sequence_as``)."""
+        if self._packer is None:
+            self._packer = nest._packer(self.spec)
+        return self._packer(iter(leaves))
 
     def __eq__(self, other):
         return type(other) is _Frozen and other.key == self.key
@@ -95,8 +102,7 @@ class Optional:
         kind, frozen = static
         if kind == "empty":
             return cls(parts[0], None, frozen.spec, frozen)
-        value = nest.pack_sequence_as(frozen.spec, parts[1:])
-        return cls(parts[0], value, frozen.spec, frozen)
+        return cls(parts[0], frozen.pack(parts[1:]), frozen.spec, frozen)
 
     def __repr__(self):
         return f"<tapejax.experimental.Optional element_spec={self._element_spec!r}>"
