@@ -30,6 +30,7 @@ from .core import (
     match,
     no_kernel,
     padding_tensor,
+    plain_ints,
     register,
     reject_text,
     required_int,
@@ -54,9 +55,19 @@ def _truncated(value):
 def _static_ints(value, what, dtype=None):
     """A static shape/index argument (list, tuple, TensorShape or concrete Tensor) as ints;
     ``dtype`` as for :func:`int_array`."""
+    if plain_ints(value):
+        return tuple(value)
     if isinstance(value, TensorShape) and not value.is_fully_defined():
         raise ValueError(errors.PARTIAL_SHAPE.format(shape=value))
     return tuple(int_array(value, what, dtype).reshape(-1).tolist())
+
+
+def _int64_product(ints):
+    """The product of Python ints as TF's int64 arithmetic gives it (wrapping past 2**63)."""
+    product = math.prod(ints)
+    if -2**63 <= product < 2**63:
+        return product
+    return int(np.prod(ints, dtype=np.int64))
 
 
 def _graph_dims(shape):
@@ -94,8 +105,8 @@ def reshape(tensor, shape, name=None):
                                                    else [shape])])
     shape = _static_ints(shape, "shape")
     dims = x.shape.as_list()
-    size = None if None in dims else int(np.prod(dims, dtype=np.int64))
-    known = int(np.prod([d for d in shape if d != -1], dtype=np.int64))
+    size = None if None in dims else _int64_product(dims)
+    known = _int64_product([d for d in shape if d != -1])
     # size None: a FuncGraph's unknown dimension, whose symbolic sizes JAX checks
     if size is not None and ((-1 not in shape and known != size)
                              or (-1 in shape and (known == 0 or size % known))):

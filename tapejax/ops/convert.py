@@ -359,6 +359,13 @@ def required_int(value: Any, what: str) -> int:
     return int(required_value(value, what) if isinstance(value, TensorLike) else value)
 
 
+def plain_ints(value: Any) -> bool:
+    """True for a non-empty list or tuple of Python ints (not bools) that fit in int64: the
+    common shape or index argument, which converts without looking further."""
+    return type(value) in (list, tuple) and len(value) > 0 and all(
+        type(v) is int and -2**63 <= v < 2**63 for v in value)
+
+
 def int_array(value: Any, what: str, dtype: str | None = None) -> np.ndarray:
     """An integer argument (axis, shape, count) as a NumPy array, converted as TF converts it.
 
@@ -368,6 +375,8 @@ def int_array(value: Any, what: str, dtype: str | None = None) -> np.ndarray:
     to int32 as TF packs it. ``dtype`` names the integer dtype TF converts the value to
     (``"int32"``) where it does: a string is then its ``TypeError``.
     """
+    if plain_ints(value):
+        return np.array(value, np.int64)
     if dtype is not None and _is_text(value):
         raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype=dtype)
                         + (_argument_hint(value) or f" (argument `{what}`)"))

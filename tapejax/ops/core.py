@@ -41,6 +41,7 @@ from .convert import (  # noqa: F401 - the conversion API, re-exported for the o
     nonzero_divisor,
     normalize_axis,
     padding_tensor,
+    plain_ints,
     reject_text,
     require_inexact,
     require_numeric,
