@@ -13,8 +13,9 @@ import jax
 import numpy as np
 
 from . import _capture, _iterator_feeds, _second_order, dtypes, nest
+from ._cache import Cache
 from ._donation import InterruptsHeld as _InterruptsHeld, only_holder
-from ._function_keys import _components
+from ._function_keys import ByIdentity, _components
 from ._graph_trace import RECORDER
 from ._recording import STACK, record
 from .tensor import Tensor, TensorLike, convert_to_tensor, is_text
@@ -29,6 +30,12 @@ WRITE_UNDER_TRANSFORM = (
     "JAX transformation (jax.jit, jax.vmap, ...): the new values could not be stored. Call it "
     "outside the transformation, or make the transformed code a tapejax.function.")
 
+
+# jitted programs of stateless traces made with ``share=True`` (a tf.data map function, traced
+# anew for every ``Dataset.map`` as TF traces it), by the traced program's text and constants:
+# an identical new trace reuses the compiled program instead of lowering and compiling again
+_SHARED = Cache("function.shared_programs", 64)
+_SHARED_CONST_BYTES = 4096  # larger constants must be the same object to share
 
 _VALUE = operator.attrgetter("_value")
 _DYNAMIC = object()  # marks an output leaf that is a tensor
@@ -97,7 +104,7 @@ def _constant_outputs(closed, n_out):
 class _Trace:
     """One traced program: its Variables, its output layout and its jitted forms."""
 
-    def __init__(self, traced, var_args, name):
+    def __init__(self, traced, var_args, name, share=False):
         arg_slot = {}
         for k, v in enumerate(var_args):
             arg_slot.setdefault(id(v), k)
@@ -145,7 +152,12 @@ class _Trace:
             return tuple(run(*values, *flat[n_reads:]))
 
         # one flat argument list: jit's C++ dispatch has no containers to walk
-        self.plain = jax.jit(program)
+        key = _shared_key(traced) if share and self.stateless and self.summaries is None \
+            and self.feeds is None else None
+        shared = None if key is None else _SHARED.lookup(key)
+        self.plain = jax.jit(program) if shared is None else shared[0]
+        if key is not None and shared is None:
+            _SHARED.put(key, (self.plain, traced.jaxpr))  # the jaxpr keeps its objects alive
         self.donating = jax.jit(program, donate_argnums=tuple(range(len(self.donate)))) \
             if self.donate else None
         self.forward_jaxpr = _capture.prune(traced.jaxpr, range(n_out))
@@ -245,6 +257,22 @@ class _Trace:
 
     def pack(self, outputs):
         return self._packer(iter(_fill(self.static, iter(outputs))))
+
+
+def _shared_key(traced):
+    """What makes two traces the same program: the jaxpr's text (objects in its parameters
+    print with their addresses, kept alive by the cache) and its constants by value (large
+    ones by identity); None when a constant is neither an array nor small."""
+    consts = []
+    for c in traced.jaxpr.consts:
+        if isinstance(c, (np.ndarray, np.generic, jax.Array)) and not isinstance(
+                c, jax.core.Tracer) and np.size(c) * np.dtype(c.dtype).itemsize \
+                <= _SHARED_CONST_BYTES:
+            array = np.asarray(c)
+            consts.append((array.shape, array.dtype.str, array.tobytes()))
+        else:
+            consts.append(ByIdentity(c))
+    return str(traced.jaxpr.jaxpr), tuple(consts), traced.n_out
 
 
 def _dtype(np_dtype):

@@ -29,6 +29,8 @@ what                          keyed on                          holds; bound
                                                                 dropped when the instance dies
 ``_DETECTORS``                the Python function's code        retracing detector (TF's);
                               (weak key)                        dies with the code
+``_SHARED`` (in               a tf.data map's stateless trace:  the jitted program; 64;
+``_function_program``)        jaxpr text and constants          cleared by ``clear_caches``
 ``Function._lock`` (RLock)    held while tracing (``_lookup``, ``get_concrete_function``, ...)
 ``Function._books`` (Lock)    held while finding or making a ConcreteFunction, counting traces
 ``_STATE_LOCK`` (RLock)       held while a call reads Variable arrays, donates them and stores
@@ -171,6 +173,16 @@ class _TracingDetector:
         self.count += 1
 
 
+class _QuietDetector(_TracingDetector):
+    """Never warns: TF traces a dataset's functions without its retracing warning."""
+
+    def traced(self, python_function):
+        pass
+
+    def not_traced(self):
+        pass
+
+
 _DETECTORS = weakref.WeakKeyDictionary()
 _DETECTORS_LOCK = threading.Lock()
 
@@ -213,6 +225,7 @@ class Function:
             self._signature = None
         self._n_plain, self._n_varargs = _plain_arity(self._signature, instance is not None)
         self._detector = _detector_for(python_function)
+        self._share_programs = False  # a tf.data map's: see _for_dataset
         functools.update_wrapper(self, python_function, updated=())
 
     # --- public API -----------------------------------------------------------------------
@@ -247,6 +260,15 @@ class Function:
                          self._reduce_retracing, self._autograph, self._jit_compile, ref)
         self._bound[id(instance)] = (ref, bound)
         return bound
+
+    def _for_dataset(self):
+        """Makes this the function of a ``tf.data`` map (``data._CompiledMap``): traced anew
+        for every ``Dataset.map`` as TF traces it, an identical trace runs the program an
+        earlier one compiled, and no retracing warning is given (TF gives none for dataset
+        functions)."""
+        self._share_programs = True
+        self._detector = _QuietDetector()
+        return self
 
     def __call__(self, *args, **kwargs):
         if _capture.TRACE.capture is not None:
@@ -416,7 +438,7 @@ class Function:
             self._tracing_count += 1
             traced = self._run_trace(args, kwargs, dyn, CREATE_AGAIN)
         self._initialized = True
-        trace = _Trace(traced, var_args, self.name)
+        trace = _Trace(traced, var_args, self.name, self._share_programs)
         if cf._outputs is None:
             it = iter(trace.output_specs)
             cf._outputs = nest.pack_sequence_as(

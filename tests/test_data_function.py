@@ -287,6 +287,58 @@ def test_map_compile_check_is_made_once_per_shape(monkeypatch):
     assert len(checks) == 2  # batches of 3 and the last one of 1
 
 
+def _rebuilt_pipelines(tf):
+    """The same map code in a new pipeline each time, as Keras builds one per ``fit``: after
+    the closure's state changes, a new pipeline maps with the new state (TF traces every
+    ``map`` anew)."""
+    scale = [2.0]
+
+    def pipeline():
+        return tf.data.Dataset.range(3).map(lambda v: tf.cast(v, tf.float32) * scale[0])
+    first = [float(v) for v in pipeline()]
+    again = [float(v) for v in pipeline()]
+    scale[0] = 3.0
+    return first, again, [float(v) for v in pipeline()]
+
+
+def test_a_new_pipeline_maps_with_the_state_of_its_time(real_tf):
+    assert _rebuilt_pipelines(tapejax) == _rebuilt_pipelines(real_tf)
+
+
+def test_an_identical_map_in_a_new_pipeline_compiles_nothing():
+    """A new pipeline's map traces anew (TF's semantics) but, when its program is the one an
+    earlier pipeline compiled, runs that compiled program."""
+    from tapejax import _function_program
+    shared = _function_program._SHARED
+    pipeline = [None]
+
+    def run(k):
+        pipeline[0] = tapejax.data.Dataset.range(4).map(lambda v: v * k)
+        return [int(v) for v in pipeline[0]]
+    assert run(7) == [0, 7, 14, 21]
+    hits = shared.hits
+    assert run(7) == [0, 7, 14, 21]
+    assert shared.hits == hits + 1
+    assert run(5) == [0, 5, 10, 15]  # another constant: another program
+    assert shared.hits == hits + 1
+
+
+def test_new_pipelines_give_no_retracing_warning(real_tf, caplog):
+    """A pipeline built anew many times (Keras's per ``fit``) traces its map each time, and
+    TF gives no retracing warning for it; neither does tapejax."""
+    import logging
+
+    def warnings(lib, logger):
+        with caplog.at_level(logging.WARNING, logger=logger):
+            before = len(caplog.records)
+            for n in range(12):  # a map before the last stage, as Keras's permutation
+                ds = lib.data.Dataset.range(1).map(lambda v: v + n).batch(1)
+                assert [v.numpy().tolist() for v in ds] == [[n]]
+            return [r.getMessage() for r in caplog.records[before:] if "retracing" in
+                    r.getMessage()]
+    assert warnings(tapejax, "tapejax") == warnings(real_tf, "tensorflow") == []
+
+
 def test_end_of_sequence_as_tensorflow(real_tf):
     def program(tf):
         f = tf.function(lambda it: it.get_next())

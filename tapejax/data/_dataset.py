@@ -538,7 +538,7 @@ class _CompiledMap:
     def _function(self):
         if self._compiled is None:
             from ..function import function
-            self._compiled = function(lambda *args: _call(self._map_func, args))
+            self._compiled = function(lambda *args: _call(self._map_func, args))._for_dataset()
         return self._compiled
 
     def mapped(self, element):
