@@ -261,8 +261,12 @@ class _Trace:
 
 def _shared_key(traced):
     """What makes two traces the same program: the jaxpr's text (objects in its parameters
-    print with their addresses, kept alive by the cache) and its constants by value (large
-    ones by identity); None when a constant is neither an array nor small."""
+    print with their addresses, kept alive by the cache), its inputs' and outputs' types with
+    their weak types (which the text leaves out) and its constants, small arrays by value and
+    anything else by identity."""
+    jaxpr = traced.jaxpr.jaxpr
+    types = tuple((v.aval.shape, v.aval.dtype, getattr(v.aval, "weak_type", False))
+                  for v in (*jaxpr.invars, *jaxpr.outvars))
     consts = []
     for c in traced.jaxpr.consts:
         if isinstance(c, (np.ndarray, np.generic, jax.Array)) and not isinstance(
@@ -272,7 +276,7 @@ def _shared_key(traced):
             consts.append((array.shape, array.dtype.str, array.tobytes()))
         else:
             consts.append(ByIdentity(c))
-    return str(traced.jaxpr.jaxpr), tuple(consts), traced.n_out
+    return str(jaxpr), types, tuple(consts), traced.n_out
 
 
 def _dtype(np_dtype):
