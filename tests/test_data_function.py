@@ -310,11 +310,9 @@ def test_an_identical_map_in_a_new_pipeline_compiles_nothing():
     earlier pipeline compiled, runs that compiled program."""
     from tapejax import _function_program
     shared = _function_program._SHARED
-    pipeline = [None]
 
     def run(k):
-        pipeline[0] = tapejax.data.Dataset.range(4).map(lambda v: v * k)
-        return [int(v) for v in pipeline[0]]
+        return [int(v) for v in tapejax.data.Dataset.range(4).map(lambda v: v * k)]
     assert run(7) == [0, 7, 14, 21]
     hits = shared.hits
     assert run(7) == [0, 7, 14, 21]

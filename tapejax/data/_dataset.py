@@ -500,11 +500,16 @@ class Dataset(DatasetV2):
         return f"<Dataset element_spec={self.element_spec!r}>"
 
 
+def _arguments(element):
+    """The arguments TF calls a dataset function with: a tuple element unpacked (not a
+    namedtuple), anything else as the one argument."""
+    return element if isinstance(element, tuple) and not hasattr(
+        type(element), "_fields") else (element,)
+
+
 def _call(fn, element):
-    """``fn`` on an element as TF calls a dataset function: a tuple is unpacked."""
-    wrapped = structure.wrap(element)
-    return fn(*wrapped) if isinstance(wrapped, tuple) and not hasattr(
-        type(wrapped), "_fields") else fn(wrapped)
+    """``fn`` on an element as TF calls a dataset function, on Tensors."""
+    return fn(*_arguments(structure.wrap(element)))
 
 
 class _CompiledMap:
@@ -526,7 +531,7 @@ class _CompiledMap:
         compiled = self._function()
         traces = compiled.experimental_get_tracing_count()
         try:
-            out = compiled(*map(structure.wrap, self._arguments(element)))
+            out = compiled(*_arguments(structure.wrap(element)))
         except Exception:
             if compiled.experimental_get_tracing_count() == traces:
                 raise  # it traced before: a real error of this element
@@ -568,8 +573,8 @@ class _CompiledMap:
         if _holds_host_leaves(element):
             return False
         try:
-            concrete = self._function().get_concrete_function(*map(structure.wrap,
-                                                                   self._arguments(element)))
+            concrete = self._function().get_concrete_function(
+                *_arguments(structure.wrap(element)))
         except Exception:  # not traceable: it runs eagerly, as ``__call__`` would decide
             self._eager, self._plain = True, False
             return False
@@ -577,12 +582,7 @@ class _CompiledMap:
 
     def in_trace(self, element):
         """The map of ``element`` (Tensors of the consuming function's trace), traced there."""
-        return self._function()(*map(structure.wrap, self._arguments(element)))
-
-    @staticmethod
-    def _arguments(element):
-        return element if isinstance(element, tuple) and not hasattr(
-            type(element), "_fields") else (element,)
+        return self._function()(*_arguments(structure.wrap(element)))
 
     def key(self):
         """What identifies the map in the trace key of a function running it: the function's
