@@ -86,6 +86,20 @@ def test_guarded_ops_have_zero_gradients_at_their_guard(real_tf, op):
     assert jax_xlogy != 0.0  # TF: 0 at x == 0
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.int32])
+def test_divide_no_nan_runs_eagerly_as_one_compiled_call(monkeypatch, dtype):
+    """Keras's metrics call it eagerly at every epoch's end: one XLA call, not one dispatch
+    per primitive of its guard (``where``, ``ones_like``, ``==``, ...)."""
+    x, y = tapejax.constant(np.array([3, 1], dtype)), tapejax.constant(np.array([2, 0], dtype))
+    tapejax.math.divide_no_nan(x, y)  # compiled once per shape
+    bound = []
+    original = jax.extend.core.Primitive.bind
+    monkeypatch.setattr(jax.extend.core.Primitive, "bind",
+                        lambda self, *a, **k: bound.append(self.name) or original(self, *a, **k))
+    np.testing.assert_allclose(tapejax.math.divide_no_nan(x, y).numpy(), [1.5, 0.0])
+    assert bound == []
+
+
 def test_reduce_max_and_min_split_ties_equally(real_tf):
     x = np.array([[1, 3, 3, 2], [0, 0, 5, 0]], F32)
     for op in ("reduce_max", "reduce_min"):

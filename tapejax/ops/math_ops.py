@@ -161,6 +161,7 @@ def _xdivy(x, y):
     return jnp.where(zero, jnp.zeros_like(x), x / safe_y)
 
 
+@fused
 def _divide_no_nan(x, y):
     zero = y == 0
     safe_y = jnp.where(zero, jnp.ones_like(y), y)
@@ -395,6 +396,7 @@ def _int_truediv(x, y):
     return jnp.true_divide(*_as_float(x, y))
 
 
+@fused
 def _int_divide_no_nan(x, y):
     return _divide_no_nan(*_as_float(x, y))
 
