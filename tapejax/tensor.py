@@ -218,7 +218,7 @@ class TensorLike:
         return iter(_op("unstack")(self))
 
     def __array__(self, dtype=None, copy=None):
-        array = np.asarray(_to_numpy(self.__jax_array__()))
+        array = _host_array(self.__jax_array__())  # a new array: TF's ``np.array`` copies too
         return array if dtype is None else array.astype(dtype)
 
     def __format__(self, spec):
@@ -280,11 +280,13 @@ class Tensor(TensorLike):
         raise ValueError(f"Dimension {axis} in both shapes must be equal, but are {mine[axis]} "
                          f"and {given[axis]}. Shapes are [{dims[0]}] and [{dims[1]}].")
 
-    def __getattr__(self, name):
-        """``assign`` exists on what ``variable[key]`` returned (TF's sliced assignment)."""
-        entry = SLICES.get(id(self)) if name == "assign" else None
+    @property
+    def assign(self):
+        """Only on what ``variable[key]`` returned (TF's sliced assignment). A property, not
+        ``__getattr__``: NumPy's probes for other attributes then miss without a Python call."""
+        entry = SLICES.get(id(self))
         if entry is None or entry[0]() is not self:
-            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute 'assign'")
         return entry[1]
 
     def __hash__(self):
@@ -335,12 +337,17 @@ def _is_tracer(value):
     return isinstance(value, jax.core.Tracer)
 
 
-def _to_numpy(value):
+def _host_array(value):
+    """A new NumPy array of a concrete value (0-d stays an array)."""
     if _is_tracer(value):
         raise NotImplementedError(
             "numpy() is only available for concrete tensors; this tensor is symbolic (it is "
             "being traced inside tapejax.function or a jax transformation).")
-    array = np.array(value)
+    return np.array(value)
+
+
+def _to_numpy(value):
+    array = _host_array(value)
     return array[()] if array.ndim == 0 else array
 
 
