@@ -1,6 +1,7 @@
 """Helpers for comparing tapejax with TensorFlow and with finite differences."""
 import os
 
+import jax
 import numpy as np
 
 import tapejax
@@ -64,3 +65,17 @@ def property_settings(max_examples, **kwargs):
 
 
 __all__ = ["assert_same", "central_difference", "property_settings", "to_numpy", "tapejax"]
+
+
+def primitives_dispatched(monkeypatch, run):
+    """The JAX primitives ``run()`` dispatches one by one: none when everything it runs is one
+    compiled call (JAX's C++ path binds no primitive in Python)."""
+    bound = []
+    original = jax.extend.core.Primitive.bind
+    monkeypatch.setattr(jax.extend.core.Primitive, "bind",
+                        lambda self, *a, **k: bound.append(self.name) or original(self, *a, **k))
+    try:
+        run()
+    finally:
+        monkeypatch.undo()
+    return bound

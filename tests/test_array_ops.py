@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import tapejax
+from helpers import primitives_dispatched
 from tf_oracle import compare, numeric_gradients, same_error
 
 R = np.random.RandomState(0)
@@ -444,3 +445,17 @@ def test_clip_gradient_at_bounds_goes_to_the_tensor(real_tf):
     _, grads = compare(real_tf, lambda tf, x, lo, hi: tf.clip_by_value(x, lo, hi),
                        np.array([1.0, 2.0, 3.0], np.float32), np.float32(1.0), np.float32(3.0))
     assert grads[0].numpy()[0] != 0.0 and grads[0].numpy()[2] != 0.0
+
+
+@pytest.mark.parametrize("op", ["slice", "reshape", "transpose"])
+def test_shape_ops_run_eagerly_as_one_compiled_call(monkeypatch, op):
+    """Keras starts each epoch with eager ``tf.slice`` and ``tf.reshape`` of its indices: each
+    a compiled call on JAX's C++ path, not a primitive dispatched from Python."""
+    x = tapejax.constant(np.arange(24, dtype=np.int64))
+    run = {"slice": lambda: tapejax.slice(x, [2], [20]),
+           "reshape": lambda: tapejax.reshape(x, [4, -1]),
+           "transpose": lambda: tapejax.transpose(tapejax.reshape(x, [4, 6]))}[op]
+    expected = run().numpy()  # compiled once per shape
+    out = []
+    assert primitives_dispatched(monkeypatch, lambda: out.append(run())) == []
+    np.testing.assert_array_equal(out[0].numpy(), expected)

@@ -91,6 +91,7 @@ def _graph_shaped(dims, dtype, inputs):
 
 
 # --- shape --------------------------------------------------------------------------------
+@fused
 def _reshape(x, *, shape):
     return jnp.reshape(x, shape)
 
@@ -116,6 +117,7 @@ def reshape(tensor, shape, name=None):
     return apply(_reshape, (x,), attrs(shape=shape), "Reshape")
 
 
+@fused
 def _transpose(x, *, perm, conjugate):
     y = jnp.transpose(x, perm)
     return jnp.conj(y) if conjugate else y
@@ -1127,6 +1129,7 @@ def sequence_mask(lengths, maxlen=None, dtype=dtypes.bool, name=None):
 
 
 # --- slicing ------------------------------------------------------------------------------
+@fused
 def _slice(x, *, begin, size):
     return lax.slice(x, begin, tuple(b + s for b, s in zip(begin, size)))
 
