@@ -447,14 +447,17 @@ def test_clip_gradient_at_bounds_goes_to_the_tensor(real_tf):
     assert grads[0].numpy()[0] != 0.0 and grads[0].numpy()[2] != 0.0
 
 
-@pytest.mark.parametrize("op", ["slice", "reshape", "transpose"])
+@pytest.mark.parametrize("op", ["slice", "reshape", "transpose", "zeros", "ones_like"])
 def test_shape_ops_run_eagerly_as_one_compiled_call(monkeypatch, op):
-    """Keras starts each epoch with eager ``tf.slice`` and ``tf.reshape`` of its indices: each
-    a compiled call on JAX's C++ path, not a primitive dispatched from Python."""
+    """Keras starts each epoch with eager ``tf.slice`` and ``tf.reshape`` of its indices and
+    resets its metrics with ``tf.zeros``: each a compiled call on JAX's C++ path, not
+    primitives dispatched from Python."""
     x = tapejax.constant(np.arange(24, dtype=np.int64))
     run = {"slice": lambda: tapejax.slice(x, [2], [20]),
            "reshape": lambda: tapejax.reshape(x, [4, -1]),
-           "transpose": lambda: tapejax.transpose(tapejax.reshape(x, [4, 6]))}[op]
+           "transpose": lambda: tapejax.transpose(tapejax.reshape(x, [4, 6])),
+           "zeros": lambda: tapejax.zeros([2, 3], tapejax.float16),
+           "ones_like": lambda: tapejax.ones_like(x, tapejax.bool)}[op]
     expected = run().numpy()  # compiled once per shape
     out = []
     assert primitives_dispatched(monkeypatch, lambda: out.append(run())) == []

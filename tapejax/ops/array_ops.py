@@ -280,11 +280,19 @@ def squeeze(input, axis=None, name=None):  # TF's name
 
 
 # --- creation -----------------------------------------------------------------------------
+@fused
+def _filled(*, shape, value, dtype):
+    """Eagerly one compiled call per shape, dtype and value. ``value`` is a static argument,
+    so only the ints 0 and 1 (-0.0 == 0.0 would share a program, NaN would never match)."""
+    return jnp.full(shape, value, dtype)
+
+
 def _full(shape, value, dtype):
-    """A constant Tensor; a string one (TF's zero string is ``b""``) stays on the host."""
+    """A constant Tensor of 0 or 1; a string one (TF's zero string is ``b""``) stays on the
+    host."""
     if dtype is dtypes.string:
         return Tensor(np.full(shape, value or b"", dtype=object))
-    return Tensor(jnp.full(shape, value, dtype.as_numpy_dtype))
+    return Tensor(_filled(shape=tuple(shape), value=value, dtype=dtype.as_numpy_dtype))
 
 
 def _no_string_ones(dtype, op_name):
@@ -319,7 +327,7 @@ def ones(shape, dtype=dtypes.float32, name=None, layout=None):
     dims = _graph_dims(shape)
     if dims is not None:
         return _graph_shaped(dims, dtype, [shape])
-    return Tensor(jnp.ones(_static_ints(shape, "shape"), dtype.as_numpy_dtype))
+    return _full(_static_ints(shape, "shape"), 1, dtype)
 
 
 def zeros_like(input, dtype=None, name=None, layout=None):  # TF's name
@@ -340,7 +348,7 @@ def ones_like(input, dtype=None, name=None, layout=None):  # TF's name
     _no_string_ones(dtype, "OnesLike")
     if _lazy.GRAPH.depth and _lazy.is_pending(x):
         return _graph_shaped(raw_value(x).aval.shape, dtype, [x])
-    return Tensor(jnp.ones(tuple(x.shape), dtype.as_numpy_dtype))
+    return _full(tuple(x.shape), 1, dtype)
 
 
 def fill(dims, value, name=None, layout=None):
