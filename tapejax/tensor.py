@@ -10,6 +10,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 import jax
+import jax.extend.core
 import jax.numpy as jnp
 import numpy as np
 
@@ -548,6 +549,21 @@ def _shape_as_sequence(value):
     return value.as_list()
 
 
+_TRANSFER = jax.jit(lambda array: array)
+with jax.extend.core.take_current_trace() as _trace:
+    _EAGER_TRACE = type(_trace)  # JAX's trace outside any transformation
+
+
+def _on_device(array):
+    """``jnp.asarray`` of a NumPy array. Outside JAX transformations, through a jitted
+    identity: JAX's C++ call path transfers a small array in about 4 µs against 10-16 µs for
+    ``asarray``'s ``device_put``. Inside a trace, ``asarray``, so the value stays a constant
+    of the trace (not the output of a call)."""
+    with jax.extend.core.take_current_trace() as trace:
+        eager = type(trace) is _EAGER_TRACE
+    return _TRANSFER(array) if eager else jnp.asarray(array)
+
+
 def _python_to_array(value, dtype):
     if isinstance(value, TensorShape):
         value = _known_shape(value, dtype)
@@ -557,7 +573,7 @@ def _python_to_array(value, dtype):
                         + _argument_hint(value))
     if type(value) is int and dtype is not None and dtype.name in _BIG_INT_TARGETS:
         with np.errstate(over="ignore"):
-            return jnp.asarray(np.asarray(float(value), dtype.as_numpy_dtype))
+            return _on_device(np.asarray(float(value), dtype.as_numpy_dtype))
     inferred = infer_dtype(value)
     if dtype is not None and (dtype is dtypes.string) != (inferred is dtypes.string) and (
             inferred is dtypes.string or np.size(_plain(value))):
@@ -565,21 +581,21 @@ def _python_to_array(value, dtype):
     if dtype is dtypes.string or (dtype is None and inferred is dtypes.string):
         return text_array(value)
     if isinstance(value, (np.ndarray, np.generic)):
-        return jnp.asarray(_numpy_cast(value, dtype or inferred))
+        return _on_device(_numpy_cast(value, dtype or inferred))
     plain = _plain(value)
     if dtype is None:
         if inferred == dtypes.float32:
             _check_float32_range(value, plain)
-        return jnp.asarray(np.asarray(plain, dtype=inferred.as_numpy_dtype))
+        return _on_device(np.asarray(plain, dtype=inferred.as_numpy_dtype))
     if np.size(plain) and ((dtype.is_integer or dtype.is_bool) and inferred.is_inexact
                            or inferred.is_complex and not dtype.is_complex
                            or dtype.is_bool and not inferred.is_bool
                            or inferred.is_bool and dtype.name not in _BOOL_TARGETS):
         raise TypeError(errors.CANNOT_CONVERT.format(value=value, dtype=kernel_name(dtype)))
     if inferred.is_integer and dtype.is_integer:  # TF wraps Python ints as C casts do
-        return jnp.asarray(np.asarray(plain, np.int64).astype(dtype.as_numpy_dtype))
+        return _on_device(np.asarray(plain, np.int64).astype(dtype.as_numpy_dtype))
     with np.errstate(over="ignore"):  # beyond the dtype's range: inf, as in TF
-        return jnp.asarray(np.asarray(plain, dtype=dtype.as_numpy_dtype))
+        return _on_device(np.asarray(plain, dtype=dtype.as_numpy_dtype))
 
 
 def _numpy_cast(value, dtype):

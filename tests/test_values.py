@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import tapejax as tf
+from helpers import primitives_dispatched
 
 
 def test_tensor_basics():
@@ -164,3 +165,17 @@ def test_comparisons_and_equality():
     np.testing.assert_array_equal((t < 2.0).numpy(), [True, False])
     with pytest.raises(TypeError, match="unhashable"):
         _ = {t: 1}
+
+
+def test_eager_constants_reach_the_device_on_jaxs_compiled_call_path(monkeypatch):
+    """``tf.constant`` and ``tf.convert_to_tensor`` of Python and NumPy values hand the array
+    to a compiled call (JAX's C++ path), with no ``device_put`` dispatched from Python."""
+    def make():
+        return [tf.constant(1.5), tf.convert_to_tensor([1, 2], tf.int64),
+                tf.constant(np.ones((2, 3), np.float16)), tf.constant(2**40)]
+    make()
+    made = []
+    assert primitives_dispatched(monkeypatch, lambda: made.extend(make())) == []
+    assert [t.dtype for t in made] == [tf.float32, tf.int64, tf.float16, tf.int64]
+    assert [t.numpy().tolist() for t in made] == [1.5, [1, 2], [[1.0] * 3] * 2, 2**40]
+    assert not any(t._value.weak_type for t in made)
