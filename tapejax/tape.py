@@ -70,7 +70,12 @@ class GradientTape:
         self._recording = False
 
     def __enter__(self):
-        self._push_tape()
+        try:
+            self._push_tape()
+        except BaseException:  # a KeyboardInterrupt right after the push: the stack as found
+            if self._recording:
+                self._pop_tape()
+            raise
         return self
 
     def __exit__(self, typ, value, traceback):
@@ -82,8 +87,8 @@ class GradientTape:
             raise ValueError(errors.TAPE_STILL_RECORDING)
         if self._tape is None:
             self._tape = TapeState(self._persistent, self._watch_accessed_variables)
+        self._recording = True  # first: Python runs a signal handler right after the append
         STACK.tapes.append(self._tape)
-        self._recording = True
 
     def _pop_tape(self):
         if not self._recording:
@@ -119,12 +124,14 @@ class GradientTape:
             raise RuntimeError(errors.STOP_RECORDING_INACTIVE)
         self._pop_tape()
         view = self._tape.paused_view()
-        STACK.tapes.append(view)
         try:
+            STACK.tapes.append(view)  # inside: an interrupt right after it still restores
             yield
         finally:
             tapes = STACK.tapes
-            del tapes[max(k for k, t in enumerate(tapes) if t is view)]
+            paused = [k for k, t in enumerate(tapes) if t is view]
+            if paused:
+                del tapes[paused[-1]]
             self._push_tape()
 
     def reset(self):

@@ -18,6 +18,45 @@ def _interrupt_soon(delay):
     return timer
 
 
+class _InterruptedAppend(list):
+    """A tape stack whose next push is followed by a KeyboardInterrupt: where Python runs a
+    SIGINT handler, right after the call that pushed."""
+
+    armed = True
+
+    def append(self, item):
+        super().append(item)
+        if self.armed:
+            self.armed = False
+            raise KeyboardInterrupt
+
+
+def test_an_interrupt_right_after_entering_a_tape_leaves_the_stack_clean(monkeypatch):
+    stack = _InterruptedAppend()
+    monkeypatch.setattr(STACK, "tapes", stack)
+    with pytest.raises(KeyboardInterrupt):
+        with tf.GradientTape():
+            pass
+    assert list(stack) == []
+
+
+def test_an_interrupt_right_after_stop_recording_pauses_resumes_the_tape(monkeypatch):
+    stack = _InterruptedAppend()
+    stack.armed = False
+    monkeypatch.setattr(STACK, "tapes", stack)
+    x = tf.constant(2.0)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        stack.armed = True
+        with pytest.raises(KeyboardInterrupt):
+            with tape.stop_recording():
+                pass
+        assert list(stack) == [tape._tape]
+        y = x * x
+    assert list(stack) == []
+    assert tape.gradient(y, x).numpy() == 4.0
+
+
 def test_keyboard_interrupt_inside_tape_leaves_stack_clean():
     x = tf.constant(np.ones(100, np.float32))
     timer = _interrupt_soon(0.2)
