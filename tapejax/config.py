@@ -101,8 +101,9 @@ def set_compilation_cache(enabled=True, directory=None, max_size_bytes=None):
     unless ``TAPEJAX_COMPILATION_CACHE=0`` or a directory was already given to JAX
     (``JAX_COMPILATION_CACHE_DIR``), which is then used as is. Every compiled program is kept, so
     the next run of a script loads what this one compiled. ``max_size_bytes`` (default 1 GiB)
-    bounds the directory; the least recently used entries go first. A directory that cannot be
-    written turns the cache off with a logged warning. Returns whether the cache is on.
+    bounds the directory: when the cache is turned on, its oldest entries go first until it
+    fits. A directory that cannot be written turns the cache off with a logged warning. Returns
+    whether the cache is on.
     """
     if not isinstance(enabled, bool):
         raise TypeError(f"`enabled` must be a bool. Received: enabled={enabled!r}")

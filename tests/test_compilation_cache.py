@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 
+import jax
 import pytest
 
 import tapejax as tf
@@ -121,20 +122,28 @@ def test_trim_drops_the_oldest_entries_until_the_bound_holds(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["new-atime", "new-cache"]
 
 
-def test_an_entry_left_half_written_is_dropped_and_the_cache_keeps_working(tmp_path):
-    # JAX keeps access-time files only with filelock (not in the test extra: a test process
-    # killed mid-write would break the suite's other workers until they restart)
-    pytest.importorskip("filelock")
+def test_an_entry_left_half_written_does_not_break_a_run(tmp_path):
+    """A process killed while JAX wrote an entry leaves it truncated: later runs warn, compile
+    that program again and compute the same numbers."""
     cache = tmp_path / "cache"
     first, _ = _run({"TAPEJAX_COMPILATION_CACHE": str(cache)})
     entries = sorted(p for p in cache.iterdir() if p.name.endswith("-cache"))
-    killed = entries[0]  # as if its process died after writing the entry, before its atime
-    (cache / (killed.name[:-len("cache")] + "atime")).unlink()
+    assert not any(p.name.endswith("-atime") for p in cache.iterdir())  # JAX evicts nothing
+    killed = entries[0]
     killed.write_bytes(killed.read_bytes()[:10])
     second, stderr = _run({"TAPEJAX_COMPILATION_CACHE": str(cache)})
-    assert "persistent compilation cache" not in stderr, stderr
     assert second["info"]["misses"] == 1 and second["info"]["hits"] == first["info"]["misses"] - 1
     assert second["losses"] == first["losses"]
-    names = {p.name for p in cache.iterdir()}
-    assert all(n[:-len("cache")] + "atime" in names for n in names if n.endswith("-cache"))
-    assert len([n for n in names if n.endswith("-cache")]) == len(entries)
+
+
+def test_jaxs_cache_writes_entries_without_scanning_the_directory(tmp_path):
+    """JAX's own eviction lists and reads every entry on each write (0.2 s per new program with
+    7,000 entries); the bound is kept by ``_trim`` when the cache is turned on instead."""
+    before = tf.config.compilation_cache_info()
+    try:
+        tf.config.set_compilation_cache(True, tmp_path / "here", max_size_bytes=1 << 20)
+        assert jax.config.jax_compilation_cache_max_size == -1
+        assert tf.config.compilation_cache_info()["max_size_bytes"] == 1 << 20
+    finally:
+        tf.config.set_compilation_cache(before["enabled"], before["directory"],
+                                        before["max_size_bytes"])
