@@ -14,6 +14,7 @@ from jax import monitoring
 from jax.experimental.compilation_cache import compilation_cache as _jax_cache
 
 ENV_SWITCH = "TAPEJAX_COMPILATION_CACHE"
+AUTOGRAPH_SUBDIRECTORY = "tapejax-autograph"  # AutoGraph's generated code (``autograph/_stored``)
 DEFAULT_MAX_SIZE_BYTES = 1 << 30
 # JAX's default (1 s) skips most CPU training steps (W1 compiles in 0.17 s, W3 in 1.7 s) and
 # every eager op; loading is 10-15x faster than compiling (W1 11 ms, W3 0.14 s), so keep all.
@@ -49,22 +50,39 @@ def _writable(directory):
     return None
 
 
+def _entries(directory):
+    """JAX's entries and AutoGraph's (with any write a killed process left), as
+    ``(mtime, size, paths)``."""
+    found = []
+    for folder, suffixes in ((directory, ("-cache",)),
+                             (os.path.join(directory, AUTOGRAPH_SUBDIRECTORY), (".json", ".tmp"))):
+        try:
+            entries = [e for e in os.scandir(folder) if e.is_file() and e.name.endswith(suffixes)]
+        except FileNotFoundError:
+            continue
+        for e in entries:
+            stat = e.stat()
+            paths = [e.path]
+            if e.name.endswith("-cache"):
+                paths.append(e.path[:-len("-cache")] + "-atime")  # JAX's, when it evicted
+            found.append((stat.st_mtime, stat.st_size, paths))
+    return found
+
+
 def _trim(directory, max_size_bytes):
     """Deletes the oldest entries (by write time) until the cache fits; run when the cache is
     turned on. JAX's own eviction is not used: it lists and reads every entry of the directory
     on each write, a cost that grows with the cache (about 0.2 s per new program with 7,000
     entries), where this scan runs once per process (about 30 ms for 7,000 entries)."""
     try:
-        entries = [e for e in os.scandir(directory)
-                   if e.is_file() and e.name.endswith("-cache")]
-        stats = sorted(((e.stat().st_mtime, e.stat().st_size, e.path) for e in entries))
+        stats = sorted(_entries(directory), key=lambda entry: entry[0])
     except OSError:
         return
     total = sum(size for _, size, _ in stats)
-    for _, size, path in stats:
+    for _, size, paths in stats:
         if total <= max_size_bytes:
             break
-        for doomed in (path, path[:-len("-cache")] + "-atime"):  # JAX's, when it evicted
+        for doomed in paths:
             try:
                 os.remove(doomed)
             except OSError:

@@ -100,10 +100,11 @@ def set_compilation_cache(enabled=True, directory=None, max_size_bytes=None):
     ``import tapejax`` turns it on in ``$XDG_CACHE_HOME/tapejax/jax`` (``~/.cache/tapejax/jax``)
     unless ``TAPEJAX_COMPILATION_CACHE=0`` or a directory was already given to JAX
     (``JAX_COMPILATION_CACHE_DIR``), which is then used as is. Every compiled program is kept, so
-    the next run of a script loads what this one compiled. ``max_size_bytes`` (default 1 GiB)
-    bounds the directory: when the cache is turned on, its oldest entries go first until it
-    fits. A directory that cannot be written turns the cache off with a logged warning. Returns
-    whether the cache is on.
+    the next run of a script loads what this one compiled; the code AutoGraph generates is kept
+    beside them (``tapejax-autograph/``) and loaded instead of converted. ``max_size_bytes``
+    (default 1 GiB) bounds the directory: when the cache is turned on, its oldest entries go
+    first until it fits. A directory that cannot be written turns the cache off with a logged
+    warning. Returns whether the cache is on.
     """
     if not isinstance(enabled, bool):
         raise TypeError(f"`enabled` must be a bool. Received: enabled={enabled!r}")

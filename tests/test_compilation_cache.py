@@ -122,6 +122,19 @@ def test_trim_drops_the_oldest_entries_until_the_bound_holds(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["new-atime", "new-cache"]
 
 
+def test_trim_counts_autographs_stored_code_in_the_same_bound(tmp_path):
+    autograph = tmp_path / _compilation_cache.AUTOGRAPH_SUBDIRECTORY
+    autograph.mkdir()
+    for age, path in enumerate([tmp_path / "jax-cache", autograph / "b.json",
+                                autograph / "left.tmp", autograph / "a.json"]):
+        path.write_bytes(b"x" * 100)
+        os.utime(path, (1000 - age, 1000 - age))
+    _compilation_cache._trim(str(tmp_path), 250)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [_compilation_cache.AUTOGRAPH_SUBDIRECTORY, "jax-cache"])
+    assert [p.name for p in autograph.iterdir()] == ["b.json"]
+
+
 def test_an_entry_left_half_written_does_not_break_a_run(tmp_path):
     """A process killed while JAX wrote an entry leaves it truncated: later runs warn, compile
     that program again and compute the same numbers."""

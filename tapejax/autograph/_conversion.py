@@ -21,7 +21,7 @@ from malt.pyct import anno, errors as pyct_errors, origin_info, qual_names
 from .. import errors
 from ..ops import array_ops
 from ..tensor import TensorLike
-from . import operators
+from . import _stored, operators
 
 _SKIPPED_PACKAGES = ("tapejax", "jax", "jaxlib", "numpy", "optax", "malt")
 _LIBRARY_DIRS = tuple(os.path.dirname(importlib.import_module(p).__file__) + os.sep
@@ -53,6 +53,22 @@ class _Transpiler(malt_api.PyToPy):
     def transform_ast(self, node, ctx):
         _name_handlers(node)
         return super().transform_ast(node, ctx)
+
+    def transform_function(self, fn, user_context):
+        """malt's, with its per-process cache primed from and written to ``_stored``."""
+        options = self.get_caching_key(user_context)
+        if self._cache.has(fn, options):
+            return super().transform_function(fn, user_context)
+        name = _stored.key(fn, options)
+        factory = _stored.load(fn, name, self.get_extra_locals())
+        if factory is not None:
+            with self._cache_lock:
+                if not self._cache.has(fn, options):
+                    self._cache[fn][options] = factory
+            return super().transform_function(fn, user_context)
+        converted, module, source_map = super().transform_function(fn, user_context)
+        _stored.store(name, converted, module, source_map)
+        return converted, module, source_map
 
     def get_extra_locals(self):
         if self._extra_locals is None:
