@@ -64,18 +64,17 @@ def property_settings(max_examples, **kwargs):
                     database=None, deadline=None, **kwargs)
 
 
-__all__ = ["assert_same", "central_difference", "property_settings", "to_numpy", "tapejax"]
-
-
 def primitives_dispatched(monkeypatch, run):
     """The JAX primitives ``run()`` dispatches one by one: none when everything it runs is one
     compiled call (JAX's C++ path binds no primitive in Python)."""
     bound = []
     original = jax.extend.core.Primitive.bind
-    monkeypatch.setattr(jax.extend.core.Primitive, "bind",
-                        lambda self, *a, **k: bound.append(self.name) or original(self, *a, **k))
-    try:
+    with monkeypatch.context() as patch:  # undoes only this patch, not the test's others
+        patch.setattr(jax.extend.core.Primitive, "bind",
+                      lambda self, *a, **k: bound.append(self.name) or original(self, *a, **k))
         run()
-    finally:
-        monkeypatch.undo()
     return bound
+
+
+__all__ = ["assert_same", "central_difference", "primitives_dispatched", "property_settings",
+           "to_numpy", "tapejax"]
