@@ -117,6 +117,18 @@ def _build_jvp(key):
     return jvp
 
 
+def _batch_major(columns):
+    """``columns[i, b, ...]`` as ``[b, i, ...]``, by a gather of whole rows. The same values as
+    ``jnp.moveaxis(columns, 0, 1)``, but XLA:CPU makes that transpose two passes over the
+    result (an identity copy, then the transpose) in a program with several outputs, such as
+    a ``tapejax.function`` step; the gather is one."""
+    rows, batch = columns.shape[:2]
+    order = (jnp.arange(batch)[:, None] + batch * jnp.arange(rows)[None, :]).reshape(-1)
+    flat = columns.reshape((rows * batch,) + columns.shape[2:])
+    picked = jnp.take(flat, order, axis=0, mode="clip", unique_indices=True)
+    return picked.reshape((batch, rows) + columns.shape[2:])
+
+
 def _build_jacobian(key, batched, chunk):
     groups = key[4]
     replay, primals = _replay_fn(key)
@@ -138,7 +150,7 @@ def _build_jacobian(key, batched, chunk):
         for col, group in zip(columns, [g for g in groups if g]):
             x_shape = source_values[group[0]].shape
             if batched:
-                col = jnp.moveaxis(col, 0, 1).reshape(y.shape + x_shape[1:])
+                col = _batch_major(col).reshape(y.shape + x_shape[1:])
             else:
                 col = col.reshape(y.shape + x_shape)
             out.append(col)

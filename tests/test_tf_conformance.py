@@ -96,6 +96,25 @@ def _jacobians(tf):
             g.jacobian(y, tf.constant(1.0), unconnected_gradients="zero")]
 
 
+def _batch_jacobians_in_function(tf):
+    """Inside a compiled step: a multi-dimensional target and source, in chunks, and a
+    gradient taken through a batch Jacobian."""
+    w = tf.constant(np.linspace(-1.0, 1.0, 30, dtype=np.float32).reshape(5, 6))
+
+    @tf.function
+    def step(x):
+        with tf.GradientTape() as outer:
+            outer.watch(x)
+            with tf.GradientTape(persistent=True) as g:
+                g.watch(x)
+                y = tf.reshape(tf.tanh(tf.matmul(tf.reshape(x, [4, 5]), w)), [4, 2, 3])
+            whole = g.batch_jacobian(y, x)
+            chunked = g.batch_jacobian(y, x, parallel_iterations=2)
+            s = tf.reduce_sum(whole * whole)
+        return whole, chunked, outer.gradient(s, x)
+    return step(tf.constant(np.linspace(-2.0, 2.0, 20, dtype=np.float32).reshape(4, 1, 5)))
+
+
 def _stop_and_cast(tf):
     x = tf.constant(2.5)
     with tf.GradientTape() as g:
@@ -143,8 +162,8 @@ def _dtypes(tf):
 
 
 PROGRAMS = [_cube, _nested, _variables, _persistent, _mlp, _structures, _output_gradients,
-            _unconnected, _jacobians, _stop_and_cast, _variable_reassigned,
-            _second_order_mixed, _dtypes]
+            _unconnected, _jacobians, _batch_jacobians_in_function, _stop_and_cast,
+            _variable_reassigned, _second_order_mixed, _dtypes]
 
 
 @pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.__name__.strip("_"))
