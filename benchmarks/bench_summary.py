@@ -19,11 +19,14 @@ mode adds to **bare**: what the training loop itself spends on summaries, which 
 shared machine disturbs much less than wall time (event serialization and file writes of the
 in-function summaries happen on the writer thread, so they are not in it). The time of a mode is
 its fastest round: on a shared machine other processes only ever add time, so the minimum is
-the estimate least disturbed by them. Event files go to a temporary directory, deleted at the
-end.
+the estimate least disturbed by them. The modes' order turns by one each round (a mode that
+always ran first or after another's writes would be favoured), and a second table gives the
+median over rounds of each round's ratio to that round's **bare**, which one slow round
+cannot move. Event files go to a temporary directory, deleted at the end.
 """
 import argparse
 import os
+import statistics
 import tempfile
 import time
 
@@ -76,8 +79,8 @@ def make_step(params, summaries, step_var):
 
 
 def measure(sizes, batch, seed, steps, logdir):
-    """Per mode, ``(wall seconds, main-thread CPU seconds)`` per step, each the fastest of
-    its rounds of ``ROUND`` steps."""
+    """Per mode, ``(wall seconds, main-thread CPU seconds, per-round wall seconds)`` per
+    step, the first two the fastest of its rounds of ``ROUND`` steps."""
     writer = tf.summary.create_file_writer(logdir)
     modes = {}
     for mode in ("bare", "no writer", "in function", "eager"):
@@ -104,14 +107,21 @@ def measure(sizes, batch, seed, steps, logdir):
     for mode in modes:  # compile, warm up
         loop(mode, 3)
     times = {mode: [] for mode in modes}
-    for _ in range(max(1, steps // ROUND)):
-        for mode in modes:
+    names = list(modes)
+    for r in range(max(1, steps // ROUND)):
+        for mode in names[r % len(names):] + names[:r % len(names)]:
             start, cpu = time.perf_counter(), time.thread_time()
             loop(mode, ROUND)
             times[mode].append(((time.perf_counter() - start) / ROUND,
                                 (time.thread_time() - cpu) / ROUND))
     writer.close()
-    return {mode: (min(w for w, _ in t), min(c for _, c in t)) for mode, t in times.items()}
+    return {mode: (min(w for w, _ in t), min(c for _, c in t), [w for w, _ in t])
+            for mode, t in times.items()}
+
+
+def paired_median(rounds, bare_rounds):
+    """The median over rounds of a mode's wall time ÷ the same round's **bare** time."""
+    return statistics.median(w / b for w, b in zip(rounds, bare_rounds))
 
 
 CASES = (("MLP 784-256-256-10, batch 64", (784, 256, 256, 10), 64, 3),
@@ -128,16 +138,23 @@ def main(argv=None):
           f"{len(os.sched_getaffinity(0))} CPUs)\n")
     print("| model | bare step | no writer ÷ bare | in function ÷ bare | eager ÷ bare |")
     print("|---|---|---|---|---|")
-    cpu_rows = []
+    cpu_rows, paired_rows = [], []
     with tempfile.TemporaryDirectory() as logdir:
         for name, sizes, batch, seed in CASES:
             t = measure(sizes, batch, seed, opts.steps, os.path.join(logdir, str(seed)))
-            bare, bare_cpu = t["bare"]
+            bare, bare_cpu, bare_rounds = t["bare"]
             print(f"| {name} | {bare * 1e6:.0f} µs | {t['no writer'][0] / bare:.3f} | "
                   f"{t['in function'][0] / bare:.3f} | {t['eager'][0] / bare:.3f} |", flush=True)
             cpu_rows.append(f"| {name} | {bare_cpu * 1e6:.1f} µs | " + " | ".join(
                 f"{(t[mode][1] - bare_cpu) * 1e6:+.1f} µs"
                 for mode in ("no writer", "in function", "eager")) + " |")
+            paired_rows.append(f"| {name} | " + " | ".join(
+                f"{paired_median(t[mode][2], bare_rounds):.3f}"
+                for mode in ("no writer", "in function", "eager")) + " |")
+    print("\nMedian over rounds of each round's ratio to its own bare round:\n")
+    print("| model | no writer ÷ bare | in function ÷ bare | eager ÷ bare |")
+    print("|---|---|---|---|")
+    print("\n".join(paired_rows))
     print("\nMain-thread CPU per step (`time.thread_time`), bare, and added by each mode:\n")
     print("| model | bare | no writer | in function | eager |")
     print("|---|---|---|---|---|")

@@ -770,7 +770,8 @@ def test_benchmark_runs(tmp_path):
     from benchmarks import bench_summary
     times = bench_summary.measure((8, 8, 3), 4, 0, 50, str(tmp_path))
     assert sorted(times) == ["bare", "eager", "in function", "no writer"]
-    assert all(wall > 0 and cpu > 0 for wall, cpu in times.values())
+    assert all(wall > 0 and cpu > 0 and len(rounds) == 1 for wall, cpu, rounds in times.values())
+    assert bench_summary.paired_median([2.0, 3.0, 9.0], [1.0, 1.0, 3.0]) == 3.0
     tags = {r[1] for r in records(tmp_path)}
     assert {"loss", "accuracy", "eager/loss", "eager/accuracy"} <= tags
 
