@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 
+from tapejax import _compilation_cache
 from tapejax.autograph import _conversion, _stored
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -35,6 +36,7 @@ RUNNER = """
 import json, sys
 sys.path.insert(0, sys.argv[1])
 import tapejax as tf
+from tapejax import _compilation_cache
 from tapejax.autograph import _conversion, _stored
 passes = []
 original = _conversion._Transpiler.transform_ast
@@ -71,7 +73,7 @@ def _run(folder, cache):
 
 
 def _entries(cache):
-    folder = cache / _stored.SUBDIRECTORY
+    folder = cache / _compilation_cache.AUTOGRAPH_SUBDIRECTORY
     return sorted(folder.iterdir()) if folder.exists() else []
 
 
@@ -153,6 +155,6 @@ def test_to_code_of_a_loaded_function_is_the_code_first_generated(tmp_path):
     cache = tmp_path / "cache"
     first = _run(tmp_path / "src", cache)
     second = _run(tmp_path / "src", cache)
-    assert first["stored_in"] == str(cache / _stored.SUBDIRECTORY)
+    assert first["stored_in"] == str(cache / _compilation_cache.AUTOGRAPH_SUBDIRECTORY)
     assert "def tf__clip_sum(x, n):" in first["code"] and "ag__.for_stmt" in first["code"]
     assert second["code"] == first["code"]

@@ -25,7 +25,6 @@ from malt.pyct import inspect_utils, loader, origin_info, transpiler
 
 from .. import _compilation_cache
 
-SUBDIRECTORY = _compilation_cache.AUTOGRAPH_SUBDIRECTORY
 _TRANSPILER_FILES = ("_conversion.py", "_stored.py")
 _VERSION = {}
 
@@ -35,7 +34,7 @@ def directory():
     info = _compilation_cache.info()
     if not info["enabled"]:
         return None
-    return os.path.join(info["directory"], SUBDIRECTORY)
+    return os.path.join(info["directory"], _compilation_cache.AUTOGRAPH_SUBDIRECTORY)
 
 
 def _transpiler_version():
