@@ -23,6 +23,9 @@ the estimate least disturbed by them. The modes' order turns by one each round (
 always ran first or after another's writes would be favoured), and a second table gives the
 median over rounds of each round's ratio to that round's **bare**, which one slow round
 cannot move. Event files go to a temporary directory, deleted at the end.
+
+``--lib tensorflow`` runs the same program on real TensorFlow (``tf.function``), for what the
+same summaries cost TF on its own step.
 """
 import argparse
 import os
@@ -30,15 +33,12 @@ import statistics
 import tempfile
 import time
 
-import jax
 import numpy as np
-
-import tapejax as tf
 
 ROUND = 50
 
 
-def _model(sizes, batch, seed):
+def _model(tf, sizes, batch, seed):
     rng = np.random.default_rng(seed)
     params = []
     for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
@@ -49,7 +49,7 @@ def _model(sizes, batch, seed):
     return params, x, y
 
 
-def _forward(params, x, y):
+def _forward(tf, params, x, y):
     h = x
     for k in range(0, len(params) - 2, 2):
         h = tf.nn.relu(tf.matmul(h, params[k]) + params[k + 1])
@@ -59,12 +59,13 @@ def _forward(params, x, y):
     return loss, tf.reduce_mean(hits)
 
 
-def make_step(params, summaries, step_var):
-    """A tapejax.function training step; ``summaries`` adds the in-function summary calls."""
+def make_step(tf, params, summaries, step_var):
+    """A ``tf.function`` training step of ``tf`` (tapejax or TensorFlow); ``summaries`` adds
+    the in-function summary calls."""
     @tf.function
     def step(x, y):
         with tf.GradientTape() as tape:
-            loss, accuracy = _forward(params, x, y)
+            loss, accuracy = _forward(tf, params, x, y)
         for v, g in zip(params, tape.gradient(loss, params)):
             v.assign_sub(0.01 * g)
         step_var.assign_add(1)
@@ -78,16 +79,19 @@ def make_step(params, summaries, step_var):
     return step
 
 
-def measure(sizes, batch, seed, steps, logdir):
+def measure(sizes, batch, seed, steps, logdir, tf=None):
     """Per mode, ``(wall seconds, main-thread CPU seconds, per-round wall seconds)`` per
-    step, the first two the fastest of its rounds of ``ROUND`` steps."""
+    step, the first two the fastest of its rounds of ``ROUND`` steps; ``tf`` is the library
+    (tapejax when None)."""
+    if tf is None:
+        import tapejax as tf
     writer = tf.summary.create_file_writer(logdir)
     modes = {}
     for mode in ("bare", "no writer", "in function", "eager"):
-        params, x, y = _model(sizes, batch, seed)
+        params, x, y = _model(tf, sizes, batch, seed)
         step_var = tf.Variable(0, dtype=tf.int64)
         in_fn = mode in ("no writer", "in function")
-        run = make_step(params, in_fn, step_var)
+        run = make_step(tf, params, in_fn, step_var)
         modes[mode] = (run, x, y, step_var)
 
     def loop(mode, n):
@@ -95,14 +99,14 @@ def measure(sizes, batch, seed, steps, logdir):
         if mode == "bare" or mode == "no writer":
             for _ in range(n):
                 out = run(x, y)
-            return jax.block_until_ready(out[0]._value)
+            return out[0].numpy()  # waits for the last step
         with writer.as_default():
             for i in range(n):
                 loss, accuracy = run(x, y)
                 if mode == "eager":
                     tf.summary.scalar("eager/loss", loss, step=i)
                     tf.summary.scalar("eager/accuracy", accuracy, step=i)
-            return jax.block_until_ready(loss._value)
+            return loss.numpy()
 
     for mode in modes:  # compile, warm up
         loop(mode, 3)
@@ -131,17 +135,26 @@ CASES = (("MLP 784-256-256-10, batch 64", (784, 256, 256, 10), 64, 3),
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--steps", type=int, default=1000)
+    p.add_argument("--lib", choices=("tapejax", "tensorflow"), default="tapejax")
     opts = p.parse_args(argv)
+    if opts.lib == "tensorflow":
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        import tensorflow as tf
+        version = f"tensorflow {tf.__version__}"
+    else:
+        import jax
+
+        import tapejax as tf
+        version = f"tapejax on jax {jax.__version__}, device {jax.devices()[0].device_kind}"
     tf.get_logger().setLevel("ERROR")  # five step functions of one source: not retracing
-    print(f"Command: `python -m benchmarks.bench_summary --steps {opts.steps}` "
-          f"(jax {jax.__version__}, device {jax.devices()[0].device_kind}, "
-          f"{len(os.sched_getaffinity(0))} CPUs)\n")
+    print(f"Command: `python -m benchmarks.bench_summary --steps {opts.steps} --lib {opts.lib}` "
+          f"({version}, {len(os.sched_getaffinity(0))} CPUs)\n")
     print("| model | bare step | no writer ÷ bare | in function ÷ bare | eager ÷ bare |")
     print("|---|---|---|---|---|")
     cpu_rows, paired_rows = [], []
     with tempfile.TemporaryDirectory() as logdir:
         for name, sizes, batch, seed in CASES:
-            t = measure(sizes, batch, seed, opts.steps, os.path.join(logdir, str(seed)))
+            t = measure(sizes, batch, seed, opts.steps, os.path.join(logdir, str(seed)), tf)
             bare, bare_cpu, bare_rounds = t["bare"]
             print(f"| {name} | {bare * 1e6:.0f} µs | {t['no writer'][0] / bare:.3f} | "
                   f"{t['in function'][0] / bare:.3f} | {t['eager'][0] / bare:.3f} |", flush=True)

@@ -776,6 +776,16 @@ def test_benchmark_runs(tmp_path):
     assert {"loss", "accuracy", "eager/loss", "eager/accuracy"} <= tags
 
 
+def test_benchmark_runs_the_same_program_on_tensorflow(tmp_path):
+    import tensorflow
+
+    from benchmarks import bench_summary
+    times = bench_summary.measure((8, 8, 3), 4, 0, 50, str(tmp_path), tensorflow)
+    assert sorted(times) == ["bare", "eager", "in function", "no writer"]
+    tags = {r[1] for r in records(tmp_path)}
+    assert {"loss", "accuracy", "eager/loss", "eager/accuracy"} <= tags
+
+
 def test_writer_thread_leaves_eager_in_place_updates_on(tmp_path):
     """The writer thread never touches a Variable, so once it runs an eager ``assign_sub``
     still reuses the Variable's buffer (in-place updates are off only while another thread
