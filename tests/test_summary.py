@@ -22,12 +22,23 @@ from tf_oracle import same_error
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+def _clear_default_writers():
+    from tapejax.summary import _state
+    _state.STATE.writer = _state.STATE.step = _state.STATE.condition = None
+    tf_summary = sys.modules.get("tensorflow.python.ops.summary_ops_v2")
+    if tf_summary is not None:  # TF's thread-local summary state
+        tf_summary._summary_state.writer = tf_summary._summary_state.step = None
+        tf_summary._summary_state.is_recording = None
+
+
 @pytest.fixture(autouse=True)
 def no_default_writer_left():
-    """Each test starts and ends with no default writer, step or condition on this thread."""
-    from tapejax.summary import _state
+    """Each test starts and ends with no default writer, step or condition on this thread, in
+    tapejax and, once TF is imported, in TF (a closed writer another test left as TF's default
+    would make every TF summary fail, and TF's no-op writer cannot replace it)."""
+    _clear_default_writers()
     yield
-    _state.STATE.writer = _state.STATE.step = _state.STATE.condition = None
+    _clear_default_writers()
 
 
 def events(logdir):
@@ -335,14 +346,44 @@ def test_closed_writer_and_bad_arguments(real_tf, tmp_path):
         writer = tf.summary.create_file_writer(str(tmp_path / tf.__name__))
         writer.set_as_default()
         writer.close()
-        try:
-            tf.summary.scalar("a", 1.0, step=1)
-        finally:
-            tf.summary.create_noop_writer().set_as_default()
+        tf.summary.scalar("a", 1.0, step=1)
     same_error(real_tf, write_to_closed_default, message=False)
     same_error(real_tf, lambda tf: tf.summary.create_file_writer(str(tmp_path), max_queue=1.5),
                message=False)
     same_error(real_tf, lambda tf: tf.summary.create_file_writer(None))
+
+
+def test_noop_writer_leaves_the_default_writer_as_tf(real_tf, tmp_path):
+    """TF's no-op writer changes nothing when made the default: summaries still go to the
+    enclosing or earlier default writer, at its step."""
+    results = {}
+
+    def program(tf, logdir):
+        writer = tf.summary.create_file_writer(logdir)
+        noop = tf.summary.create_noop_writer()
+        out = []
+
+        @tf.function
+        def traced(x):
+            return tf.summary.scalar("traced", x, step=4)
+        with writer.as_default(step=3):
+            with noop.as_default(step=7) as bound:
+                out.append(bound)
+                out.append(bool(tf.summary.scalar("inner", 1.0)))  # at step 3, not 7
+                out.append(bool(tf.summary.should_record_summaries()))
+                out.append(bool(traced(tf.constant(2.0))))
+        writer.set_as_default()
+        noop.set_as_default(step=9)
+        out.append(bool(tf.summary.scalar("after_set", 5.0, step=5)))
+        out.append(tf.summary.experimental.get_step())
+        writer.flush()
+        results[tf.__name__] = out
+
+    ours, theirs = run_both(real_tf, tmp_path, program)
+    assert ours == theirs
+    assert [(step, tag) for step, tag, *_ in ours] == [(3, "inner"), (4, "traced"),
+                                                       (5, "after_set")]
+    assert results["tapejax"] == results["tensorflow"] == [None, True, True, True, True, None]
 
 
 def test_no_writer_adds_nothing_to_a_function(tmp_path):
@@ -776,11 +817,9 @@ def test_benchmark_runs(tmp_path):
     assert {"loss", "accuracy", "eager/loss", "eager/accuracy"} <= tags
 
 
-def test_benchmark_runs_the_same_program_on_tensorflow(tmp_path):
-    import tensorflow
-
+def test_benchmark_runs_the_same_program_on_tensorflow(real_tf, tmp_path):
     from benchmarks import bench_summary
-    times = bench_summary.measure((8, 8, 3), 4, 0, 50, str(tmp_path), tensorflow)
+    times = bench_summary.measure((8, 8, 3), 4, 0, 50, str(tmp_path), real_tf)
     assert sorted(times) == ["bare", "eager", "in function", "no writer"]
     tags = {r[1] for r in records(tmp_path)}
     assert {"loss", "accuracy", "eager/loss", "eager/accuracy"} <= tags

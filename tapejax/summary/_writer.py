@@ -304,7 +304,7 @@ class SummaryWriter:
     def set_as_default(self, step=None):
         """Makes this the default writer of the current thread (and sets the step if given)."""
         self._check_open()
-        _state.STATE.writer = self._as_state()
+        _state.STATE.writer = self
         if step is not None:
             _state.STATE.step = step
 
@@ -314,7 +314,7 @@ class SummaryWriter:
         self._check_open()
         state = _state.STATE
         old_writer, old_step = state.writer, state.step
-        state.writer = self._as_state()
+        state.writer = self
         if step is not None:
             state.step = step
         try:
@@ -329,9 +329,6 @@ class SummaryWriter:
         if getattr(self, "_closed", False):
             raise RuntimeError(f"SummaryWriter {self!r} is already closed")
 
-    def _as_state(self):
-        return self
-
     def init(self):
         """Kept for TF 1 compatibility; a no-op, as in TF 2."""
 
@@ -343,11 +340,18 @@ class SummaryWriter:
 
 
 class NoopWriter(SummaryWriter):
-    """``tf.summary.create_noop_writer()``: while it is the default, summaries are skipped
-    (they return False and need no step, as in TF)."""
+    """``tf.summary.create_noop_writer()``. As TF's, making it the default changes nothing:
+    ``set_as_default`` and ``as_default`` leave the default writer and step as they are, so
+    summaries still go to an enclosing or earlier default writer, and without one they are
+    skipped (they return False and need no step)."""
 
-    def _as_state(self):
-        return None
+    def set_as_default(self, step=None):
+        """Does nothing, as TF's no-op writer (the default writer and step stay)."""
+
+    @contextlib.contextmanager
+    def as_default(self, step=None):
+        """Changes nothing within the block, as TF's no-op writer; binds None to ``as``."""
+        yield
 
 
 class FileWriter(SummaryWriter):
